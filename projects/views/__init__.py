@@ -1,0 +1,3 @@
+from projects.views.forms import form_detail, form_list
+
+__all__ = ["form_detail", "form_list"]
