@@ -1,9 +1,73 @@
+"""Reading pages: the list of forms and one form laid out as its official table."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from projects.access import can_edit, forms_for_user, get_form_for_user
+from projects.forms import FormFilter
+from projects.layouts import (
+    LAYOUTS,
+    GuangzhouUnit,
+    build_grid,
+    build_guangzhou_grid,
+    form_data,
+    framework_categories,
+)
+from projects.models import PerformanceForm
+
+PAGE_SIZE = 25
 
 
+@login_required
+@require_GET
 def form_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    visible = forms_for_user(request.user)
+    filters = FormFilter(request.GET or None, visible=visible)
+    forms = filters.apply(visible).with_related() if request.GET else visible.with_related()
+    page = Paginator(forms.order_by("-fiscal_year", "project__unit__name", "project__name", "id"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/form_list.html",
+        {"nav": "forms", "filters": filters, "page": page, "query": query.urlencode()},
+    )
 
 
+@login_required
+@require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    raise NotImplementedError
+    form = get_form_for_user(request.user, pk)
+    layout = request.GET.get("layout", form.layout)
+    if layout not in LAYOUTS:
+        layout = form.layout
+    data = form_data(form)
+    if layout == PerformanceForm.Layout.GUANGZHOU:
+        grid = build_guangzhou_grid(
+            form.project.department.name,
+            form.fiscal_year,
+            [GuangzhouUnit(form.project.unit.name, [data])],
+        )
+    else:
+        grid = build_grid(layout, data, framework_categories(form.framework_id))
+    editable, reason = can_edit(request.user, form)
+    return render(
+        request,
+        "projects/form_detail.html",
+        {
+            "nav": "forms",
+            "form": form,
+            "grid": grid,
+            "layout": layout,
+            "layouts": PerformanceForm.Layout.choices,
+            "indicators": form.indicators.all(),
+            "editable": editable,
+            "edit_reason": reason,
+        },
+    )

@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from projects.models import Comment, Membership, Organization, PerformanceForm, Project, ReviewEvent
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "code"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    inlines = [MembershipInline]
+    list_select_related = ["parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role", "organization__kind"]
+    search_fields = ["user__username", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "department", "unit", "project_type", "start_year", "end_year"]
+    list_filter = ["level"]
+    search_fields = ["name", "code", "unit__name", "department__name"]
+    autocomplete_fields = ["department", "unit"]
+    list_select_related = ["department", "unit"]
+
+
+class ReviewEventInline(admin.TabularInline):
+    model = ReviewEvent
+    extra = 0
+    fields = ["created_at", "actor", "from_status", "to_status", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(PerformanceForm)
+class PerformanceFormAdmin(admin.ModelAdmin):
+    list_display = ["project", "fiscal_year", "status", "layout", "annual_amount", "version"]
+    list_filter = ["fiscal_year", "status", "layout"]
+    search_fields = ["project__name", "project__code", "project__unit__name"]
+    autocomplete_fields = ["project"]
+    list_select_related = ["project"]
+    readonly_fields = ["status", "version", "created_at", "updated_at"]
+    inlines = [ReviewEventInline]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["form", "indicator", "author", "created_at"]
+    list_select_related = ["form__project", "indicator", "author"]
+    raw_id_fields = ["form", "indicator"]

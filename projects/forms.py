@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet
+
+
+class FormFilter(forms.Form):
+    """The filters of the form list. Choices come from the forms the user can see."""
+
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("项目名称、编码或单位")}),
+    )
+    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(
+        label=_("主管部门"), required=False, coerce=int, empty_value=None
+    )
+    unit = forms.TypedChoiceField(label=_("用款单位"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), *PerformanceForm.Status.choices],
+    )
+    project_type = forms.ChoiceField(label=_("项目类型"), required=False)
+
+    def __init__(self, data: object, *, visible: PerformanceFormQuerySet) -> None:
+        super().__init__(data)  # type: ignore[arg-type]
+        years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+        self.fields["year"].choices = [("", _("全部年度")), *((y, str(y)) for y in years)]  # type: ignore[attr-defined]
+        organizations = Organization.objects.filter(
+            id__in=visible.values("project__department")
+        ) | Organization.objects.filter(id__in=visible.values("project__unit"))
+        departments: list[tuple[object, str]] = [("", str(_("全部部门")))]
+        units: list[tuple[object, str]] = [("", str(_("全部单位")))]
+        for org in organizations.order_by("name").only("id", "name", "kind"):
+            (departments if org.kind == Organization.Kind.DEPARTMENT else units).append(
+                (org.id, org.name)
+            )
+        self.fields["department"].choices = departments  # type: ignore[attr-defined]
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+        types = (
+            visible.exclude(project__project_type="")
+            .order_by("project__project_type")
+            .values_list("project__project_type", flat=True)
+            .distinct()
+        )
+        self.fields["project_type"].choices = [("", _("全部类型")), *((t, t) for t in types)]  # type: ignore[attr-defined]
+
+    def apply(self, queryset: PerformanceFormQuerySet) -> PerformanceFormQuerySet:
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            queryset = queryset.filter(
+                Q(project__name__icontains=q)
+                | Q(project__code__icontains=q)
+                | Q(project__unit__name__icontains=q)
+            )
+        if data["year"]:
+            queryset = queryset.filter(fiscal_year=data["year"])
+        if data["department"]:
+            queryset = queryset.filter(project__department_id=data["department"])
+        if data["unit"]:
+            queryset = queryset.filter(project__unit_id=data["unit"])
+        if data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        if data["project_type"]:
+            queryset = queryset.filter(project__project_type=data["project_type"])
+        return queryset

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.factories import IndicatorFactory, category
+
+
+def url(form) -> str:
+    return reverse("projects:form_detail", kwargs={"pk": form.pk})
+
+
+def test_owner_sees_form_as_official_table(client, alice, alice_form):
+    IndicatorFactory(form=alice_form, name="维护项目数量", period_value="1个", annual_value="1个")
+    IndicatorFactory(
+        form=alice_form,
+        category=category("成本指标"),
+        name="项目维护费",
+        period_value="年均≤69.9万元",
+        annual_value="≤69.9万元",
+    )
+    client.force_login(alice)
+    response = client.get(url(alice_form))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ["项目绩效目标表", "项目名称", "实施周期", "起始年度", "2023年预算金额（元）",
+                 "总体绩效目标", "实施周期总目标", "2023年度目标", "绩效指标", "一级指标",
+                 "当年度指标值", "维护项目数量", "年均≤69.9万元", "生态效益指标", "699000"]:
+        assert text in html, text
+    # The parsed value is shown on hover and in the detail table.
+    assert 'data-parsed="年均' in html
+    assert response.context["grid"].rows[0].cells[0].text == "项目绩效目标表"
+
+
+def test_it_shows_the_other_layout_on_request(client, alice, alice_form):
+    IndicatorFactory(form=alice_form, name="维护项目数量", is_core=True, value="1个", annual_value="")
+    client.force_login(alice)
+    html = client.get(url(alice_form), {"layout": "shenzhen"}).content.decode()
+    assert "二级项目支出绩效目标申报表" in html
+    assert "*数量" in html
+    html = client.get(url(alice_form), {"layout": "guangzhou"}).content.decode()
+    assert "项目支出绩效目标表（含转移支付项目）" in html
+    assert "1、产出指标：维护项目数量，年度指标值：1个。" in html
+
+
+def test_unknown_layout_falls_back_to_the_form_layout(client, alice, alice_form):
+    client.force_login(alice)
+    response = client.get(url(alice_form), {"layout": "<script>"})
+    assert response.context["layout"] == "dongguan"
+
+
+def test_outsider_gets_404(client, charlie, alice_form):
+    client.force_login(charlie)
+    assert client.get(url(alice_form)).status_code == 404
+
+
+def test_reviewers_can_read(client, bob, fiona, alice_form):
+    for user in (bob, fiona):
+        client.force_login(user)
+        assert client.get(url(alice_form)).status_code == 200
+
+
+def test_imported_text_is_escaped(client, alice, alice_form):
+    alice_form.annual_goal = "<script>alert(1)</script>"
+    alice_form.save()
+    client.force_login(alice)
+    html = client.get(url(alice_form)).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_page_loads_nothing_from_the_internet(client, alice, alice_form):
+    client.force_login(alice)
+    response = client.get(url(alice_form))
+    html = response.content.decode()
+    assert "http://" not in html and "https://" not in html
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_query_count_is_fixed(client, alice, alice_form, django_assert_num_queries):
+    for i in range(12):
+        IndicatorFactory(form=alice_form, name=f"指标{i}")
+    client.force_login(alice)
+    # 1 session, 2 user, 3 form with project/unit/department/framework, 4 indicators with
+    # categories, 5-6 framework categories (first, then second level), 7 can_edit membership
+    with django_assert_num_queries(7):
+        client.get(url(alice_form))
