@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from indicators.models import Category, Framework, Indicator
+from indicators.reference import load_frameworks
 from projects.models import Membership, Organization, PerformanceForm, Project
 
 
@@ -69,6 +70,10 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
 
 def default_framework() -> Framework:
+    """The shipped default framework. Transactional tests (live_server) flush the tables the
+    data migration filled, so load the reference data again when it is gone."""
+    if not Framework.objects.filter(is_default=True).exists():
+        load_frameworks(Framework, Category)
     return Framework.objects.get(is_default=True)
 
 
