@@ -134,6 +134,10 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return self.name or str(_("不适用"))
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.set_parsed()
+        super().save(*args, **kwargs)
+
     @property
     def target_text(self) -> str:
         return self.annual_value or self.value
@@ -157,10 +161,6 @@ class Indicator(models.Model):
         self.target_number = parsed.number
         self.target_unit = parsed.unit[:30]
         self.target_qualifier = parsed.qualifier[:50]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.set_parsed()
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if (

@@ -462,10 +462,14 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
                     Cell(ref.level1, role="label"),
                     Cell(ref.level2, role="label"),
                     Cell(item.name if item else ""),
-                    Cell(item.period_value if item else "", hint=_target_hint(item.period_value)
-                         if item else ""),
-                    Cell(item.annual_value if item else "", hint=_target_hint(item.annual_value)
-                         if item else ""),
+                    Cell(
+                        item.period_value if item else "",
+                        hint=_target_hint(item.period_value) if item else "",
+                    ),
+                    Cell(
+                        item.annual_value if item else "",
+                        hint=_target_hint(item.annual_value) if item else "",
+                    ),
                 ]
             )
             groups.append(3 + level1_order.index(ref.level1))
@@ -532,8 +536,18 @@ def _shenzhen_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
         group = 3 + level1_order.index(ref.short1)
         items = by_category.get((ref.level1, ref.level2), [])
         if not items:
-            rows.append(Row([Cell(ref.short1, role="label"), Cell(ref.short2, role="label"),
-                             Cell(), Cell(), Cell()], group))
+            rows.append(
+                Row(
+                    [
+                        Cell(ref.short1, role="label"),
+                        Cell(ref.short2, role="label"),
+                        Cell(),
+                        Cell(),
+                        Cell(),
+                    ],
+                    group,
+                )
+            )
         for item in items:
             star = "*" if item.core else ""
             rows.append(
@@ -541,10 +555,13 @@ def _shenzhen_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
                     [
                         Cell(ref.short1, role="label"),
                         Cell(f"{star}{ref.short2}", role="label"),
-                        Cell(NOT_APPLICABLE if item.not_applicable and not item.name
-                             else item.name),
-                        Cell(item.value or (NOT_APPLICABLE if item.not_applicable else ""),
-                             hint=_target_hint(item.value)),
+                        Cell(
+                            NOT_APPLICABLE if item.not_applicable and not item.name else item.name
+                        ),
+                        Cell(
+                            item.value or (NOT_APPLICABLE if item.not_applicable else ""),
+                            hint=_target_hint(item.value),
+                        ),
                         Cell(item.explanation, role="text"),
                     ],
                     group,
@@ -633,13 +650,29 @@ def build_guangzhou_grid(department: str, year: int, units: Sequence[GuangzhouUn
 
     everything = [form for unit in units for form in unit.forms]
     rows.append(
-        Row([Cell("合计", role="subtotal"), Cell(role="subtotal")]
-            + amount_cells(sums(everything), "subtotal") + [Cell(), Cell()], 1)
+        Row(
+            [
+                Cell("合计", role="subtotal"),
+                Cell(role="subtotal"),
+                *amount_cells(sums(everything), "subtotal"),
+                Cell(),
+                Cell(),
+            ],
+            1,
+        )
     )
     for index, unit in enumerate(units, start=2):
         rows.append(
-            Row([Cell(unit.name, role="subtotal"), Cell(role="subtotal")]
-                + amount_cells(sums(unit.forms), "subtotal") + [Cell(), Cell()], index)
+            Row(
+                [
+                    Cell(unit.name, role="subtotal"),
+                    Cell(role="subtotal"),
+                    *amount_cells(sums(unit.forms), "subtotal"),
+                    Cell(),
+                    Cell(),
+                ],
+                index,
+            )
         )
         for form in unit.forms:
             rows.append(
@@ -647,8 +680,9 @@ def build_guangzhou_grid(department: str, year: int, units: Sequence[GuangzhouUn
                     [
                         Cell(form.project.name),
                         Cell(str(form.details.get("content") or ""), role="text"),
-                        *amount_cells([form.amounts.get(k) for k in GUANGZHOU_AMOUNT_KEYS],
-                                      "number"),
+                        *amount_cells(
+                            [form.amounts.get(k) for k in GUANGZHOU_AMOUNT_KEYS], "number"
+                        ),
                         Cell(form.goals.get("annual", ""), role="text"),
                         Cell(guangzhou_indicator_text(form.indicators), role="text"),
                     ],
@@ -663,9 +697,7 @@ def framework_categories(framework_id: int) -> list[CategoryRef]:
     a first-level category with no children stands for itself."""
     from indicators.models import Category
 
-    tops = list(
-        Category.objects.filter(framework_id=framework_id, level=1).order_by("order", "id")
-    )
+    tops = list(Category.objects.filter(framework_id=framework_id, level=1).order_by("order", "id"))
     children = list(
         Category.objects.filter(framework_id=framework_id, level=2).order_by("order", "id")
     )

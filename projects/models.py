@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -313,14 +314,15 @@ class PerformanceForm(models.Model):
                     "other_amount",
                 )
             ],
-            models.CheckConstraint(
-                condition=Q(version__gte=1), name="form_version_positive"
-            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="form_version_positive"),
         ]
         indexes = [models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.project.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:form_detail", kwargs={"pk": self.pk})
 
     @property
     def is_editable(self) -> bool:
@@ -333,17 +335,14 @@ class PerformanceForm(models.Model):
             return None
         return sum((part or Decimal(0) for part in parts), Decimal(0))
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("projects:form_detail", kwargs={"pk": self.pk})
-
 
 class ReviewEvent(models.Model):
     """One workflow transition, with the form as it was at that moment."""
 
     form = models.ForeignKey(
-        PerformanceForm, verbose_name=_("绩效目标表"), on_delete=models.CASCADE,
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
         related_name="events",
     )
     actor = models.ForeignKey(
@@ -355,9 +354,7 @@ class ReviewEvent(models.Model):
     from_status = models.CharField(
         _("原状态"), max_length=30, choices=PerformanceForm.Status.choices, blank=True
     )
-    to_status = models.CharField(
-        _("新状态"), max_length=30, choices=PerformanceForm.Status.choices
-    )
+    to_status = models.CharField(_("新状态"), max_length=30, choices=PerformanceForm.Status.choices)
     comment = models.TextField(_("意见"), blank=True)
     snapshot: models.JSONField[Any] = models.JSONField(_("表单快照"), default=dict)
     form_version = models.PositiveIntegerField(_("表单版本"))
@@ -376,7 +373,9 @@ class Comment(models.Model):
     """A reviewer's remark on the whole form or on one indicator."""
 
     form = models.ForeignKey(
-        PerformanceForm, verbose_name=_("绩效目标表"), on_delete=models.CASCADE,
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
         related_name="comments",
     )
     indicator = models.ForeignKey(

@@ -47,9 +47,7 @@ def alice(unit_a):
 @pytest.fixture
 def bob(department):
     user = UserFactory(username="bob")
-    MembershipFactory(
-        user=user, organization=department, role=Membership.Role.DEPARTMENT_REVIEWER
-    )
+    MembershipFactory(user=user, organization=department, role=Membership.Role.DEPARTMENT_REVIEWER)
     return user
 
 

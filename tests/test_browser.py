@@ -37,9 +37,9 @@ def page(live_server) -> Iterator[object]:
         outside: list[str] = []
         page.on(
             "request",
-            lambda request: outside.append(request.url)
-            if not request.url.startswith(live_server.url)
-            else None,
+            lambda request: (
+                outside.append(request.url) if not request.url.startswith(live_server.url) else None
+            ),
         )
         yield page
         browser.close()

@@ -22,9 +22,23 @@ def test_owner_sees_form_as_official_table(client, alice, alice_form):
     response = client.get(url(alice_form))
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ["项目绩效目标表", "项目名称", "实施周期", "起始年度", "2023年预算金额（元）",
-                 "总体绩效目标", "实施周期总目标", "2023年度目标", "绩效指标", "一级指标",
-                 "当年度指标值", "维护项目数量", "年均≤69.9万元", "生态效益指标", "699000"]:
+    for text in [
+        "项目绩效目标表",
+        "项目名称",
+        "实施周期",
+        "起始年度",
+        "2023年预算金额（元）",
+        "总体绩效目标",
+        "实施周期总目标",
+        "2023年度目标",
+        "绩效指标",
+        "一级指标",
+        "当年度指标值",
+        "维护项目数量",
+        "年均≤69.9万元",
+        "生态效益指标",
+        "699000",
+    ]:
         assert text in html, text
     # The parsed value is shown on hover and in the detail table.
     assert 'data-parsed="年均' in html
@@ -32,7 +46,9 @@ def test_owner_sees_form_as_official_table(client, alice, alice_form):
 
 
 def test_it_shows_the_other_layout_on_request(client, alice, alice_form):
-    IndicatorFactory(form=alice_form, name="维护项目数量", is_core=True, value="1个", annual_value="")
+    IndicatorFactory(
+        form=alice_form, name="维护项目数量", is_core=True, value="1个", annual_value=""
+    )
     client.force_login(alice)
     html = client.get(url(alice_form), {"layout": "shenzhen"}).content.decode()
     assert "二级项目支出绩效目标申报表" in html

@@ -70,7 +70,9 @@ def test_user_without_membership_sees_nothing(client, django_user_model, alice_f
 def test_it_filters_by_year_status_type_and_search(client, alice, unit_a):
     old = FormFactory(project=ProjectFactory(unit=unit_a, name="线路租赁项目"), fiscal_year=2022)
     FormFactory(
-        project=ProjectFactory(unit=unit_a, name="网站适老化改造项目", project_type="其他特定目标类"),
+        project=ProjectFactory(
+            unit=unit_a, name="网站适老化改造项目", project_type="其他特定目标类"
+        ),
         status=PerformanceForm.Status.APPROVED,
     )
     client.force_login(alice)
@@ -78,9 +80,9 @@ def test_it_filters_by_year_status_type_and_search(client, alice, unit_a):
     assert names(client.get(URL, {"status": "approved"})) == ["网站适老化改造项目"]
     assert names(client.get(URL, {"project_type": "其他特定目标类"})) == ["网站适老化改造项目"]
     assert names(client.get(URL, {"q": "线路"})) == ["线路租赁项目"]
-    assert names(client.get(URL, {"unit": unit_a.id, "department": unit_a.parent_id, "q": "适老"})) == [
-        "网站适老化改造项目"
-    ]
+    assert names(
+        client.get(URL, {"unit": unit_a.id, "department": unit_a.parent_id, "q": "适老"})
+    ) == ["网站适老化改造项目"]
 
 
 def test_it_paginates(client, alice, unit_a):
@@ -95,7 +97,9 @@ def test_it_paginates(client, alice, unit_a):
 
 
 @pytest.mark.parametrize("count", [1, 40])
-def test_query_count_does_not_grow_with_forms(client, fiona, unit_a, count, django_assert_num_queries):
+def test_query_count_does_not_grow_with_forms(
+    client, fiona, unit_a, count, django_assert_num_queries
+):
     for i in range(count):
         FormFactory(project=ProjectFactory(unit=unit_a, name=f"项目{i:02d}"))
     client.force_login(fiona)

@@ -123,15 +123,23 @@ def test_shipped_frameworks_have_the_expected_categories(db):
     assert top == ["产出指标", "效益指标", "满意度指标"]
     output = local.categories.get(name="产出指标")
     assert [c.name for c in output.children.order_by("order")] == [
-        "数量指标", "质量指标", "时效指标", "成本指标"
+        "数量指标",
+        "质量指标",
+        "时效指标",
+        "成本指标",
     ]
     central = Framework.objects.get(code="central-2021")
     assert list(central.categories.filter(level=1).values_list("name", flat=True)) == [
-        "产出指标", "成本指标", "效益指标", "满意度指标"
+        "产出指标",
+        "成本指标",
+        "效益指标",
+        "满意度指标",
     ]
     cost = central.categories.get(name="成本指标")
     assert [c.name for c in cost.children.order_by("order")] == [
-        "经济成本指标", "社会成本指标", "生态环境成本指标"
+        "经济成本指标",
+        "社会成本指标",
+        "生态环境成本指标",
     ]
 
 
@@ -148,6 +156,8 @@ def test_membership_role_must_fit_the_organization(db):
 
 def test_form_is_editable_only_in_draft_or_returned(db):
     form = FormFactory()
-    editable = {status for status in PerformanceForm.Status if FormFactory.build(status=status).is_editable}
+    editable = {
+        status for status in PerformanceForm.Status if FormFactory.build(status=status).is_editable
+    }
     assert editable == {PerformanceForm.Status.DRAFT, PerformanceForm.Status.RETURNED}
     assert form.is_editable

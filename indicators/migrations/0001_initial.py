@@ -5,86 +5,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LibraryEntry',
+            name="LibraryEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='三级指标')),
-                ('units', models.JSONField(blank=True, default=list, verbose_name='常用单位')),
-                ('sample_values', models.JSONField(blank=True, default=list, verbose_name='常见指标值')),
-                ('usage_count', models.PositiveIntegerField(default=0, verbose_name='使用次数')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="三级指标")),
+                ("units", models.JSONField(blank=True, default=list, verbose_name="常用单位")),
+                (
+                    "sample_values",
+                    models.JSONField(blank=True, default=list, verbose_name="常见指标值"),
+                ),
+                ("usage_count", models.PositiveIntegerField(default=0, verbose_name="使用次数")),
             ],
             options={
-                'verbose_name': '指标库条目',
-                'verbose_name_plural': '指标库',
-                'ordering': ['category', '-usage_count', 'name'],
+                "verbose_name": "指标库条目",
+                "verbose_name_plural": "指标库",
+                "ordering": ["category", "-usage_count", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Framework',
+            name="Framework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('version', models.CharField(max_length=20, verbose_name='版本')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('is_default', models.BooleanField(default=False, verbose_name='默认')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("version", models.CharField(max_length=20, verbose_name="版本")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("is_default", models.BooleanField(default=False, verbose_name="默认")),
             ],
             options={
-                'verbose_name': '指标体系',
-                'verbose_name_plural': '指标体系',
-                'ordering': ['-is_default', 'code'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='framework_one_default')],
+                "verbose_name": "指标体系",
+                "verbose_name_plural": "指标体系",
+                "ordering": ["-is_default", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("is_default",),
+                        name="framework_one_default",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '一级'), (2, '二级')], verbose_name='级次')),
-                ('name', models.CharField(help_text='如“数量指标”', max_length=50, verbose_name='名称')),
-                ('short_name', models.CharField(help_text='如“数量”，深圳、广州表样使用', max_length=50, verbose_name='简称')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('is_core', models.BooleanField(default=False, help_text='深圳表样以“*”标记的必填类别', verbose_name='核心指标')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='indicators.category', verbose_name='一级指标')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='categories', to='indicators.framework', verbose_name='指标体系')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "一级"), (2, "二级")], verbose_name="级次"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="如“数量指标”", max_length=50, verbose_name="名称"),
+                ),
+                (
+                    "short_name",
+                    models.CharField(
+                        help_text="如“数量”，深圳、广州表样使用", max_length=50, verbose_name="简称"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "is_core",
+                    models.BooleanField(
+                        default=False,
+                        help_text="深圳表样以“*”标记的必填类别",
+                        verbose_name="核心指标",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="indicators.category",
+                        verbose_name="一级指标",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="categories",
+                        to="indicators.framework",
+                        verbose_name="指标体系",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标类别',
-                'verbose_name_plural': '指标类别',
-                'ordering': ['framework', 'level', 'order', 'id'],
+                "verbose_name": "指标类别",
+                "verbose_name_plural": "指标类别",
+                "ordering": ["framework", "level", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=300, verbose_name='三级指标')),
-                ('period_value', models.CharField(blank=True, max_length=500, verbose_name='实施周期指标值')),
-                ('annual_value', models.CharField(blank=True, max_length=500, verbose_name='当年度指标值')),
-                ('value', models.CharField(blank=True, max_length=500, verbose_name='指标值')),
-                ('explanation', models.TextField(blank=True, verbose_name='指标解释')),
-                ('is_core', models.BooleanField(default=False, verbose_name='核心指标')),
-                ('not_applicable', models.BooleanField(default=False, verbose_name='不适用')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('target_kind', models.CharField(blank=True, max_length=20, verbose_name='指标值类型')),
-                ('target_comparator', models.CharField(blank=True, max_length=2, verbose_name='比较符')),
-                ('target_number', models.DecimalField(blank=True, decimal_places=6, max_digits=24, null=True, verbose_name='数值')),
-                ('target_unit', models.CharField(blank=True, max_length=30, verbose_name='计量单位')),
-                ('target_qualifier', models.CharField(blank=True, max_length=50, verbose_name='限定')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='indicators.category', verbose_name='指标类别')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=300, verbose_name="三级指标")),
+                (
+                    "period_value",
+                    models.CharField(blank=True, max_length=500, verbose_name="实施周期指标值"),
+                ),
+                (
+                    "annual_value",
+                    models.CharField(blank=True, max_length=500, verbose_name="当年度指标值"),
+                ),
+                ("value", models.CharField(blank=True, max_length=500, verbose_name="指标值")),
+                ("explanation", models.TextField(blank=True, verbose_name="指标解释")),
+                ("is_core", models.BooleanField(default=False, verbose_name="核心指标")),
+                ("not_applicable", models.BooleanField(default=False, verbose_name="不适用")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "target_kind",
+                    models.CharField(blank=True, max_length=20, verbose_name="指标值类型"),
+                ),
+                (
+                    "target_comparator",
+                    models.CharField(blank=True, max_length=2, verbose_name="比较符"),
+                ),
+                (
+                    "target_number",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=24, null=True, verbose_name="数值"
+                    ),
+                ),
+                (
+                    "target_unit",
+                    models.CharField(blank=True, max_length=30, verbose_name="计量单位"),
+                ),
+                (
+                    "target_qualifier",
+                    models.CharField(blank=True, max_length=50, verbose_name="限定"),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="indicators",
+                        to="indicators.category",
+                        verbose_name="指标类别",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '三级指标',
-                'verbose_name_plural': '三级指标',
-                'ordering': ['form', 'category__parent__order', 'category__order', 'order', 'id'],
+                "verbose_name": "三级指标",
+                "verbose_name_plural": "三级指标",
+                "ordering": ["form", "category__parent__order", "category__order", "order", "id"],
             },
         ),
     ]

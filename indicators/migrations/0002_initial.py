@@ -5,47 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('indicators', '0001_initial'),
-        ('projects', '0001_initial'),
+        ("indicators", "0001_initial"),
+        ("projects", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='form',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='projects.performanceform', verbose_name='绩效目标表'),
+            model_name="indicator",
+            name="form",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="indicators",
+                to="projects.performanceform",
+                verbose_name="绩效目标表",
+            ),
         ),
         migrations.AddField(
-            model_name='libraryentry',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='library', to='indicators.category', verbose_name='指标类别'),
+            model_name="libraryentry",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="library",
+                to="indicators.category",
+                verbose_name="指标类别",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', False)), fields=('framework', 'parent', 'name'), name='category_unique_name_in_parent'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", False)),
+                fields=("framework", "parent", "name"),
+                name="category_unique_name_in_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('framework', 'name'), name='category_unique_top_level_name'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", True)),
+                fields=("framework", "name"),
+                name="category_unique_top_level_name",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 1), ('parent__isnull', True)), models.Q(('level', 2), ('parent__isnull', False)), _connector='OR'), name='category_level_matches_parent'),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", 1), ("parent__isnull", True)),
+                    models.Q(("level", 2), ("parent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="category_level_matches_parent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='indicator',
-            index=models.Index(fields=['form', 'order'], name='indicator_form_order_idx'),
+            model_name="indicator",
+            index=models.Index(fields=["form", "order"], name="indicator_form_order_idx"),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('not_applicable', True), models.Q(('name', ''), _negated=True), _connector='OR'), name='indicator_named_unless_not_applicable'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("not_applicable", True), models.Q(("name", ""), _negated=True), _connector="OR"
+                ),
+                name="indicator_named_unless_not_applicable",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='libraryentry',
-            constraint=models.UniqueConstraint(fields=('category', 'name'), name='library_unique_name'),
+            model_name="libraryentry",
+            constraint=models.UniqueConstraint(
+                fields=("category", "name"), name="library_unique_name"
+            ),
         ),
     ]

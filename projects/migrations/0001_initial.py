@@ -7,196 +7,574 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('finance', '财政局'), ('department', '主管部门'), ('unit', '用款单位')], max_length=20, verbose_name='类型')),
-                ('code', models.CharField(blank=True, max_length=50, verbose_name='单位编码')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='projects.organization', verbose_name='上级主管部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("finance", "财政局"),
+                            ("department", "主管部门"),
+                            ("unit", "用款单位"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=50, verbose_name="单位编码")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="projects.organization",
+                        verbose_name="上级主管部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('filer', '填报人'), ('department_reviewer', '部门审核人'), ('finance_reviewer', '财政审核人')], max_length=30, verbose_name='角色')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='projects.organization', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("filer", "填报人"),
+                            ("department_reviewer", "部门审核人"),
+                            ("finance_reviewer", "财政审核人"),
+                        ],
+                        max_length=30,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="projects.organization",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '成员',
-                'verbose_name_plural': '成员',
+                "verbose_name": "成员",
+                "verbose_name_plural": "成员",
             },
         ),
         migrations.CreateModel(
-            name='PerformanceForm',
+            name="PerformanceForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fiscal_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='预算年度')),
-                ('layout', models.CharField(choices=[('dongguan', '东莞 项目绩效目标表'), ('shenzhen', '深圳 二级项目支出绩效目标申报表'), ('guangzhou', '广州 项目支出绩效目标表')], default='dongguan', max_length=20, verbose_name='表样')),
-                ('annual_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='本年度预算金额（元）')),
-                ('total_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='项目总金额（中期规划，元）')),
-                ('fiscal_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='财政拨款（元）')),
-                ('special_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='财政专户拨款（元）')),
-                ('other_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='其他资金（元）')),
-                ('amount_unit_label', models.CharField(blank=True, help_text='原表上标注的金额单位；金额一律以元保存。', max_length=10, verbose_name='原表金额单位')),
-                ('content', models.TextField(blank=True, verbose_name='项目内容')),
-                ('policy_basis', models.TextField(blank=True, verbose_name='政策依据')),
-                ('calculation_basis', models.TextField(blank=True, verbose_name='测算依据')),
-                ('period_goal', models.TextField(blank=True, verbose_name='实施周期总目标（长期目标）')),
-                ('annual_goal', models.TextField(blank=True, verbose_name='年度目标')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('department_approved', '部门已审'), ('approved', '已通过'), ('returned', '已退回')], db_index=True, default='draft', max_length=30, verbose_name='状态')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='forms', to='indicators.framework', verbose_name='指标体系')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="预算年度",
+                    ),
+                ),
+                (
+                    "layout",
+                    models.CharField(
+                        choices=[
+                            ("dongguan", "东莞 项目绩效目标表"),
+                            ("shenzhen", "深圳 二级项目支出绩效目标申报表"),
+                            ("guangzhou", "广州 项目支出绩效目标表"),
+                        ],
+                        default="dongguan",
+                        max_length=20,
+                        verbose_name="表样",
+                    ),
+                ),
+                (
+                    "annual_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="本年度预算金额（元）",
+                    ),
+                ),
+                (
+                    "total_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="项目总金额（中期规划，元）",
+                    ),
+                ),
+                (
+                    "fiscal_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="财政拨款（元）",
+                    ),
+                ),
+                (
+                    "special_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="财政专户拨款（元）",
+                    ),
+                ),
+                (
+                    "other_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="其他资金（元）",
+                    ),
+                ),
+                (
+                    "amount_unit_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="原表上标注的金额单位；金额一律以元保存。",
+                        max_length=10,
+                        verbose_name="原表金额单位",
+                    ),
+                ),
+                ("content", models.TextField(blank=True, verbose_name="项目内容")),
+                ("policy_basis", models.TextField(blank=True, verbose_name="政策依据")),
+                ("calculation_basis", models.TextField(blank=True, verbose_name="测算依据")),
+                (
+                    "period_goal",
+                    models.TextField(blank=True, verbose_name="实施周期总目标（长期目标）"),
+                ),
+                ("annual_goal", models.TextField(blank=True, verbose_name="年度目标")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已提交"),
+                            ("department_approved", "部门已审"),
+                            ("approved", "已通过"),
+                            ("returned", "已退回"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=30,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="forms",
+                        to="indicators.framework",
+                        verbose_name="指标体系",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '绩效目标表',
-                'verbose_name_plural': '绩效目标表',
-                'ordering': ['-fiscal_year', 'project__department__name', 'project__unit__name', 'id'],
+                "verbose_name": "绩效目标表",
+                "verbose_name_plural": "绩效目标表",
+                "ordering": [
+                    "-fiscal_year",
+                    "project__department__name",
+                    "project__unit__name",
+                    "id",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='作者')),
-                ('indicator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to='indicators.indicator', verbose_name='指标')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='projects.performanceform', verbose_name='绩效目标表')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="作者",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to="indicators.indicator",
+                        verbose_name="指标",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="projects.performanceform",
+                        verbose_name="绩效目标表",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审核意见',
-                'verbose_name_plural': '审核意见',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "审核意见",
+                "verbose_name_plural": "审核意见",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(blank=True, max_length=64, verbose_name='项目编码')),
-                ('name', models.CharField(max_length=300, verbose_name='项目名称')),
-                ('project_type', models.CharField(blank=True, max_length=100, verbose_name='项目类型')),
-                ('level', models.CharField(blank=True, choices=[('一级项目', '一级项目'), ('二级项目', '二级项目')], max_length=10, verbose_name='项目等级')),
-                ('start_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='起始年度')),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='到期年度')),
-                ('duration_years', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(50)], verbose_name='实施期限（年）')),
-                ('allocation_method', models.CharField(blank=True, max_length=50, verbose_name='分配方式')),
-                ('is_new', models.BooleanField(blank=True, null=True, verbose_name='是否新增项目')),
-                ('department', models.ForeignKey(limit_choices_to={'kind': 'department'}, on_delete=django.db.models.deletion.PROTECT, related_name='department_projects', to='projects.organization', verbose_name='主管部门')),
-                ('unit', models.ForeignKey(limit_choices_to={'kind': 'unit'}, on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='projects.organization', verbose_name='用款单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=64, verbose_name="项目编码")),
+                ("name", models.CharField(max_length=300, verbose_name="项目名称")),
+                (
+                    "project_type",
+                    models.CharField(blank=True, max_length=100, verbose_name="项目类型"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("一级项目", "一级项目"), ("二级项目", "二级项目")],
+                        max_length=10,
+                        verbose_name="项目等级",
+                    ),
+                ),
+                (
+                    "start_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="起始年度",
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="到期年度",
+                    ),
+                ),
+                (
+                    "duration_years",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(50)],
+                        verbose_name="实施期限（年）",
+                    ),
+                ),
+                (
+                    "allocation_method",
+                    models.CharField(blank=True, max_length=50, verbose_name="分配方式"),
+                ),
+                ("is_new", models.BooleanField(blank=True, null=True, verbose_name="是否新增项目")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "department"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="department_projects",
+                        to="projects.organization",
+                        verbose_name="主管部门",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "unit"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="projects.organization",
+                        verbose_name="用款单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目',
-                'verbose_name_plural': '项目',
-                'ordering': ['department__name', 'unit__name', 'name'],
+                "verbose_name": "项目",
+                "verbose_name_plural": "项目",
+                "ordering": ["department__name", "unit__name", "name"],
             },
         ),
         migrations.AddField(
-            model_name='performanceform',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='forms', to='projects.project', verbose_name='项目'),
+            model_name="performanceform",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="forms",
+                to="projects.project",
+                verbose_name="项目",
+            ),
         ),
         migrations.CreateModel(
-            name='ReviewEvent',
+            name="ReviewEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('draft', '草稿'), ('submitted', '已提交'), ('department_approved', '部门已审'), ('approved', '已通过'), ('returned', '已退回')], max_length=30, verbose_name='原状态')),
-                ('to_status', models.CharField(choices=[('draft', '草稿'), ('submitted', '已提交'), ('department_approved', '部门已审'), ('approved', '已通过'), ('returned', '已退回')], max_length=30, verbose_name='新状态')),
-                ('comment', models.TextField(blank=True, verbose_name='意见')),
-                ('snapshot', models.JSONField(default=dict, verbose_name='表单快照')),
-                ('form_version', models.PositiveIntegerField(verbose_name='表单版本')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_events', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='projects.performanceform', verbose_name='绩效目标表')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已提交"),
+                            ("department_approved", "部门已审"),
+                            ("approved", "已通过"),
+                            ("returned", "已退回"),
+                        ],
+                        max_length=30,
+                        verbose_name="原状态",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已提交"),
+                            ("department_approved", "部门已审"),
+                            ("approved", "已通过"),
+                            ("returned", "已退回"),
+                        ],
+                        max_length=30,
+                        verbose_name="新状态",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="意见")),
+                ("snapshot", models.JSONField(default=dict, verbose_name="表单快照")),
+                ("form_version", models.PositiveIntegerField(verbose_name="表单版本")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="projects.performanceform",
+                        verbose_name="绩效目标表",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审核记录',
-                'verbose_name_plural': '审核记录',
-                'ordering': ['form', 'created_at', 'id'],
+                "verbose_name": "审核记录",
+                "verbose_name_plural": "审核记录",
+                "ordering": ["form", "created_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('kind', 'name'), name='organization_unique_top_level_name'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", True)),
+                fields=("kind", "name"),
+                name="organization_unique_top_level_name",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', False)), fields=('parent', 'name'), name='organization_unique_name_per_parent'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", False)),
+                fields=("parent", "name"),
+                name="organization_unique_name_per_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'unit'), ('parent__isnull', False)), models.Q(('kind', 'unit'), _negated=True), _connector='OR'), name='organization_unit_has_department'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "unit"), ("parent__isnull", False)),
+                    models.Q(("kind", "unit"), _negated=True),
+                    _connector="OR",
+                ),
+                name="organization_unit_has_department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'unit'), ('parent__isnull', True), _connector='OR'), name='organization_only_units_have_parent'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "unit"), ("parent__isnull", True), _connector="OR"),
+                name="organization_only_units_have_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'organization', 'role'), name='membership_unique_role'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "organization", "role"), name="membership_unique_role"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['unit', 'name'], name='project_unit_name_idx'),
+            model_name="project",
+            index=models.Index(fields=["unit", "name"], name="project_unit_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(condition=models.Q(('code', ''), _negated=True), fields=('code',), name='project_unique_code'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("code", ""), _negated=True),
+                fields=("code",),
+                name="project_unique_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('start_year__isnull', True), ('end_year__isnull', True), ('end_year__gte', models.F('start_year')), _connector='OR'), name='project_years_in_order'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_year__isnull", True),
+                    ("end_year__isnull", True),
+                    ("end_year__gte", models.F("start_year")),
+                    _connector="OR",
+                ),
+                name="project_years_in_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='performanceform',
-            index=models.Index(fields=['fiscal_year', 'status'], name='form_year_status_idx'),
+            model_name="performanceform",
+            index=models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.UniqueConstraint(fields=('project', 'fiscal_year'), name='form_one_per_project_and_year'),
+            model_name="performanceform",
+            constraint=models.UniqueConstraint(
+                fields=("project", "fiscal_year"), name="form_one_per_project_and_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('annual_amount__isnull', True), ('annual_amount__gte', 0), _connector='OR'), name='form_annual_amount_not_negative'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("annual_amount__isnull", True), ("annual_amount__gte", 0), _connector="OR"
+                ),
+                name="form_annual_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('total_amount__isnull', True), ('total_amount__gte', 0), _connector='OR'), name='form_total_amount_not_negative'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("total_amount__isnull", True), ("total_amount__gte", 0), _connector="OR"
+                ),
+                name="form_total_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('fiscal_amount__isnull', True), ('fiscal_amount__gte', 0), _connector='OR'), name='form_fiscal_amount_not_negative'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("fiscal_amount__isnull", True), ("fiscal_amount__gte", 0), _connector="OR"
+                ),
+                name="form_fiscal_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('special_amount__isnull', True), ('special_amount__gte', 0), _connector='OR'), name='form_special_amount_not_negative'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("special_amount__isnull", True), ("special_amount__gte", 0), _connector="OR"
+                ),
+                name="form_special_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('other_amount__isnull', True), ('other_amount__gte', 0), _connector='OR'), name='form_other_amount_not_negative'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("other_amount__isnull", True), ("other_amount__gte", 0), _connector="OR"
+                ),
+                name="form_other_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='performanceform',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='form_version_positive'),
+            model_name="performanceform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="form_version_positive"
+            ),
         ),
     ]
