@@ -85,7 +85,7 @@ class Category(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.parent_id is not None and self.parent.framework_id != self.framework_id:
+        if self.parent is not None and self.parent.framework_id != self.framework_id:
             raise ValidationError({"parent": _("上级类别必须属于同一指标体系。")})
 
 

@@ -51,6 +51,8 @@ def get_form_for_user(user: AnyUser, pk: int, *, write: bool = False) -> Perform
 
 def can_edit(user: AnyUser, form: PerformanceForm) -> tuple[bool, str]:
     """Only a filer of the form's own unit edits, and only in 草稿 or 已退回."""
+    if user.pk is None:
+        return False, _("请先登录。")
     is_filer = Membership.objects.filter(
         user_id=user.pk, organization_id=form.project.unit_id, role=Membership.Role.FILER
     ).exists()

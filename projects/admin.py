@@ -1,16 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
 
 from projects.models import Comment, Membership, Organization, PerformanceForm, Project, ReviewEvent
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Any]):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = ["name", "kind", "parent", "code"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
@@ -20,7 +22,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "organization", "role"]
     list_filter = ["role", "organization__kind"]
     search_fields = ["user__username", "organization__name"]
@@ -29,7 +31,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(admin.ModelAdmin[Project]):
     list_display = ["name", "code", "department", "unit", "project_type", "start_year", "end_year"]
     list_filter = ["level"]
     search_fields = ["name", "code", "unit__name", "department__name"]
@@ -37,16 +39,16 @@ class ProjectAdmin(admin.ModelAdmin):
     list_select_related = ["department", "unit"]
 
 
-class ReviewEventInline(admin.TabularInline):
+class ReviewEventInline(admin.TabularInline[ReviewEvent, Any]):
     model = ReviewEvent
     extra = 0
-    fields = ["created_at", "actor", "from_status", "to_status", "comment"]
+    fields = ("created_at", "actor", "from_status", "to_status", "comment")
     readonly_fields = fields
     can_delete = False
 
 
 @admin.register(PerformanceForm)
-class PerformanceFormAdmin(admin.ModelAdmin):
+class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
     list_display = ["project", "fiscal_year", "status", "layout", "annual_amount", "version"]
     list_filter = ["fiscal_year", "status", "layout"]
     search_fields = ["project__name", "project__code", "project__unit__name"]
@@ -57,7 +59,7 @@ class PerformanceFormAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(admin.ModelAdmin[Comment]):
     list_display = ["form", "indicator", "author", "created_at"]
     list_select_related = ["form__project", "indicator", "author"]
     raw_id_fields = ["form", "indicator"]

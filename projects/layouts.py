@@ -456,7 +456,8 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
             continue
         if ref.level1 not in level1_order:
             level1_order.append(ref.level1)
-        for item in items or [None]:
+        slots: list[IndicatorData | None] = list(items) or [None]
+        for item in slots:
             body.append(
                 [
                     Cell(ref.level1, role="label"),

@@ -185,9 +185,9 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
         """Forms the user may read: a unit its own, a department its units', finance all."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser or user.is_staff:
+        if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
             return self
-        mine = Membership.objects.filter(user=user)
+        mine = Membership.objects.filter(user_id=user.pk)
         role = Membership.Role
         return self.filter(
             Q(project__unit__in=mine.filter(role=role.FILER).values("organization"))
