@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet
+from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
 
 
 class FormFilter(forms.Form):
@@ -37,7 +37,7 @@ class FormFilter(forms.Form):
         ) | Organization.objects.filter(id__in=visible.values("project__unit"))
         departments: list[tuple[object, str]] = [("", str(_("全部部门")))]
         units: list[tuple[object, str]] = [("", str(_("全部单位")))]
-        for org in organizations.order_by("name").only("id", "name", "kind"):
+        for org in organizations.order_by(pinyin("name")).only("id", "name", "kind"):
             (departments if org.kind == Organization.Kind.DEPARTMENT else units).append(
                 (org.id, org.name)
             )

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, Q
+from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,14 @@ MIN_YEAR = 2000
 MAX_YEAR = 2100
 AMOUNT_DIGITS = 16
 AMOUNT_PLACES = 2
+
+
+def pinyin(field: str) -> models.expressions.Combinable | str:
+    """Order Chinese text by pinyin where the database can (PostgreSQL's ICU collation);
+    elsewhere by the field as it is."""
+    if connection.vendor == "postgresql":
+        return Collate(models.F(field), "zh-x-icu")
+    return field
 
 
 class Organization(models.Model):
@@ -201,6 +210,12 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
 
     def for_year(self, year: int) -> PerformanceFormQuerySet:
         return self.filter(fiscal_year=year)
+
+    def in_list_order(self) -> PerformanceFormQuerySet:
+        """Newest year first, then unit and project name in pinyin order."""
+        return self.order_by(
+            "-fiscal_year", pinyin("project__unit__name"), pinyin("project__name"), "id"
+        )
 
     def with_related(self) -> PerformanceFormQuerySet:
         return self.select_related("project__department", "project__unit", "framework")

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import PerformanceForm
-from tests.factories import FormFactory, ProjectFactory
+from tests.factories import FormFactory, ProjectFactory, UnitFactory
 
 URL = reverse("projects:form_list")
 
@@ -108,3 +108,16 @@ def test_query_count_does_not_grow_with_forms(
     with django_assert_num_queries(7):
         response = client.get(URL, {"year": 2023})
     assert response.status_code == 200
+
+
+def test_postgres_lists_units_in_pinyin_order(client, fiona, department):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no ICU collation; it keeps code-point order")
+    # 安 (ān, U+5B89) sorts after 北 (běi, U+5317) by code point, before it by pinyin.
+    for name in ("北京路管理处", "安全生产中心"):
+        FormFactory(project=ProjectFactory(unit=UnitFactory(name=name, parent=department)))
+    client.force_login(fiona)
+    units = [form.project.unit.name for form in client.get(URL).context["page"]]
+    assert units == ["安全生产中心", "北京路管理处"]

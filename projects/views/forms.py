@@ -29,9 +29,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     visible = forms_for_user(request.user)
     filters = FormFilter(request.GET or None, visible=visible)
     forms = filters.apply(visible).with_related() if request.GET else visible.with_related()
-    page = Paginator(
-        forms.order_by("-fiscal_year", "project__unit__name", "project__name", "id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
