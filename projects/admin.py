@@ -1,6 +1,9 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from projects.models import Comment, Membership, Organization, PerformanceForm, Project, ReviewEvent
 
@@ -63,3 +66,18 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
     list_display = ["form", "indicator", "author", "created_at"]
     list_select_related = ["form__project", "indicator", "author"]
     raw_id_fields = ["form", "indicator"]
+
+
+class UserMembershipInline(admin.TabularInline[Membership, Any]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization"]
+    verbose_name_plural = _("所属单位与角色")
+
+
+class UserWithMembershipsAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UserMembershipInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithMembershipsAdmin)
