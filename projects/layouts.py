@@ -42,6 +42,16 @@ class IndicatorData:
     core: bool = False
     not_applicable: bool = False
 
+    @property
+    def target(self) -> str:
+        """当年度指标值, or the single 指标值 for a form drawn up in a one-value layout."""
+        return self.annual_value or self.value
+
+    @property
+    def single_value(self) -> str:
+        """指标值, or 当年度指标值 for a form drawn up in the two-value 东莞 layout."""
+        return self.value or self.annual_value
+
 
 @dataclass
 class ProjectData:
@@ -311,8 +321,7 @@ def guangzhou_indicator_text(indicators: Sequence[IndicatorData]) -> str:
     """``1、产出指标：评审办结率，年度指标值：>80%。2、…`` (not-applicable rows left out)."""
     parts = []
     for number, item in enumerate((i for i in indicators if not i.not_applicable), start=1):
-        value = item.annual_value or item.value
-        parts.append(f"{number}、{item.level1}：{item.name}，年度指标值：{value}。")
+        parts.append(f"{number}、{item.level1}：{item.name}，年度指标值：{item.target}。")
     return "".join(parts)
 
 
@@ -351,12 +360,17 @@ class Grid:
         return self.layout.widths
 
     def groups(self) -> list[list[Row]]:
+        """Consecutive rows of one group; a group also takes in every row that a rowspan
+        started in it still covers (HTML cannot span a cell across two tbody elements)."""
         grouped: list[list[Row]] = []
-        for row in self.rows:
-            if grouped and grouped[-1][0].group == row.group:
+        open_until = -1  # last row index still covered by a rowspan
+        for index, row in enumerate(self.rows):
+            if grouped and (grouped[-1][0].group == row.group or index <= open_until):
                 grouped[-1].append(row)
             else:
                 grouped.append([row])
+            for cell in row.cells:
+                open_until = max(open_until, index + cell.rowspan - 1)
         return grouped
 
     def matrix(self) -> list[list[str]]:
@@ -468,8 +482,8 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
                         hint=_target_hint(item.period_value) if item else "",
                     ),
                     Cell(
-                        item.annual_value if item else "",
-                        hint=_target_hint(item.annual_value) if item else "",
+                        item.target if item else "",
+                        hint=_target_hint(item.target) if item else "",
                     ),
                 ]
             )
@@ -560,8 +574,8 @@ def _shenzhen_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
                             NOT_APPLICABLE if item.not_applicable and not item.name else item.name
                         ),
                         Cell(
-                            item.value or (NOT_APPLICABLE if item.not_applicable else ""),
-                            hint=_target_hint(item.value),
+                            item.single_value or (NOT_APPLICABLE if item.not_applicable else ""),
+                            hint=_target_hint(item.single_value),
                         ),
                         Cell(item.explanation, role="text"),
                     ],

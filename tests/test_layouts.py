@@ -1,0 +1,95 @@
+"""The layout grids: spans, groups and the matrix a sheet shows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from projects.layouts import (
+    CategoryRef,
+    FormData,
+    IndicatorData,
+    ProjectData,
+    build_grid,
+    format_plain_yuan,
+    format_thousands,
+    yuan_to_wan,
+)
+
+CATEGORIES = [
+    CategoryRef("产出指标", "数量指标", "产出", "数量"),
+    CategoryRef("产出指标", "质量指标", "产出", "质量"),
+    CategoryRef("效益指标", "社会效益指标", "效益", "社会效益"),
+    CategoryRef("满意度指标", "服务对象满意度指标", "满意度", "服务对象满意度"),
+    CategoryRef("满意度指标", "其他满意度指标", "满意度", "其他满意度"),
+]
+
+
+def data() -> FormData:
+    return FormData(
+        project=ProjectData(
+            name="线路租赁项目",
+            department="东莞市财政局",
+            unit="信息中心",
+            start_year=2021,
+            end_year=2024,
+        ),
+        fiscal_year=2023,
+        amounts={"annual": Decimal("19200")},
+        goals={"period": "保障网络联通。", "annual": "2023年保障网络联通。"},
+        indicators=[
+            IndicatorData("产出指标", "数量指标", "租用量", "2条", "2条"),
+            IndicatorData("产出指标", "数量指标", "线路数", "3条", "3条"),
+            IndicatorData("满意度指标", "服务对象满意度指标", "满意度", "年均≥90%", "≥90%"),
+        ],
+    )
+
+
+def test_every_html_group_closes_its_rowspans():
+    grid = build_grid("dongguan", data(), CATEGORIES)
+    for group in grid.groups():
+        covered = 0
+        for offset, row in enumerate(group):
+            for cell in row.cells:
+                covered = max(covered, offset + cell.rowspan)
+        assert covered <= len(group)
+    assert sum(len(group) for group in grid.groups()) == len(grid.rows)
+
+
+def test_dongguan_matrix_reads_like_the_seed():
+    matrix = build_grid("dongguan", data(), CATEGORIES).matrix()
+    assert matrix[1] == ["项目名称", "", "线路租赁项目", "", "", ""]
+    assert matrix[6] == ["实施周期", "", "起始年度", "2021", "到期年度", "2024"]
+    assert matrix[7] == ["2023年预算金额（元）", "", "19200", "", "", ""]
+    head = matrix.index(
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "实施周期指标值", "当年度指标值"]
+    )
+    body = matrix[head + 1 :]
+    assert body[0] == ["", "产出指标", "数量指标", "租用量", "2条", "2条"]
+    assert body[1] == ["", "", "", "线路数", "3条", "3条"]  # same category: merged
+    assert body[2] == ["", "", "质量指标", "", "", ""]  # empty category still listed
+    # 其他满意度指标 is not part of the 东莞 table when empty.
+    assert all("其他满意度指标" not in row for row in body)
+
+
+def test_shenzhen_marks_core_and_lists_every_category():
+    form = data()
+    form.indicators[0].core = True
+    form.indicators.append(
+        IndicatorData("效益指标", "社会效益指标", not_applicable=True, value="不适用")
+    )
+    matrix = build_grid("shenzhen", form, CATEGORIES).matrix()
+    rows = [row for row in matrix if row[0] in {"产出", "效益", "满意度"}]
+    assert rows[0][:4] == ["产出", "*数量", "租用量", "2条"] or rows[0][:3] == [
+        "产出",
+        "*数量",
+        "租用量",
+    ]
+    assert ["效益", "社会效益", "不适用", "不适用", ""] in rows
+    assert ["满意度", "其他满意度", "", "", ""] in rows
+
+
+def test_amount_formats():
+    assert format_plain_yuan(Decimal("699000.00")) == "699000"
+    assert format_plain_yuan(Decimal("12.5")) == "12.50"
+    assert format_thousands(Decimal("7567200")) == "7,567,200.00"
+    assert yuan_to_wan(Decimal("133928200")) == Decimal("13392.82")
