@@ -30,9 +30,9 @@ def form_with_indicators() -> PerformanceFormQuerySet:
     return PerformanceForm.objects.with_related().prefetch_related(
         Prefetch(
             "indicators",
-            queryset=Indicator.objects.select_related("category__parent").order_by(
-                "category__parent__order", "category__order", "order", "id"
-            ),
+            # In the order typed: the per-form grids group by category themselves, and the
+            # 广州 numbered text keeps the form's own order.
+            queryset=Indicator.objects.select_related("category__parent").order_by("order", "id"),
         )
     )
 

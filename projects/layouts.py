@@ -359,6 +359,11 @@ class Grid:
     def widths(self) -> tuple[float, ...]:
         return self.layout.widths
 
+    @property
+    def width_percents(self) -> list[str]:
+        total = sum(self.layout.widths)
+        return [f"{100 * width / total:.2f}" for width in self.layout.widths]
+
     def groups(self) -> list[list[Row]]:
         """Consecutive rows of one group; a group also takes in every row that a rowspan
         started in it still covers (HTML cannot span a cell across two tbody elements)."""

@@ -75,6 +75,10 @@ def test_filer_signs_in_finds_and_reads_a_form(page, live_server, alice, alice_f
     label = table.locator("td.cell-label", has_text="项目名称")
     assert label.evaluate("el => getComputedStyle(el).textAlign") == "center"
 
+    # Column widths from the layout, applied by static/js/app.js (no inline styles under the CSP).
+    widths = table.locator("col").evaluate_all("cols => cols.map(c => c.style.width)")
+    assert len(widths) == 6 and all(width.endswith("%") for width in widths)
+
     page.click("text=深圳 二级项目支出绩效目标申报表")
     assert page.locator("td.cell-title").inner_text() == "二级项目支出绩效目标申报表"
 
