@@ -1,0 +1,249 @@
+"""Choosing forms to export and rendering them: one form, or a unit's / department's / year's
+forms in one file. The pages, the background task and ``manage.py export_forms`` all call
+``export_form`` / ``export_batch``.
+
+Loading is a fixed number of queries whatever the number of forms: the forms with their project,
+department, unit and framework; their indicators with categories; each framework's categories.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from indicators.models import Indicator
+from projects.exporting import ExportError, ExportFormat, Rendered
+from projects.exporting.pdf import render_pdf
+from projects.exporting.xlsx import SheetSpec, render_workbook
+from projects.layouts import (
+    LAYOUTS,
+    PER_FORM_LAYOUTS,
+    CategoryRef,
+    FormData,
+    Grid,
+    GuangzhouUnit,
+    build_grid,
+    build_guangzhou_grid,
+    form_data,
+    framework_categories,
+)
+from projects.models import PerformanceForm, PerformanceFormQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+Progress = Callable[[int, int], None]
+_FILENAME_TRASH = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which forms to export and how. Empty filters select everything the user may see."""
+
+    layout: str
+    format: ExportFormat
+    year: int | None = None
+    department_id: int | None = None
+    unit_id: int | None = None
+    project_ids: tuple[int, ...] = ()
+    form_ids: tuple[int, ...] = ()
+    stacked: bool = False  # xlsx: all forms in one sheet instead of one sheet per form
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # for the filename
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ExportError(_("未知的表样：%(layout)s") % {"layout": self.layout})
+        if self.format not in ("pdf", "xlsx"):
+            raise ExportError(_("未知的导出格式：%(format)s") % {"format": self.format})
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "layout": self.layout,
+            "format": self.format,
+            "year": self.year,
+            "department_id": self.department_id,
+            "unit_id": self.unit_id,
+            "project_ids": list(self.project_ids),
+            "form_ids": list(self.form_ids),
+            "stacked": self.stacked,
+            "labels": self.labels,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Selection:
+        return cls(
+            layout=str(data["layout"]),
+            format=data["format"],  # type: ignore[arg-type]
+            year=data.get("year"),  # type: ignore[arg-type]
+            department_id=data.get("department_id"),  # type: ignore[arg-type]
+            unit_id=data.get("unit_id"),  # type: ignore[arg-type]
+            project_ids=tuple(data.get("project_ids") or ()),  # type: ignore[arg-type]
+            form_ids=tuple(data.get("form_ids") or ()),  # type: ignore[arg-type]
+            stacked=bool(data.get("stacked")),
+            labels=dict(data.get("labels") or {}),  # type: ignore[call-overload]
+        )
+
+
+def select_forms(
+    *, user: AbstractBaseUser | AnonymousUser | None, selection: Selection
+) -> PerformanceFormQuerySet:
+    """The forms the selection names, among those the user may see (``user=None``: all, for the
+    command). Ordered as they print: department, unit, project."""
+    forms = PerformanceForm.objects.all()
+    if user is not None:
+        forms = forms.visible_to(user)
+    if selection.year is not None:
+        forms = forms.filter(fiscal_year=selection.year)
+    if selection.department_id is not None:
+        forms = forms.filter(project__department_id=selection.department_id)
+    if selection.unit_id is not None:
+        forms = forms.filter(project__unit_id=selection.unit_id)
+    if selection.project_ids:
+        forms = forms.filter(project_id__in=selection.project_ids)
+    if selection.form_ids:
+        forms = forms.filter(pk__in=selection.form_ids)
+    return forms.order_by(
+        "fiscal_year", "project__department__name", "project__unit__name", "project__name", "id"
+    )
+
+
+def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, FormData]]:
+    """The forms with everything ``form_data`` reads, in two queries."""
+    indicators = Indicator.objects.select_related("category__parent")
+    loaded = forms.with_related().prefetch_related(Prefetch("indicators", queryset=indicators))
+    return [(form, form_data(form)) for form in loaded]
+
+
+class CategoryCache:
+    """Each framework's categories, read once per export."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, list[CategoryRef]] = {}
+
+    def __call__(self, framework_id: int) -> list[CategoryRef]:
+        if framework_id not in self._known:
+            self._known[framework_id] = framework_categories(framework_id)
+        return self._known[framework_id]
+
+
+def form_grid(
+    form: PerformanceForm, data: FormData, layout: str, categories: CategoryCache
+) -> Grid:
+    return build_grid(layout, data, categories(form.framework_id))
+
+
+def guangzhou_grids(loaded: Iterable[tuple[PerformanceForm, FormData]]) -> list[Grid]:
+    """One 广州 table per department and year: the unit named like the department first, then
+    the others by name; each unit's projects in the order they were filed (or imported)."""
+    grids = []
+    ordered = sorted(
+        loaded,
+        key=lambda item: (
+            item[0].fiscal_year,
+            item[1].project.department,
+            item[1].project.unit != item[1].project.department,
+            item[1].project.unit,
+            item[0].pk,
+        ),
+    )
+    for (year, department), items in groupby(
+        ordered, key=lambda item: (item[0].fiscal_year, item[1].project.department)
+    ):
+        units = [
+            GuangzhouUnit(name=unit, forms=[data for _, data in forms])
+            for unit, forms in groupby(items, key=lambda item: item[1].project.unit)
+        ]
+        grids.append(build_guangzhou_grid(department, year, units))
+    return grids
+
+
+def safe_filename(*parts: object) -> str:
+    name = "_".join(str(part) for part in parts if part not in (None, ""))
+    return _FILENAME_TRASH.sub("_", name).strip("._")[:150] or "export"
+
+
+def _title(layout: str) -> str:
+    return LAYOUTS[layout].title.replace("{department}", "").replace("{year}年", "")
+
+
+def render_grids(
+    grids: Sequence[Grid],
+    *,
+    fmt: ExportFormat,
+    names: Sequence[str],
+    stacked: bool,
+    document_title: str,
+) -> bytes:
+    """The grids as one PDF (each on new pages) or one workbook (a sheet each, or stacked)."""
+    if fmt == "pdf":
+        return render_pdf(grids, document_title=document_title, running_titles=names)
+    landscape = bool(grids) and grids[0].layout.key == "guangzhou"
+    if stacked or not grids:
+        sheets = [SheetSpec(document_title, grids, landscape)]
+    else:
+        sheets = [
+            SheetSpec(name, [grid], landscape) for name, grid in zip(names, grids, strict=True)
+        ]
+    return render_workbook(sheets)
+
+
+def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -> Rendered:
+    """One form in its own layout (or the other per-form layout on request)."""
+    layout = layout or form.layout
+    if layout not in PER_FORM_LAYOUTS:
+        layout = "dongguan"
+    ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk))
+    grid = form_grid(form, data, layout, CategoryCache())
+    name = data.project.name
+    content = render_grids(
+        [grid], fmt=fmt, names=[name], stacked=False, document_title=f"{form.fiscal_year} {name}"
+    )
+    return Rendered(content, f"{safe_filename(form.fiscal_year, name, _title(layout))}.{fmt}")
+
+
+def export_batch(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    selection: Selection,
+    progress: Progress | None = None,
+) -> Rendered:
+    """Every selected form in one file. Raises ``ExportError`` when there is nothing to export."""
+    loaded = load_forms(select_forms(user=user, selection=selection))
+    if not loaded:
+        raise ExportError(_("没有符合条件的绩效目标表。"))
+    total = len(loaded)
+    if selection.layout == "guangzhou":
+        grids = guangzhou_grids(loaded)
+        names = [grid.title for grid in grids]
+    else:
+        categories = CategoryCache()
+        grids, names = [], []
+        for done, (form, data) in enumerate(loaded, start=1):
+            grids.append(form_grid(form, data, selection.layout, categories))
+            names.append(data.project.name)
+            if progress and done % 20 == 0:
+                progress(done // 2, total)
+    if progress:
+        progress(total // 2, total)
+    what = (
+        selection.labels.get("unit")
+        or selection.labels.get("department")
+        or (_("%(count)s张") % {"count": total})
+    )
+    document_title = safe_filename(selection.year, what, _title(selection.layout))
+    content = render_grids(
+        grids,
+        fmt=selection.format,
+        names=names,
+        stacked=selection.stacked,
+        document_title=document_title,
+    )
+    if progress:
+        progress(total, total)
+    return Rendered(content, f"{document_title}.{selection.format}")

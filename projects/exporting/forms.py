@@ -1,0 +1,82 @@
+"""The batch export request as a Django form (the export page)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from projects.exporting.batch import Selection
+from projects.models import Organization, PerformanceForm
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class ExportRequestForm(forms.Form):
+    layout = forms.ChoiceField(
+        label=_("表样"),
+        choices=[
+            ("dongguan", _("东莞 项目绩效目标表（每表一页起）")),
+            ("shenzhen", _("深圳 二级项目支出绩效目标申报表（每表一页起）")),
+            ("guangzhou", _("广州 项目支出绩效目标表（按部门和年度汇总）")),
+        ],
+    )
+    format = forms.ChoiceField(label=_("格式"), choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")])
+    year = forms.TypedChoiceField(label=_("预算年度"), coerce=int, required=False, empty_value=None)
+    department = forms.ModelChoiceField(
+        label=_("主管部门"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("全部"),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("用款单位"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("全部"),
+    )
+    stacked = forms.BooleanField(
+        label=_("Excel 中所有表放在同一工作表（上下排列）"),
+        required=False,
+        help_text=_("不勾选时每张表一个工作表，以项目名称命名。"),
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        visible = PerformanceForm.objects.visible_to(user)
+        years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+        self.fields["year"].choices = [("", _("全部"))] + [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        department_field = cast("forms.ModelChoiceField[Organization]", self.fields["department"])
+        department_field.queryset = (
+            Organization.objects.filter(
+                kind=Organization.Kind.DEPARTMENT, department_projects__forms__in=visible
+            )
+            .distinct()
+            .order_by("name")
+        )
+        unit_field = cast("forms.ModelChoiceField[Organization]", self.fields["unit"])
+        unit_field.queryset = (
+            Organization.objects.filter(kind=Organization.Kind.UNIT, projects__forms__in=visible)
+            .distinct()
+            .order_by("parent__name", "name")
+        )
+
+    def selection(self) -> Selection:
+        data = self.cleaned_data
+        department, unit = data.get("department"), data.get("unit")
+        labels = {}
+        if department:
+            labels["department"] = department.name
+        if unit:
+            labels["unit"] = unit.name
+        return Selection(
+            layout=data["layout"],
+            format=data["format"],
+            year=data.get("year"),
+            department_id=department.pk if department else None,
+            unit_id=unit.pk if unit else None,
+            stacked=bool(data.get("stacked")),
+            labels=labels,
+        )

@@ -1,0 +1,232 @@
+"""The official tables as xlsx (openpyxl): any ``Grid``, one per sheet or several stacked.
+
+Merged cells come from ``Grid.merges()``; every cell has a thin border, text wraps, column widths
+come from the layout and row heights are estimated from the text (CJK characters two width units,
+others one). Pages are A4, fitted to the width, with print titles and a page break between forms.
+Text is always written as text (``data_type = "s"`` and Excel's quote prefix), so ``=1+1``,
+``+86``, ``-1`` or ``@SUM(A1)`` typed into a form never become formulas.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from projects.exporting.paging import place, text_width
+from projects.layouts import Grid
+
+FONT_NAME = "宋体"
+BODY_PT = 10.5
+LINE_PT = 14.0  # one line of 10.5 pt 宋体 with its leading
+MIN_ROW_PT = 20.0
+SHEET_NAME_MAX = 31
+
+_THIN = Side(style="thin", color="000000")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+NO_BORDER = Border()
+FONTS = {
+    "title": Font(name=FONT_NAME, size=16, bold=True),
+    "head": Font(name=FONT_NAME, size=BODY_PT, bold=True),
+    "subtotal": Font(name=FONT_NAME, size=BODY_PT, bold=True),
+}
+BODY_FONT = Font(name=FONT_NAME, size=BODY_PT)
+ALIGNMENTS = {
+    "title": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "note": Alignment(horizontal="left", vertical="center", wrap_text=False),
+    "label": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "head": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "number": Alignment(horizontal="right", vertical="center", wrap_text=True),
+    "text": Alignment(horizontal="left", vertical="center", wrap_text=True),
+}
+DEFAULT_ALIGNMENT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+NUMERIC_ROLES = frozenset({"number", "subtotal"})
+ROLES = ("title", "note", "label", "head", "value", "number", "text", "subtotal")
+STYLE_PREFIX = "绩效表-"
+COVERED_STYLE = f"{STYLE_PREFIX}边框"
+_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$|^\d+(\.\d+)?$")
+_SHEET_TRASH = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class SheetSpec:
+    """One sheet: its name and the grids written one below the other on it."""
+
+    name: str
+    grids: Sequence[Grid]
+    landscape: bool = False
+
+
+def numeric_value(text: str) -> tuple[Decimal, str] | None:
+    """``7,567,200.00`` → (Decimal, '#,##0.00'); ``699000`` → (Decimal, '0'); else None."""
+    if not _NUMBER.match(text):
+        return None
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    if "," in text:
+        return number, "#,##0.00" if "." in text else "#,##0"
+    if "." in text:
+        return number, "0." + "0" * len(text.split(".", 1)[1])
+    return number, "0"
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (≤31 characters, none of ``[]:*?/\\``)."""
+    base = _SHEET_TRASH.sub("_", name).strip("'") or "Sheet"
+    title = base[:SHEET_NAME_MAX]
+    number = 2
+    while title.lower() in taken:
+        suffix = f"({number})"
+        title = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        number += 1
+    taken.add(title.lower())
+    return title
+
+
+def _style_name(role: str, numeric: bool) -> str:
+    return f"{STYLE_PREFIX}{role}{'-数' if numeric else ''}"
+
+
+def _register_styles(workbook: Workbook) -> None:
+    """One named style per cell role (and per numeric role, right-aligned): assigning a named
+    style to a cell is a lookup, assigning fonts and borders one by one hashes them each time."""
+    if COVERED_STYLE in workbook.named_styles:
+        return
+    for role in ROLES:
+        for numeric in (False, True):
+            alignment = ALIGNMENTS["number"] if numeric else ALIGNMENTS.get(role, DEFAULT_ALIGNMENT)
+            workbook.add_named_style(
+                NamedStyle(
+                    name=_style_name(role, numeric),
+                    font=FONTS.get(role, BODY_FONT),
+                    alignment=alignment,
+                    border=NO_BORDER if role in ("title", "note") else BORDER,
+                )
+            )
+    workbook.add_named_style(NamedStyle(name=COVERED_STYLE, font=BODY_FONT, border=BORDER))
+
+
+def _estimate_lines(text: str, width_units: float) -> int:
+    usable = max(width_units - 1.0, 1.0)
+    return sum(
+        max(1, math.ceil(text_width(part) * 2 / usable)) for part in (text or "").split("\n")
+    )
+
+
+def write_grid(ws: Worksheet, grid: Grid, top: int = 1) -> int:
+    """Write the grid with its top-left corner at row ``top`` (1-based); return the next row."""
+    widths = grid.widths
+    _register_styles(ws.parent)
+    placed = place(grid)
+    heights = [0.0] * len(grid.rows)
+    spanned: list[tuple[int, int, float]] = []
+    ranges = ws.merged_cells.ranges
+    for r, row in enumerate(placed):
+        for p in row:
+            cell = p.cell
+            excel_row, excel_col = top + p.row, 1 + p.col
+            target = ws.cell(row=excel_row, column=excel_col)
+            role = cell.role
+            text = ILLEGAL_CHARACTERS_RE.sub("", cell.text)
+            number = numeric_value(text) if role in NUMERIC_ROLES else None
+            target.style = _style_name(role, number is not None)
+            if number is not None:
+                target.value = number[0]
+                target.number_format = number[1]
+            elif text:
+                target.value = text
+                target.data_type = "s"  # never a formula, whatever the text begins with
+                if text[0] in "=+-@":
+                    target.quotePrefix = True
+            bordered = role not in ("title", "note")
+            if cell.rowspan > 1 or cell.colspan > 1:
+                last_row = excel_row + cell.rowspan - 1
+                last_col = excel_col + cell.colspan - 1
+                if bordered:
+                    for rr in range(excel_row, last_row + 1):
+                        for cc in range(excel_col, last_col + 1):
+                            if (rr, cc) != (excel_row, excel_col):
+                                ws.cell(row=rr, column=cc).style = COVERED_STYLE
+                # Added straight to the set: ws.merge_cells() scans every earlier range (and
+                # MergedCellRange re-reads the borders we have just written).
+                ranges.add(
+                    CellRange(
+                        min_col=excel_col, min_row=excel_row, max_col=last_col, max_row=last_row
+                    )
+                )
+            width = sum(widths[p.col : p.col + cell.colspan]) if widths else 10.0 * cell.colspan
+            if role == "title":
+                needed = 30.0
+            elif role == "note":
+                needed = MIN_ROW_PT
+            else:
+                needed = _estimate_lines(text, width) * LINE_PT + 6
+            if cell.rowspan == 1:
+                heights[r] = max(heights[r], needed)
+            else:
+                spanned.append((r, r + cell.rowspan - 1, needed))
+    heights = [max(h, MIN_ROW_PT) for h in heights]
+    for first, last, needed in spanned:
+        last = min(last, len(heights) - 1)
+        missing = needed - sum(heights[first : last + 1])
+        if missing > 0:
+            share = missing / (last - first + 1)
+            for r in range(first, last + 1):
+                heights[r] += share
+    for r, height in enumerate(heights):
+        ws.row_dimensions[top + r].height = round(height, 1)
+    return top + len(grid.rows)
+
+
+def _setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
+    first = spec.grids[0]
+    for index, width in enumerate(first.widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape" if spec.landscape else "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.sheet_view.showGridLines = False
+
+
+def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
+    """A workbook with one sheet per spec; each spec's grids stacked with page breaks between."""
+    workbook = Workbook()
+    for sheet in list(workbook.worksheets):
+        workbook.remove(sheet)
+    taken: set[str] = set()
+    for spec in sheets:
+        ws = workbook.create_sheet(sheet_title(spec.name, taken))
+        _setup_sheet(ws, spec)
+        row = 1
+        for index, grid in enumerate(spec.grids):
+            if index:
+                ws.row_breaks.append(Break(id=row - 1))
+            row = write_grid(ws, grid, top=row)
+        if len(spec.grids) == 1:
+            repeat = spec.grids[0].header_rows or 1
+            ws.print_title_rows = f"1:{repeat}"
+    if not sheets:
+        workbook.create_sheet("Sheet")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,80 @@
+"""``manage.py export_forms``: the export page's batch export, from the command line.
+
+    python manage.py export_forms --layout dongguan --format pdf --year 2023 \\
+        --department 东莞市财政局 -o 东莞2023.pdf
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from projects.exporting import FORMATS, ExportError
+from projects.exporting.batch import Selection, export_batch
+from projects.layouts import LAYOUTS
+from projects.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Export performance-target forms in an official layout as one PDF or xlsx file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--layout", required=True, choices=sorted(LAYOUTS))
+        parser.add_argument("--format", required=True, choices=FORMATS)
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--department", help="主管部门名称")
+        parser.add_argument("--unit", help="用款单位名称（同名时请同时给出 --department）")
+        parser.add_argument(
+            "--project", type=int, action="append", default=[], help="项目编号 (id)，可重复"
+        )
+        parser.add_argument(
+            "--stacked", action="store_true", help="xlsx: all forms stacked in one sheet"
+        )
+        parser.add_argument("-o", "--output", required=True, type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        department = unit = None
+        labels: dict[str, str] = {}
+        if options["department"]:
+            department = self._one(
+                Organization.objects.filter(
+                    kind=Organization.Kind.DEPARTMENT, name=options["department"]
+                ),
+                "department",
+                options["department"],
+            )
+            labels["department"] = department.name
+        if options["unit"]:
+            units = Organization.objects.filter(kind=Organization.Kind.UNIT, name=options["unit"])
+            if department is not None:
+                units = units.filter(parent=department)
+            unit = self._one(units, "unit", options["unit"])
+            labels["unit"] = unit.name
+        try:
+            selection = Selection(
+                layout=options["layout"],
+                format=options["format"],
+                year=options["year"],
+                department_id=department.pk if department else None,
+                unit_id=unit.pk if unit else None,
+                project_ids=tuple(options["project"]),
+                stacked=options["stacked"],
+                labels=labels,
+            )
+            rendered = export_batch(user=None, selection=selection)
+        except ExportError as error:
+            raise CommandError(str(error)) from error
+        output: Path = options["output"]
+        output.write_bytes(rendered.content)
+        self.stdout.write(f"{output} ({len(rendered.content):,} bytes)")
+
+    @staticmethod
+    def _one(organizations: Any, what: str, name: str) -> Organization:
+        found: list[Organization] = list(organizations[:2])
+        if not found:
+            raise CommandError(f"No {what} named {name!r}.")
+        if len(found) > 1:
+            raise CommandError(f"Several {what}s are named {name!r}; add --department.")
+        return found[0]

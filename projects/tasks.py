@@ -1,0 +1,47 @@
+"""Background tasks (Django's tasks API; the database backend's worker runs them:
+``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.exporting import ExportError
+from projects.exporting.batch import Selection, export_batch
+from projects.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_export_job(job_id: int) -> None:
+    """Render a batch export for its user and attach the file to the job, updating progress."""
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    if job.is_finished:
+        return
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        rendered = export_batch(
+            user=job.user, selection=Selection.from_json(job.selection), progress=progress
+        )
+    except ExportError as error:
+        job.status, job.error = ExportJob.Status.FAILED, str(error)
+    except Exception:
+        logger.exception("export job %s failed", job.pk)
+        job.status, job.error = ExportJob.Status.FAILED, _("导出失败，请稍后重试或联系管理员。")
+    else:
+        job.refresh_from_db(fields=["total", "done"])
+        job.file.save(rendered.filename, ContentFile(rendered.content), save=False)
+        job.filename = rendered.filename
+        job.status = ExportJob.Status.DONE
+        job.done = job.total
+    job.finished_at = timezone.now()
+    job.save()

@@ -1,0 +1,90 @@
+"""Downloads of the official tables: one form, or a batch (at once when small, as a background
+task with a progress page when large)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from projects.exporting import FORMATS, Rendered
+from projects.exporting.batch import export_batch, export_form, select_forms
+from projects.exporting.forms import ExportRequestForm
+from projects.layouts import PER_FORM_LAYOUTS
+from projects.models import ExportJob, PerformanceForm
+from projects.tasks import run_export_job
+
+# Batches up to this many forms are rendered in the request; larger ones go to the worker.
+INLINE_MAX_FORMS: int = getattr(settings, "EXPORT_INLINE_MAX_FORMS", 20)
+
+
+def _user_id(request: HttpRequest) -> int:
+    """The signed-in user's id (the views below require a login)."""
+    if request.user.pk is None:
+        raise Http404
+    return int(request.user.pk)
+
+
+def _download(rendered: Rendered) -> HttpResponse:
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    return response
+
+
+@login_required
+@require_GET
+def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """One form as PDF or xlsx, in its layout or (``?layout=``) the other per-form one."""
+    if fmt not in FORMATS:
+        raise Http404
+    form = get_object_or_404(PerformanceForm.objects.visible_to(request.user), pk=pk)
+    layout = request.GET.get("layout", "")
+    if layout not in PER_FORM_LAYOUTS:
+        layout = ""
+    return _download(export_form(form=form, fmt=fmt, layout=layout))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_page(request: HttpRequest) -> HttpResponse:
+    form = ExportRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        selection = form.selection()
+        count = select_forms(user=request.user, selection=selection).count()
+        if count == 0:
+            form.add_error(None, gettext("没有符合条件的绩效目标表。"))
+        elif count <= INLINE_MAX_FORMS:
+            return _download(export_batch(user=request.user, selection=selection))
+        else:
+            job = ExportJob.objects.create(
+                user_id=_user_id(request), selection=selection.as_json(), total=count
+            )
+            result = run_export_job.enqueue(job.pk)
+            ExportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+            return redirect("projects:export_job", pk=job.pk)
+    jobs = ExportJob.objects.filter(user_id=_user_id(request))[:10]
+    return render(
+        request, "projects/export_page.html", {"form": form, "jobs": jobs, "nav": "export"}
+    )
+
+
+@login_required
+@require_GET
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ExportJob, pk=pk, user_id=_user_id(request))
+    return render(request, "projects/export_job.html", {"job": job, "nav": "export"})
+
+
+@login_required
+@require_GET
+def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = get_object_or_404(
+        ExportJob, pk=pk, user_id=_user_id(request), status=ExportJob.Status.DONE
+    )
+    if not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

@@ -1,0 +1,251 @@
+"""The exported files themselves: read back with openpyxl, pdftotext and pdffonts, and compared
+with the seed forms cell for cell."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from indicators.models import Indicator
+from projects.exporting import Rendered
+from projects.exporting.batch import Selection, export_batch, export_form
+from projects.exporting.paging import place, slice_rows
+from projects.layouts import build_grid, form_data, framework_categories
+from tests.export_helpers import (
+    has_embedded_cjk_serif,
+    make_dongguan_form,
+    make_guangzhou_forms,
+    make_long_form,
+    make_shenzhen_form,
+    nonempty,
+    normalize,
+    pdf_pages,
+    pdf_text,
+    seed_forms,
+    xlsx_merges,
+    xlsx_rows,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def save(tmp_path: Path, rendered: Rendered) -> Path:
+    path = tmp_path / rendered.filename
+    path.write_bytes(rendered.content)
+    return path
+
+
+def seed_rows(filename: str, title: str) -> list[list[str]]:
+    return nonempty(seed_forms(filename, title)[0])
+
+
+def in_order(needles: list[str], haystack: str) -> list[str]:
+    """The needles not found in the haystack in the given order (an empty list: all found)."""
+    missing, position = [], 0
+    for needle in needles:
+        found = haystack.find(needle, position)
+        if found < 0:
+            missing.append(needle)
+        else:
+            position = found + len(needle)
+    return missing
+
+
+# --------------------------------------------------------------------------- 东莞
+
+
+def test_dongguan_xlsx_holds_the_seed_form_cell_for_cell():
+    rendered = export_form(form=make_dongguan_form(), fmt="xlsx")
+
+    assert nonempty(xlsx_rows(rendered.content)) == seed_rows(
+        "dongguan_finance_2023.txt", "项目绩效目标表"
+    )
+
+
+def test_dongguan_xlsx_merges_cells_where_the_seed_has_merged_cells():
+    rendered = export_form(form=make_dongguan_form(), fmt="xlsx")
+
+    merges = xlsx_merges(rendered.content)
+    assert {"A1:F1", "A2:B2", "C2:F2", "A7:B7", "A8:B8", "C8:F8"} <= merges  # labels over 2 cols
+    assert "A9:B12" in merges  # 总体绩效目标 spans the four goal rows
+    assert "A13:A22" in merges  # 绩效指标 spans its head row and the nine category rows
+    assert {"B14:B17", "B18:B21"} <= merges  # 产出指标 and 效益指标 over their categories
+    assert "B22" not in merges and not any(m.startswith("B22:") for m in merges)
+
+
+def test_dongguan_xlsx_is_printable_on_a4_fitting_the_width():
+    ws = load_workbook(
+        io.BytesIO(export_form(form=make_dongguan_form(), fmt="xlsx").content)
+    ).active
+
+    assert ws.page_setup.paperSize == int(ws.PAPERSIZE_A4)
+    assert ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.column_dimensions["D"].width == 26
+    goal = ws.cell(row=10, column=3)
+    assert goal.alignment.wrap_text and goal.border.left.style == "thin"
+    assert ws.row_dimensions[10].height >= 40  # the long goal text needs several lines
+
+
+def test_dongguan_pdf_holds_the_seed_text_with_an_embedded_cjk_font(tmp_path):
+    path = save(tmp_path, export_form(form=make_dongguan_form(), fmt="pdf"))
+
+    text = normalize(pdf_text(path))
+    cells = [
+        cell for row in seed_rows("dongguan_finance_2023.txt", "项目绩效目标表") for cell in row
+    ]
+    assert in_order(cells, text) == []
+    assert has_embedded_cjk_serif(path)
+
+
+# --------------------------------------------------------------------------- 深圳
+
+
+def test_shenzhen_xlsx_holds_the_seed_form_cell_for_cell():
+    rendered = export_form(form=make_shenzhen_form(), fmt="xlsx")
+
+    assert nonempty(xlsx_rows(rendered.content)) == seed_rows(
+        "shenzhen_futian_2023.txt", "二级项目支出绩效目标申报表"
+    )
+
+
+def test_shenzhen_pdf_holds_the_seed_text_with_core_marks_and_not_applicable_rows(tmp_path):
+    path = save(tmp_path, export_form(form=make_shenzhen_form(), fmt="pdf"))
+
+    text = normalize(pdf_text(path))
+    cells = [
+        cell
+        for row in seed_rows("shenzhen_futian_2023.txt", "二级项目支出绩效目标申报表")
+        for cell in row
+    ]
+    assert in_order(cells, text) == []
+    assert "*数量" in text and "不适用" in text
+    assert has_embedded_cjk_serif(path)
+
+
+def test_a_form_can_be_printed_in_the_other_per_form_layout():
+    rendered = export_form(form=make_dongguan_form(), fmt="xlsx", layout="shenzhen")
+
+    rows = nonempty(xlsx_rows(rendered.content))
+    assert rows[0] == ["二级项目支出绩效目标申报表"]
+    assert rows[-2][:3] == ["满意度", "*服务对象满意度", "委托方的满意度"] or any(
+        row[:2] == ["满意度", "服务对象满意度"] for row in rows
+    )
+
+
+# --------------------------------------------------------------------------- 广州
+
+
+def test_guangzhou_xlsx_computes_the_totals_per_unit_and_department():
+    make_guangzhou_forms()
+    selection = Selection(layout="guangzhou", format="xlsx", year=2023)
+
+    rows = nonempty(xlsx_rows(export_batch(user=None, selection=selection).content))
+
+    assert rows[0] == ["广州市财政局2023年项目支出绩效目标表(含转移支付项目)"]
+    assert rows[1:3] == [["部门名称:广州市财政局"], ["单位:万元"]]
+    assert rows[3] == [
+        "项目名称(资金使用单位)",
+        "项目内容",
+        "总计",
+        "财政拨款",
+        "财政专户拨款",
+        "其他资金",
+        "绩效目标",
+        "绩效指标",
+    ]
+    by_name = {row[0]: row for row in rows}
+    assert by_name["合计"][1:] == ["3,090.20", "3,090.20"]
+    assert by_name["广州市财政局"][1:] == ["3,058.75", "3,058.75"]
+    assert by_name["广州市预算评审保障中心"][1:] == ["31.45", "31.45"]
+    total = Decimal("3058.75") + Decimal("31.45")
+    assert f"{total:,}" == by_name["合计"][1]
+    assert [row[0] for row in rows[4:]] == [
+        "合计",
+        "广州市财政局",
+        "财政评审业务委托费",
+        "工作经费",
+        "广州市预算评审保障中心",
+        "购置经费",
+        "机构运行辅助经费",
+    ]
+    assert by_name["财政评审业务委托费"][-1] == normalize(
+        "1、产出指标：评审办结率，年度指标值：>80%。2、满意度指标：建设单位对评审工作投诉率，年度指标值：≤3%。"
+    )
+
+
+def test_guangzhou_pdf_repeats_title_and_header_on_every_page(tmp_path):
+    forms = make_guangzhou_forms()
+    for form in forms:  # long enough for several landscape pages
+        for number in range(40):
+            Indicator.objects.create(
+                form=form,
+                category=Indicator.objects.filter(form=form).first().category,
+                name=f"补充指标{number}",
+                annual_value="≥1次",
+                order=100 + number,
+            )
+    path = save(
+        tmp_path,
+        export_batch(user=None, selection=Selection(layout="guangzhou", format="pdf", year=2023)),
+    )
+
+    pages = pdf_pages(path)
+    assert len(pages) > 1
+    for number, page in enumerate(pages, start=1):
+        flat = normalize(page)
+        assert "广州市财政局2023年项目支出绩效目标表" in flat
+        assert "项目名称(资金使用单位)" in flat and "绩效指标" in flat
+        assert f"第{number}页,共{len(pages)}页" in flat
+
+
+# --------------------------------------------------------------------------- long forms, text
+
+
+def test_a_long_form_prints_on_several_pages_each_with_header_and_page_number(tmp_path):
+    path = save(tmp_path, export_form(form=make_long_form(60), fmt="pdf"))
+
+    pages = pdf_pages(path)
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        flat = normalize(page)
+        assert "一级指标" in flat and "三级指标" in flat and "当年度指标值" in flat
+        assert f"第{number}页,共{len(pages)}页" in flat
+        if number > 1:
+            assert "多指标测试项目" in flat  # running title on continuation pages
+            # the labels of the spans cut at the page break are repeated, not lost
+            assert flat.count("绩效指标") >= 2
+            assert any(label in flat for label in ("产出指标", "效益指标", "满意度指标"))
+    text = normalize("".join(pages))
+    assert all(f"第{n}项指标" in text for n in range(1, 61))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+86", "-1", "@SUM(A1)", '=HYPERLINK("x")'])
+def test_formula_looking_text_is_stored_as_text(value):
+    form = make_dongguan_form()
+    Indicator.objects.filter(form=form, name="服务时限").update(annual_value=value, name=value)
+
+    ws = load_workbook(io.BytesIO(export_form(form=form, fmt="xlsx").content)).active
+
+    cells = [cell for row in ws.iter_rows() for cell in row if cell.value == value]
+    assert len(cells) == 2
+    assert all(cell.data_type == "s" for cell in cells)
+
+
+def test_a_block_cut_below_a_span_repeats_the_span_labels():
+    form = make_long_form(12)
+    data = form_data(form)
+    grid = build_grid("dongguan", data, framework_categories(form.framework_id))
+    placed = place(grid)
+    head = next(i for i, row in enumerate(grid.rows) if row.cells[-1].text == "当年度指标值")
+
+    rows = slice_rows(placed, head + 2, head + 4)  # inside 数量指标, below its first row
+
+    first = [(cell.text, cell.rowspan, cell.repeated) for cell in rows[0][:3]]
+    assert first == [("绩效指标", 2, True), ("产出指标", 2, True), ("数量指标", 2, True)]
+    assert len(rows[1]) == 3  # 三级指标 and the two values; the labels span from above
