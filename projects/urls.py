@@ -7,4 +7,14 @@ app_name = "projects"
 urlpatterns = [
     path("", views.form_list, name="form_list"),
     path("<int:pk>/", views.form_detail, name="form_detail"),
+    # exports (issue 4)
+    path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
+    path("export/", views.export_page, name="export"),
+    path("export/jobs/<int:pk>/", views.export_job, name="export_job"),
+    path("export/jobs/<int:pk>/download/", views.export_job_download, name="export_job_download"),
+    # bulk import (issue 3)
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/preview/", views.import_preview, name="import_preview"),
+    path("import/commit/", views.import_commit, name="import_commit"),
+    path("import/cancel/", views.import_cancel, name="import_cancel"),
 ]

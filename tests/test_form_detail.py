@@ -100,3 +100,23 @@ def test_query_count_is_fixed(client, alice, alice_form, django_assert_num_queri
     # categories, 5-6 framework categories (first, then second level), 7 can_edit membership
     with django_assert_num_queries(7):
         client.get(url(alice_form))
+
+
+def test_it_links_the_downloads_in_the_layout_shown(client, alice, alice_form):
+    client.force_login(alice)
+    html = client.get(url(alice_form), {"layout": "shenzhen"}).content.decode()
+    pdf = reverse("projects:form_export", kwargs={"pk": alice_form.pk, "fmt": "pdf"})
+    xlsx = reverse("projects:form_export", kwargs={"pk": alice_form.pk, "fmt": "xlsx"})
+    assert f'href="{pdf}?layout=shenzhen"' in html
+    assert f'href="{xlsx}?layout=shenzhen"' in html
+    response = client.get(f"{pdf}?layout=shenzhen")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+def test_only_staff_see_the_import_link(client, alice, alice_form, django_user_model):
+    client.force_login(alice)
+    assert reverse("projects:import_upload") not in client.get(url(alice_form)).content.decode()
+    admin = django_user_model.objects.create_user("root", password="x", is_staff=True)
+    client.force_login(admin)
+    assert reverse("projects:import_upload") in client.get(url(alice_form)).content.decode()

@@ -1,0 +1,42 @@
+"""Problems found while reading a source, and the importer's domain error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    where: str  # "file › sheet › A12"
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"severity": self.severity, "where": self.where, "message": self.message}
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class ImportError_(Exception):
+    """An import that cannot go ahead; ``message`` is for the user (Chinese)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SourceError(Exception):
+    """A whole file cannot be read (not a workbook, encrypted, too large…)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,63 @@
+"""A sheet as the importer sees it: visible cells as cleaned strings, each with its reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+SEPARATOR = " › "
+
+
+@dataclass
+class Sheet:
+    """``rows[r][c]`` is the text of a visible cell; ``row_numbers[r]`` and ``col_numbers[c]`` are
+    its 1-based row and column in the original sheet (or line and field in a text)."""
+
+    file: str
+    name: str
+    rows: list[list[str]]
+    row_numbers: list[int]
+    col_numbers: list[int]
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (row index, warning)
+
+    @property
+    def width(self) -> int:
+        return len(self.col_numbers)
+
+    def cell(self, r: int, c: int) -> str:
+        row = self.rows[r]
+        return row[c] if 0 <= c < len(row) else ""
+
+    def a1(self, r: int, c: int = 0) -> str:
+        column = self.col_numbers[c] if 0 <= c < len(self.col_numbers) else c + 1
+        return f"{get_column_letter(column)}{self.row_numbers[r]}"
+
+    def where(self, r: int | None = None, c: int = 0) -> str:
+        parts = [self.file]
+        if self.name:
+            parts.append(self.name)
+        if r is not None and 0 <= r < len(self.rows):
+            parts.append(self.a1(r, c))
+        return SEPARATOR.join(parts)
+
+    def source_rows(self, first: int, last: int) -> tuple[int, int]:
+        return self.row_numbers[first], self.row_numbers[last]
+
+
+def make_sheet(
+    file: str,
+    name: str,
+    rows: list[list[str]],
+    row_numbers: list[int],
+    col_numbers: list[int] | None = None,
+) -> Sheet:
+    width = max((len(row) for row in rows), default=0)
+    if col_numbers is None:
+        col_numbers = list(range(1, width + 1))
+    width = max(width, len(col_numbers))
+    padded = [row + [""] * (width - len(row)) for row in rows]
+    col_numbers = col_numbers + list(range(len(col_numbers) + 1, width + 1))
+    return Sheet(
+        file=file, name=name, rows=padded, row_numbers=row_numbers, col_numbers=col_numbers
+    )

@@ -1,0 +1,82 @@
+"""python manage.py import_sheets [--dry-run] [--json] [--year YYYY] PATH...
+
+Reads 绩效目标表 from .xlsx workbooks and tab-separated text files through the same service as
+the upload page. Exit status 1 when any form (or file) has an error, else 0; nothing is written
+with --dry-run or when there is any error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
+
+
+class Command(BaseCommand):
+    help = "导入绩效目标表（xlsx 工作簿或制表符分隔的文本），先检查再一次性写入。"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+        parser.add_argument("--year", type=int, help="预算年度（深圳表样没有年度时必填）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        paths: list[Path] = options["paths"]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise CommandError(_("找不到文件：%(paths)s") % {"paths": "、".join(missing)})
+        plan = read_sources(paths=paths, year=options["year"])
+        committed = False
+        message = ""
+        if not plan.has_errors and not options["dry_run"]:
+            try:
+                commit_import(plan=plan, user=None)
+                committed = True
+            except ImportError_ as error:
+                message = error.message
+        if options["json"]:
+            output = plan.to_json()
+            output["summary"]["committed"] = committed
+            if message:
+                output["summary"]["message"] = message
+            self.stdout.write(json.dumps(output, ensure_ascii=False, indent=2))
+        else:
+            self._report(plan, committed, options["dry_run"], message)
+        if plan.has_errors or message:
+            sys.exit(1)
+
+    def _report(self, plan: ImportPlan, committed: bool, dry_run: bool, message: str) -> None:
+        labels = {"create": _("新建"), "update": _("更新"), "unchanged": _("不变")}
+        for problem in plan.problems:
+            self.stderr.write(f"{problem.severity}: {problem.where}: {problem.message}")
+        for form in plan.forms:
+            self.stdout.write(
+                f"[{labels[form.action]}] {form.data.fiscal_year or '?'} "
+                f"{form.data.project.name} ({form.source_label})"
+            )
+            for problem in form.problems:
+                self.stdout.write(f"    {problem.severity}: {problem.where}: {problem.message}")
+        summary = plan.summary()
+        self.stdout.write(
+            _(
+                "共 %(forms)s 张表：新建 %(create)s，更新 %(update)s，不变 %(unchanged)s；"
+                "错误 %(errors)s，警告 %(warnings)s。"
+            )
+            % summary
+        )
+        if message:
+            self.stderr.write(message)
+        elif plan.has_errors:
+            self.stderr.write(_("有错误，未写入任何数据。"))
+        elif dry_run:
+            self.stdout.write(_("试运行，未写入数据库。"))
+        elif committed:
+            self.stdout.write(self.style.SUCCESS(_("已导入。")))

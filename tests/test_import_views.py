@@ -1,0 +1,142 @@
+"""The upload → preview → commit pages: staff only, nothing written before the confirmation,
+uploads deleted after commit or cancel."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from projects.models import Membership, Organization, PerformanceForm
+from projects.views.imports import SESSION_KEY, _root
+from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED, SHENZHEN_SEED
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def admin_client(client: Client) -> Client:
+    admin = User.objects.create_user("admin", password="x", is_staff=True)
+    client.force_login(admin)
+    return client
+
+
+def member(role: str, kind: str) -> Client:
+    department = Organization.objects.get_or_create(kind="department", name="部门")[0]
+    if kind == "unit":
+        organization = Organization.objects.get_or_create(
+            kind="unit", name="单位", parent=department
+        )[0]
+    elif kind == "department":
+        organization = department
+    else:
+        organization = Organization.objects.get_or_create(kind="finance", name="财政局")[0]
+    user = User.objects.create_user(f"{role}-user", password="x")
+    Membership.objects.create(user=user, organization=organization, role=role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client: Client, *files: tuple[str, bytes], text: str = "", year: str = "") -> object:
+    return client.post(
+        reverse("projects:import_upload"),
+        {
+            "files": [SimpleUploadedFile(name, data) for name, data in files],
+            "text": text,
+            "year": year,
+        },
+    )
+
+
+def test_anonymous_users_are_sent_to_login(client: Client) -> None:
+    for name in ("import_upload", "import_preview"):
+        response = client.get(reverse(f"projects:{name}"))
+        assert response.status_code == 302 and "/login" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [("filer", "unit"), ("department_reviewer", "department"), ("finance_reviewer", "finance")],
+)
+def test_filers_and_reviewers_get_403(role: str, kind: str) -> None:
+    client = member(role, kind)
+    assert client.get(reverse("projects:import_upload")).status_code == 403
+    assert upload(client, ("a.txt", DONGGUAN_SEED.read_bytes())).status_code == 403  # type: ignore[attr-defined]
+    assert client.post(reverse("projects:import_commit")).status_code == 403
+    assert PerformanceForm.objects.count() == 0
+
+
+def test_staff_uploads_sees_the_preview_and_commits(admin_client: Client) -> None:
+    assert admin_client.get(reverse("projects:import_upload")).status_code == 200
+    response = upload(
+        admin_client,
+        ("东莞.txt", DONGGUAN_SEED.read_bytes()),
+        ("福田.txt", SHENZHEN_SEED.read_bytes()),
+        year="2023",
+    )
+    assert response["Location"] == reverse("projects:import_preview")  # type: ignore[index]
+    token = admin_client.session[SESSION_KEY]
+    assert (_root() / token).is_dir()
+    assert PerformanceForm.objects.count() == 0
+    preview = admin_client.get(reverse("projects:import_preview"))
+    page = preview.content.decode()
+    assert "东莞市财政局网站适老化改造项目" in page and "440304231060100505005" in page
+    assert "东莞.txt › 第 3–25 行" in page
+    assert "福田.txt › B9" in page  # the 万元 warning, with its cell
+    assert PerformanceForm.objects.count() == 0
+    fingerprint = preview.context["fingerprint"]
+    response = admin_client.post(reverse("projects:import_commit"), {"fingerprint": fingerprint})
+    assert response["Location"] == reverse("projects:form_list")
+    assert PerformanceForm.objects.count() == 20
+    assert not (_root() / token).exists()
+    assert SESSION_KEY not in admin_client.session
+
+
+def test_pasted_text_is_previewed_too(admin_client: Client) -> None:
+    upload(admin_client, text=GUANGZHOU_SEED.read_text(encoding="utf-8"))
+    page = admin_client.get(reverse("projects:import_preview")).content.decode()
+    assert "粘贴的文本 › 第 12 行" in page
+    assert page.count("新建</span>") == 22
+
+
+def test_a_stale_preview_is_not_committed(admin_client: Client) -> None:
+    upload(admin_client, ("东莞.txt", DONGGUAN_SEED.read_bytes()))
+    response = admin_client.post(reverse("projects:import_commit"), {"fingerprint": "old"})
+    assert response["Location"] == reverse("projects:import_preview")
+    assert PerformanceForm.objects.count() == 0
+
+
+def test_errors_block_the_commit(admin_client: Client) -> None:
+    upload(admin_client, ("福田.txt", SHENZHEN_SEED.read_bytes()))  # no year
+    preview = admin_client.get(reverse("projects:import_preview"))
+    page = preview.content.decode()
+    assert "确认导入" not in page and "不能导入" in page
+    admin_client.post(
+        reverse("projects:import_commit"), {"fingerprint": preview.context["fingerprint"]}
+    )
+    assert PerformanceForm.objects.count() == 0
+
+
+def test_a_bad_file_is_explained_without_a_traceback(admin_client: Client) -> None:
+    upload(admin_client, ("加密.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100))
+    page = admin_client.get(reverse("projects:import_preview")).content.decode()
+    assert "加密.xlsx" in page and ".xls" in page and "Traceback" not in page
+
+
+def test_cancel_deletes_the_upload(admin_client: Client) -> None:
+    upload(admin_client, ("东莞.txt", DONGGUAN_SEED.read_bytes()))
+    token = admin_client.session[SESSION_KEY]
+    admin_client.post(reverse("projects:import_cancel"))
+    assert not (_root() / token).exists()
+    response = admin_client.get(reverse("projects:import_preview"))
+    assert response["Location"] == reverse("projects:import_upload")
+
+
+def test_an_empty_upload_is_refused(admin_client: Client) -> None:
+    response = upload(admin_client)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert "请选择文件或粘贴表格" in response.content.decode()  # type: ignore[attr-defined]

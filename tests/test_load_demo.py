@@ -1,0 +1,70 @@
+"""The demo command loads every seed form through the importer and one account per role."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from projects.models import PerformanceForm
+
+
+@pytest.fixture
+def demo(db) -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_it_loads_all_seed_forms(demo):
+    forms = PerformanceForm.objects.all()
+    assert forms.filter(layout="dongguan").count() == 14
+    assert forms.filter(layout="shenzhen").count() == 6
+    assert forms.filter(layout="guangzhou").count() == 22
+    assert set(forms.values_list("fiscal_year", flat=True)) == {2023}
+
+
+def test_it_prints_the_accounts_and_their_passwords(demo):
+    for line in ("filer", "filer-demo-2026", "dept", "finance", "admin", "admin-demo-2026"):
+        assert line in demo
+
+
+def test_running_it_twice_changes_nothing(demo):
+    before = list(PerformanceForm.objects.order_by("id").values_list("id", "version", "updated_at"))
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    after = list(PerformanceForm.objects.order_by("id").values_list("id", "version", "updated_at"))
+    assert before == after
+    assert "新建 0 张" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "visible"),
+    [
+        ("filer", "filer-demo-2026", 14),
+        ("dept", "dept-demo-2026", 14),
+        ("finance", "finance-demo-2026", 42),
+        ("admin", "admin-demo-2026", 42),
+    ],
+)
+def test_each_demo_account_signs_in_and_sees_its_forms(client, demo, username, password, visible):
+    assert client.login(username=username, password=password)
+    response = client.get(reverse("projects:form_list"))
+    assert response.context["page"].paginator.count == visible
+
+
+def test_every_demo_form_page_shows_its_official_table(client, demo):
+    client.force_login(get_user_model().objects.get(username="finance"))
+    titles = {
+        "dongguan": "项目绩效目标表",
+        "shenzhen": "二级项目支出绩效目标申报表",
+        "guangzhou": "广州市财政局2023年项目支出绩效目标表（含转移支付项目）",
+    }
+    for form in PerformanceForm.objects.all():
+        response = client.get(reverse("projects:form_detail", kwargs={"pk": form.pk}))
+        assert response.status_code == 200
+        assert response.context["grid"].title == titles[form.layout]
+        assert form.project.name in response.content.decode()
