@@ -37,9 +37,10 @@ test: $(STAMP) ## Run the test suite (SQLite by default; set DATABASE_URL for Po
 	@scripts/system-packages.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, Django's system checks and the migrations check
+lint: $(STAMP) ## ruff, mypy --strict, Django's system checks and the migrations check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy perfgoals projects indicators
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

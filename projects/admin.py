@@ -75,7 +75,7 @@ class UserMembershipInline(admin.TabularInline[Membership, Any]):
     verbose_name_plural = _("所属单位与角色")
 
 
-class UserWithMembershipsAdmin(UserAdmin):
+class UserWithMembershipsAdmin(UserAdmin[User]):
     inlines = [*UserAdmin.inlines, UserMembershipInline]
 
 
