@@ -122,7 +122,9 @@ class Indicator(models.Model):
     class Meta:
         verbose_name = _("三级指标")
         verbose_name_plural = _("三级指标")
-        ordering = ["form", "category__parent__order", "category__order", "order", "id"]
+        # The order typed: the per-form grids group by category themselves, and the 广州
+        # numbered text keeps the form's own order.
+        ordering = ["form", "order", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(not_applicable=True) | ~Q(name=""),

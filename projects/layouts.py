@@ -477,19 +477,20 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
             level1_order.append(ref.level1)
         slots: list[IndicatorData | None] = list(items) or [None]
         for item in slots:
+            if item is None:
+                texts = ["", "", ""]
+            elif item.not_applicable:  # a 深圳 不适用 row, printed as that layout prints it
+                texts = [item.name or NOT_APPLICABLE, item.period_value, item.target]
+                texts = [text or NOT_APPLICABLE for text in texts]
+            else:
+                texts = [item.name, item.period_value, item.target]
             body.append(
                 [
                     Cell(ref.level1, role="label"),
                     Cell(ref.level2, role="label"),
-                    Cell(item.name if item else ""),
-                    Cell(
-                        item.period_value if item else "",
-                        hint=_target_hint(item.period_value) if item else "",
-                    ),
-                    Cell(
-                        item.target if item else "",
-                        hint=_target_hint(item.target) if item else "",
-                    ),
+                    Cell(texts[0]),
+                    Cell(texts[1], hint=_target_hint(texts[1])),
+                    Cell(texts[2], hint=_target_hint(texts[2])),
                 ]
             )
             groups.append(3 + level1_order.index(ref.level1))

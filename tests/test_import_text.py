@@ -443,3 +443,16 @@ def test_all_three_seeds_import_together() -> None:
     assert (result.created, result.updated, result.unchanged) == (42, 0, 0)
     assert PerformanceForm.objects.count() == 42
     assert Indicator.objects.filter(name__contains="<").count() == 0
+
+
+def test_an_empty_start_year_is_left_empty_not_read_from_the_next_label(db):
+    from pathlib import Path
+
+    from projects.services.importing import read_sources
+
+    seed = Path(__file__).resolve().parent.parent / "fixtures/seeds/dongguan_finance_2023.txt"
+    first = "项目绩效目标表" + seed.read_text(encoding="utf-8").split("项目绩效目标表")[1]
+    text = first.replace("起始年度\t2021\t到期年度\t2024", "起始年度\t\t到期年度\t2024")
+    form = read_sources(text=text).forms[0]
+    assert (form.data.project.start_year, form.data.project.end_year) == (None, 2024)
+    assert form.errors == []

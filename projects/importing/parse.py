@@ -342,6 +342,11 @@ def read_dongguan(
                 for key, attr in (("start_year", "start_year"), ("end_year", "end_year")):
                     if match_label(blocks[key], text) is not None:
                         vc, vt = reader.value_after(cells, index, blocks[key])
+                        if any(
+                            match_label(blocks[other], vt) is not None
+                            for other in ("start_year", "end_year")
+                        ):
+                            continue  # the year cell is empty: the next label follows
                         setattr(project, attr, reader.number(parse_year, vt, r, vc, text))
         elif label.key == "amounts.annual":
             amount = reader.amount(value, r, c)
