@@ -1,11 +1,14 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Comment, Membership, Organization, PerformanceForm, Project, ReviewEvent
+from projects.services.rollover import RolloverError, roll_over
 
 
 class MembershipInline(admin.TabularInline[Membership, Any]):
@@ -59,6 +62,24 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
     list_select_related = ["project"]
     readonly_fields = ["status", "version", "created_at", "updated_at"]
     inlines = [ReviewEventInline]
+    actions = ["roll_over_selected"]
+
+    @admin.action(description=_("结转为下一年度草稿"))
+    def roll_over_selected(self, request: HttpRequest, queryset: QuerySet[PerformanceForm]) -> None:
+        user = request.user
+        if not user.is_authenticated:  # the admin signs people in first
+            return
+        try:
+            result = roll_over(form_ids=list(queryset.values_list("pk", flat=True)), user=user)
+        except RolloverError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("已结转 %(created)d 张表，跳过 %(skipped)d 张（下一年度的表已存在）。")
+            % {"created": len(result.created), "skipped": len(result.skipped)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Comment)
