@@ -188,6 +188,10 @@ TASKS = {
 # Import limits (bytes / counts); see projects/importing.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# Exports: batches up to this many forms are rendered in the request, larger ones by the worker;
+# one PDF holds at most EXPORT_PDF_MAX_FORMS forms (WeasyPrint needs about 3 MB a form).
+EXPORT_INLINE_MAX_FORMS = env_int("EXPORT_INLINE_MAX_FORMS", 20)
+EXPORT_PDF_MAX_FORMS = env_int("EXPORT_PDF_MAX_FORMS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from projects.models import ExportJob
-from projects.views import exports
 from tests.export_helpers import make_dongguan_form, make_shenzhen_form
 
 pytestmark = pytest.mark.django_db
@@ -136,9 +135,9 @@ def test_batch_with_nothing_visible_says_so(client, charlie, seed_form):
 
 
 def test_large_batch_runs_as_a_background_job_and_is_downloaded(
-    client, fiona, seed_form, charlie_form, monkeypatch
+    client, fiona, seed_form, charlie_form, settings
 ):
-    monkeypatch.setattr(exports, "INLINE_MAX_FORMS", 1)
+    settings.EXPORT_INLINE_MAX_FORMS = 1
     client.force_login(fiona)
 
     response = client.post(reverse("projects:export"), {"layout": "dongguan", "format": "pdf"})
@@ -155,8 +154,8 @@ def test_large_batch_runs_as_a_background_job_and_is_downloaded(
     assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
-def test_another_user_cannot_see_or_download_a_job(client, fiona, alice, seed_form, monkeypatch):
-    monkeypatch.setattr(exports, "INLINE_MAX_FORMS", 0)
+def test_another_user_cannot_see_or_download_a_job(client, fiona, alice, seed_form, settings):
+    settings.EXPORT_INLINE_MAX_FORMS = 0
     client.force_login(fiona)
     client.post(reverse("projects:export"), {"layout": "dongguan", "format": "xlsx"})
     job = ExportJob.objects.get()
@@ -164,3 +163,18 @@ def test_another_user_cannot_see_or_download_a_job(client, fiona, alice, seed_fo
 
     assert client.get(reverse("projects:export_job", args=[job.pk])).status_code == 404
     assert client.get(reverse("projects:export_job_download", args=[job.pk])).status_code == 404
+
+
+def test_a_pdf_batch_over_the_limit_is_refused_with_a_clear_message(
+    client, fiona, seed_form, charlie_form, settings
+):
+    settings.EXPORT_PDF_MAX_FORMS = 1
+    client.force_login(fiona)
+    response = client.post(reverse("projects:export"), {"layout": "dongguan", "format": "pdf"})
+    assert response.status_code == 200
+    assert "一份 PDF 最多包含 1 张表，所选有 2 张" in response.content.decode()
+    assert not ExportJob.objects.exists()
+    # Excel has no such limit.
+    response = client.post(reverse("projects:export"), {"layout": "dongguan", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -207,6 +208,20 @@ def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -
     return Rendered(content, f"{safe_filename(form.fiscal_year, name, _title(layout))}.{fmt}")
 
 
+def check_batch_size(*, selection: Selection, count: int) -> None:
+    """WeasyPrint keeps the whole document's layout in memory (about 3 MB a form), so a PDF
+    batch is capped (``EXPORT_PDF_MAX_FORMS``); Excel has no such limit."""
+    limit: int = settings.EXPORT_PDF_MAX_FORMS
+    if selection.format == "pdf" and count > limit:
+        raise ExportError(
+            _(
+                "一份 PDF 最多包含 %(limit)s 张表，所选有 %(count)s 张：请按主管部门或单位分批"
+                "导出，或导出 Excel。"
+            )
+            % {"limit": limit, "count": count}
+        )
+
+
 def export_batch(
     *,
     user: AbstractBaseUser | AnonymousUser | None,
@@ -218,6 +233,7 @@ def export_batch(
     if not loaded:
         raise ExportError(_("没有符合条件的绩效目标表。"))
     total = len(loaded)
+    check_batch_size(selection=selection, count=total)
     if selection.layout == "guangzhou":
         grids = guangzhou_grids(loaded)
         names = [grid.title for grid in grids]

@@ -11,15 +11,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from projects.exporting import FORMATS, Rendered
-from projects.exporting.batch import export_batch, export_form, select_forms
+from projects.exporting import FORMATS, ExportError, Rendered
+from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
 from projects.layouts import PER_FORM_LAYOUTS
 from projects.models import ExportJob, PerformanceForm
 from projects.tasks import run_export_job
-
-# Batches up to this many forms are rendered in the request; larger ones go to the worker.
-INLINE_MAX_FORMS: int = getattr(settings, "EXPORT_INLINE_MAX_FORMS", 20)
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -55,9 +52,17 @@ def export_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         selection = form.selection()
         count = select_forms(user=request.user, selection=selection).count()
+        problem = ""
         if count == 0:
-            form.add_error(None, gettext("没有符合条件的绩效目标表。"))
-        elif count <= INLINE_MAX_FORMS:
+            problem = gettext("没有符合条件的绩效目标表。")
+        else:
+            try:
+                check_batch_size(selection=selection, count=count)
+            except ExportError as error:
+                problem = str(error)
+        if problem:
+            form.add_error(None, problem)
+        elif count <= settings.EXPORT_INLINE_MAX_FORMS:
             return _download(export_batch(user=request.user, selection=selection))
         else:
             job = ExportJob.objects.create(
