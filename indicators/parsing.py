@@ -240,6 +240,20 @@ def _normalize(text: str | None) -> str:
     return _SPACE_RE.sub(" ", s).strip()
 
 
+_OCR_MATH_RE = re.compile(r"\s*\$([^$]*\\[A-Za-z%][^$]*)\$")
+
+
+def clean_ocr_math(text: str) -> str:
+    """Turn the LaTeX that OCR leaves in extracted sheets back into what was printed:
+    ``年均 $\\geq 90\\%$`` → ``年均≥90%``. Only ``$…$`` spans holding a backslash command are
+    touched, so an ordinary ``$`` stays."""
+    if "$" not in text:
+        return text
+    return _OCR_MATH_RE.sub(
+        lambda m: re.sub(r"\s+", "", _latex(m.group(1)).replace("{", "").replace("}", "")), text
+    )
+
+
 def _latex(s: str) -> str:
     s = _LATEX_TEXT_RE.sub(r"\1", s)
     for pattern, replacement in _LATEX_COMMANDS:

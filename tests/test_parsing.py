@@ -20,6 +20,7 @@ from indicators.parsing import (
     Comparator,
     ParsedTarget,
     TargetKind,
+    clean_ocr_math,
     normalize_target_text,
     parse_target,
 )
@@ -737,3 +738,17 @@ def _assert_consistent(parsed: ParsedTarget) -> None:
         assert parsed.deadline is None
     for part in parsed.parts:
         assert part.kind is TargetKind.QUANTITATIVE
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("年均 $\\geq 90\\%$", "年均≥90%"),
+        ("$\\geq 90\\%$", "≥90%"),
+        ("$\\leq 5\\%$以内", "≤5%以内"),
+        ("费用$100和$200", "费用$100和$200"),
+        ("良好", "良好"),
+    ],
+)
+def test_it_turns_ocr_latex_back_into_what_was_printed(text, cleaned):
+    assert clean_ocr_math(text) == cleaned

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from indicators.parsing import clean_ocr_math
 from projects.layouts import NOT_APPLICABLE, TEN_THOUSAND, CategoryRef
 
 # --------------------------------------------------------------------------- text
@@ -42,12 +43,12 @@ def strip_markup(text: str) -> str:
 
 
 def clean_text(value: object) -> str:
-    """A cell as multi-line text: markup removed, control characters dropped, spaces at the
-    ends of lines and blank lines removed, the whole trimmed."""
+    """A cell as multi-line text: markup and OCR's LaTeX removed, control characters dropped,
+    spaces at the ends of lines and blank lines removed, the whole trimmed."""
     if value is None:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_markup(text)
+    text = clean_ocr_math(strip_markup(text))
     text = _CONTROL.sub("", text.replace("\t", " "))
     lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n", "\n".join(lines)).strip("\n ")
