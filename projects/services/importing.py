@@ -27,6 +27,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from indicators.models import Category, Framework, Indicator
+from indicators.tasks import rebuild_library_later
 from projects.importing.detect import find_segments
 from projects.importing.errors import ImportError_, Problem, SourceError
 from projects.importing.normalize import CategoryNames, canonical_org_name, org_key
@@ -549,6 +550,8 @@ def commit_import(*, plan: ImportPlan, user: AbstractBaseUser | None = None) -> 
             _("写入数据库时出错，未导入任何数据：%(error)s") % {"error": error}
         ) from error
     result.committed = True
+    if result.created or result.updated:
+        rebuild_library_later()
     return result
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator
+from indicators.tasks import rebuild_library_later
 from projects.models import MAX_YEAR, Membership, PerformanceForm
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ def roll_over(*, form_ids: Sequence[int], user: AbstractBaseUser | None = None) 
             batch_size=500,
         )
         result.created = [draft for _source, draft in drafts]
+        if drafts:
+            rebuild_library_later()
     return result
 
 

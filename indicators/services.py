@@ -1,0 +1,65 @@
+"""The indicator library (指标库): every indicator name seen on forms, by category, with how
+many forms use it and its usual units and values. It is derived data, rebuilt as a whole from
+the indicators (set-based: three grouped queries and one bulk insert), after imports and
+roll-overs by a background task."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce, NullIf
+
+from indicators.models import Indicator, LibraryEntry
+
+TOP_UNITS = 3
+TOP_VALUES = 5
+NAME_MAX = LibraryEntry._meta.get_field("name").max_length or 300
+
+
+def rebuild_library() -> int:
+    """Replace the library with what the forms hold now; return the number of entries."""
+    named = Indicator.objects.filter(not_applicable=False).exclude(name="")
+    counts = named.values("category_id", "name").annotate(forms=Count("form", distinct=True))
+    units: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for row in (
+        named.exclude(target_unit="")
+        .values("category_id", "name", "target_unit")
+        .annotate(n=Count("id"))
+        .order_by("category_id", "name", "-n", "target_unit")
+    ):
+        key = (row["category_id"], row["name"])
+        if len(units[key]) < TOP_UNITS:
+            units[key].append(row["target_unit"])
+    values: dict[tuple[int, str], list[str]] = defaultdict(list)
+    target = Coalesce(NullIf(F("annual_value"), Value("")), F("value"))
+    for row in (
+        named.annotate(target=target)
+        .exclude(target="")
+        .values("category_id", "name", "target")
+        .annotate(n=Count("id"))
+        .order_by("category_id", "name", "-n", "target")
+    ):
+        key = (row["category_id"], row["name"])
+        if len(values[key]) < TOP_VALUES:
+            values[key].append(row["target"])
+    entries: dict[tuple[int, str], LibraryEntry] = {}
+    for row in counts:
+        key = (row["category_id"], row["name"])
+        name = row["name"][:NAME_MAX]
+        entry = entries.get((key[0], name))
+        if entry is None:
+            entries[(key[0], name)] = LibraryEntry(
+                category_id=key[0],
+                name=name,
+                usage_count=row["forms"],
+                units=units.get(key, []),
+                sample_values=values.get(key, []),
+            )
+        else:
+            entry.usage_count += row["forms"]
+    with transaction.atomic():
+        LibraryEntry.objects.all().delete()
+        LibraryEntry.objects.bulk_create(entries.values(), batch_size=1000)
+    return len(entries)
