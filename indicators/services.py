@@ -23,27 +23,27 @@ def rebuild_library() -> int:
     named = Indicator.objects.filter(not_applicable=False).exclude(name="")
     counts = named.values("category_id", "name").annotate(forms=Count("form", distinct=True))
     units: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for row in (
+    for unit_row in (
         named.exclude(target_unit="")
         .values("category_id", "name", "target_unit")
         .annotate(n=Count("id"))
         .order_by("category_id", "name", "-n", "target_unit")
     ):
-        key = (row["category_id"], row["name"])
+        key = (unit_row["category_id"], unit_row["name"])
         if len(units[key]) < TOP_UNITS:
-            units[key].append(row["target_unit"])
+            units[key].append(unit_row["target_unit"])
     values: dict[tuple[int, str], list[str]] = defaultdict(list)
-    target = Coalesce(NullIf(F("annual_value"), Value("")), F("value"))
-    for row in (
-        named.annotate(target=target)
-        .exclude(target="")
-        .values("category_id", "name", "target")
+    typed = Coalesce(NullIf(F("annual_value"), Value("")), F("value"))
+    for typed_row in (
+        named.annotate(typed=typed)
+        .exclude(typed="")
+        .values("category_id", "name", "typed")
         .annotate(n=Count("id"))
-        .order_by("category_id", "name", "-n", "target")
+        .order_by("category_id", "name", "-n", "typed")
     ):
-        key = (row["category_id"], row["name"])
+        key = (typed_row["category_id"], typed_row["name"])
         if len(values[key]) < TOP_VALUES:
-            values[key].append(row["target"])
+            values[key].append(typed_row["typed"])
     entries: dict[tuple[int, str], LibraryEntry] = {}
     for row in counts:
         key = (row["category_id"], row["name"])
