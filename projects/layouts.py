@@ -378,36 +378,41 @@ class Grid:
                 open_until = max(open_until, index + cell.rowspan - 1)
         return grouped
 
-    def matrix(self) -> list[list[str]]:
-        """Every cell's text at its position, spans filled with '' (what a sheet shows)."""
-        taken: dict[tuple[int, int], str] = {}
+    def positions(self) -> list[list[tuple[int, Cell]]]:
+        """For each row, its cells with the column each starts in (cells covered by a span
+        from an earlier row or column are skipped over, as a sheet does)."""
+        taken: set[tuple[int, int]] = set()
+        placed: list[list[tuple[int, Cell]]] = []
         for r, row in enumerate(self.rows):
+            mine: list[tuple[int, Cell]] = []
             c = 0
             for cell in row.cells:
                 while (r, c) in taken:
                     c += 1
-                for dr in range(cell.rowspan):
-                    for dc in range(cell.colspan):
-                        taken[(r + dr, c + dc)] = cell.text if dr == dc == 0 else ""
+                taken.update(
+                    (r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)
+                )
+                mine.append((c, cell))
                 c += cell.colspan
-        return [[taken.get((r, c), "") for c in range(self.columns)] for r in range(len(self.rows))]
+            placed.append(mine)
+        return placed
+
+    def matrix(self) -> list[list[str]]:
+        """Every cell's text at its position, spans filled with '' (what a sheet shows)."""
+        matrix = [[""] * self.columns for _row in self.rows]
+        for r, row in enumerate(self.positions()):
+            for c, cell in row:
+                matrix[r][c] = cell.text
+        return matrix
 
     def merges(self) -> list[tuple[int, int, int, int]]:
         """(first row, first column, last row, last column), 0-based, for every span."""
-        spans = []
-        taken: set[tuple[int, int]] = set()
-        for r, row in enumerate(self.rows):
-            c = 0
-            for cell in row.cells:
-                while (r, c) in taken:
-                    c += 1
-                for dr in range(cell.rowspan):
-                    for dc in range(cell.colspan):
-                        taken.add((r + dr, c + dc))
-                if cell.rowspan > 1 or cell.colspan > 1:
-                    spans.append((r, c, r + cell.rowspan - 1, c + cell.colspan - 1))
-                c += cell.colspan
-        return spans
+        return [
+            (r, c, r + cell.rowspan - 1, c + cell.colspan - 1)
+            for r, row in enumerate(self.positions())
+            for c, cell in row
+            if cell.rowspan > 1 or cell.colspan > 1
+        ]
 
 
 @dataclass(frozen=True)

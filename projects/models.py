@@ -13,6 +13,7 @@ from django.db.models import Exists, Q
 from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -21,6 +22,13 @@ MIN_YEAR = 2000
 MAX_YEAR = 2100
 AMOUNT_DIGITS = 16
 AMOUNT_PLACES = 2
+
+
+def amount_field(label: StrOrPromise) -> models.DecimalField[Decimal | None, Decimal | None]:
+    """An amount in 元, to the cent, optional (non-negative by a check constraint)."""
+    return models.DecimalField(
+        label, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, null=True, blank=True
+    )
 
 
 def pinyin(field: str) -> models.expressions.Combinable | str:
@@ -253,41 +261,11 @@ class PerformanceForm(models.Model):
         on_delete=models.PROTECT,
         related_name="forms",
     )
-    annual_amount = models.DecimalField(
-        _("本年度预算金额（元）"),
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        null=True,
-        blank=True,
-    )
-    total_amount = models.DecimalField(
-        _("项目总金额（中期规划，元）"),
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        null=True,
-        blank=True,
-    )
-    fiscal_amount = models.DecimalField(
-        _("财政拨款（元）"),
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        null=True,
-        blank=True,
-    )
-    special_amount = models.DecimalField(
-        _("财政专户拨款（元）"),
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        null=True,
-        blank=True,
-    )
-    other_amount = models.DecimalField(
-        _("其他资金（元）"),
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_PLACES,
-        null=True,
-        blank=True,
-    )
+    annual_amount = amount_field(_("本年度预算金额（元）"))
+    total_amount = amount_field(_("项目总金额（中期规划，元）"))
+    fiscal_amount = amount_field(_("财政拨款（元）"))
+    special_amount = amount_field(_("财政专户拨款（元）"))
+    other_amount = amount_field(_("其他资金（元）"))
     amount_unit_label = models.CharField(
         _("原表金额单位"),
         max_length=10,

@@ -50,22 +50,8 @@ class PrintCell:
 
 
 def place(grid: Grid) -> list[list[Placed]]:
-    """For each row, the cells that start in it, left to right (the walk ``Grid.merges`` does)."""
-    placed: list[list[Placed]] = []
-    taken: set[tuple[int, int]] = set()
-    for r, row in enumerate(grid.rows):
-        mine: list[Placed] = []
-        c = 0
-        for cell in row.cells:
-            while (r, c) in taken:
-                c += 1
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((r + dr, c + dc))
-            mine.append(Placed(r, c, cell))
-            c += cell.colspan
-        placed.append(mine)
-    return placed
+    """For each row, the cells that start in it, left to right."""
+    return [[Placed(r, c, cell) for c, cell in row] for r, row in enumerate(grid.positions())]
 
 
 def text_width(text: str) -> float:
