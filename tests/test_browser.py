@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 
 from tests.factories import IndicatorFactory, category
 
@@ -43,6 +44,10 @@ def page(live_server) -> Iterator[object]:
         )
         yield page
         browser.close()
+        # Playwright's sync API runs the test inside its own greenlet, where Django keeps
+        # separate database connections: close them here, or the test database cannot be
+        # dropped at the end of the run.
+        connections.close_all()
         assert outside == [], f"the page loaded something from outside: {outside}"
 
 
