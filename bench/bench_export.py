@@ -56,8 +56,8 @@ def build(database: Path, forms: int) -> None:
     setup_django(database)
     from django.core.management import call_command
 
-    from indicators.models import Category, Framework, Indicator
-    from projects.models import Organization, PerformanceForm, Project
+    from indicators.models import Category, Framework
+    from projects.models import Indicator, Organization, PerformanceForm, Project
 
     call_command("migrate", verbosity=0)
     framework = Framework.objects.get(code="local-2023")
@@ -140,7 +140,7 @@ def run_case(database: Path, case: str) -> None:
         layout="dongguan", format=fmt, form_ids=tuple(ids[:count]), stacked=stacked
     )
     started = time.perf_counter()
-    rendered = export_batch(user=None, selection=selection)
+    rendered = export_batch(actor=None, selection=selection)
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     target = {"200-pdf": "≤ 30 s, ≤ 700 MB", "1000-xlsx-stacked": "≤ 10 s"}.get(case, "-")

@@ -110,12 +110,12 @@ def main() -> None:
         read_seconds = time.perf_counter() - started
         assert not plan.has_errors and len(plan.forms) == args.forms
         started = time.perf_counter()
-        result = commit_import(plan=plan, user=None)
+        result = commit_import(plan=plan)
         commit_seconds = time.perf_counter() - started
         assert result.created == args.forms
 
         started = time.perf_counter()
-        again = commit_import(plan=read_sources(paths=[path]), user=None)
+        again = commit_import(plan=read_sources(paths=[path]))
         again_seconds = time.perf_counter() - started
         assert again.unchanged == args.forms
 

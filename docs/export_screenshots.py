@@ -39,7 +39,7 @@ def main() -> None:
         }
         forms = make_guangzhou_forms()
         files["export_guangzhou"] = export_batch(
-            user=None,
+            actor=None,
             selection=Selection(
                 layout="guangzhou", format="pdf", department_id=forms[0].project.department_id
             ),

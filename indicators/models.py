@@ -1,16 +1,14 @@
-"""Indicator frameworks (指标体系), the indicators on a form and the indicator library."""
+"""Indicator frameworks (指标体系) and the indicator library (指标库). The indicators on a form
+belong with the form (``projects.models.Indicator``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from indicators.parsing import ParsedTarget
 
 
 class Framework(models.Model):
@@ -87,90 +85,6 @@ class Category(models.Model):
     def clean(self) -> None:
         if self.parent is not None and self.parent.framework_id != self.framework_id:
             raise ValidationError({"parent": _("上级类别必须属于同一指标体系。")})
-
-
-class Indicator(models.Model):
-    """三级指标 on one form."""
-
-    form = models.ForeignKey(
-        "projects.PerformanceForm",
-        verbose_name=_("绩效目标表"),
-        on_delete=models.CASCADE,
-        related_name="indicators",
-    )
-    category = models.ForeignKey(
-        Category, verbose_name=_("指标类别"), on_delete=models.PROTECT, related_name="indicators"
-    )
-    name = models.CharField(_("三级指标"), max_length=300, blank=True)
-    period_value = models.CharField(_("实施周期指标值"), max_length=500, blank=True)
-    annual_value = models.CharField(_("当年度指标值"), max_length=500, blank=True)
-    value = models.CharField(_("指标值"), max_length=500, blank=True)
-    explanation = models.TextField(_("指标解释"), blank=True)
-    is_core = models.BooleanField(_("核心指标"), default=False)
-    not_applicable = models.BooleanField(_("不适用"), default=False)
-    order = models.PositiveIntegerField(_("排序"), default=0)
-
-    # The target value (当年度指标值, else 指标值) as parsed; kept in step by set_parsed().
-    target_kind = models.CharField(_("指标值类型"), max_length=20, blank=True)
-    target_comparator = models.CharField(_("比较符"), max_length=2, blank=True)
-    target_number = models.DecimalField(
-        _("数值"), max_digits=24, decimal_places=6, null=True, blank=True
-    )
-    target_unit = models.CharField(_("计量单位"), max_length=30, blank=True)
-    target_qualifier = models.CharField(_("限定"), max_length=50, blank=True)
-
-    class Meta:
-        verbose_name = _("三级指标")
-        verbose_name_plural = _("三级指标")
-        # The order typed: the per-form grids group by category themselves, and the 广州
-        # numbered text keeps the form's own order.
-        ordering = ["form", "order", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(not_applicable=True) | ~Q(name=""),
-                name="indicator_named_unless_not_applicable",
-            ),
-        ]
-        indexes = [models.Index(fields=["form", "order"], name="indicator_form_order_idx")]
-
-    def __str__(self) -> str:
-        return self.name or str(_("不适用"))
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.set_parsed()
-        super().save(*args, **kwargs)
-
-    @property
-    def target_text(self) -> str:
-        return self.annual_value or self.value
-
-    @property
-    def target(self) -> ParsedTarget:
-        from indicators.parsing import parse_target
-
-        return parse_target(self.target_text)
-
-    @property
-    def period_target(self) -> ParsedTarget:
-        from indicators.parsing import parse_target
-
-        return parse_target(self.period_value)
-
-    def set_parsed(self) -> None:
-        parsed = self.target
-        self.target_kind = str(parsed.kind)
-        self.target_comparator = str(parsed.comparator) if parsed.comparator else ""
-        self.target_number = parsed.number
-        self.target_unit = parsed.unit[:30]
-        self.target_qualifier = parsed.qualifier[:50]
-
-    def clean(self) -> None:
-        if (
-            self.form_id is not None
-            and self.category_id is not None
-            and self.category.framework_id != self.form.framework_id
-        ):
-            raise ValidationError({"category": _("指标类别不属于本表所用的指标体系。")})
 
 
 class LibraryEntry(models.Model):

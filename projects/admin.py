@@ -1,3 +1,4 @@
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import admin, messages
@@ -7,7 +8,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Comment, Membership, Organization, PerformanceForm, Project, ReviewEvent
+from projects.models import (
+    Comment,
+    FormEvent,
+    Membership,
+    Organization,
+    PerformanceForm,
+    Project,
+)
+from projects.permissions import actor_of
 from projects.services.rollover import RolloverError, roll_over
 
 
@@ -45,10 +54,10 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
     list_select_related = ["department", "unit"]
 
 
-class ReviewEventInline(admin.TabularInline[ReviewEvent, Any]):
-    model = ReviewEvent
+class FormEventInline(admin.TabularInline[FormEvent, Any]):
+    model = FormEvent
     extra = 0
-    fields = ("created_at", "actor", "from_status", "to_status", "comment")
+    fields = ("created_at", "kind", "actor", "source", "from_status", "to_status", "version")
     readonly_fields = fields
     can_delete = False
 
@@ -61,16 +70,14 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
     autocomplete_fields = ["project"]
     list_select_related = ["project"]
     readonly_fields = ["status", "version", "created_at", "updated_at"]
-    inlines = [ReviewEventInline]
+    inlines = [FormEventInline]
     actions = ["roll_over_selected"]
 
     @admin.action(description=_("结转为下一年度草稿"))
     def roll_over_selected(self, request: HttpRequest, queryset: QuerySet[PerformanceForm]) -> None:
-        user = request.user
-        if not user.is_authenticated:  # the admin signs people in first
-            return
+        actor = replace(actor_of(request), source=FormEvent.Source.ADMIN)
         try:
-            result = roll_over(form_ids=list(queryset.values_list("pk", flat=True)), user=user)
+            result = roll_over(form_ids=list(queryset.values_list("pk", flat=True)), actor=actor)
         except RolloverError as error:
             self.message_user(request, error.message, messages.ERROR)
             return

@@ -1,6 +1,6 @@
 """The three official layouts, described once for the pages, the exporters and the importer.
 
-* ``FormData`` is the layout-neutral content of one 绩效目标表 (what the importer reads and the
+* ``FormContent`` is the layout-neutral content of one 绩效目标表 (what the importer reads and the
   exporters write); ``form_data(form)`` builds it from the database.
 * ``DONGGUAN``, ``SHENZHEN`` and ``GUANGZHOU`` hold each layout's labels, in order, with the
   variants real sheets use (``aliases``), so the importer finds rows by label and the exporters
@@ -17,131 +17,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from projects.models import PerformanceForm
+from projects.content import FormContent, IndicatorContent, LayoutKey
 
-LayoutKey = Literal["dongguan", "shenzhen", "guangzhou"]
 TEN_THOUSAND = Decimal(10000)
 NOT_APPLICABLE = "不适用"
-
-
-# --------------------------------------------------------------------------- content
-
-
-@dataclass
-class IndicatorData:
-    level1: str
-    level2: str = ""
-    name: str = ""
-    period_value: str = ""
-    annual_value: str = ""
-    value: str = ""
-    explanation: str = ""
-    core: bool = False
-    not_applicable: bool = False
-
-    @property
-    def target(self) -> str:
-        """当年度指标值, or the single 指标值 for a form drawn up in a one-value layout."""
-        return self.annual_value or self.value
-
-    @property
-    def single_value(self) -> str:
-        """指标值, or 当年度指标值 for a form drawn up in the two-value 东莞 layout."""
-        return self.value or self.annual_value
-
-
-@dataclass
-class ProjectData:
-    name: str
-    code: str = ""
-    department: str = ""
-    unit: str = ""
-    type: str = ""
-    level: str = ""
-    start_year: int | None = None
-    end_year: int | None = None
-    duration_years: int | None = None
-
-
-@dataclass
-class FormData:
-    """One form's content, amounts in 元. Keys follow the import JSON (see the import issue)."""
-
-    project: ProjectData
-    fiscal_year: int
-    layout: LayoutKey = "dongguan"
-    amounts: dict[str, Decimal] = field(default_factory=dict)  # annual total fiscal special other
-    goals: dict[str, str] = field(default_factory=dict)  # period annual
-    details: dict[str, str | bool | None] = field(default_factory=dict)
-    indicators: list[IndicatorData] = field(default_factory=list)
-    amount_unit_label: str = ""
-
-
-AMOUNT_FIELDS = {
-    "annual": "annual_amount",
-    "total": "total_amount",
-    "fiscal": "fiscal_amount",
-    "special": "special_amount",
-    "other": "other_amount",
-}
-DETAIL_FIELDS = ("content", "policy_basis", "calculation_basis", "allocation_method", "is_new")
-
-
-def form_data(form: PerformanceForm) -> FormData:
-    """The content of a saved form. Expects ``project__department``, ``project__unit`` and the
-    indicators with their categories (and parents) to be loaded, or loads them."""
-    project = form.project
-    amounts = {
-        key: getattr(form, attr)
-        for key, attr in AMOUNT_FIELDS.items()
-        if getattr(form, attr) is not None
-    }
-    indicators = []
-    for indicator in form.indicators.all():
-        category = indicator.category
-        parent = category.parent if category.parent_id else None
-        indicators.append(
-            IndicatorData(
-                level1=parent.name if parent else category.name,
-                level2=category.name if parent else "",
-                name=indicator.name,
-                period_value=indicator.period_value,
-                annual_value=indicator.annual_value,
-                value=indicator.value,
-                explanation=indicator.explanation,
-                core=indicator.is_core,
-                not_applicable=indicator.not_applicable,
-            )
-        )
-    return FormData(
-        project=ProjectData(
-            name=project.name,
-            code=project.code,
-            department=project.department.name,
-            unit=project.unit.name,
-            type=project.project_type,
-            level=project.level,
-            start_year=project.start_year,
-            end_year=project.end_year,
-            duration_years=project.duration_years,
-        ),
-        fiscal_year=form.fiscal_year,
-        layout=form.layout,  # type: ignore[arg-type]
-        amounts=amounts,
-        goals={"period": form.period_goal, "annual": form.annual_goal},
-        details={
-            "content": form.content,
-            "policy_basis": form.policy_basis,
-            "calculation_basis": form.calculation_basis,
-            "allocation_method": project.allocation_method,
-            "is_new": project.is_new,
-        },
-        indicators=indicators,
-        amount_unit_label=form.amount_unit_label,
-    )
 
 
 # --------------------------------------------------------------------------- number formats
@@ -214,6 +95,9 @@ class Layout:
     block_labels: dict[str, Label] = field(default_factory=dict)
     widths: tuple[float, ...] = ()  # column widths in characters, for xlsx and PDF
     skip_empty_categories: frozenset[str] = frozenset()
+    # The content fields (``projects.content.FIELDS`` keys) this layout prints: an import from
+    # it overwrites these and only these.
+    carries: tuple[str, ...] = ()
 
     def label(self, key: str) -> Label:
         for label in (*self.header, *self.columns, *self.block_labels.values()):
@@ -251,6 +135,18 @@ DONGGUAN = Layout(
     ),
     widths=(10, 10, 16, 26, 20, 20),
     skip_empty_categories=frozenset({"其他满意度指标"}),
+    carries=(
+        "project.name",
+        "project.type",
+        "project.level",
+        "project.department",
+        "project.unit",
+        "project.start_year",
+        "project.end_year",
+        "amounts.annual",
+        "goals.period",
+        "goals.annual",
+    ),
 )
 
 SHENZHEN = Layout(
@@ -288,6 +184,22 @@ SHENZHEN = Layout(
         Label("explanation", "指标解释"),
     ),
     widths=(16, 24, 30, 16, 30),
+    carries=(
+        "project.code",
+        "project.name",
+        "project.department",
+        "project.unit",
+        "project.type",
+        "project.duration_years",
+        "amounts.total",
+        "amounts.annual",
+        "goals.annual",
+        "goals.period",
+        "details.policy_basis",
+        "details.calculation_basis",
+        "details.is_new",
+        "details.allocation_method",
+    ),
 )
 
 GUANGZHOU = Layout(
@@ -310,6 +222,17 @@ GUANGZHOU = Layout(
     ),
     block_labels={"total": Label("total", "合计")},
     widths=(22, 34, 11, 11, 11, 9, 34, 48),
+    carries=(
+        "project.name",
+        "project.department",
+        "project.unit",
+        "amounts.annual",
+        "amounts.fiscal",
+        "amounts.special",
+        "amounts.other",
+        "goals.annual",
+        "details.content",
+    ),
 )
 
 LAYOUTS: dict[str, Layout] = {layout.key: layout for layout in (DONGGUAN, SHENZHEN, GUANGZHOU)}
@@ -317,7 +240,7 @@ PER_FORM_LAYOUTS = ("dongguan", "shenzhen")
 GUANGZHOU_AMOUNT_KEYS = ("annual", "fiscal", "special", "other")
 
 
-def guangzhou_indicator_text(indicators: Sequence[IndicatorData]) -> str:
+def guangzhou_indicator_text(indicators: Sequence[IndicatorContent]) -> str:
     """``1、产出指标：评审办结率，年度指标值：>80%。2、…`` (not-applicable rows left out)."""
     parts = []
     for number, item in enumerate((i for i in indicators if not i.not_applicable), start=1):
@@ -432,7 +355,7 @@ def _target_hint(value: str) -> str:
     return parse_target(value).display() if value else ""
 
 
-def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
+def _dongguan_grid(data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
     layout = DONGGUAN
     year = data.fiscal_year
     blocks = layout.block_labels
@@ -480,7 +403,7 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
             continue
         if ref.level1 not in level1_order:
             level1_order.append(ref.level1)
-        slots: list[IndicatorData | None] = list(items) or [None]
+        slots: list[IndicatorContent | None] = list(items) or [None]
         for item in slots:
             if item is None:
                 texts = ["", "", ""]
@@ -509,7 +432,7 @@ def _dongguan_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
     return Grid(layout=layout, title=layout.title, columns=6, rows=rows)
 
 
-def _shenzhen_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
+def _shenzhen_grid(data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
     layout = SHENZHEN
     unit = data.amount_unit_label or "元"
     project = data.project
@@ -597,15 +520,15 @@ def _shenzhen_grid(data: FormData, categories: Sequence[CategoryRef]) -> Grid:
 
 
 def _indicators_by_category(
-    indicators: Iterable[IndicatorData], categories: Sequence[CategoryRef]
-) -> dict[tuple[str, str], list[IndicatorData]]:
+    indicators: Iterable[IndicatorContent], categories: Sequence[CategoryRef]
+) -> dict[tuple[str, str], list[IndicatorContent]]:
     """Indicators keyed by (level1, level2) category names; names may be given short or long."""
     lookup: dict[tuple[str, str], tuple[str, str]] = {}
     for ref in categories:
         for one in (ref.level1, ref.short1):
             for two in (ref.level2, ref.short2):
                 lookup[(one, two)] = (ref.level1, ref.level2)
-    grouped: dict[tuple[str, str], list[IndicatorData]] = {}
+    grouped: dict[tuple[str, str], list[IndicatorContent]] = {}
     for item in indicators:
         key = lookup.get((item.level1, item.level2), (item.level1, item.level2))
         grouped.setdefault(key, []).append(item)
@@ -636,7 +559,7 @@ def _merge_repeats(
     ]
 
 
-def build_grid(layout: str, data: FormData, categories: Sequence[CategoryRef]) -> Grid:
+def build_grid(layout: str, data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
     """Lay one form out in a per-form layout (东莞 or 深圳)."""
     if layout == "shenzhen":
         return _shenzhen_grid(data, categories)
@@ -648,7 +571,7 @@ def build_grid(layout: str, data: FormData, categories: Sequence[CategoryRef]) -
 @dataclass
 class GuangzhouUnit:
     name: str
-    forms: list[FormData]
+    forms: list[FormContent]
 
 
 def build_guangzhou_grid(department: str, year: int, units: Sequence[GuangzhouUnit]) -> Grid:
@@ -663,7 +586,7 @@ def build_guangzhou_grid(department: str, year: int, units: Sequence[GuangzhouUn
         Row([Cell(label.text, role="head") for label in layout.columns], 0),
     ]
 
-    def sums(forms: Iterable[FormData]) -> list[Decimal | None]:
+    def sums(forms: Iterable[FormContent]) -> list[Decimal | None]:
         totals: list[Decimal | None] = []
         forms = list(forms)
         for key in GUANGZHOU_AMOUNT_KEYS:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from projects.exporting import ExportError
 from projects.exporting.batch import Selection, export_batch
 from projects.models import ExportJob
+from projects.permissions import Actor
+from projects.services.library import rebuild_library
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +33,9 @@ def run_export_job(job_id: int) -> None:
 
     try:
         rendered = export_batch(
-            user=job.user, selection=Selection.from_json(job.selection), progress=progress
+            actor=Actor.for_user(job.user),
+            selection=Selection.from_json(job.selection),
+            progress=progress,
         )
     except ExportError as error:
         job.status, job.error = ExportJob.Status.FAILED, str(error)
@@ -45,3 +50,14 @@ def run_export_job(job_id: int) -> None:
         job.done = job.total
     job.finished_at = timezone.now()
     job.save()
+
+
+@task()
+def rebuild_library_task() -> int:
+    return rebuild_library()
+
+
+def rebuild_library_later() -> None:
+    """Queue a rebuild of the indicator library once the current transaction has committed
+    (nothing if it rolls back)."""
+    transaction.on_commit(rebuild_library_task.enqueue)

@@ -4,6 +4,8 @@ alice  — filer of unit A (the owner of the forms under test)
 bob    — department reviewer of A's department
 fiona  — finance reviewer (sees every form)
 charlie — filer of unit C in another department: must see nothing of alice's
+adam   — administrator (imports, rolls over, reads every form)
+stan   — a Django superuser with no membership: opens the Django admin, may do nothing here
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ def charlie(unit_c):
     user = UserFactory(username="charlie")
     MembershipFactory(user=user, organization=unit_c, role=Membership.Role.FILER)
     return user
+
+
+@pytest.fixture
+def adam(db):
+    user = UserFactory(username="adam", is_staff=True, is_superuser=True)
+    MembershipFactory(user=user, organization=FinanceFactory(), role=Membership.Role.ADMINISTRATOR)
+    return user
+
+
+@pytest.fixture
+def stan(db):
+    return UserFactory(username="stan", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from openpyxl import load_workbook
 
-from indicators.models import Category, Framework, Indicator
-from projects.models import Organization, PerformanceForm, Project
+from indicators.models import Category, Framework
+from projects.models import Indicator, Organization, PerformanceForm, Project
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from indicators.models import Category, Framework, Indicator
+from indicators.models import Category, Framework
 from indicators.reference import load_frameworks
-from projects.models import Membership, Organization, PerformanceForm, Project
+from projects.models import Indicator, Membership, Organization, PerformanceForm, Project
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -62,7 +62,6 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"测试项目{n}")
     unit = factory.SubFactory(UnitFactory)
-    department = factory.LazyAttribute(lambda o: o.unit.parent)
     project_type = "其他运转类（信息化运维类）"
     level = Project.Level.SECOND
     start_year = 2021

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from projects.content import FormContent
 from projects.layouts import (
-    FormData,
     build_grid,
     framework_categories,
     guangzhou_indicator_text,
@@ -95,7 +95,7 @@ class _Writer:
 
 
 def write_dongguan(
-    ws: Worksheet, row: int, data: FormData, dirt: Dirt, categories: Sequence[tuple[str, str]]
+    ws: Worksheet, row: int, data: FormContent, dirt: Dirt, categories: Sequence[tuple[str, str]]
 ) -> int:
     """Write one 东莞 form from ``row``; return the next free row."""
     w = _Writer(ws, row, dirt)
@@ -207,7 +207,7 @@ def _year(value: int | None, dirt: Dirt) -> object:
 def write_shenzhen(
     ws: Worksheet,
     row: int,
-    data: FormData,
+    data: FormContent,
     dirt: Dirt,
     categories: Sequence[tuple[str, str, str, str]],
 ) -> int:
@@ -289,7 +289,7 @@ def write_guangzhou(
     row: int,
     department: str,
     year: int,
-    units: Sequence[tuple[str, Sequence[FormData]]],
+    units: Sequence[tuple[str, Sequence[FormContent]]],
     dirt: Dirt,
     page_size: int = 0,
 ) -> int:
@@ -323,7 +323,7 @@ def write_guangzhou(
             return None
         return _number((value / 10000).quantize(Decimal("0.01")), dirt, thousands=True)
 
-    def amounts_row(forms: Sequence[FormData]) -> None:
+    def amounts_row(forms: Sequence[FormContent]) -> None:
         for offset, key in enumerate(("annual", "fiscal", "special", "other")):
             values = [f.amounts[key] for f in forms if key in f.amounts]
             w.put(2 + offset, wan(sum(values, Decimal(0))) if values else None)
@@ -362,7 +362,7 @@ def hide_junk_column(ws: Worksheet, column: int) -> None:
     ws.column_dimensions[get_column_letter(column)].hidden = True
 
 
-def grid_workbook(forms: Sequence[FormData], framework_id: int) -> bytes:
+def grid_workbook(forms: Sequence[FormContent], framework_id: int) -> bytes:
     """Forms laid out by projects.layouts.build_grid (what the exporter prints), stacked."""
     categories = framework_categories(framework_id)
     workbook = Workbook()

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from indicators.models import Indicator
+from projects.content import load_content
 from projects.exporting import Rendered
 from projects.exporting.batch import Selection, export_batch, export_form
 from projects.exporting.paging import place, slice_rows
-from projects.layouts import build_grid, form_data, framework_categories
+from projects.layouts import build_grid, framework_categories
+from projects.models import Indicator
 from tests.export_helpers import (
     has_embedded_cjk_serif,
     make_dongguan_form,
@@ -145,7 +146,7 @@ def test_guangzhou_xlsx_computes_the_totals_per_unit_and_department():
     make_guangzhou_forms()
     selection = Selection(layout="guangzhou", format="xlsx", year=2023)
 
-    rows = nonempty(xlsx_rows(export_batch(user=None, selection=selection).content))
+    rows = nonempty(xlsx_rows(export_batch(actor=None, selection=selection).content))
 
     assert rows[0] == ["广州市财政局2023年项目支出绩效目标表(含转移支付项目)"]
     assert rows[1:3] == [["部门名称:广州市财政局"], ["单位:万元"]]
@@ -192,7 +193,7 @@ def test_guangzhou_pdf_repeats_title_and_header_on_every_page(tmp_path):
             )
     path = save(
         tmp_path,
-        export_batch(user=None, selection=Selection(layout="guangzhou", format="pdf", year=2023)),
+        export_batch(actor=None, selection=Selection(layout="guangzhou", format="pdf", year=2023)),
     )
 
     pages = pdf_pages(path)
@@ -239,7 +240,7 @@ def test_formula_looking_text_is_stored_as_text(value):
 
 def test_a_block_cut_below_a_span_repeats_the_span_labels():
     form = make_long_form(12)
-    data = form_data(form)
+    data = load_content(form)
     grid = build_grid("dongguan", data, framework_categories(form.framework_id))
     placed = place(grid)
     head = next(i for i, row in enumerate(grid.rows) if row.cells[-1].text == "当年度指标值")

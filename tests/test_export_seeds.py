@@ -144,13 +144,13 @@ def test_the_guangzhou_seed_matches_its_xlsx_and_pdf(demo, tmp_path):
     ]
     department = Organization.objects.get(kind="department", name="广州市财政局")
     selection = Selection(layout="guangzhou", format="xlsx", department_id=department.id)
-    [sheet] = xlsx_rows(export_batch(user=None, selection=selection).content)
+    [sheet] = xlsx_rows(export_batch(actor=None, selection=selection).content)
     start = next(i for i, row in enumerate(sheet) if row[0] == header) + 1
     assert sheet[:start][0][0] == norm("广州市财政局2023年项目支出绩效目标表（含转移支付项目）")
     assert [row for row in sheet[start:] if any(row)] == seed_rows
 
     pdf = export_batch(
-        user=None,
+        actor=None,
         selection=Selection(layout="guangzhou", format="pdf", department_id=department.id),
     )
     text = pdf_text(pdf.content, tmp_path)

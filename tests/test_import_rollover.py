@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from projects.models import Membership, PerformanceForm
+from projects.permissions import Actor
 from projects.services.importing import import_files
 from projects.services.rollover import RolloverError, roll_over
 from tests.import_helpers import DONGGUAN_SEED, SHENZHEN_SEED
@@ -83,7 +84,7 @@ def test_a_filer_rolls_over_only_their_own_units_forms() -> None:
     assert form is not None
     outsider = User.objects.create_user("outsider")
     with pytest.raises(RolloverError):
-        roll_over(form_ids=[form.pk], user=outsider)
+        roll_over(form_ids=[form.pk], actor=Actor.for_user(outsider))
     filer = User.objects.create_user("filer")
     Membership.objects.create(user=filer, organization=form.project.unit, role="filer")
-    assert len(roll_over(form_ids=[form.pk], user=filer).created) == 1
+    assert len(roll_over(form_ids=[form.pk], actor=Actor.for_user(filer)).created) == 1

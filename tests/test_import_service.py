@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from indicators.models import Indicator
-from projects.models import Organization, PerformanceForm, Project
+from projects.models import Indicator, Organization, PerformanceForm, Project
 from projects.services.importing import (
     ImportError_,
     commit_import,
@@ -43,7 +42,7 @@ def test_reimporting_the_same_files_changes_nothing_and_writes_nothing() -> None
     assert {form.action for form in plan.forms} == {"unchanged"}
     assert plan.summary()["unchanged"] == 42
     with CaptureQueriesContext(connection) as queries:
-        result = commit_import(plan=plan, user=None)
+        result = commit_import(plan=plan)
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
     assert writes == []
     assert (result.created, result.updated, result.unchanged) == (0, 0, 42)
@@ -70,7 +69,7 @@ def test_a_changed_sheet_updates_only_its_form_and_bumps_the_version(tmp_path) -
     actions = [form.action for form in plan.forms]
     assert actions == ["update"] + ["unchanged"] * 13
     assert plan.forms[0].changes == ["amounts.annual", "indicators"]
-    result = commit_import(plan=plan, user=None)
+    result = commit_import(plan=plan)
     assert (result.updated, result.unchanged) == (1, 13)
     after = snapshot()
     form = PerformanceForm.objects.get(pk=plan.forms[0].form_id)
@@ -94,7 +93,7 @@ def test_an_approved_form_is_not_overwritten(tmp_path) -> None:  # type: ignore[
     assert plan.has_errors
     assert "已通过" in plan.forms[0].errors[0].message
     with pytest.raises(ImportError_):
-        commit_import(plan=plan, user=None)
+        commit_import(plan=plan)
 
 
 def test_a_failure_mid_commit_leaves_the_database_as_it_was() -> None:
@@ -106,7 +105,7 @@ def test_a_failure_mid_commit_leaves_the_database_as_it_was() -> None:
     # the forms, after the organisations and projects were created, fails
     plan.forms[-1].data.amounts["annual"] = Decimal(-1)
     with pytest.raises(ImportError_) as raised:
-        commit_import(plan=plan, user=None)
+        commit_import(plan=plan)
     assert "未导入任何数据" in raised.value.message
     assert (snapshot(), Organization.objects.count(), Project.objects.count()) == before
 
@@ -115,7 +114,7 @@ def test_a_preview_made_stale_by_another_import_is_refused() -> None:
     plan = read_sources(paths=[DONGGUAN_SEED])
     import_files(paths=[DONGGUAN_SEED])
     with pytest.raises(ImportError_) as raised:
-        commit_import(plan=plan, user=None)
+        commit_import(plan=plan)
     assert "重新预览" in raised.value.message
     assert PerformanceForm.objects.count() == 14
 
@@ -139,7 +138,7 @@ def test_pasted_text_imports_like_a_file() -> None:
     plan = read_sources(text=GUANGZHOU_SEED.read_text(encoding="utf-8"))
     assert len(plan.forms) == 22
     assert plan.forms[0].where == "粘贴的文本 › A12"
-    commit_import(plan=plan, user=None)
+    commit_import(plan=plan)
     assert Indicator.objects.filter(form__layout="guangzhou").count() == 140
 
 

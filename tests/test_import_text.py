@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import Indicator
-from projects.models import Organization, PerformanceForm, Project
+from projects.models import Indicator, Organization, PerformanceForm, Project
 from projects.services.importing import import_files, read_sources
 from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED, SHENZHEN_SEED
 

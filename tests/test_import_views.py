@@ -20,6 +20,11 @@ User = get_user_model()
 @pytest.fixture
 def admin_client(client: Client) -> Client:
     admin = User.objects.create_user("admin", password="x", is_staff=True)
+    Membership.objects.create(
+        user=admin,
+        organization=Organization.objects.get_or_create(kind="finance", name="财政局")[0],
+        role=Membership.Role.ADMINISTRATOR,
+    )
     client.force_login(admin)
     return client
 

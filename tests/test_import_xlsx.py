@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators.models import Framework
-from projects.layouts import FormData, framework_categories
+from projects.content import FormContent
+from projects.layouts import framework_categories
 from projects.models import PerformanceForm
 from projects.services.importing import ImportError_, commit_import, read_sources
 from tests.import_helpers import (
@@ -32,7 +33,7 @@ from tests.import_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def seed_forms(path, year: int | None = None) -> list[FormData]:
+def seed_forms(path, year: int | None = None) -> list[FormContent]:
     plan = read_sources(paths=[path], year=year)
     assert not plan.has_errors
     return [form.data for form in plan.forms]
@@ -114,7 +115,7 @@ def test_shenzhen_forms_one_per_sheet_match_the_text() -> None:
 
 def test_a_guangzhou_table_with_repeated_page_headers_matches_the_text() -> None:
     reference = seed_forms(GUANGZHOU_SEED)
-    units: dict[str, list[FormData]] = {}
+    units: dict[str, list[FormContent]] = {}
     for data in reference:
         units.setdefault(data.project.unit, []).append(data)
     for dirt in (
@@ -146,7 +147,7 @@ def test_all_layouts_in_one_workbook_commit_the_same_rows_as_the_text() -> None:
     plan = read_sources(uploads=[("混合.xlsx", workbook_bytes(workbook))], year=2023)
     assert [f.data.layout for f in plan.forms] == ["dongguan"] * 3 + ["shenzhen"] * 2
     assert [f.data for f in plan.forms] == dongguan + shenzhen
-    result = commit_import(plan=plan, user=None)
+    result = commit_import(plan=plan)
     assert result.created == 5
 
 
@@ -265,5 +266,5 @@ def test_a_half_readable_workbook_imports_nothing() -> None:
     assert len(plan.forms) == 1 and plan.has_errors
     assert plan.problems[0].where == "坏.xlsx"
     with pytest.raises(ImportError_):
-        commit_import(plan=plan, user=None)
+        commit_import(plan=plan)
     assert PerformanceForm.objects.count() == 0

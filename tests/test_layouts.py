@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts import (
     CategoryRef,
-    FormData,
-    IndicatorData,
-    ProjectData,
     build_grid,
     format_plain_yuan,
     format_thousands,
@@ -24,9 +22,9 @@ CATEGORIES = [
 ]
 
 
-def data() -> FormData:
-    return FormData(
-        project=ProjectData(
+def data() -> FormContent:
+    return FormContent(
+        project=ProjectContent(
             name="线路租赁项目",
             department="东莞市财政局",
             unit="信息中心",
@@ -37,9 +35,9 @@ def data() -> FormData:
         amounts={"annual": Decimal("19200")},
         goals={"period": "保障网络联通。", "annual": "2023年保障网络联通。"},
         indicators=[
-            IndicatorData("产出指标", "数量指标", "租用量", "2条", "2条"),
-            IndicatorData("产出指标", "数量指标", "线路数", "3条", "3条"),
-            IndicatorData("满意度指标", "服务对象满意度指标", "满意度", "年均≥90%", "≥90%"),
+            IndicatorContent("产出指标", "数量指标", "租用量", "2条", "2条"),
+            IndicatorContent("产出指标", "数量指标", "线路数", "3条", "3条"),
+            IndicatorContent("满意度指标", "服务对象满意度指标", "满意度", "年均≥90%", "≥90%"),
         ],
     )
 
@@ -75,7 +73,7 @@ def test_shenzhen_marks_core_and_lists_every_category():
     form = data()
     form.indicators[0].core = True
     form.indicators.append(
-        IndicatorData("效益指标", "社会效益指标", not_applicable=True, value="不适用")
+        IndicatorContent("效益指标", "社会效益指标", not_applicable=True, value="不适用")
     )
     matrix = build_grid("shenzhen", form, CATEGORIES).matrix()
     rows = [row for row in matrix if row[0] in {"产出", "效益", "满意度"}]

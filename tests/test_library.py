@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management import call_command
 
 from indicators.models import LibraryEntry
-from indicators.services import rebuild_library
 from projects.services.importing import import_files
+from projects.services.library import rebuild_library
 from projects.services.rollover import roll_over
 from tests.factories import FormFactory, IndicatorFactory, category
 

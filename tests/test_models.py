@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from indicators.models import Category, Framework, Indicator
-from projects.models import Membership, Organization, PerformanceForm
+from indicators.models import Category, Framework
+from projects.models import Indicator, Membership, Organization, PerformanceForm
 from tests.factories import (
     DepartmentFactory,
     FormFactory,

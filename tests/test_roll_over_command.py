@@ -32,11 +32,16 @@ def test_command_says_when_nothing_matches(db):
         call_command("roll_over", "--year", "1999", stdout=StringIO())
 
 
-def test_admin_action_rolls_selected_forms_over(
-    client, alice_form, charlie_form, django_user_model
-):
-    admin = django_user_model.objects.create_superuser("root", password="x")
-    client.force_login(admin)
+def test_admin_action_rolls_selected_forms_over(client, alice_form, charlie_form, adam, stan):
+    client.force_login(stan)  # staff without the administrator role: refused, nothing made
+    response = client.post(
+        reverse("admin:projects_performanceform_changelist"),
+        {"action": "roll_over_selected", "_selected_action": [alice_form.pk]},
+        follow=True,
+    )
+    assert "只能结转本单位的表" in response.content.decode()
+    assert PerformanceForm.objects.filter(fiscal_year=2024).count() == 0
+    client.force_login(adam)
     response = client.post(
         reverse("admin:projects_performanceform_changelist"),
         {"action": "roll_over_selected", "_selected_action": [alice_form.pk]},

@@ -29,7 +29,7 @@ def reimport(rendered, year: int = 2023):
 def test_every_per_form_seed_comes_back_unchanged(demo, layout, stacked):
     forms = PerformanceForm.objects.filter(layout=layout)
     rendered = export_batch(
-        user=None,
+        actor=None,
         selection=Selection(
             layout=layout,
             format="xlsx",
@@ -47,7 +47,7 @@ def test_every_per_form_seed_comes_back_unchanged(demo, layout, stacked):
 def test_the_guangzhou_table_comes_back_unchanged(demo):
     department = Organization.objects.get(kind="department", name="广州市财政局")
     rendered = export_batch(
-        user=None,
+        actor=None,
         selection=Selection(layout="guangzhou", format="xlsx", department_id=department.id),
     )
     plan, problems = reimport(rendered)
@@ -65,11 +65,11 @@ def test_export_import_export_gives_the_same_workbook_text(demo):
 
     form = PerformanceForm.objects.filter(layout="dongguan").order_by("id").first()
     selection = Selection(layout="dongguan", format="xlsx", form_ids=(form.id,))
-    first = export_batch(user=None, selection=selection)
+    first = export_batch(actor=None, selection=selection)
     plan, problems = reimport(first)
     assert problems == []
-    commit_import(plan=plan, user=None)
-    second = export_batch(user=None, selection=selection)
+    commit_import(plan=plan)
+    second = export_batch(actor=None, selection=selection)
 
     def cells(content: bytes) -> list[list[object]]:
         sheet = load_workbook(BytesIO(content)).worksheets[0]
@@ -81,7 +81,7 @@ def test_export_import_export_gives_the_same_workbook_text(demo):
 def test_a_form_printed_in_the_other_layout_reads_back_without_errors(demo):
     forms = PerformanceForm.objects.filter(layout="shenzhen").order_by("id")
     rendered = export_batch(
-        user=None,
+        actor=None,
         selection=Selection(
             layout="dongguan", format="xlsx", form_ids=tuple(forms.values_list("id", flat=True))
         ),

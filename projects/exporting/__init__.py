@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from projects.errors import DomainError
+
 ExportFormat = Literal["pdf", "xlsx"]
 FORMATS: tuple[ExportFormat, ...] = ("pdf", "xlsx")
 CONTENT_TYPES: dict[str, str] = {
@@ -28,5 +30,5 @@ class Rendered(NamedTuple):
         return CONTENT_TYPES[self.filename.rsplit(".", 1)[-1].lower()]
 
 
-class ExportError(Exception):
-    """A user-facing problem with an export request (the message is translated)."""
+class ExportError(DomainError):
+    """A user-facing problem with an export request."""

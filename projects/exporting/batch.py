@@ -12,13 +12,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from indicators.models import Indicator
+from projects.content import FormContent, load_content
 from projects.exporting import ExportError, ExportFormat, Rendered
 from projects.exporting.pdf import render_pdf
 from projects.exporting.xlsx import SheetSpec, render_workbook
@@ -26,18 +24,14 @@ from projects.layouts import (
     LAYOUTS,
     PER_FORM_LAYOUTS,
     CategoryRef,
-    FormData,
     Grid,
     GuangzhouUnit,
     build_grid,
     build_guangzhou_grid,
-    form_data,
     framework_categories,
 )
 from projects.models import PerformanceForm, PerformanceFormQuerySet
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from projects.permissions import Actor
 
 Progress = Callable[[int, int], None]
 _FILENAME_TRASH = re.compile(r'[\\/:*?"<>|\s]+')
@@ -91,14 +85,10 @@ class Selection:
         )
 
 
-def select_forms(
-    *, user: AbstractBaseUser | AnonymousUser | None, selection: Selection
-) -> PerformanceFormQuerySet:
-    """The forms the selection names, among those the user may see (``user=None``: all, for the
-    command). Ordered as they print: department, unit, project."""
-    forms = PerformanceForm.objects.all()
-    if user is not None:
-        forms = forms.visible_to(user)
+def select_forms(*, actor: Actor, selection: Selection) -> PerformanceFormQuerySet:
+    """The forms the selection names, among those the actor may see. Ordered as they print:
+    department, unit, project."""
+    forms = PerformanceForm.objects.visible_to(actor)
     if selection.year is not None:
         forms = forms.filter(fiscal_year=selection.year)
     if selection.department_id is not None:
@@ -114,11 +104,9 @@ def select_forms(
     )
 
 
-def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, FormData]]:
-    """The forms with everything ``form_data`` reads, in two queries."""
-    indicators = Indicator.objects.select_related("category__parent")
-    loaded = forms.with_related().prefetch_related(Prefetch("indicators", queryset=indicators))
-    return [(form, form_data(form)) for form in loaded]
+def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, FormContent]]:
+    """The forms with their content, in two queries."""
+    return [(form, load_content(form)) for form in forms.with_content()]
 
 
 class CategoryCache:
@@ -134,12 +122,12 @@ class CategoryCache:
 
 
 def form_grid(
-    form: PerformanceForm, data: FormData, layout: str, categories: CategoryCache
+    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryCache
 ) -> Grid:
     return build_grid(layout, data, categories(form.framework_id))
 
 
-def guangzhou_grids(loaded: Iterable[tuple[PerformanceForm, FormData]]) -> list[Grid]:
+def guangzhou_grids(loaded: Iterable[tuple[PerformanceForm, FormContent]]) -> list[Grid]:
     """One 广州 table per department and year: the unit named like the department first, then
     the others by name; each unit's projects in the order they were filed (or imported)."""
     grids = []
@@ -224,12 +212,14 @@ def check_batch_size(*, selection: Selection, count: int) -> None:
 
 def export_batch(
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor | None,
     selection: Selection,
     progress: Progress | None = None,
 ) -> Rendered:
-    """Every selected form in one file. Raises ``ExportError`` when there is nothing to export."""
-    loaded = load_forms(select_forms(user=user, selection=selection))
+    """Every selected form the actor may see in one file (``actor=None``: a command, every
+    form). Raises ``ExportError`` when there is nothing to export."""
+    actor = actor or Actor.system()
+    loaded = load_forms(select_forms(actor=actor, selection=selection))
     if not loaded:
         raise ExportError(_("没有符合条件的绩效目标表。"))
     total = len(loaded)

@@ -11,7 +11,7 @@ from projects.exporting.batch import Selection
 from projects.models import Organization, PerformanceForm
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from projects.permissions import Actor
 
 
 class ExportRequestForm(forms.Form):
@@ -43,9 +43,9 @@ class ExportRequestForm(forms.Form):
         help_text=_("不勾选时每张表一个工作表，以项目名称命名。"),
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any):
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        visible = PerformanceForm.objects.visible_to(user)
+        visible = PerformanceForm.objects.visible_to(actor)
         years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
         self.fields["year"].choices = [("", _("全部"))] + [(y, str(y)) for y in years]  # type: ignore[attr-defined]
         department_field = cast("forms.ModelChoiceField[Organization]", self.fields["department"])

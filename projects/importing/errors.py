@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from projects.errors import DomainError
+
 Severity = Literal["error", "warning"]
 
 
@@ -22,16 +24,12 @@ class Problem:
         return self.severity == "error"
 
 
-class ImportError_(Exception):
-    """An import that cannot go ahead; ``message`` is for the user (Chinese)."""
+class ImportError_(DomainError):
+    """An import that cannot go ahead, with the problems that stop it."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.problems = problems or []
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class SourceError(Exception):

@@ -1,4 +1,4 @@
-"""Reading one found form (a :class:`~projects.importing.detect.Segment`) into a FormData.
+"""Reading one found form (a :class:`~projects.importing.detect.Segment`) into a FormContent.
 
 Header rows are read by their labels: the value of a label is the next non-empty cell that is
 not the label again (so label cells one or two columns wide, merged or repeated, all read the
@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.importing.detect import (
     Segment,
     find_header_label,
@@ -36,44 +37,14 @@ from projects.importing.normalize import (
     parse_year,
 )
 from projects.importing.sheet import Sheet
-from projects.layouts import (
-    DONGGUAN,
-    GUANGZHOU,
-    SHENZHEN,
-    FormData,
-    IndicatorData,
-    Label,
-    Layout,
-    ProjectData,
-)
+from projects.layouts import DONGGUAN, GUANGZHOU, SHENZHEN, Label, Layout
 
-# What each layout carries: an import overwrites these fields and only these.
-LAYOUT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "dongguan": {
-        "project": ("name", "type", "level", "department", "unit", "start_year", "end_year"),
-        "amounts": ("annual",),
-        "goals": ("period", "annual"),
-        "details": (),
-    },
-    "shenzhen": {
-        "project": ("code", "name", "department", "unit", "type", "duration_years"),
-        "amounts": ("total", "annual"),
-        "goals": ("annual", "period"),
-        "details": ("policy_basis", "calculation_basis", "is_new", "allocation_method"),
-    },
-    "guangzhou": {
-        "project": ("name", "department", "unit"),
-        "amounts": ("annual", "fiscal", "special", "other"),
-        "goals": ("annual",),
-        "details": ("content",),
-    },
-}
 PLAINLY_YUAN = Decimal(10000)  # an amount "in 万元" this large is plainly in 元
 
 
 @dataclass
 class ReadForm:
-    data: FormData
+    data: FormContent
     file: str
     sheet: str
     rows: tuple[int, int]
@@ -177,9 +148,9 @@ class _Reader:
 
     def indicators(
         self, rows: range, columns: dict[str, int], layout: Layout, skip_label: Label | None
-    ) -> list[IndicatorData]:
+    ) -> list[IndicatorContent]:
         value_keys = [lb.key for lb in layout.columns if lb.key not in ("level1", "level2")]
-        result: list[IndicatorData] = []
+        result: list[IndicatorContent] = []
         carry1 = carry2 = ""
         carry_core = False
         col1, col2 = columns["level1"], columns["level2"]
@@ -257,7 +228,7 @@ class _Reader:
             if not carry1 or not carry2:
                 self.error(r, col2 + offset, _("无法确定这一行的指标类别（一级、二级指标）。"))
             result.append(
-                IndicatorData(
+                IndicatorContent(
                     level1=carry1,
                     level2=carry2,
                     name=name,
@@ -271,7 +242,7 @@ class _Reader:
             )
         return result
 
-    def result(self, data: FormData) -> ReadForm:
+    def result(self, data: FormContent) -> ReadForm:
         first, last = self.segment.first, self.segment.last
         return ReadForm(
             data=data,
@@ -291,13 +262,13 @@ def read_dongguan(
 ) -> ReadForm:
     reader = _Reader(sheet, segment, names, year)
     blocks = DONGGUAN.block_labels
-    project = ProjectData(name="")
+    project = ProjectContent(name="")
     amounts: dict[str, Decimal] = {}
     goals = {"period": "", "annual": ""}
     goal_parts: dict[str, list[str]] = {"period": [], "annual": []}
     mode = ""
     seen: set[str] = set()
-    indicators: list[IndicatorData] = []
+    indicators: list[IndicatorContent] = []
     r = segment.first
     while r <= segment.last:
         cells = [(c, t) for c, t in reader.cells(r) if match_label(blocks["goals"], t) is None]
@@ -369,7 +340,7 @@ def read_dongguan(
         reader.warning(segment.first, 0, _("没有读到任何三级指标。"))
     if project.start_year and project.end_year and project.start_year > project.end_year:
         reader.error(segment.first, 0, _("起始年度晚于到期年度。"))
-    data = FormData(
+    data = FormContent(
         project=project,
         fiscal_year=fiscal_year,
         layout="dongguan",
@@ -382,7 +353,7 @@ def read_dongguan(
     return reader.result(data)
 
 
-def _require(reader: _Reader, project: ProjectData, keys: tuple[str, ...]) -> None:
+def _require(reader: _Reader, project: ProjectContent, keys: tuple[str, ...]) -> None:
     labels = {
         "name": _("项目名称"),
         "department": _("主管部门"),
@@ -401,9 +372,9 @@ def read_shenzhen(
     sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
 ) -> ReadForm:
     reader = _Reader(sheet, segment, names, year)
-    project = ProjectData(name="")
+    project = ProjectContent(name="")
     values: dict[str, tuple[int, int, str, dict[str, str]]] = {}
-    indicators: list[IndicatorData] = []
+    indicators: list[IndicatorContent] = []
     last_key = ""
     for r in range(segment.first, segment.last + 1):
         cells = reader.cells(r)
@@ -506,7 +477,7 @@ def read_shenzhen(
         reader.warning(segment.first, 0, _("年度目标为空。"))
     if not indicators:
         reader.warning(segment.first, 0, _("没有读到任何三级指标。"))
-    data = FormData(
+    data = FormContent(
         project=project,
         fiscal_year=fiscal_year,
         layout="shenzhen",
@@ -666,7 +637,7 @@ def read_guangzhou(
                     _("项目“%(name)s”前面没有单位小计行，无法确定资金使用单位。") % {"name": name},
                 )
             )
-        indicators: list[IndicatorData] = []
+        indicators: list[IndicatorContent] = []
         items = split_guangzhou_indicators(indicator_text)
         if items is None:
             problems.append(
@@ -690,7 +661,7 @@ def read_guangzhou(
             if not indicator_name:
                 problems.append(Problem("error", where(r, indicator_c), _("三级指标名称为空。")))
             indicators.append(
-                IndicatorData(
+                IndicatorContent(
                     level1=level1 or level1_text, name=indicator_name, annual_value=target
                 )
             )
@@ -712,8 +683,8 @@ def read_guangzhou(
             problems.append(Problem("error", where(r, 0), _("缺少部门名称。")))
         if not goal:
             problems.append(Problem("warning", where(r, 0), _("绩效目标为空。")))
-        data = FormData(
-            project=ProjectData(name=name, department=department, unit=unit),
+        data = FormContent(
+            project=ProjectContent(name=name, department=department, unit=unit),
             fiscal_year=fiscal or 0,
             layout="guangzhou",
             amounts=amounts,

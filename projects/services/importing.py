@@ -8,7 +8,10 @@ transaction, after checking under lock that the database still matches the previ
 Matching: a project by its code where the sheet has one (else, or when no project has that code,
 by unit and name); the form by project and fiscal year. Organisations by name (ignoring spaces
 and bracket width): the department among departments, the unit under that department; missing
-ones are created. An import only overwrites the fields its layout carries (``LAYOUT_FIELDS``).
+ones are created. An import only overwrites the fields its layout carries (``Layout.carries``);
+an updated form's indicators are changed in place (``projects.content.apply_indicators``), so
+unchanged rows keep their uid and comments. Each created or changed form gets one history event
+with its new content; an unchanged form gets none.
 """
 
 from __future__ import annotations
@@ -19,43 +22,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from indicators.models import Category, Framework, Indicator
-from indicators.tasks import rebuild_library_later
+from indicators.models import Framework
+from projects.content import (
+    ALWAYS_CARRIED,
+    CategoryLookup,
+    ContentDiff,
+    FieldChange,
+    FormContent,
+    apply_indicators,
+    diff_content,
+    field_label,
+    load_content,
+    new_indicator_rows,
+    set_fields,
+    to_json,
+)
+from projects.errors import DomainError
+from projects.history import event_for
 from projects.importing.detect import find_segments
 from projects.importing.errors import ImportError_, Problem, SourceError
 from projects.importing.normalize import CategoryNames, canonical_org_name, org_key
-from projects.importing.parse import LAYOUT_FIELDS, ReadForm, read_segment
+from projects.importing.parse import ReadForm, read_segment
 from projects.importing.sheet import SEPARATOR, Sheet
 from projects.importing.text import PASTED_NAME, decode_text, read_text
 from projects.importing.xlsx import is_workbook_bytes, read_workbook
-from projects.layouts import AMOUNT_FIELDS, FormData, form_data, framework_categories
-from projects.models import Organization, PerformanceForm, Project
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+from projects.layouts import LAYOUTS, framework_categories
+from projects.models import FormEvent, Indicator, Organization, PerformanceForm, Project
+from projects.permissions import Actor, can_import, can_import_over
+from projects.tasks import rebuild_library_later
 
 Action = Literal["create", "update", "unchanged"]
 TEXT_SUFFIXES = (".txt", ".tsv", ".tab", ".text")
-PROJECT_ATTRS = {  # ProjectData key -> Project field
-    "code": "code",
-    "name": "name",
-    "type": "project_type",
-    "level": "level",
-    "start_year": "start_year",
-    "end_year": "end_year",
-    "duration_years": "duration_years",
-}
-INTEGER_KEYS = ("start_year", "end_year", "duration_years")
-PROJECT_DETAILS = ("allocation_method", "is_new")  # details that live on the project
-FORM_DETAILS = ("content", "policy_basis", "calculation_basis")
-GOAL_FIELDS = {"period": "period_goal", "annual": "annual_goal"}
+ORGANIZATION_KEYS = ("project.department", "project.unit")
 
 __all__ = [
     "ImportError_",
@@ -73,7 +77,7 @@ __all__ = [
 
 @dataclass
 class PlannedForm:
-    data: FormData
+    data: FormContent
     file: str
     sheet: str
     rows: tuple[int, int]
@@ -83,6 +87,7 @@ class PlannedForm:
     form_id: int | None = None
     version: int | None = None
     changes: list[str] = field(default_factory=list)
+    diff: ContentDiff | None = None  # what an update changes, for the preview
 
     @property
     def has_errors(self) -> bool:
@@ -111,44 +116,17 @@ class PlannedForm:
 
     def to_json(self) -> dict[str, Any]:
         data = self.data
-        fields = LAYOUT_FIELDS[data.layout]
-        project = data.project
         return {
             "source": {"file": self.file, "sheet": self.sheet, "rows": list(self.rows)},
-            "layout": data.layout,
-            "project": {
-                "name": project.name,
-                "code": project.code,
-                "department": project.department,
-                "unit": project.unit,
-                "type": project.type,
-                "level": project.level,
-                "start_year": project.start_year,
-                "end_year": project.end_year,
-                "duration_years": project.duration_years,
-            },
-            "fiscal_year": data.fiscal_year or None,
-            "amounts": {k: f"{v:.2f}" for k, v in data.amounts.items()},
-            "amount_unit_label": data.amount_unit_label,
-            "goals": {k: data.goals.get(k, "") for k in fields["goals"]},
-            "details": {k: data.details.get(k) for k in fields["details"]},
-            "indicators": [
-                {
-                    "level1": item.level1,
-                    "level2": item.level2,
-                    "name": item.name,
-                    "period_value": item.period_value,
-                    "annual_value": item.annual_value,
-                    "value": item.value,
-                    "explanation": item.explanation,
-                    "core": item.core,
-                    "not_applicable": item.not_applicable,
-                }
-                for item in data.indicators
-            ],
+            **to_json(data, keys=carried(data)),
             "action": self.action,
             "problems": [p.to_json() for p in self.problems],
         }
+
+
+def carried(data: FormContent) -> tuple[str, ...]:
+    """The fields an import of this content writes: those its layout prints."""
+    return LAYOUTS[data.layout].carries
 
 
 @dataclass
@@ -318,7 +296,7 @@ class _Match:
     action: Action
     form_id: int | None
     version: int | None
-    changes: list[str]
+    diff: ContentDiff | None
     department: Organization | None
     unit: Organization | None
     project: Project | None
@@ -326,27 +304,7 @@ class _Match:
     problems: list[Problem]
 
 
-class _Categories:
-    """(framework, level1, level2) → category id, loaded once per framework."""
-
-    def __init__(self) -> None:
-        self.loaded: dict[int, dict[tuple[str, str], int]] = {}
-
-    def get(self, framework_id: int, level1: str, level2: str) -> int | None:
-        if framework_id not in self.loaded:
-            table: dict[tuple[str, str], int] = {}
-            for category in Category.objects.filter(framework_id=framework_id).select_related(
-                "parent"
-            ):
-                if category.parent is not None:
-                    table[(category.parent.name, category.name)] = category.pk
-                else:
-                    table[(category.name, "")] = category.pk
-            self.loaded[framework_id] = table
-        return self.loaded[framework_id].get((level1, level2))
-
-
-def _identity(data: FormData) -> tuple[Any, ...]:
+def _identity(data: FormContent) -> tuple[Any, ...]:
     project = data.project
     if project.code:
         return ("code", project.code, data.fiscal_year)
@@ -393,20 +351,8 @@ def _match_all(
     )
     if lock:
         existing_forms = existing_forms.select_for_update(of=("self",))
-    existing = {
-        (form.project_id, form.fiscal_year): form
-        for form in existing_forms.select_related(
-            "project__department", "project__unit"
-        ).prefetch_related(
-            Prefetch(
-                "indicators",
-                queryset=Indicator.objects.select_related("category__parent").order_by(
-                    "order", "id"
-                ),
-            )
-        )
-    }
-    categories = _Categories()
+    existing = {(form.project_id, form.fiscal_year): form for form in existing_forms.with_content()}
+    categories = CategoryLookup()
     seen: dict[tuple[Any, ...], str] = {}
     matches = []
     for planned in forms:
@@ -443,12 +389,11 @@ def _match_all(
                     )
                 )
                 break
-        if form is None:
-            action: Action = "create"
-            changes: list[str] = []
-        else:
-            changes = _differences(data, form, department, unit)
-            action = "update" if changes else "unchanged"
+        diff = None
+        action: Action = "create"
+        if form is not None:
+            diff = _differences(data, form, department, unit)
+            action = "update" if diff else "unchanged"
             if action == "update" and not form.is_editable:
                 problems.append(
                     Problem(
@@ -463,7 +408,7 @@ def _match_all(
                 action,
                 form.pk if form else None,
                 form.version if form else None,
-                changes,
+                diff,
                 department,
                 unit,
                 project,
@@ -479,57 +424,49 @@ def _plan_matches(plan: ImportPlan, framework: Framework) -> None:
         planned.action = match.action
         planned.form_id = match.form_id
         planned.version = match.version
-        planned.changes = match.changes
+        planned.diff = match.diff
+        planned.changes = match.diff.keys if match.diff else []
         planned.problems += match.problems
 
 
 def _differences(
-    data: FormData,
+    data: FormContent,
     form: PerformanceForm,
     department: Organization | None,
     unit: Organization | None,
-) -> list[str]:
-    """The fields (as labels of the import JSON) where the sheet differs from the database."""
-    current = form_data(form)
-    fields = LAYOUT_FIELDS[data.layout]
-    changes = []
+) -> ContentDiff:
+    """What importing the sheet would change on the saved form: the fields its layout carries
+    (organisations compared as the organisations they resolve to) and the indicators."""
+    keys = [k for k in (*carried(data), *ALWAYS_CARRIED) if k not in ORGANIZATION_KEYS]
+    diff = diff_content(load_content(form), data, keys=keys)
     project = form.project
-    for key in fields["project"]:
-        if key == "department":
-            if department is None or project.department_id != department.pk:
-                changes.append("project.department")
-        elif key == "unit":
-            if unit is None or project.unit_id != unit.pk:
-                changes.append("project.unit")
-        elif getattr(data.project, key) != getattr(current.project, key):
-            changes.append(f"project.{key}")
-    for key in fields["amounts"]:
-        if data.amounts.get(key) != current.amounts.get(key):
-            changes.append(f"amounts.{key}")
-    for key in fields["goals"]:
-        if data.goals.get(key, "") != current.goals.get(key, ""):
-            changes.append(f"goals.{key}")
-    for key in fields["details"]:
-        new, old = data.details.get(key), current.details.get(key)
-        if key != "is_new":
-            new, old = new or "", old or ""
-        if new != old:
-            changes.append(f"details.{key}")
-    if data.indicators != current.indicators:
-        changes.append("indicators")
-    if data.amount_unit_label != form.amount_unit_label:
-        changes.append("amount_unit_label")
-    if data.layout != form.layout:
-        changes.append("layout")
-    return changes
+    moved = []
+    if department is None or project.department_id != department.pk:
+        moved.append(
+            FieldChange(
+                "project.department",
+                field_label("project.department"),
+                project.department.name,
+                data.project.department,
+            )
+        )
+    if unit is None or project.unit_id != unit.pk:
+        moved.append(
+            FieldChange(
+                "project.unit", field_label("project.unit"), project.unit.name, data.project.unit
+            )
+        )
+    return ContentDiff((*moved, *diff.fields), diff.indicators, diff.reordered)
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def commit_import(*, plan: ImportPlan, user: AbstractBaseUser | None = None) -> ImportResult:
+def commit_import(*, plan: ImportPlan, actor: Actor | None = None) -> ImportResult:
     """Write the plan in one transaction, or nothing. Raises ImportError_ when the plan has
-    errors or when the database changed since the plan was made."""
+    errors, when the actor may not import, or when the database changed since the plan was
+    made. ``actor=None`` is a command."""
+    actor = actor or Actor.system()
     if plan.has_errors:
         errors = [p for p in plan.problems if p.is_error] + [
             p for f in plan.forms for p in f.errors
@@ -544,18 +481,25 @@ def commit_import(*, plan: ImportPlan, user: AbstractBaseUser | None = None) -> 
     result = ImportResult(plan=plan)
     try:
         with transaction.atomic():
-            _commit(plan, framework, result)
+            _commit(plan, framework, result, actor)
     except DatabaseError as error:
         raise ImportError_(
             _("写入数据库时出错，未导入任何数据：%(error)s") % {"error": error}
         ) from error
+    except DomainError as error:
+        if isinstance(error, ImportError_):
+            raise
+        raise ImportError_(error.message) from error
     result.committed = True
     if result.created or result.updated:
         rebuild_library_later()
     return result
 
 
-def _commit(plan: ImportPlan, framework: Framework, result: ImportResult) -> None:
+def _commit(plan: ImportPlan, framework: Framework, result: ImportResult, actor: Actor) -> None:
+    allowed, reason = can_import(actor)
+    if not allowed:
+        raise ImportError_(reason)
     matches = _match_all(plan.forms, framework, lock=True)
     for planned, match in zip(plan.forms, matches, strict=True):
         if (planned.action, planned.form_id, planned.version) != (
@@ -567,17 +511,95 @@ def _commit(plan: ImportPlan, framework: Framework, result: ImportResult) -> Non
                 _("预览之后系统中的数据已有变化（%(where)s），请重新预览后再导入。")
                 % {"where": planned.where}
             )
-    _write(plan.forms, matches, framework, result)
+        if match.action == "update" and match.form is not None:
+            allowed, reason = can_import_over(actor, match.form)
+            if not allowed:
+                raise ImportError_(f"{planned.where}：{reason}")
+    _write(plan.forms, matches, framework, result, actor)
 
 
 def _write(
-    forms: Sequence[PlannedForm], matches: list[_Match], framework: Framework, result: ImportResult
+    forms: Sequence[PlannedForm],
+    matches: list[_Match],
+    framework: Framework,
+    result: ImportResult,
+    actor: Actor,
 ) -> None:
     pending = [(p, m) for p, m in zip(forms, matches, strict=True) if m.action != "unchanged"]
     result.unchanged = len(forms) - len(pending)
     result.form_ids = [m.form_id for m in matches if m.action == "unchanged" and m.form_id]
     if not pending:
         return
+    _resolve_organizations(pending)
+    projects: dict[tuple[Any, ...], Project] = {}
+    new_projects: list[Project] = []
+    for planned, match in pending:
+        identity = _identity(planned.data)[:-1]
+        if match.project is None:
+            match.project = projects.get(identity)
+        if match.project is None:
+            match.project = Project()
+            new_projects.append(match.project)
+        projects[identity] = match.project
+        changed = _set_project(match.project, planned.data, match.department, match.unit)
+        if match.project.pk and changed:
+            match.project.save(update_fields=changed)
+    Project.objects.bulk_create(new_projects)
+    categories = CategoryLookup()
+    new_forms: list[PerformanceForm] = []
+    new_rows: list[Indicator] = []
+    events: list[FormEvent] = []
+    for planned, match in pending:
+        assert match.project is not None
+        data = planned.data
+        if match.form is None:
+            form = PerformanceForm(
+                project=match.project, fiscal_year=data.fiscal_year, framework=framework
+            )
+            set_fields(form, data, (*carried(data), *ALWAYS_CARRIED))
+            rows = new_indicator_rows(form, data.indicators, categories)
+            for item, row in zip(data.indicators, rows, strict=True):
+                item.uid = str(row.uid)
+            new_forms.append(form)
+            new_rows += rows
+            match.form = form
+            result.created += 1
+            continue
+        form = match.form
+        set_fields(form, data, (*carried(data), *ALWAYS_CARRIED))
+        form.version += 1
+        form.save()
+        if "indicators" in planned.changes:
+            apply_indicators(form, data.indicators, categories)
+        events.append(
+            event_for(
+                form,
+                actor=actor,
+                kind=FormEvent.Kind.IMPORT,
+                from_status=form.status,
+                comment=planned.source_label,
+            )
+        )
+        result.updated += 1
+    PerformanceForm.objects.bulk_create(new_forms)
+    Indicator.objects.bulk_create(new_rows, batch_size=500)
+    for planned, match in pending:
+        if match.action == "create" and match.form is not None:
+            events.append(
+                event_for(
+                    match.form,
+                    actor=actor,
+                    kind=FormEvent.Kind.IMPORT,
+                    comment=planned.source_label,
+                    content=planned.data,
+                )
+            )
+    FormEvent.objects.bulk_create(events, batch_size=500)
+    result.form_ids += [m.form.pk for _p, m in pending if m.form is not None]
+
+
+def _resolve_organizations(pending: Sequence[tuple[PlannedForm, _Match]]) -> None:
+    """Each pending form's department and unit, creating those the database lacks."""
     departments: dict[str, Organization] = {}
     units: dict[tuple[int, str], Organization] = {}
     for planned, match in pending:
@@ -600,110 +622,21 @@ def _write(
             )
         units[unit_key] = unit
         match.unit = unit
-    projects: dict[tuple[Any, ...], Project] = {}
-    new_projects: list[Project] = []
-    for planned, match in pending:
-        identity = _identity(planned.data)[:-1]
-        if match.project is None:
-            match.project = projects.get(identity)
-        if match.project is None:
-            match.project = Project()
-            new_projects.append(match.project)
-        projects[identity] = match.project
-        changed = _apply_project(match.project, planned.data, match.department, match.unit)
-        if match.project.pk and changed:
-            match.project.save(update_fields=changed)
-    Project.objects.bulk_create(new_projects)
-    new_forms: list[PerformanceForm] = []
-    indicator_rows: list[tuple[PerformanceForm, PlannedForm]] = []
-    for planned, match in pending:
-        assert match.project is not None
-        if match.form is None:
-            form = PerformanceForm(
-                project=match.project, fiscal_year=planned.data.fiscal_year, framework=framework
-            )
-            _apply_form(form, planned.data)
-            new_forms.append(form)
-            match.form = form
-            indicator_rows.append((form, planned))
-            result.created += 1
-            continue
-        form = match.form
-        _apply_form(form, planned.data)
-        form.version += 1
-        form.save()
-        if "indicators" in planned.changes:
-            form.indicators.all().delete()
-            indicator_rows.append((form, planned))
-        result.updated += 1
-    PerformanceForm.objects.bulk_create(new_forms)
-    categories = _Categories()
-    indicators: list[Indicator] = []
-    for form, planned in indicator_rows:
-        for order, item in enumerate(planned.data.indicators):
-            category_id = categories.get(form.framework_id, item.level1, item.level2)
-            if category_id is None:
-                raise ImportError_(
-                    _("指标类别“%(category)s”不在指标体系中，未导入任何数据。")
-                    % {"category": item.level2 or item.level1}
-                )
-            indicator = Indicator(
-                form=form,
-                category_id=category_id,
-                name=item.name,
-                period_value=item.period_value,
-                annual_value=item.annual_value,
-                value=item.value,
-                explanation=item.explanation,
-                is_core=item.core,
-                not_applicable=item.not_applicable,
-                order=order,
-            )
-            indicator.set_parsed()
-            indicators.append(indicator)
-    Indicator.objects.bulk_create(indicators, batch_size=500)
-    result.form_ids += [m.form.pk for _p, m in pending if m.form is not None]
+        # the names as the database keeps them, for the history's snapshot
+        project.department, project.unit = department.name, unit.name
 
 
-def _apply_project(
-    project: Project, data: FormData, department: Organization | None, unit: Organization | None
+def _set_project(
+    project: Project, data: FormContent, department: Organization | None, unit: Organization | None
 ) -> list[str]:
-    fields = LAYOUT_FIELDS[data.layout]
-    changed: list[str] = []
-
-    def put(attr: str, value: Any) -> None:
-        if getattr(project, attr) != value:
-            setattr(project, attr, value)
-            changed.append(attr)
-
-    if department is not None and project.department_id != department.pk:
-        project.department = department
-        changed.append("department")
+    changed = set_fields(project, data, carried(data))
     if unit is not None and project.unit_id != unit.pk:
         project.unit = unit
         changed.append("unit")
-    for key in fields["project"]:
-        if key in PROJECT_ATTRS:
-            value = getattr(data.project, key)
-            put(PROJECT_ATTRS[key], value if key in INTEGER_KEYS else (value or ""))
-    for key in PROJECT_DETAILS:
-        if key in fields["details"]:
-            value = data.details.get(key)
-            put(key, value if key == "is_new" else (value or ""))
+    if department is not None and project.department_id != department.pk:
+        project.department = department
+        changed.append("department")
     return changed
-
-
-def _apply_form(form: PerformanceForm, data: FormData) -> None:
-    fields = LAYOUT_FIELDS[data.layout]
-    form.layout = data.layout
-    form.amount_unit_label = data.amount_unit_label
-    for key in fields["amounts"]:
-        setattr(form, AMOUNT_FIELDS[key], data.amounts.get(key))
-    for key in fields["goals"]:
-        setattr(form, GOAL_FIELDS[key], data.goals.get(key, ""))
-    for key in FORM_DETAILS:
-        if key in fields["details"]:
-            setattr(form, key, data.details.get(key) or "")
 
 
 # --------------------------------------------------------------------------- both
@@ -713,7 +646,7 @@ def import_files(
     *,
     paths: Sequence[Path],
     year: int | None = None,
-    user: AbstractBaseUser | None = None,
+    actor: Actor | None = None,
     dry_run: bool = False,
 ) -> ImportResult:
     """Read the files and, unless ``dry_run``, commit them. Raises ImportError_ on errors."""
@@ -727,7 +660,7 @@ def import_files(
             updated=plan.count("update"),
             unchanged=plan.count("unchanged"),
         )
-    return commit_import(plan=plan, user=user)
+    return commit_import(plan=plan, actor=actor)
 
 
 def amount_text(value: Decimal | None) -> str:

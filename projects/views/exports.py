@@ -15,7 +15,8 @@ from projects.exporting import FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
 from projects.layouts import PER_FORM_LAYOUTS
-from projects.models import ExportJob, PerformanceForm
+from projects.models import ExportJob
+from projects.permissions import actor_of, get_form_for_actor
 from projects.tasks import run_export_job
 
 
@@ -38,7 +39,7 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """One form as PDF or xlsx, in its layout or (``?layout=``) the other per-form one."""
     if fmt not in FORMATS:
         raise Http404
-    form = get_object_or_404(PerformanceForm.objects.visible_to(request.user), pk=pk)
+    form = get_form_for_actor(actor_of(request), pk)
     layout = request.GET.get("layout", "")
     if layout not in PER_FORM_LAYOUTS:
         layout = ""
@@ -48,10 +49,11 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_page(request: HttpRequest) -> HttpResponse:
-    form = ExportRequestForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        selection = form.selection()
-        count = select_forms(user=request.user, selection=selection).count()
+    actor = actor_of(request)
+    request_form = ExportRequestForm(request.POST or None, actor=actor)
+    if request.method == "POST" and request_form.is_valid():
+        selection = request_form.selection()
+        count = select_forms(actor=actor, selection=selection).count()
         problem = ""
         if count == 0:
             problem = gettext("没有符合条件的绩效目标表。")
@@ -61,9 +63,9 @@ def export_page(request: HttpRequest) -> HttpResponse:
             except ExportError as error:
                 problem = str(error)
         if problem:
-            form.add_error(None, problem)
+            request_form.add_error(None, problem)
         elif count <= settings.EXPORT_INLINE_MAX_FORMS:
-            return _download(export_batch(user=request.user, selection=selection))
+            return _download(export_batch(actor=actor, selection=selection))
         else:
             job = ExportJob.objects.create(
                 user_id=_user_id(request), selection=selection.as_json(), total=count
@@ -73,7 +75,9 @@ def export_page(request: HttpRequest) -> HttpResponse:
             return redirect("projects:export_job", pk=job.pk)
     jobs = ExportJob.objects.filter(user_id=_user_id(request))[:10]
     return render(
-        request, "projects/export_page.html", {"form": form, "jobs": jobs, "nav": "export"}
+        request,
+        "projects/export_page.html",
+        {"request_form": request_form, "jobs": jobs, "nav": "export"},
     )
 
 

@@ -8,17 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from projects.access import can_edit, forms_for_user, get_form_for_user
+from projects.content import load_content
 from projects.forms import FormFilter
+from projects.history import timeline
 from projects.layouts import (
     LAYOUTS,
     GuangzhouUnit,
     build_grid,
     build_guangzhou_grid,
-    form_data,
     framework_categories,
 )
 from projects.models import PerformanceForm
+from projects.permissions import actor_of, can_edit, get_form_for_actor, visible_forms
 
 PAGE_SIZE = 25
 
@@ -26,7 +27,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def form_list(request: HttpRequest) -> HttpResponse:
-    visible = forms_for_user(request.user)
+    visible = visible_forms(actor_of(request))
     filters = FormFilter(request.GET or None, visible=visible)
     forms = filters.apply(visible).with_related() if request.GET else visible.with_related()
     page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -42,11 +43,12 @@ def form_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    form = get_form_for_user(request.user, pk)
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk)
     layout = request.GET.get("layout", form.layout)
     if layout not in LAYOUTS:
         layout = form.layout
-    data = form_data(form)
+    data = load_content(form)
     if layout == PerformanceForm.Layout.GUANGZHOU:
         grid = build_guangzhou_grid(
             form.project.department.name,
@@ -55,7 +57,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         grid = build_grid(layout, data, framework_categories(form.framework_id))
-    editable, reason = can_edit(request.user, form)
+    editable, reason = can_edit(actor, form)
     return render(
         request,
         "projects/form_detail.html",
@@ -68,5 +70,6 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicators": form.indicators.all(),
             "editable": editable,
             "edit_reason": reason,
+            "events": timeline(form),
         },
     )

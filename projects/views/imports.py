@@ -1,4 +1,4 @@
-"""The bulk import pages (staff only): upload, preview, then commit or cancel.
+"""The bulk import pages (administrators only): upload, preview, then commit or cancel.
 
 The uploaded bytes (and pasted text) are kept only while the preview needs them: in a private
 temporary directory named by a random token that the session holds, deleted on commit or cancel
@@ -24,13 +24,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from projects.permissions import actor_of, can_import, require
 from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
 
 SESSION_KEY = "import_preview"
@@ -39,12 +39,11 @@ MAX_FILES = 20
 STALE_SECONDS = 24 * 3600
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied(_("只有系统管理员可以批量导入。"))
+        require(can_import(actor_of(request)))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -126,36 +125,36 @@ def _discard(request: HttpRequest) -> None:
 # --------------------------------------------------------------------------- views
 
 
-@staff_required
+@importer_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    upload_form = UploadForm(request.POST or None)
+    if request.method == "POST" and upload_form.is_valid():
         files = request.FILES.getlist("files")
-        text = form.cleaned_data["text"] or ""
+        text = upload_form.cleaned_data["text"] or ""
         if not files and not text.strip():
-            form.add_error(None, _("请选择文件或粘贴表格。"))
+            upload_form.add_error(None, _("请选择文件或粘贴表格。"))
         elif len(files) > MAX_FILES:
-            form.add_error(None, _("一次最多导入 %(count)s 个文件。") % {"count": MAX_FILES})
+            upload_form.add_error(None, _("一次最多导入 %(count)s 个文件。") % {"count": MAX_FILES})
         else:
             limit = settings.IMPORT_MAX_UPLOAD_BYTES
             # read one byte past the limit: enough for the service to refuse the file
             uploads = [(Path(f.name or "").name or _("未命名"), f.read(limit + 1)) for f in files]
             _discard(request)
-            request.session[SESSION_KEY] = _store(uploads, text, form.cleaned_data["year"])
+            request.session[SESSION_KEY] = _store(uploads, text, upload_form.cleaned_data["year"])
             return redirect("projects:import_preview")
     return render(
         request,
         "projects/import_upload.html",
         {
             "nav": "import",
-            "form": form,
+            "upload_form": upload_form,
             "limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
         },
     )
 
 
-@staff_required
+@importer_required
 @require_http_methods(["GET"])
 def import_preview(request: HttpRequest) -> HttpResponse:
     folder = _folder(request)
@@ -175,7 +174,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@importer_required
 @require_POST
 def import_commit(request: HttpRequest) -> HttpResponse:
     folder = _folder(request)
@@ -187,7 +186,7 @@ def import_commit(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
         return redirect("projects:import_preview")
     try:
-        result = commit_import(plan=plan, user=request.user)  # type: ignore[arg-type]
+        result = commit_import(plan=plan, actor=actor_of(request))
     except ImportError_ as error:
         messages.error(request, error.message)
         return redirect("projects:import_preview")
@@ -200,7 +199,7 @@ def import_commit(request: HttpRequest) -> HttpResponse:
     return redirect("projects:form_list")
 
 
-@staff_required
+@importer_required
 @require_POST
 def import_cancel(request: HttpRequest) -> HttpResponse:
     _discard(request)

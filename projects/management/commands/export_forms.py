@@ -63,7 +63,7 @@ class Command(BaseCommand):
                 stacked=options["stacked"],
                 labels=labels,
             )
-            rendered = export_batch(user=None, selection=selection)
+            rendered = export_batch(actor=None, selection=selection)
         except ExportError as error:
             raise CommandError(str(error)) from error
         output: Path = options["output"]

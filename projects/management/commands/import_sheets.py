@@ -38,7 +38,7 @@ class Command(BaseCommand):
         message = ""
         if not plan.has_errors and not options["dry_run"]:
             try:
-                commit_import(plan=plan, user=None)
+                commit_import(plan=plan)
                 committed = True
             except ImportError_ as error:
                 message = error.message

@@ -44,7 +44,13 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str | None, tuple[str, str, str | None]
         Membership.Role.FINANCE_REVIEWER,
         (Organization.Kind.FINANCE, "市财政局预算绩效管理科", None),
     ),
-    ("admin", "admin-demo-2026", "系统管理员", None, None),
+    (
+        "admin",
+        "admin-demo-2026",
+        "系统管理员",
+        Membership.Role.ADMINISTRATOR,
+        (Organization.Kind.FINANCE, "市财政局预算绩效管理科", None),
+    ),
 ]
 
 
@@ -78,7 +84,8 @@ class Command(BaseCommand):
         user_model = get_user_model()
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name = full_name
-        user.is_staff = user.is_superuser = role is None
+        # the administrator also opens the Django admin
+        user.is_staff = user.is_superuser = role == Membership.Role.ADMINISTRATOR
         user.set_password(password)
         user.save()
         if role is None or org is None:

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from indicators.models import Indicator, LibraryEntry
+from indicators.models import LibraryEntry
+from projects.models import Indicator
 
 TOP_UNITS = 3
 TOP_VALUES = 5

@@ -1,0 +1,25 @@
+"""The domain model, one module per concern; import the models from here."""
+
+from projects.models.exports import ExportJob
+from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
+from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQuerySet
+from projects.models.history import Comment, FormEvent
+from projects.models.organizations import Membership, Organization
+from projects.models.projects import Project
+
+__all__ = [
+    "AMOUNT_DIGITS",
+    "AMOUNT_PLACES",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "Comment",
+    "ExportJob",
+    "FormEvent",
+    "Indicator",
+    "Membership",
+    "Organization",
+    "PerformanceForm",
+    "PerformanceFormQuerySet",
+    "Project",
+    "pinyin",
+]

@@ -1,0 +1,249 @@
+"""The yearly 绩效目标表 of a project and its indicator rows (三级指标)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Category
+from indicators.parsing import ParsedTarget, parse_target
+from projects.models.fields import MAX_YEAR, MIN_YEAR, amount_field, pinyin
+from projects.models.projects import Project
+
+if TYPE_CHECKING:
+    from projects.permissions import Actor
+
+AMOUNT_FIELD_NAMES = (
+    "annual_amount",
+    "total_amount",
+    "fiscal_amount",
+    "special_amount",
+    "other_amount",
+)
+
+
+class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
+    def visible_to(self, actor: Actor) -> PerformanceFormQuerySet:
+        """The forms the actor may read (the one rule is ``Actor.form_scope``)."""
+        scope = actor.form_scope()
+        if scope is None:
+            return self
+        return self.filter(scope)
+
+    def for_year(self, year: int) -> PerformanceFormQuerySet:
+        return self.filter(fiscal_year=year)
+
+    def in_list_order(self) -> PerformanceFormQuerySet:
+        """Newest year first, then unit and project name in pinyin order."""
+        return self.order_by(
+            "-fiscal_year", pinyin("project__unit__name"), pinyin("project__name"), "id"
+        )
+
+    def with_related(self) -> PerformanceFormQuerySet:
+        return self.select_related("project__department", "project__unit", "framework")
+
+    def with_content(self) -> PerformanceFormQuerySet:
+        """With everything ``projects.content.load_content`` reads: the project and its
+        organisations, and the indicators (in the order typed) with their categories."""
+        return self.with_related().prefetch_related(
+            models.Prefetch(
+                "indicators",
+                queryset=Indicator.objects.select_related("category__parent").order_by(
+                    "order", "id"
+                ),
+            )
+        )
+
+
+class PerformanceForm(models.Model):
+    """One project's 绩效目标表 for one fiscal year."""
+
+    class Layout(models.TextChoices):
+        DONGGUAN = "dongguan", _("东莞 项目绩效目标表")
+        SHENZHEN = "shenzhen", _("深圳 二级项目支出绩效目标申报表")
+        GUANGZHOU = "guangzhou", _("广州 项目支出绩效目标表")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        DEPARTMENT_APPROVED = "department_approved", _("部门已审")
+        APPROVED = "approved", _("已通过")
+        RETURNED = "returned", _("已退回")
+
+    EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="forms"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("预算年度"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+    )
+    layout = models.CharField(
+        _("表样"), max_length=20, choices=Layout.choices, default=Layout.DONGGUAN
+    )
+    framework = models.ForeignKey(
+        "indicators.Framework",
+        verbose_name=_("指标体系"),
+        on_delete=models.PROTECT,
+        related_name="forms",
+    )
+    annual_amount = amount_field(_("本年度预算金额（元）"))
+    total_amount = amount_field(_("项目总金额（中期规划，元）"))
+    fiscal_amount = amount_field(_("财政拨款（元）"))
+    special_amount = amount_field(_("财政专户拨款（元）"))
+    other_amount = amount_field(_("其他资金（元）"))
+    amount_unit_label = models.CharField(
+        _("原表金额单位"),
+        max_length=10,
+        blank=True,
+        help_text=_("原表上标注的金额单位；金额一律以元保存。"),
+    )
+    content = models.TextField(_("项目内容"), blank=True)
+    policy_basis = models.TextField(_("政策依据"), blank=True)
+    calculation_basis = models.TextField(_("测算依据"), blank=True)
+    period_goal = models.TextField(_("实施周期总目标（长期目标）"), blank=True)
+    annual_goal = models.TextField(_("年度目标"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PerformanceFormQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效目标表")
+        verbose_name_plural = _("绩效目标表")
+        ordering = ["-fiscal_year", "project__department__name", "project__unit__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "fiscal_year"], name="form_one_per_project_and_year"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+                    name=f"form_{field}_not_negative",
+                )
+                for field in AMOUNT_FIELD_NAMES
+            ],
+            models.CheckConstraint(condition=Q(version__gte=1), name="form_version_positive"),
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.project.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:form_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def funding_total(self) -> Decimal | None:
+        parts = [self.fiscal_amount, self.special_amount, self.other_amount]
+        if all(part is None for part in parts):
+            return None
+        return sum((part or Decimal(0) for part in parts), Decimal(0))
+
+
+class Indicator(models.Model):
+    """三级指标 on one form. ``uid`` stays the same through edits and re-imports (the row is
+    updated in place), so comments stay attached; ``origin`` is last year's indicator it was
+    rolled over from."""
+
+    uid = models.UUIDField(_("指标标识"), default=uuid.uuid4, unique=True, editable=False)
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("指标类别"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    name = models.CharField(_("三级指标"), max_length=300, blank=True)
+    period_value = models.CharField(_("实施周期指标值"), max_length=500, blank=True)
+    annual_value = models.CharField(_("当年度指标值"), max_length=500, blank=True)
+    value = models.CharField(_("指标值"), max_length=500, blank=True)
+    explanation = models.TextField(_("指标解释"), blank=True)
+    is_core = models.BooleanField(_("核心指标"), default=False)
+    not_applicable = models.BooleanField(_("不适用"), default=False)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    origin = models.ForeignKey(
+        "self",
+        verbose_name=_("上年指标"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        help_text=_("结转时，本指标所来自的上一年度指标。"),
+    )
+
+    # The target value (当年度指标值, else 指标值) as parsed; kept in step by set_parsed().
+    target_kind = models.CharField(_("指标值类型"), max_length=20, blank=True)
+    target_comparator = models.CharField(_("比较符"), max_length=2, blank=True)
+    target_number = models.DecimalField(
+        _("数值"), max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    target_unit = models.CharField(_("计量单位"), max_length=30, blank=True)
+    target_qualifier = models.CharField(_("限定"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("三级指标")
+        verbose_name_plural = _("三级指标")
+        # The order typed: the per-form grids group by category themselves, and the 广州
+        # numbered text keeps the form's own order.
+        ordering = ["form", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(not_applicable=True) | ~Q(name=""),
+                name="indicator_named_unless_not_applicable",
+            ),
+        ]
+        indexes = [models.Index(fields=["form", "order"], name="indicator_form_order_idx")]
+
+    def __str__(self) -> str:
+        return self.name or str(_("不适用"))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.set_parsed()
+        super().save(*args, **kwargs)
+
+    @property
+    def target_text(self) -> str:
+        return self.annual_value or self.value
+
+    @property
+    def target(self) -> ParsedTarget:
+        return parse_target(self.target_text)
+
+    @property
+    def period_target(self) -> ParsedTarget:
+        return parse_target(self.period_value)
+
+    def set_parsed(self) -> None:
+        parsed = self.target
+        self.target_kind = str(parsed.kind)
+        self.target_comparator = str(parsed.comparator) if parsed.comparator else ""
+        self.target_number = parsed.number
+        self.target_unit = parsed.unit[:30]
+        self.target_qualifier = parsed.qualifier[:50]
+
+    def clean(self) -> None:
+        if (
+            self.form_id is not None
+            and self.category_id is not None
+            and self.category.framework_id != self.form.framework_id
+        ):
+            raise ValidationError({"category": _("指标类别不属于本表所用的指标体系。")})

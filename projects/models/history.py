@@ -1,0 +1,113 @@
+"""What happened to a form: one event per change (with the content as it then stood) and the
+reviewers' comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from projects.models.forms import Indicator, PerformanceForm
+
+
+class FormEvent(models.Model):
+    """One change to a form: who (empty for a command or the system, which ``source`` names),
+    what kind, the status before and after, the version it left and a snapshot of the content
+    at that version (``projects.content`` JSON), so any two versions can be rebuilt and
+    compared. Written only by the services, inside the transaction that made the change."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("导入")
+        ROLL_OVER = "roll_over", _("结转")
+        CREATE = "create", _("新建")
+        EDIT = "edit", _("修改")
+        SUBMIT = "submit", _("提交")
+        WITHDRAW = "withdraw", _("撤回")
+        PASS_ON = "pass_on", _("部门审核通过")
+        RETURN = "return", _("退回")
+        APPROVE = "approve", _("审核通过")
+        ADJUST = "adjust", _("申请调整")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("网页")
+        ADMIN = "admin", _("系统管理")
+        COMMAND = "command", _("命令行")
+        SYSTEM = "system", _("系统")
+
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("操作"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="form_events",
+    )
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    from_status = models.CharField(
+        _("原状态"), max_length=30, choices=PerformanceForm.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=30, choices=PerformanceForm.Status.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    comment = models.TextField(_("说明"), blank=True)
+    snapshot: models.JSONField[Any] = models.JSONField(_("内容快照"), default=dict)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        ordering = ["form", "created_at", "id"]
+        indexes = [models.Index(fields=["form", "version"], name="event_form_version_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} v{self.version} {self.get_kind_display()}"
+
+    @property
+    def actor_label(self) -> str:
+        """The person, or where a change without one came from (命令行, 系统…)."""
+        if self.actor_id is not None:
+            user = self.actor
+            assert user is not None
+            return user.get_full_name() or user.get_username()
+        return str(self.get_source_display())
+
+
+class Comment(models.Model):
+    """A reviewer's remark on the whole form or on one indicator (it stays attached to the
+    indicator across versions, which keeps its row)."""
+
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("指标"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT
+    )
+    text = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审核意见")
+        verbose_name_plural = _("审核意见")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

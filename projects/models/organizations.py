@@ -1,0 +1,107 @@
+"""Organisations (the finance bureau, 主管部门, 用款单位) and people's roles in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        FINANCE = "finance", _("财政局")
+        DEPARTMENT = "department", _("主管部门")
+        UNIT = "unit", _("用款单位")
+
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级主管部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+    )
+    code = models.CharField(_("单位编码"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                condition=Q(parent__isnull=True),
+                name="organization_unique_top_level_name",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=Q(parent__isnull=False),
+                name="organization_unique_name_per_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="unit", parent__isnull=False) | ~Q(kind="unit"),
+                name="organization_unit_has_department",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="unit") | Q(parent__isnull=True),
+                name="organization_only_units_have_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        FILER = "filer", _("填报人")
+        DEPARTMENT_REVIEWER = "department_reviewer", _("部门审核人")
+        FINANCE_REVIEWER = "finance_reviewer", _("财政审核人")
+        ADMINISTRATOR = "administrator", _("管理员")
+
+    ROLE_ORGANIZATION_KIND = {
+        Role.FILER: Organization.Kind.UNIT,
+        Role.DEPARTMENT_REVIEWER: Organization.Kind.DEPARTMENT,
+        Role.FINANCE_REVIEWER: Organization.Kind.FINANCE,
+        Role.ADMINISTRATOR: Organization.Kind.FINANCE,
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        expected = self.ROLE_ORGANIZATION_KIND[self.Role(self.role)]
+        if self.organization_id and self.organization.kind != expected:
+            raise ValidationError(
+                {
+                    "organization": _("角色“%(role)s”只能属于%(kind)s。")
+                    % {"role": self.get_role_display(), "kind": expected.label}
+                }
+            )

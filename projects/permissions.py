@@ -1,0 +1,207 @@
+"""Who may do what, in one place.
+
+* ``Actor`` is the acting user with their memberships, loaded once per request
+  (``ActorMiddleware`` puts it on ``request.actor``); commands and background work act as
+  ``Actor.system(...)``, which names the source that the history records.
+* ``can_<verb>(actor, form) -> (allowed, reason)``: the views, the templates (to explain why an
+  action is unavailable) and the services (again, inside their transaction) all call these.
+* ``Actor.form_scope()`` is the one rule for which forms an actor may see; every list and fetch
+  of forms goes through it (``PerformanceForm.objects.visible_to(actor)``,
+  ``get_form_for_actor``): 404 for what the actor may not see, 403 with the reason for what the
+  actor may see but not change.
+
+Roles (``Membership.Role``): a filer edits its unit's forms; a department reviewer reads its
+units' forms; a finance reviewer and an administrator read every form; an administrator imports
+and rolls over. The Django ``is_staff`` flag only opens the Django admin: it grants nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from projects.models import FormEvent, Membership, PerformanceForm
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.http import HttpRequest, HttpResponse
+
+    from projects.models import PerformanceFormQuerySet
+
+Decision = tuple[bool, str]
+ALLOWED: Decision = (True, "")
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone (or something) acting on forms, with everything the rules need."""
+
+    user_id: int | None
+    source: str  # FormEvent.Source: where the action comes from
+    filer_units: frozenset[int] = frozenset()
+    reviewed_departments: frozenset[int] = frozenset()
+    is_finance_reviewer: bool = False
+    is_admin: bool = False
+    is_system: bool = False
+
+    @classmethod
+    def for_user(
+        cls, user: AbstractBaseUser | AnonymousUser, *, source: str = FormEvent.Source.WEB
+    ) -> Actor:
+        """The user's roles, in one query (none for anonymous or inactive users)."""
+        if not user.is_authenticated or not user.is_active:
+            return cls(user_id=None, source=source)
+        roles: dict[str, set[int]] = {role: set() for role in Role.values}
+        for role, organization_id in Membership.objects.filter(user_id=user.pk).values_list(
+            "role", "organization_id"
+        ):
+            roles[role].add(organization_id)
+        return cls(
+            user_id=user.pk,
+            source=source,
+            filer_units=frozenset(roles[Role.FILER]),
+            reviewed_departments=frozenset(roles[Role.DEPARTMENT_REVIEWER]),
+            is_finance_reviewer=bool(roles[Role.FINANCE_REVIEWER]),
+            is_admin=bool(roles[Role.ADMINISTRATOR]),
+        )
+
+    @classmethod
+    def system(cls, source: str = FormEvent.Source.COMMAND) -> Actor:
+        """A command or background work: acts on every form, recorded with no user."""
+        return cls(user_id=None, source=source, is_system=True)
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_system or self.is_admin or self.is_finance_reviewer
+
+    def form_scope(self) -> Q | None:
+        """The forms this actor may read, as a filter (``None``: all of them)."""
+        if self.sees_everything:
+            return None
+        if not self.is_signed_in:
+            return Q(pk__in=[])
+        return Q(project__unit_id__in=self.filer_units) | Q(
+            project__department_id__in=self.reviewed_departments
+        )
+
+    def is_filer_of(self, form: PerformanceForm) -> bool:
+        return form.project.unit_id in self.filer_units
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def can_view(actor: Actor, form: PerformanceForm) -> Decision:
+    """Read the form, its history and its exports."""
+    if actor.sees_everything or actor.is_filer_of(form):
+        return ALLOWED
+    if form.project.department_id in actor.reviewed_departments:
+        return ALLOWED
+    return False, _("您无权查看这张绩效目标表。")
+
+
+def can_edit(actor: Actor, form: PerformanceForm) -> Decision:
+    """Change the content: only a filer of the form's own unit, only in 草稿 or 已退回."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以修改这张表。")
+    return _editable(form)
+
+
+def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:
+    """Start next year's draft from this form: its unit's filers, or an administrator."""
+    if not (actor.is_system or actor.is_admin or actor.is_filer_of(form)):
+        return False, _("只能结转本单位的表。")
+    return ALLOWED
+
+
+def can_import(actor: Actor) -> Decision:
+    """Import sheets (which creates and overwrites forms of any unit): administrators."""
+    if actor.is_system or actor.is_admin:
+        return ALLOWED
+    return False, _("只有管理员可以导入绩效目标表。")
+
+
+def can_import_over(actor: Actor, form: PerformanceForm) -> Decision:
+    """Overwrite an existing form from a sheet: an importer, and only while it is editable."""
+    allowed = can_import(actor)
+    if not allowed[0]:
+        return allowed
+    return _editable(form)
+
+
+def _editable(form: PerformanceForm) -> Decision:
+    if not form.is_editable:
+        return False, _("表单状态为“%(status)s”，不能修改。") % {
+            "status": form.get_status_display()
+        }
+    return ALLOWED
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def visible_forms(actor: Actor) -> PerformanceFormQuerySet:
+    return PerformanceForm.objects.visible_to(actor)
+
+
+def get_form_for_actor(
+    actor: Actor, pk: int, *, check: Callable[[Actor, PerformanceForm], Decision] | None = None
+) -> PerformanceForm:
+    """The form with its indicators, or 404 when the actor may not see it; with ``check``,
+    403 with the reason when the actor may see it but not do that."""
+    try:
+        form = PerformanceForm.objects.with_content().visible_to(actor).get(pk=pk)
+    except PerformanceForm.DoesNotExist:
+        raise Http404(_("没有找到这张绩效目标表，或您无权查看。")) from None
+    if check is not None:
+        allowed, reason = check(actor, form)
+        if not allowed:
+            raise PermissionDenied(reason)
+    return form
+
+
+def require(decision: Decision) -> None:
+    """403 with the reason unless allowed (for actions that concern no single form)."""
+    allowed, reason = decision
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The request's actor, loaded on first use and then kept for the request."""
+    actor: Actor | None = getattr(request, "_actor", None)
+    if actor is None:
+        actor = Actor.for_user(request.user)
+        request._actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+class ActorMiddleware:
+    """Puts ``request.actor`` (lazy: no query until something asks) for views and templates."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = SimpleLazyObject(lambda: actor_of(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Context processor: what the navigation offers this actor (evaluated only if shown)."""
+    return {"may_import": SimpleLazyObject(lambda: can_import(actor_of(request))[0])}
