@@ -1,0 +1,158 @@
+"""Between the content and the database: ``load_content`` reads a saved form; ``set_fields``
+and ``apply_indicators`` write a content onto a saved form in place (a row that continues keeps
+its id and uid, so comments stay attached); ``new_indicator_rows`` builds the rows of a form
+being created, for one bulk insert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext as _
+
+from projects.content.fields import FIELD_BY_KEY, FIELDS, INDICATOR_FIELDS
+from projects.content.pairing import pair_indicators
+from projects.content.types import FormContent, IndicatorContent, ProjectContent
+from projects.errors import DomainError
+from projects.models import Indicator, PerformanceForm, Project
+
+
+def load_content(form: PerformanceForm) -> FormContent:
+    """The content of a saved form. Expects ``project__department``, ``project__unit`` and the
+    indicators with their categories (and parents) to be loaded, or loads them."""
+    project = form.project
+    content = FormContent(project=ProjectContent(name=""), fiscal_year=form.fiscal_year)
+    for spec in FIELDS:
+        owner = project if spec.model == "project" else form
+        value = getattr(owner, spec.attr)
+        if spec.kind == "organization":
+            value = value.name
+        content.set(spec.key, value)
+    content.indicators = [indicator_content(row) for row in form.indicators.all()]
+    return content
+
+
+def indicator_content(row: Indicator) -> IndicatorContent:
+    category = row.category
+    parent = category.parent if category.parent_id else None
+    item = IndicatorContent(
+        level1=parent.name if parent else category.name,
+        level2=category.name if parent else "",
+        uid=str(row.uid),
+    )
+    for spec in INDICATOR_FIELDS:
+        setattr(item, spec.key, getattr(row, spec.attr))
+    return item
+
+
+class CategoryLookup:
+    """(framework, level1, level2) → category id, each framework read once."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[int, dict[tuple[str, str], int]] = {}
+
+    def get(self, framework_id: int, level1: str, level2: str) -> int | None:
+        if framework_id not in self.loaded:
+            from indicators.models import Category
+
+            table: dict[tuple[str, str], int] = {}
+            for category in Category.objects.filter(framework_id=framework_id).select_related(
+                "parent"
+            ):
+                if category.parent is not None:
+                    table[(category.parent.name, category.name)] = category.pk
+                else:
+                    table[(category.name, "")] = category.pk
+            self.loaded[framework_id] = table
+        return self.loaded[framework_id].get((level1, level2))
+
+    def require(self, framework_id: int, item: IndicatorContent) -> int:
+        found = self.get(framework_id, item.level1, item.level2)
+        if found is None:
+            raise DomainError(
+                _("指标类别“%(category)s”不在这张表所用的指标体系中。")
+                % {"category": item.level2 or item.level1}
+            )
+        return found
+
+
+def set_fields(
+    target: Project | PerformanceForm, content: FormContent, keys: Iterable[str]
+) -> list[str]:
+    """Copy the given fields of the content that live on ``target`` (a project or a form) onto
+    it, organisations excepted (the caller resolves them). Returns the changed attributes."""
+    which = "project" if isinstance(target, Project) else "form"
+    changed = []
+    for key in keys:
+        spec = FIELD_BY_KEY[key]
+        if spec.kind == "organization" or spec.model != which:
+            continue
+        value = spec.stored(content.get(key))
+        if getattr(target, spec.attr) != value:
+            setattr(target, spec.attr, value)
+            changed.append(spec.attr)
+    return changed
+
+
+def new_indicator_rows(
+    form: PerformanceForm, items: Sequence[IndicatorContent], categories: CategoryLookup
+) -> list[Indicator]:
+    """Unsaved rows for the indicators of a form being created (for one bulk insert)."""
+    rows = []
+    for order, item in enumerate(items):
+        row = Indicator(form=form, order=order)
+        _set_row(row, item, categories.require(form.framework_id, item))
+        rows.append(row)
+    return rows
+
+
+def _set_row(row: Indicator, item: IndicatorContent, category_id: int) -> list[str]:
+    changed = []
+    if row.category_id != category_id:
+        row.category_id = category_id
+        changed.append("category")
+    for spec in INDICATOR_FIELDS:
+        value = getattr(item, spec.key)
+        if getattr(row, spec.attr) != value:
+            setattr(row, spec.attr, value)
+            changed.append(spec.attr)
+    row.set_parsed()
+    return changed
+
+
+def apply_indicators(
+    form: PerformanceForm, items: Sequence[IndicatorContent], categories: CategoryLookup
+) -> bool:
+    """Make the form's indicator rows say ``items``, in that order, in place: a row that
+    continues (``pair_indicators``) keeps its id and uid; only what changed is written.
+    Returns whether anything changed."""
+    rows = list(form.indicators.all())
+    current = [indicator_content(row) for row in rows]
+    changed = False
+    new_rows: list[Indicator] = []
+    for old, new in pair_indicators(current, items):
+        if new is None:
+            assert old is not None
+            rows[old].delete()
+            changed = True
+            continue
+        item = items[new]
+        category_id = categories.require(form.framework_id, item)
+        if old is None:
+            row = Indicator(form=form, order=new)
+            _set_row(row, item, category_id)
+            new_rows.append(row)
+            changed = True
+            continue
+        row = rows[old]
+        fields = _set_row(row, item, category_id)
+        if row.order != new:
+            row.order = new
+            fields.append("order")
+        if fields:
+            parsed = ["target_kind", "target_comparator", "target_number", "target_unit"]
+            row.save(update_fields=[*fields, *parsed, "target_qualifier"])
+            changed = True
+    Indicator.objects.bulk_create(new_rows)
+    if changed:  # the form's prefetched rows are stale now
+        getattr(form, "_prefetched_objects_cache", {}).pop("indicators", None)
+    return changed

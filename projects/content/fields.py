@@ -1,0 +1,98 @@
+"""The one list of a form's fields (``FIELDS``) and of an indicator row's (``INDICATOR_FIELDS``):
+each field's key in the import JSON, the model attribute behind it and its Chinese label (the
+model field's ``verbose_name``, so no label is typed twice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import models
+
+from projects.models import Indicator, PerformanceForm, Project
+
+FieldKind = Literal["text", "int", "amount", "bool", "organization"]
+
+
+def verbose_name(model: type[models.Model], attr: str) -> str:
+    """The Chinese label of a model field (the one place a field's label is typed)."""
+    found = model._meta.get_field(attr)
+    assert isinstance(found, models.Field)
+    return str(found.verbose_name)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str  # in the import JSON
+    model: Literal["project", "form"]
+    attr: str
+    kind: FieldKind = "text"
+
+    @property
+    def label(self) -> str:
+        model: type[models.Model] = Project if self.model == "project" else PerformanceForm
+        return verbose_name(model, self.attr)
+
+    def stored(self, value: Any) -> Any:
+        """The value as the model keeps it (text fields hold '' rather than None)."""
+        if self.kind in ("text", "organization"):
+            return "" if value is None else str(value)
+        return value
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("project.code", "project", "code"),
+    FieldSpec("project.name", "project", "name"),
+    FieldSpec("project.department", "project", "department", "organization"),
+    FieldSpec("project.unit", "project", "unit", "organization"),
+    FieldSpec("project.type", "project", "project_type"),
+    FieldSpec("project.level", "project", "level"),
+    FieldSpec("project.start_year", "project", "start_year", "int"),
+    FieldSpec("project.end_year", "project", "end_year", "int"),
+    FieldSpec("project.duration_years", "project", "duration_years", "int"),
+    FieldSpec("details.allocation_method", "project", "allocation_method"),
+    FieldSpec("details.is_new", "project", "is_new", "bool"),
+    FieldSpec("layout", "form", "layout"),
+    FieldSpec("amounts.annual", "form", "annual_amount", "amount"),
+    FieldSpec("amounts.total", "form", "total_amount", "amount"),
+    FieldSpec("amounts.fiscal", "form", "fiscal_amount", "amount"),
+    FieldSpec("amounts.special", "form", "special_amount", "amount"),
+    FieldSpec("amounts.other", "form", "other_amount", "amount"),
+    FieldSpec("amount_unit_label", "form", "amount_unit_label"),
+    FieldSpec("details.content", "form", "content"),
+    FieldSpec("details.policy_basis", "form", "policy_basis"),
+    FieldSpec("details.calculation_basis", "form", "calculation_basis"),
+    FieldSpec("goals.period", "form", "period_goal"),
+    FieldSpec("goals.annual", "form", "annual_goal"),
+)
+FIELD_BY_KEY = {spec.key: spec for spec in FIELDS}
+# Every form carries these whatever its layout (an import writes them too).
+ALWAYS_CARRIED = ("layout", "amount_unit_label")
+ALL_KEYS = tuple(spec.key for spec in FIELDS)
+
+
+@dataclass(frozen=True)
+class IndicatorFieldSpec:
+    key: str  # in IndicatorContent and the import JSON
+    attr: str  # on projects.models.Indicator
+
+    @property
+    def label(self) -> str:
+        return verbose_name(Indicator, self.attr)
+
+
+INDICATOR_FIELDS: tuple[IndicatorFieldSpec, ...] = (
+    IndicatorFieldSpec("name", "name"),
+    IndicatorFieldSpec("period_value", "period_value"),
+    IndicatorFieldSpec("annual_value", "annual_value"),
+    IndicatorFieldSpec("value", "value"),
+    IndicatorFieldSpec("explanation", "explanation"),
+    IndicatorFieldSpec("core", "is_core"),
+    IndicatorFieldSpec("not_applicable", "not_applicable"),
+)
+
+
+def field_label(key: str) -> str:
+    if key == "indicators":
+        return str(Indicator._meta.verbose_name_plural)
+    return FIELD_BY_KEY[key].label
