@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from indicators.models import Category, Framework
-from projects.models import Indicator, Membership, Organization, PerformanceForm
+from projects.models import Indicator, Membership, Organization, PerformanceForm, Project
 from tests.factories import (
     DepartmentFactory,
     FormFactory,
@@ -84,6 +84,29 @@ def test_category_must_belong_to_the_form_framework(db):
     refused(indicator.save)
     with pytest.raises(ValidationError):
         Indicator(form=form, category=foreign, name="成本").full_clean()
+
+
+def test_a_projects_department_is_always_its_units_parent(db):
+    unit = UnitFactory()
+    other = DepartmentFactory(name="另一个主管部门")
+    project = ProjectFactory(unit=unit, department=other)  # save() follows the unit
+    assert project.department_id == unit.parent_id
+    refused(lambda: Project.objects.bulk_create([Project(name="x", unit=unit, department=other)]))
+    refused(lambda: Project.objects.filter(pk=project.pk).update(department=other))
+    unit.parent = other  # the unit moves: its projects follow
+    unit.save()
+    project.refresh_from_db()
+    assert project.department_id == other.pk
+
+
+def test_indicator_uids_are_unique_and_stable(db):
+    indicator = IndicatorFactory()
+    uid = indicator.uid
+    indicator.annual_value = "2个"
+    indicator.save()
+    indicator.refresh_from_db()
+    assert indicator.uid == uid
+    refused(lambda: IndicatorFactory(form=indicator.form, uid=uid))
 
 
 def test_form_framework_cannot_change_under_its_indicators(db):

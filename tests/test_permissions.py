@@ -1,0 +1,148 @@
+"""Who may do what: every ``can_<verb>`` for every role, an outsider, a staff user with no
+membership, an anonymous user and a command, on a draft and on an approved form."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+
+from projects import permissions
+from projects.models import PerformanceForm
+from projects.permissions import Actor, get_form_for_actor, visible_forms
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("alice", "bob", "fiona", "adam", "charlie", "stan", "anonymous", "command")
+Y, N = True, False
+
+# verb -> persona -> (on a draft of alice's unit, on an approved one)
+FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
+    "can_view": {
+        "alice": (Y, Y),
+        "bob": (Y, Y),
+        "fiona": (Y, Y),
+        "adam": (Y, Y),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (Y, Y),
+    },
+    "can_edit": {
+        "alice": (Y, N),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "adam": (N, N),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (N, N),
+    },
+    "can_roll_over": {
+        "alice": (Y, Y),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "adam": (Y, Y),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (Y, Y),
+    },
+    "can_import_over": {
+        "alice": (N, N),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "adam": (Y, N),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (Y, N),
+    },
+}
+# verbs about no single form: verb -> persona -> allowed
+ACTOR_RULES: dict[str, dict[str, bool]] = {
+    "can_import": {
+        "alice": N,
+        "bob": N,
+        "fiona": N,
+        "adam": Y,
+        "charlie": N,
+        "stan": N,
+        "anonymous": N,
+        "command": Y,
+    },
+}
+
+
+@pytest.fixture
+def actors(alice, bob, fiona, adam, charlie, stan) -> dict[str, Actor]:
+    users = {"alice": alice, "bob": bob, "fiona": fiona, "adam": adam}
+    users |= {"charlie": charlie, "stan": stan, "anonymous": AnonymousUser()}
+    found = {name: Actor.for_user(user) for name, user in users.items()}
+    found["command"] = Actor.system()
+    return found
+
+
+def test_the_table_names_every_rule_in_the_module() -> None:
+    verbs = {name for name, _f in inspect.getmembers(permissions, inspect.isfunction)}
+    assert {v for v in verbs if v.startswith("can_")} == FORM_RULES.keys() | ACTOR_RULES.keys()
+    for table in (*FORM_RULES.values(), *ACTOR_RULES.values()):
+        assert tuple(table) == PERSONAS
+
+
+@pytest.mark.parametrize("verb", sorted(FORM_RULES))
+def test_each_form_rule_for_each_persona(verb, actors, alice_form) -> None:
+    rule = getattr(permissions, verb)
+    approved = PerformanceForm.objects.get(pk=alice_form.pk)
+    approved.status = PerformanceForm.Status.APPROVED
+    for persona, (on_draft, on_approved) in FORM_RULES[verb].items():
+        for form, expected in ((alice_form, on_draft), (approved, on_approved)):
+            allowed, reason = rule(actors[persona], form)
+            assert allowed is expected, (verb, persona, form.status)
+            assert bool(reason) is not expected, "a refusal says why, an allowance says nothing"
+
+
+@pytest.mark.parametrize("verb", sorted(ACTOR_RULES))
+def test_each_actor_rule_for_each_persona(verb, actors) -> None:
+    rule = getattr(permissions, verb)
+    for persona, expected in ACTOR_RULES[verb].items():
+        allowed, reason = rule(actors[persona])
+        assert allowed is expected, (verb, persona)
+        assert bool(reason) is not expected
+
+
+def test_the_list_shows_what_can_view_allows(actors, alice_form, charlie_form) -> None:
+    for persona, actor in actors.items():
+        shown = set(visible_forms(actor))
+        expected = {f for f in (alice_form, charlie_form) if permissions.can_view(actor, f)[0]}
+        assert shown == expected, persona
+
+
+def test_a_staff_user_with_no_membership_sees_no_form(actors, alice_form, charlie_form) -> None:
+    assert list(visible_forms(actors["stan"])) == []
+    with pytest.raises(Http404):
+        get_form_for_actor(actors["stan"], alice_form.pk)
+
+
+def test_fetching_gives_404_to_whom_may_not_see_and_403_to_whom_may_not_change(
+    actors, alice_form
+) -> None:
+    with pytest.raises(Http404):
+        get_form_for_actor(actors["charlie"], alice_form.pk)
+    with pytest.raises(PermissionDenied, match="只有本单位的填报人"):
+        get_form_for_actor(actors["bob"], alice_form.pk, check=permissions.can_edit)
+    assert get_form_for_actor(actors["alice"], alice_form.pk, check=permissions.can_edit)
+
+
+def test_the_actor_is_loaded_once_per_request(client, alice, alice_form) -> None:
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(alice_form.get_absolute_url())
+    assert response.status_code == 200
+    membership_reads = [q for q in queries if "projects_membership" in q["sql"]]
+    assert len(membership_reads) == 1
