@@ -7,6 +7,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.form_list, name="form_list"),
     path("<int:pk>/", views.form_detail, name="form_detail"),
+    path("<int:pk>/compare/", views.form_compare, name="form_compare"),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
     path("export/", views.export_page, name="export"),
