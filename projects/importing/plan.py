@@ -1,0 +1,133 @@
+"""An import plan: every form found in the sources, with where it is, what importing it would
+do (create, update, unchanged) and its problems. Reading makes one; the commit writes it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+
+from projects.content import ALL_KEYS, ALWAYS_CARRIED, ContentDiff, FormContent, to_json
+from projects.importing.errors import Problem
+from projects.importing.sheet import SEPARATOR
+from projects.layouts import LAYOUTS
+from projects.models import PerformanceForm
+
+Action = Literal["create", "update", "unchanged"]
+
+
+@dataclass
+class PlannedForm:
+    data: FormContent
+    file: str
+    sheet: str
+    rows: tuple[int, int]
+    where: str
+    problems: list[Problem] = field(default_factory=list)
+    action: Action = "create"
+    form_id: int | None = None
+    version: int | None = None
+    changes: list[str] = field(default_factory=list)
+    diff: ContentDiff | None = None  # what an update changes, for the preview
+    part: str = ""  # where in the file, when not rows of a sheet (a JSON file's n-th form)
+    complete: bool = False  # the content holds every field (JSON), not only its layout's
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def layout_label(self) -> str:
+        return str(PerformanceForm.Layout(self.data.layout).label)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The fields an import of this content writes: those its layout prints (every field
+        for a complete content), plus the layout and the amount unit."""
+        if self.complete:
+            return ALL_KEYS
+        return (*LAYOUTS[self.data.layout].carries, *ALWAYS_CARRIED)
+
+    @property
+    def source_label(self) -> str:
+        if self.part:
+            return SEPARATOR.join([self.file, self.part])
+        parts = [self.file] + ([self.sheet] if self.sheet else [])
+        first, last = self.rows
+        rows = _("第 %(first)s–%(last)s 行") % {"first": first, "last": last}
+        if first == last:
+            rows = _("第 %(row)s 行") % {"row": first}
+        return SEPARATOR.join([*parts, rows])
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.data
+        return {
+            "source": {"file": self.file, "sheet": self.sheet, "rows": list(self.rows)},
+            **to_json(data, keys=self.keys),
+            "id": self.form_id,
+            "action": self.action,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@dataclass
+class ImportPlan:
+    forms: list[PlannedForm]
+    problems: list[Problem]  # about whole files and sheets
+    files: list[str]
+    year: int | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems) or any(f.has_errors for f in self.forms)
+
+    def count(self, action: str) -> int:
+        return sum(1 for form in self.forms if form.action == action)
+
+    def summary(self) -> dict[str, Any]:
+        problems = self.problems + [p for f in self.forms for p in f.problems]
+        return {
+            "files": self.files,
+            "forms": len(self.forms),
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "errors": sum(1 for p in problems if p.is_error),
+            "warnings": sum(1 for p in problems if not p.is_error),
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"forms": [form.to_json() for form in self.forms], "summary": self.summary()}
+
+    def fingerprint(self) -> str:
+        """Changes when the sources or the matched database rows change."""
+        state = [(f.where, f.action, f.form_id, f.version, f.changes) for f in self.forms]
+        digest = hashlib.sha256(json.dumps(state, ensure_ascii=False).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    form_ids: list[int] = field(default_factory=list)
+    committed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        result = self.plan.to_json()
+        result["summary"]["committed"] = self.committed
+        return result
