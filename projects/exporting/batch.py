@@ -172,7 +172,7 @@ def render_grids(
     """The grids as one PDF (each on new pages) or one workbook (a sheet each, or stacked)."""
     if fmt == "pdf":
         return render_pdf(grids, document_title=document_title, running_titles=names)
-    landscape = bool(grids) and grids[0].layout.key == "guangzhou"
+    landscape = bool(grids) and grids[0].layout.landscape
     if stacked or not grids:
         sheets = [SheetSpec(document_title, grids, landscape)]
     else:

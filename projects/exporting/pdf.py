@@ -1,8 +1,8 @@
 """The official tables as PDF (WeasyPrint), from the templates under ``templates/pdf/``.
 
-A4 (广州 landscape, as that table is printed), Noto Serif CJK SC embedded, page numbers in the
-page margin, the title and the table header repeated on every page. No page break ever falls
-inside a merged cell: rows are printed in blocks (``projects.exporting.paging``), one
+A4 (landscape when the layout says so, as 广州 does), Noto Serif CJK SC embedded, page numbers
+in the page margin, the title and the table header repeated on every page. No page break ever
+falls inside a merged cell: rows are printed in blocks (``projects.exporting.paging``), one
 ``<tbody>`` each that WeasyPrint keeps on one page, and a block taller than a page repeats the
 labels of the spans it cuts instead of losing them.
 
@@ -39,19 +39,6 @@ SAFETY = 0.9  # share of the page an estimated block may fill and still count as
 PIECE = 0.3
 
 
-@dataclass(frozen=True)
-class PrintStyle:
-    landscape: bool
-    font_pt: float
-
-
-PRINT_STYLES: dict[str, PrintStyle] = {
-    "dongguan": PrintStyle(landscape=False, font_pt=10.0),
-    "shenzhen": PrintStyle(landscape=False, font_pt=8.5),
-    "guangzhou": PrintStyle(landscape=True, font_pt=8.0),
-}
-
-
 @dataclass
 class PdfTable:
     widths: list[str]
@@ -72,8 +59,8 @@ class PdfSection:
     font_pt: float
 
 
-def _content_box(style: PrintStyle) -> tuple[float, float]:
-    width, height = A4_MM[::-1] if style.landscape else A4_MM
+def _content_box(landscape: bool) -> tuple[float, float]:
+    width, height = A4_MM[::-1] if landscape else A4_MM
     return width - 2 * MARGIN_MM["side"], height - MARGIN_MM["top"] - MARGIN_MM["bottom"]
 
 
@@ -86,12 +73,12 @@ def _head_row(grid: Grid, start: int) -> int | None:
 
 def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
     """Lay a grid out for print: the title, the tables and their unbreakable blocks."""
-    style = PRINT_STYLES.get(grid.layout.key, PRINT_STYLES["dongguan"])
-    width_mm, height_mm = _content_box(style)
+    layout = grid.layout  # prints landscape or portrait, at its font size
+    width_mm, height_mm = _content_box(layout.landscape)
     total = sum(grid.widths) or 1.0
     column_mm = tuple(width_mm * w / total for w in grid.widths)
     percent = [f"{100 * w / total:.3f}%" for w in grid.widths]
-    geometry = Geometry(column_mm=column_mm, font_pt=style.font_pt)
+    geometry = Geometry(column_mm=column_mm, font_pt=layout.font_pt)
     placed = place(grid)
     heights = row_heights(placed, geometry)
     end = len(grid.rows)
@@ -107,7 +94,7 @@ def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
         limit = min(page - sum(heights[: grid.header_rows]), page * PIECE)
         table = PdfTable(percent, head=head, bodies=body(grid.header_rows, end, limit))
         # its title is in the repeated header already: no running title
-        return PdfSection(grid.layout.key, "", "", [table], style.landscape, style.font_pt)
+        return PdfSection(grid.layout.key, "", "", [table], layout.landscape, layout.font_pt)
 
     start = 0
     while start < end and all(cell.role == "title" for cell in grid.rows[start].cells):
@@ -138,7 +125,7 @@ def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
                 )
             )
     return PdfSection(
-        grid.layout.key, title, running_title or title, tables, style.landscape, style.font_pt
+        grid.layout.key, title, running_title or title, tables, layout.landscape, layout.font_pt
     )
 
 

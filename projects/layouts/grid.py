@@ -1,0 +1,191 @@
+"""The grid every layout is drawn as (rows of cells with their spans, grouped so that a group can
+be kept on one page), the framework's categories in print order, and the helpers the grid
+builders share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from projects.content import FormContent, IndicatorContent
+
+if TYPE_CHECKING:
+    from projects.layouts.base import Layout
+
+CellRole = Literal["title", "label", "head", "value", "number", "text", "subtotal", "note"]
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    colspan: int = 1
+    rowspan: int = 1
+    role: CellRole = "value"
+    hint: str = ""  # shown on hover on the page (the parsed target value)
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    group: int = 0  # rows of one group belong together (kept on one page in the PDF)
+
+
+@dataclass
+class Grid:
+    """A table as the official form draws it. Cells covered by a span are not listed."""
+
+    layout: Layout
+    title: str
+    columns: int
+    rows: list[Row]
+    header_rows: int = 0  # leading rows (after the title) repeated on every page
+
+    @property
+    def widths(self) -> tuple[float, ...]:
+        return self.layout.widths
+
+    @property
+    def width_percents(self) -> list[str]:
+        total = sum(self.layout.widths)
+        return [f"{100 * width / total:.2f}" for width in self.layout.widths]
+
+    def groups(self) -> list[list[Row]]:
+        """Consecutive rows of one group; a group also takes in every row that a rowspan
+        started in it still covers (HTML cannot span a cell across two tbody elements)."""
+        grouped: list[list[Row]] = []
+        open_until = -1  # last row index still covered by a rowspan
+        for index, row in enumerate(self.rows):
+            if grouped and (grouped[-1][0].group == row.group or index <= open_until):
+                grouped[-1].append(row)
+            else:
+                grouped.append([row])
+            for cell in row.cells:
+                open_until = max(open_until, index + cell.rowspan - 1)
+        return grouped
+
+    def positions(self) -> list[list[tuple[int, Cell]]]:
+        """For each row, its cells with the column each starts in (cells covered by a span
+        from an earlier row or column are skipped over, as a sheet does)."""
+        taken: set[tuple[int, int]] = set()
+        placed: list[list[tuple[int, Cell]]] = []
+        for r, row in enumerate(self.rows):
+            mine: list[tuple[int, Cell]] = []
+            c = 0
+            for cell in row.cells:
+                while (r, c) in taken:
+                    c += 1
+                taken.update(
+                    (r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)
+                )
+                mine.append((c, cell))
+                c += cell.colspan
+            placed.append(mine)
+        return placed
+
+    def matrix(self) -> list[list[str]]:
+        """Every cell's text at its position, spans filled with '' (what a sheet shows)."""
+        matrix = [[""] * self.columns for _row in self.rows]
+        for r, row in enumerate(self.positions()):
+            for c, cell in row:
+                matrix[r][c] = cell.text
+        return matrix
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        """(first row, first column, last row, last column), 0-based, for every span."""
+        return [
+            (r, c, r + cell.rowspan - 1, c + cell.colspan - 1)
+            for r, row in enumerate(self.positions())
+            for c, cell in row
+            if cell.rowspan > 1 or cell.colspan > 1
+        ]
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A second-level category of the form's framework, in order (or a first-level one with no
+    children, for frameworks that have them)."""
+
+    level1: str
+    level2: str
+    short1: str
+    short2: str
+
+
+@dataclass
+class UnitForms:
+    """One unit's forms, for a layout that draws a department's forms as one table (广州)."""
+
+    name: str
+    forms: list[FormContent]
+
+
+# --------------------------------------------------------------------------- builders' helpers
+
+
+def column_heads(layout: Layout) -> list[Cell]:
+    """The column header of the layout's table (一级指标 二级指标 …)."""
+    return [Cell(label.text, role="head") for label in layout.columns]
+
+
+def target_hint(value: str) -> str:
+    """The hover hint of a target value: how it was understood (``≥ 80 %``)."""
+    from indicators.parsing import parse_target
+
+    return parse_target(value).display() if value else ""
+
+
+def indicators_by_category(
+    indicators: Iterable[IndicatorContent], categories: Sequence[CategoryRef]
+) -> dict[tuple[str, str], list[IndicatorContent]]:
+    """Indicators keyed by (level1, level2) category names; names may be given short or long."""
+    lookup: dict[tuple[str, str], tuple[str, str]] = {}
+    for ref in categories:
+        for one in (ref.level1, ref.short1):
+            for two in (ref.level2, ref.short2):
+                lookup[(one, two)] = (ref.level1, ref.level2)
+    grouped: dict[tuple[str, str], list[IndicatorContent]] = {}
+    for item in indicators:
+        key = lookup.get((item.level1, item.level2), (item.level1, item.level2))
+        grouped.setdefault(key, []).append(item)
+    return grouped
+
+
+def merge_repeats(body: list[list[Cell]], groups: list[int], columns: tuple[int, ...]) -> list[Row]:
+    """Turn equal consecutive cells in ``columns`` into one cell spanning them (merged cells)."""
+    keep = [[True] * len(row) for row in body]
+    for column in columns:
+        start = 0
+        while start < len(body):
+            end = start + 1
+            prefix = body[start][: column + 1]
+            while end < len(body) and [c.text for c in body[end][: column + 1]] == [
+                c.text for c in prefix
+            ]:
+                end += 1
+            body[start][column].rowspan = end - start
+            for covered in range(start + 1, end):
+                keep[covered][column] = False
+            start = end
+    return [
+        Row([cell for cell, kept in zip(row, keep[i], strict=True) if kept], groups[i])
+        for i, row in enumerate(body)
+    ]
+
+
+def framework_categories(framework_id: int) -> list[CategoryRef]:
+    """The framework's categories in print order: each second-level category under its parent;
+    a first-level category with no children stands for itself."""
+    from indicators.models import Category
+
+    tops = list(Category.objects.filter(framework_id=framework_id, level=1).order_by("order", "id"))
+    children = list(
+        Category.objects.filter(framework_id=framework_id, level=2).order_by("order", "id")
+    )
+    refs: list[CategoryRef] = []
+    for top in tops:
+        mine = [child for child in children if child.parent_id == top.id]
+        if not mine:
+            refs.append(CategoryRef(top.name, "", top.short_name, ""))
+        refs += [CategoryRef(top.name, c.name, top.short_name, c.short_name) for c in mine]
+    return refs

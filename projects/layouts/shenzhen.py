@@ -1,0 +1,163 @@
+"""深圳: one 二级项目支出绩效目标申报表 a form; one target value (指标值) and its 指标解释, core
+indicators starred, amounts with thousands separators in the form's unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from projects.content import FormContent
+from projects.layouts.base import NOT_APPLICABLE, Label, Layout
+from projects.layouts.formats import format_bool, format_thousands
+from projects.layouts.grid import (
+    CategoryRef,
+    Cell,
+    CellRole,
+    Grid,
+    Row,
+    column_heads,
+    indicators_by_category,
+    target_hint,
+)
+
+
+def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
+    unit = data.amount_unit_label or "元"
+    project = data.project
+    details = data.details
+    rows: list[Row] = [Row([Cell(layout.title, colspan=5, role="title")], 0)]
+
+    def label(key: str) -> Cell:
+        return Cell(f"{layout.text(key, unit=unit)}:", role="label")
+
+    def two(k1: str, v1: str, k2: str, v2: str, role: CellRole = "value") -> Row:
+        return Row([label(k1), Cell(v1, role=role), label(k2), Cell(v2, colspan=2, role=role)], 1)
+
+    def wide(key: str, value: str) -> Row:
+        return Row([label(key), Cell(value, colspan=4, role="text")], 1)
+
+    amounts = data.amounts
+    rows += [
+        two("project.code", project.code, "project.name", project.name),
+        two("project.unit", project.unit, "project.department", project.department),
+        two(
+            "project.duration_years",
+            str(project.duration_years or ""),
+            "project.type",
+            project.type,
+        ),
+        two(
+            "details.is_new",
+            format_bool(details.get("is_new")),
+            "details.allocation_method",
+            str(details.get("allocation_method") or ""),
+        ),
+        two(
+            "amounts.total",
+            format_thousands(amounts.get("total")),
+            "amounts.annual",
+            format_thousands(amounts.get("annual")),
+            "number",
+        ),
+        wide("details.policy_basis", str(details.get("policy_basis") or "")),
+        wide("details.calculation_basis", str(details.get("calculation_basis") or "")),
+        wide("goals.annual", data.goals.get("annual", "")),
+        wide("goals.period", data.goals.get("period", "")),
+        Row(column_heads(layout), 2),
+    ]
+    by_category = indicators_by_category(data.indicators, categories)
+    level1_order: list[str] = []
+    for ref in categories:
+        if ref.short1 not in level1_order:
+            level1_order.append(ref.short1)
+        group = 3 + level1_order.index(ref.short1)
+        items = by_category.get((ref.level1, ref.level2), [])
+        if not items:
+            rows.append(
+                Row(
+                    [
+                        Cell(ref.short1, role="label"),
+                        Cell(ref.short2, role="label"),
+                        Cell(),
+                        Cell(),
+                        Cell(),
+                    ],
+                    group,
+                )
+            )
+        for item in items:
+            star = "*" if item.core else ""
+            rows.append(
+                Row(
+                    [
+                        Cell(ref.short1, role="label"),
+                        Cell(f"{star}{ref.short2}", role="label"),
+                        Cell(
+                            NOT_APPLICABLE if item.not_applicable and not item.name else item.name
+                        ),
+                        Cell(
+                            item.single_value or (NOT_APPLICABLE if item.not_applicable else ""),
+                            hint=target_hint(item.single_value),
+                        ),
+                        Cell(item.explanation, role="text"),
+                    ],
+                    group,
+                )
+            )
+    return Grid(layout=layout, title=layout.title, columns=5, rows=rows)
+
+
+SHENZHEN = Layout(
+    key="shenzhen",
+    title="二级项目支出绩效目标申报表",
+    header=(
+        Label("project.code", "项目编码", ("项目编号",)),
+        Label("project.name", "项目名称"),
+        Label("project.unit", "申请单位"),
+        Label("project.department", "一级预算单位"),
+        Label("project.duration_years", "实施期限"),
+        Label("project.type", "项目类型"),
+        Label("details.is_new", "是否新增项目"),
+        Label("details.allocation_method", "分配方式"),
+        Label(
+            "amounts.total",
+            "项目总金额（中期规划，{unit}）",
+            ("项目总金额（中期规划，万元）", "项目总金额（中期规划，元）", "项目总金额"),
+        ),
+        Label(
+            "amounts.annual",
+            "本年度项目金额（{unit}）",
+            ("本年度项目金额（万元）", "本年度项目金额（元）", "本年度项目金额"),
+        ),
+        Label("details.policy_basis", "政策依据"),
+        Label("details.calculation_basis", "测算依据"),
+        Label("goals.annual", "年度目标"),
+        Label("goals.period", "长期目标（跨度多年的项目需填）", ("长期目标",)),
+    ),
+    columns=(
+        Label("level1", "一级指标"),
+        Label("level2", "二级指标"),
+        Label("name", "三级指标"),
+        Label("value", "指标值"),
+        Label("explanation", "指标解释"),
+    ),
+    widths=(16, 24, 30, 16, 30),
+    carries=(
+        "project.code",
+        "project.name",
+        "project.department",
+        "project.unit",
+        "project.type",
+        "project.duration_years",
+        "amounts.total",
+        "amounts.annual",
+        "goals.annual",
+        "goals.period",
+        "details.policy_basis",
+        "details.calculation_basis",
+        "details.is_new",
+        "details.allocation_method",
+    ),
+    landscape=False,
+    font_pt=8.5,
+    form_builder=_grid,
+)
