@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 def reimported(tmp_path: Path) -> PerformanceForm:
     import_files(paths=[DONGGUAN_SEED])
     text = DONGGUAN_SEED.read_text(encoding="utf-8")
-    text = text.replace(
-        "财税库联网\t正常运行\t正常运行", "财税库联网\t正常运行\t稳定运行", 1
-    )
+    text = text.replace("财税库联网\t正常运行\t正常运行", "财税库联网\t正常运行\t稳定运行", 1)
     path = tmp_path / "东莞.txt"
     path.write_text(text, encoding="utf-8")
     commit_import(plan=read_sources(paths=[path]))

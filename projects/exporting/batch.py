@@ -25,9 +25,9 @@ from projects.layouts import (
     PER_FORM_LAYOUTS,
     CategoryRef,
     Grid,
-    GuangzhouUnit,
+    Layout,
+    UnitForms,
     build_grid,
-    build_guangzhou_grid,
     framework_categories,
 )
 from projects.models import PerformanceForm, PerformanceFormQuerySet
@@ -127,8 +127,10 @@ def form_grid(
     return build_grid(layout, data, categories(form.framework_id))
 
 
-def guangzhou_grids(loaded: Iterable[tuple[PerformanceForm, FormContent]]) -> list[Grid]:
-    """One 广州 table per department and year: the unit named like the department first, then
+def department_grids(
+    layout: Layout, loaded: Iterable[tuple[PerformanceForm, FormContent]]
+) -> list[Grid]:
+    """One table per department and year (广州): the unit named like the department first, then
     the others by name; each unit's projects in the order they were filed (or imported)."""
     grids = []
     ordered = sorted(
@@ -145,10 +147,10 @@ def guangzhou_grids(loaded: Iterable[tuple[PerformanceForm, FormContent]]) -> li
         ordered, key=lambda item: (item[0].fiscal_year, item[1].project.department)
     ):
         units = [
-            GuangzhouUnit(name=unit, forms=[data for _, data in forms])
+            UnitForms(name=unit, forms=[data for _, data in forms])
             for unit, forms in groupby(items, key=lambda item: item[1].project.unit)
         ]
-        grids.append(build_guangzhou_grid(department, year, units))
+        grids.append(layout.build_department(department, year, units))
     return grids
 
 
@@ -224,8 +226,9 @@ def export_batch(
         raise ExportError(_("没有符合条件的绩效目标表。"))
     total = len(loaded)
     check_batch_size(selection=selection, count=total)
-    if selection.layout == "guangzhou":
-        grids = guangzhou_grids(loaded)
+    layout = LAYOUTS[selection.layout]
+    if not layout.per_form:
+        grids = department_grids(layout, loaded)
         names = [grid.title for grid in grids]
     else:
         categories = CategoryCache()

@@ -13,9 +13,8 @@ from projects.forms import FormFilter
 from projects.history import timeline
 from projects.layouts import (
     LAYOUTS,
-    GuangzhouUnit,
+    UnitForms,
     build_grid,
-    build_guangzhou_grid,
     framework_categories,
 )
 from projects.models import PerformanceForm
@@ -49,14 +48,15 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if layout not in LAYOUTS:
         layout = form.layout
     data = load_content(form)
-    if layout == PerformanceForm.Layout.GUANGZHOU:
-        grid = build_guangzhou_grid(
+    spec = LAYOUTS[layout]
+    if spec.per_form:
+        grid = build_grid(layout, data, framework_categories(form.framework_id))
+    else:  # a department's table (广州), with this form alone in it
+        grid = spec.build_department(
             form.project.department.name,
             form.fiscal_year,
-            [GuangzhouUnit(form.project.unit.name, [data])],
+            [UnitForms(form.project.unit.name, [data])],
         )
-    else:
-        grid = build_grid(layout, data, framework_categories(form.framework_id))
     editable, reason = can_edit(actor, form)
     return render(
         request,
