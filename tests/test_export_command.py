@@ -115,7 +115,7 @@ def test_it_exports_chosen_projects(tmp_path):
 
 
 def test_it_refuses_an_unknown_department(tmp_path):
-    with pytest.raises(CommandError, match="No department"):
+    with pytest.raises(CommandError, match="没有名为"):
         run(
             "--layout",
             "dongguan",

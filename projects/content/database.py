@@ -123,8 +123,8 @@ def apply_indicators(
     form: PerformanceForm, items: Sequence[IndicatorContent], categories: CategoryLookup
 ) -> bool:
     """Make the form's indicator rows say ``items``, in that order, in place: a row that
-    continues (``pair_indicators``) keeps its id and uid; only what changed is written.
-    Returns whether anything changed."""
+    continues (``pair_indicators``) keeps its id and uid; only what changed is written. Each
+    item's ``uid`` is set to its row's. Returns whether anything changed."""
     rows = list(form.indicators.all())
     current = [indicator_content(row) for row in rows]
     changed = False
@@ -140,10 +140,12 @@ def apply_indicators(
         if old is None:
             row = Indicator(form=form, order=new)
             _set_row(row, item, category_id)
+            item.uid = str(row.uid)
             new_rows.append(row)
             changed = True
             continue
         row = rows[old]
+        item.uid = str(row.uid)
         fields = _set_row(row, item, category_id)
         if row.order != new:
             row.order = new

@@ -11,10 +11,12 @@ from typing import Literal, NamedTuple
 
 from projects.errors import DomainError
 
-ExportFormat = Literal["pdf", "xlsx"]
-FORMATS: tuple[ExportFormat, ...] = ("pdf", "xlsx")
+ExportFormat = Literal["pdf", "xlsx", "json"]
+FORMATS: tuple[ExportFormat, ...] = ("pdf", "xlsx", "json")
+TABLE_FORMATS: tuple[ExportFormat, ...] = ("pdf", "xlsx")  # the official tables
 CONTENT_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
+    "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

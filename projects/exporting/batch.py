@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from projects.content import FormContent, load_content
-from projects.exporting import ExportError, ExportFormat, Rendered
+from projects.exporting import FORMATS, ExportError, ExportFormat, Rendered
+from projects.exporting.content_json import content_document
 from projects.exporting.pdf import render_pdf
 from projects.exporting.xlsx import SheetSpec, render_workbook
 from projects.layouts import (
@@ -49,12 +50,13 @@ class Selection:
     project_ids: tuple[int, ...] = ()
     form_ids: tuple[int, ...] = ()
     stacked: bool = False  # xlsx: all forms in one sheet instead of one sheet per form
+    with_snapshots: bool = False  # json: each history event with the content it left
     labels: dict[str, str] = field(default_factory=dict, compare=False)  # for the filename
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise ExportError(_("未知的表样：%(layout)s") % {"layout": self.layout})
-        if self.format not in ("pdf", "xlsx"):
+        if self.format not in FORMATS:
             raise ExportError(_("未知的导出格式：%(format)s") % {"format": self.format})
 
     def as_json(self) -> dict[str, object]:
@@ -67,6 +69,7 @@ class Selection:
             "project_ids": list(self.project_ids),
             "form_ids": list(self.form_ids),
             "stacked": self.stacked,
+            "with_snapshots": self.with_snapshots,
             "labels": self.labels,
         }
 
@@ -81,6 +84,7 @@ class Selection:
             project_ids=tuple(data.get("project_ids") or ()),  # type: ignore[arg-type]
             form_ids=tuple(data.get("form_ids") or ()),  # type: ignore[arg-type]
             stacked=bool(data.get("stacked")),
+            with_snapshots=bool(data.get("with_snapshots")),
             labels=dict(data.get("labels") or {}),  # type: ignore[call-overload]
         )
 
@@ -221,6 +225,13 @@ def export_batch(
     """Every selected form the actor may see in one file (``actor=None``: a command, every
     form). Raises ``ExportError`` when there is nothing to export."""
     actor = actor or Actor.system()
+    if selection.format == "json":  # the content, whatever the layout
+        forms = select_forms(actor=actor, selection=selection)
+        if not forms.exists():
+            raise ExportError(_("没有符合条件的绩效目标表。"))
+        content = content_document(forms, with_snapshots=selection.with_snapshots)
+        name = safe_filename(selection.year, selection.labels.get("unit"), "绩效目标表")
+        return Rendered(content, f"{name}.json")
     loaded = load_forms(select_forms(actor=actor, selection=selection))
     if not loaded:
         raise ExportError(_("没有符合条件的绩效目标表。"))

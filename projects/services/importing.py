@@ -140,6 +140,11 @@ def _write(
     pending = [(p, m) for p, m in zip(forms, matches, strict=True) if m.action != "unchanged"]
     result.unchanged = len(forms) - len(pending)
     result.form_ids = [m.form_id for m in matches if m.action == "unchanged" and m.form_id]
+    for planned, match in zip(forms, matches, strict=True):
+        if match.action == "unchanged" and match.form is not None:
+            # the same rows in the same order: name their uids (for --json)
+            for item, row in zip(planned.data.indicators, match.form.indicators.all(), strict=True):
+                item.uid = str(row.uid)
     if not pending:
         return
     _resolve_organizations(pending)
@@ -207,7 +212,10 @@ def _write(
                 )
             )
     FormEvent.objects.bulk_create(events, batch_size=500)
-    result.form_ids += [m.form.pk for _p, m in pending if m.form is not None]
+    for planned, match in pending:
+        if match.form is not None:
+            planned.form_id = match.form.pk
+            result.form_ids.append(match.form.pk)
 
 
 def _resolve_organizations(pending: Sequence[tuple[PlannedForm, Match]]) -> None:

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from projects.exporting import FORMATS, ExportError, Rendered
+from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
 from projects.layouts import PER_FORM_LAYOUTS
@@ -37,7 +37,7 @@ def _download(rendered: Rendered) -> HttpResponse:
 @require_GET
 def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """One form as PDF or xlsx, in its layout or (``?layout=``) the other per-form one."""
-    if fmt not in FORMATS:
+    if fmt not in TABLE_FORMATS:
         raise Http404
     form = get_form_for_actor(actor_of(request), pk)
     layout = request.GET.get("layout", "")

@@ -2,6 +2,10 @@
 
     python manage.py export_forms --layout dongguan --format pdf --year 2023 \\
         --department 东莞市财政局 -o 东莞2023.pdf
+    python manage.py export_forms --format json [--with-snapshots] --year 2023 -o 2023.json
+
+``--format json`` writes each form's content in the import JSON schema, with its id, status,
+version, each indicator's uid and its history (no layout needed; it imports back unchanged).
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from projects.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Export performance-target forms in an official layout as one PDF or xlsx file."
+    help = "把绩效目标表按官方表样导出为一个 PDF 或 xlsx 文件，或导出为 JSON（内容、编号、版本与变更记录）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--layout", required=True, choices=sorted(LAYOUTS))
+        parser.add_argument("--layout", choices=sorted(LAYOUTS), help="表样（pdf、xlsx 必填）")
         parser.add_argument("--format", required=True, choices=FORMATS)
         parser.add_argument("--year", type=int)
         parser.add_argument("--department", help="主管部门名称")
@@ -32,9 +36,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stacked", action="store_true", help="xlsx: all forms stacked in one sheet"
         )
+        parser.add_argument(
+            "--with-snapshots", action="store_true", help="json：每条变更记录附带当时的内容"
+        )
         parser.add_argument("-o", "--output", required=True, type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["format"] != "json" and not options["layout"]:
+            raise CommandError("导出 PDF 或 xlsx 时必须用 --layout 指定表样。")
         department = unit = None
         labels: dict[str, str] = {}
         if options["department"]:
@@ -42,7 +51,7 @@ class Command(BaseCommand):
                 Organization.objects.filter(
                     kind=Organization.Kind.DEPARTMENT, name=options["department"]
                 ),
-                "department",
+                "主管部门",
                 options["department"],
             )
             labels["department"] = department.name
@@ -50,17 +59,18 @@ class Command(BaseCommand):
             units = Organization.objects.filter(kind=Organization.Kind.UNIT, name=options["unit"])
             if department is not None:
                 units = units.filter(parent=department)
-            unit = self._one(units, "unit", options["unit"])
+            unit = self._one(units, "用款单位", options["unit"])
             labels["unit"] = unit.name
         try:
             selection = Selection(
-                layout=options["layout"],
+                layout=options["layout"] or "dongguan",  # json: not used
                 format=options["format"],
                 year=options["year"],
                 department_id=department.pk if department else None,
                 unit_id=unit.pk if unit else None,
                 project_ids=tuple(options["project"]),
                 stacked=options["stacked"],
+                with_snapshots=options["with_snapshots"],
                 labels=labels,
             )
             rendered = export_batch(actor=None, selection=selection)
@@ -68,13 +78,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         output: Path = options["output"]
         output.write_bytes(rendered.content)
-        self.stdout.write(f"{output} ({len(rendered.content):,} bytes)")
+        self.stdout.write(f"{output}（{len(rendered.content):,} 字节）")
 
     @staticmethod
     def _one(organizations: Any, what: str, name: str) -> Organization:
         found: list[Organization] = list(organizations[:2])
         if not found:
-            raise CommandError(f"No {what} named {name!r}.")
+            raise CommandError(f"没有名为“{name}”的{what}。")
         if len(found) > 1:
-            raise CommandError(f"Several {what}s are named {name!r}; add --department.")
+            raise CommandError(f"有多个名为“{name}”的{what}，请同时给出 --department。")
         return found[0]
