@@ -1,3 +1,5 @@
+"""The Django forms of the reading pages (named ``*Form``; an instance is ``<purpose>_form``)."""
+
 from __future__ import annotations
 
 from django import forms
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
 
 
-class FormFilter(forms.Form):
+class ListFilterForm(forms.Form):
     """The filters of the form list. Choices come from the forms the user can see."""
 
     q = forms.CharField(

@@ -1,7 +1,7 @@
 """The history of every change to a form: one ``FormEvent`` per change, written by the service
 that made it, inside its transaction, with a snapshot of the content at the version it left.
 
-``event_for`` builds one (unsaved, for a bulk insert), ``record`` saves one; ``content_at`` and
+``event_for`` builds one (unsaved: save it, or bulk-insert many); ``content_at`` and
 ``compare_versions`` rebuild and compare any two versions from their snapshots.
 """
 
@@ -51,22 +51,6 @@ def event_for(
         comment=comment,
         snapshot=snapshot,
     )
-
-
-def record(
-    form: PerformanceForm,
-    *,
-    actor: Actor,
-    kind: str,
-    from_status: str = "",
-    comment: str = "",
-    content: FormContent | None = None,
-) -> FormEvent:
-    event = event_for(
-        form, actor=actor, kind=kind, from_status=from_status, comment=comment, content=content
-    )
-    event.save()
-    return event
 
 
 def timeline(form: PerformanceForm) -> list[FormEvent]:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from projects.content import load_content
-from projects.forms import FormFilter
+from projects.forms import ListFilterForm
 from projects.history import timeline
 from projects.layouts import (
     LAYOUTS,
@@ -27,15 +27,15 @@ PAGE_SIZE = 25
 @require_GET
 def form_list(request: HttpRequest) -> HttpResponse:
     visible = visible_forms(actor_of(request))
-    filters = FormFilter(request.GET or None, visible=visible)
-    forms = filters.apply(visible).with_related() if request.GET else visible.with_related()
+    filter_form = ListFilterForm(request.GET or None, visible=visible)
+    forms = filter_form.apply(visible).with_related() if request.GET else visible.with_related()
     page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "projects/form_list.html",
-        {"nav": "forms", "filters": filters, "page": page, "query": query.urlencode()},
+        {"nav": "forms", "filter_form": filter_form, "page": page, "query": query.urlencode()},
     )
 
 
