@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import (
+    CheckSetting,
     Comment,
     FormEvent,
     Membership,
@@ -109,3 +110,11 @@ class UserWithMembershipsAdmin(UserAdmin[User]):
 
 admin.site.unregister(User)
 admin.site.register(User, UserWithMembershipsAdmin)
+
+
+@admin.register(CheckSetting)
+class CheckSettingAdmin(admin.ModelAdmin[CheckSetting]):
+    list_display = ["check_id", "framework", "enabled", "severity"]
+    list_editable = ["enabled", "severity"]
+    list_filter = ["framework", "enabled"]
+    list_select_related = ["framework"]

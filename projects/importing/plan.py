@@ -29,6 +29,7 @@ class PlannedForm:
     problems: list[Problem] = field(default_factory=list)
     action: Action = "create"
     form_id: int | None = None
+    project_id: int | None = None  # the saved project it matched, if any
     version: int | None = None
     changes: list[str] = field(default_factory=list)
     diff: ContentDiff | None = None  # what an update changes, for the preview

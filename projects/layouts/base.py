@@ -66,6 +66,9 @@ class Layout:
     # it overwrites these and only these.
     carries: tuple[str, ...] = ()
     landscape: bool = False  # printed on landscape A4 (PDF and the xlsx page setup)
+    # The amounts are printed under the unit the form's own sheet named (``amount_unit_label``),
+    # not converted to a unit of the layout's.
+    prints_sheet_unit: bool = False
     font_pt: float = 10.0  # PDF text size
     form_builder: FormBuilder | None = field(default=None, compare=False, repr=False)
     department_builder: DepartmentBuilder | None = field(default=None, compare=False, repr=False)

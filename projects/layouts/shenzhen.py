@@ -158,6 +158,7 @@ SHENZHEN = Layout(
         "details.allocation_method",
     ),
     landscape=False,
+    prints_sheet_unit=True,
     font_pt=8.5,
     form_builder=_grid,
 )

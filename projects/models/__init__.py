@@ -1,5 +1,6 @@
 """The domain model, one module per concern; import the models from here."""
 
+from projects.models.checks import CheckSetting
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQuerySet
@@ -12,6 +13,7 @@ __all__ = [
     "AMOUNT_PLACES",
     "MAX_YEAR",
     "MIN_YEAR",
+    "CheckSetting",
     "Comment",
     "ExportJob",
     "FormEvent",

@@ -171,6 +171,7 @@ def plan_matches(plan: ImportPlan, framework: Framework) -> None:
         planned.action = match.action
         planned.form_id = match.form_id
         planned.version = match.version
+        planned.project_id = match.project.pk if match.project else None
         planned.diff = match.diff
         planned.changes = match.diff.keys if match.diff else []
         planned.problems += match.problems

@@ -1,0 +1,49 @@
+"""Per framework, which checks run and how severe they are (the admin sets them)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def check_choices() -> list[tuple[str, str]]:
+    """The registered checks (read when the choices are needed, not at import)."""
+    from projects.filing.checks import REGISTRY
+
+    return [(check.id, f"{check.id}：{check.title}") for check in REGISTRY.values()]
+
+
+class CheckSetting(models.Model):
+    class Severity(models.TextChoices):
+        ERROR = "error", _("错误（阻止提交）")
+        WARNING = "warning", _("警告")
+        INFO = "info", _("提示")
+
+    framework = models.ForeignKey(
+        "indicators.Framework",
+        verbose_name=_("指标体系"),
+        on_delete=models.CASCADE,
+        related_name="check_settings",
+    )
+    check_id = models.CharField(_("检查项"), max_length=50, choices=check_choices)
+    enabled = models.BooleanField(_("启用"), default=True)
+    severity = models.CharField(
+        _("严重程度"),
+        max_length=10,
+        choices=Severity.choices,
+        blank=True,
+        help_text=_("留空则用检查项的默认严重程度。"),
+    )
+
+    class Meta:
+        verbose_name = _("检查设置")
+        verbose_name_plural = _("检查设置")
+        ordering = ["framework", "check_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "check_id"], name="check_setting_unique_per_framework"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework_id} {self.check_id}"
