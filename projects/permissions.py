@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from projects.models import FormEvent, Membership, PerformanceForm
+from projects.models import FormEvent, Membership, Organization, PerformanceForm
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,6 +117,13 @@ def can_edit(actor: Actor, form: PerformanceForm) -> Decision:
     if not actor.is_filer_of(form):
         return False, _("只有本单位的填报人可以修改这张表。")
     return _editable(form)
+
+
+def can_create_form(actor: Actor, unit: Organization) -> Decision:
+    """File a new project's form for a unit: the unit's own filers."""
+    if unit.pk not in actor.filer_units:
+        return False, _("只有本单位的填报人可以为本单位新建绩效目标表。")
+    return ALLOWED
 
 
 def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:

@@ -79,6 +79,21 @@ ACTOR_RULES: dict[str, dict[str, bool]] = {
 }
 
 
+# verbs about a unit: verb -> persona -> (for alice's unit A, for charlie's unit C)
+UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
+    "can_create_form": {
+        "alice": (Y, N),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "adam": (N, N),
+        "charlie": (N, Y),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (N, N),
+    },
+}
+
+
 @pytest.fixture
 def actors(alice, bob, fiona, adam, charlie, stan) -> dict[str, Actor]:
     users = {"alice": alice, "bob": bob, "fiona": fiona, "adam": adam}
@@ -90,8 +105,10 @@ def actors(alice, bob, fiona, adam, charlie, stan) -> dict[str, Actor]:
 
 def test_the_table_names_every_rule_in_the_module() -> None:
     verbs = {name for name, _f in inspect.getmembers(permissions, inspect.isfunction)}
-    assert {v for v in verbs if v.startswith("can_")} == FORM_RULES.keys() | ACTOR_RULES.keys()
-    for table in (*FORM_RULES.values(), *ACTOR_RULES.values()):
+    assert {v for v in verbs if v.startswith("can_")} == (
+        FORM_RULES.keys() | ACTOR_RULES.keys() | UNIT_RULES.keys()
+    )
+    for table in (*FORM_RULES.values(), *ACTOR_RULES.values(), *UNIT_RULES.values()):
         assert tuple(table) == PERSONAS
 
 
@@ -114,6 +131,16 @@ def test_each_actor_rule_for_each_persona(verb, actors) -> None:
         allowed, reason = rule(actors[persona])
         assert allowed is expected, (verb, persona)
         assert bool(reason) is not expected
+
+
+@pytest.mark.parametrize("verb", sorted(UNIT_RULES))
+def test_each_unit_rule_for_each_persona(verb, actors, unit_a, unit_c) -> None:
+    rule = getattr(permissions, verb)
+    for persona, (on_a, on_c) in UNIT_RULES[verb].items():
+        for unit, expected in ((unit_a, on_a), (unit_c, on_c)):
+            allowed, reason = rule(actors[persona], unit)
+            assert allowed is expected, (verb, persona, unit.name)
+            assert bool(reason) is not expected
 
 
 def test_the_list_shows_what_can_view_allows(actors, alice_form, charlie_form) -> None:
