@@ -1,6 +1,7 @@
 from django.urls import path
 
 from projects import views
+from projects.filing import views as filing_views
 
 app_name = "projects"
 
@@ -8,6 +9,10 @@ urlpatterns = [
     path("", views.form_list, name="form_list"),
     path("<int:pk>/", views.form_detail, name="form_detail"),
     path("<int:pk>/compare/", views.form_compare, name="form_compare"),
+    # filing (issue 8)
+    path("new/", filing_views.form_new, name="form_new"),
+    path("<int:pk>/edit/", filing_views.form_edit, name="form_edit"),
+    path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
     path("export/", views.export_page, name="export"),

@@ -18,7 +18,13 @@ from projects.layouts import (
     framework_categories,
 )
 from projects.models import PerformanceForm
-from projects.permissions import actor_of, can_edit, get_form_for_actor, visible_forms
+from projects.permissions import (
+    actor_of,
+    can_edit,
+    can_roll_over,
+    get_form_for_actor,
+    visible_forms,
+)
 
 PAGE_SIZE = 25
 
@@ -35,7 +41,13 @@ def form_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/form_list.html",
-        {"nav": "forms", "filter_form": filter_form, "page": page, "query": query.urlencode()},
+        {
+            "nav": "forms",
+            "filter_form": filter_form,
+            "page": page,
+            "query": query.urlencode(),
+            "may_create": bool(actor_of(request).filer_units),
+        },
     )
 
 
@@ -58,6 +70,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [UnitForms(form.project.unit.name, [data])],
         )
     editable, reason = can_edit(actor, form)
+    may_roll_over = can_roll_over(actor, form)[0] and actor.is_filer_of(form)
     return render(
         request,
         "projects/form_detail.html",
@@ -71,5 +84,6 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "edit_reason": reason,
             "events": timeline(form),
+            "may_roll_over": may_roll_over,
         },
     )

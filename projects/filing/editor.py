@@ -1,0 +1,311 @@
+"""The editor of one form: its Django forms bound together, the content they say, and the view
+of it the page draws (the framework's categories in order, every one shown even when empty, each
+with its rows, a blank row to add one, its 不适用 form and what the checks found).
+
+``Editor(form)`` shows the saved content; ``Editor(form, data=request.POST)`` binds what was
+typed, and ``editor.content()`` turns it into a ``FormContent`` for the checks and the save."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import QueryDict
+
+from indicators.models import Category
+from projects.content import FormContent, IndicatorContent, load_content
+from projects.filing.checking import check_content, last_years_content
+from projects.filing.checks import Finding, same_indicator
+from projects.filing.forms import (
+    CategoryForm,
+    HeaderForm,
+    IndicatorForm,
+    IndicatorFormSet,
+    field_name,
+)
+from projects.filing.services import editable_keys
+from projects.layouts import LAYOUTS
+from projects.models import PerformanceForm
+
+PREFIX = "ind"
+# The indicator values each layout prints, after 三级指标 (the editor shows these; a row keeps
+# the others it has, as hidden fields).
+VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dongguan": ("period_value", "annual_value"),
+    "shenzhen": ("value", "explanation"),
+    "guangzhou": ("annual_value",),
+}
+BLANK_ROWS = 1  # per category, to add a row without JavaScript
+
+
+@dataclass
+class RowView:
+    form: IndicatorForm
+    index: int | None  # in the content, once it is one
+    findings: list[Finding] = field(default_factory=list)
+    last_year: str = ""
+
+
+@dataclass
+class Group:
+    """A category as the editor shows it."""
+
+    id: int
+    level1: str
+    level2: str
+    is_core: bool
+    category_form: CategoryForm
+    rows: list[RowView] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.level1, self.level2)
+
+    @property
+    def label(self) -> str:
+        return self.level2 or f"{self.level1}（未分二级）"
+
+
+def _amount_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+class Editor:
+    def __init__(self, form: PerformanceForm, data: QueryDict | None = None) -> None:
+        self.form = form
+        self.layout = LAYOUTS[form.layout]
+        self.keys = editable_keys(form.layout)
+        self.saved = load_content(form)
+        self.bound = data is not None
+        self.value_columns = VALUE_COLUMNS[self.layout.key]
+        categories = list(
+            Category.objects.filter(framework_id=form.framework_id)
+            .select_related("parent")
+            .order_by("level", "order", "id")
+        )
+        self.by_key: dict[tuple[str, str], Category] = {
+            (c.parent.name, c.name) if c.parent else (c.name, ""): c for c in categories
+        }
+        self.order = self._category_order(categories)
+        choices = [(c.pk, self._choice_label(c)) for c in self._in_order(categories)]
+        self.header_form = HeaderForm(data, keys=self.keys, initial=self._header_initial())
+        rows = [item for item in self.saved.indicators if not item.not_applicable]
+        initial = [self._row_initial(item, i) for i, item in enumerate(rows)]
+        self.parents = {c.parent_id for c in categories if c.parent_id is not None}
+        leaves = [c for c in self._in_order(categories) if c.pk not in self.parents]
+        initial += [{"category": c.pk} for c in leaves for _blank in range(BLANK_ROWS)]
+        self.formset = IndicatorFormSet(data, prefix=PREFIX, initial=initial, categories=choices)
+        not_applicable = {
+            item.category: item for item in self.saved.indicators if item.not_applicable
+        }
+        self.category_forms = {
+            key: CategoryForm(
+                data,
+                prefix=f"cat-{category.pk}",
+                columns=self.value_columns,
+                initial={
+                    "marked": key in not_applicable,
+                    "reason": not_applicable[key].explanation if key in not_applicable else "",
+                },
+            )
+            for key, category in self.by_key.items()
+        }
+        self._content: FormContent | None = None
+        self._valid: bool | None = None
+        self._row_index: dict[int, int] = {}  # formset form number -> content index
+        if not self.bound:
+            self._content = self.saved
+            self._row_index = {n: self.saved.indicators.index(item) for n, item in enumerate(rows)}
+
+    # ----------------------------------------------------------------- categories
+
+    @staticmethod
+    def _choice_label(category: Category) -> str:
+        if category.parent is not None:
+            return f"{category.parent.name}／{category.name}"
+        return f"{category.name}（未分二级）"
+
+    @staticmethod
+    def _in_order(categories: list[Category]) -> list[Category]:
+        tops = [c for c in categories if c.level == 1]
+        ordered: list[Category] = []
+        for top in tops:
+            ordered.append(top)
+            ordered += [c for c in categories if c.parent_id == top.pk]
+        return ordered
+
+    def _category_order(self, categories: list[Category]) -> dict[int, int]:
+        return {c.pk: n for n, c in enumerate(self._in_order(categories))}
+
+    # ----------------------------------------------------------------- initial data
+
+    def _header_initial(self) -> dict[str, Any]:
+        initial: dict[str, Any] = {"amount_unit": "元"}
+        for key in self.keys:
+            value = self.saved.get(key)
+            if key.startswith("amounts."):
+                value = _amount_text(value)
+            initial[field_name(key)] = value
+        return initial
+
+    def _row_initial(self, item: IndicatorContent, number: int) -> dict[str, Any]:
+        category = self.by_key.get(item.category)
+        return {
+            "uid": item.uid,
+            "category": category.pk if category else None,
+            "name": item.name,
+            "period_value": item.period_value,
+            "annual_value": item.annual_value,
+            "value": item.value,
+            "explanation": item.explanation,
+            "core": item.core,
+            "ORDER": number + 1,
+        }
+
+    # ----------------------------------------------------------------- binding
+
+    def is_valid(self) -> bool:
+        if self._valid is None:
+            self._valid = self._validate()
+        return self._valid
+
+    def _validate(self) -> bool:
+        valid = self.header_form.is_valid() & self.formset.is_valid()
+        for category_form in self.category_forms.values():
+            valid &= category_form.is_valid()
+        if not valid:
+            return False
+        for key, category_form in self.category_forms.items():
+            if category_form.cleaned_data.get("marked") and any(
+                self._key_of(row) == key and not row.is_blank and not self._deleted(row)
+                for row in self.formset.forms
+            ):
+                category_form.add_error("marked", "这个类别已有指标，不能标为不适用。")
+                valid = False
+        return valid
+
+    def _key_of(self, row: IndicatorForm) -> tuple[str, str] | None:
+        category_id = row.cleaned_data.get("category")
+        for key, category in self.by_key.items():
+            if category.pk == category_id:
+                return key
+        return None
+
+    @staticmethod
+    def _deleted(row: IndicatorForm) -> bool:
+        return bool(row.cleaned_data.get("DELETE"))
+
+    def content(self) -> FormContent:
+        """What the editor says (call ``is_valid`` first when bound)."""
+        if self._content is not None:
+            return self._content
+        content = copy.deepcopy(self.saved)
+        for field_key, value in self.header_form.values().items():
+            content.set(field_key, value)
+        kept = [
+            (n, row)
+            for n, row in enumerate(self.formset.forms)
+            if not row.is_blank and not self._deleted(row)
+        ]
+
+        def position(entry: tuple[int, IndicatorForm]) -> tuple[int, int, int]:
+            n, row = entry
+            category = row.cleaned_data["category"]
+            order = row.cleaned_data.get("ORDER")
+            return (self.order.get(category, 0), order if order is not None else 10**6, n)
+
+        items: list[IndicatorContent] = []
+        for n, row in sorted(kept, key=position):
+            key = self._key_of(row) or ("", "")
+            data = row.cleaned_data
+            self._row_index[n] = len(items)
+            items.append(
+                IndicatorContent(
+                    level1=key[0],
+                    level2=key[1],
+                    name=data["name"],
+                    period_value=data.get("period_value", ""),
+                    annual_value=data.get("annual_value", ""),
+                    value=data.get("value", ""),
+                    explanation=data.get("explanation", ""),
+                    core=bool(data.get("core")),
+                    uid=data.get("uid", ""),
+                )
+            )
+        for key, category_form in self.category_forms.items():
+            for pasted in category_form.cleaned_data.get("rows", []):
+                items.append(IndicatorContent(key[0], key[1], **pasted))
+            if category_form.cleaned_data.get("marked"):
+                items.append(
+                    IndicatorContent(
+                        key[0],
+                        key[1],
+                        not_applicable=True,
+                        explanation=category_form.cleaned_data["reason"],
+                    )
+                )
+        content.indicators = items
+        self._content = content
+        return content
+
+    # ----------------------------------------------------------------- the page
+
+    def findings(self) -> list[Finding]:
+        return check_content(
+            self.content(),
+            framework_id=self.form.framework_id,
+            last_year=last_years_content(self.form.project_id, self.form.fiscal_year),
+        )
+
+    def groups(self, findings: list[Finding], last_year: FormContent | None) -> list[Group]:
+        """Every category in the framework's order, with its rows and findings. A first-level
+        category that has children shows only when rows sit on it directly (广州 forms)."""
+        content = self.content() if (self._content or not self.bound) else None
+        groups: dict[int, Group] = {}
+        for key, category in sorted(self.by_key.items(), key=lambda kv: self.order[kv[1].pk]):
+            groups[category.pk] = Group(
+                category.pk, key[0], key[1], category.is_core, self.category_forms[key]
+            )
+        for n, row in enumerate(self.formset.forms):
+            category_id = self._row_category(row)
+            group = groups.get(category_id) if category_id is not None else None
+            if group is None:
+                continue
+            index = self._row_index.get(n)
+            view = RowView(row, index)
+            if index is not None and content is not None:
+                item = content.indicators[index]
+                view.findings = [f for f in findings if f.indicator == index]
+                before = same_indicator(last_year.indicators, item) if last_year else None
+                view.last_year = before.target if before else ""
+            group.rows.append(view)
+        for finding in findings:
+            if finding.category and finding.indicator is None:
+                for group in groups.values():
+                    if group.key == finding.category or (
+                        not finding.category[1] and group.level1 == finding.category[0]
+                    ):
+                        group.findings.append(finding)
+                        break
+        # a first-level category with children holds rows only when some were filed on it
+        return [g for g in groups.values() if g.id not in self.parents or g.rows]
+
+    def _row_category(self, row: IndicatorForm) -> int | None:
+        if self.bound:
+            value = row.data.get(row.add_prefix("category"))
+            try:
+                return int(value) if value else None
+            except ValueError:
+                return None
+        value = row.initial.get("category")
+        return int(value) if value is not None else None
+
+    def field_findings(self, findings: list[Finding]) -> dict[str, list[Finding]]:
+        found: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if finding.field:
+                found.setdefault(field_name(finding.field), []).append(finding)
+        return found

@@ -1,0 +1,298 @@
+"""The editor's Django forms: the header (the fields the form's layout prints), one row form per
+indicator, and one 不适用 form per category. Each field's label and length limit come from the
+model (``projects.content.FIELDS``); text is kept as typed (control characters removed), shown
+escaped; numbers may carry thousands separators and full-width digits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from projects.content import FIELD_BY_KEY, FieldSpec
+from projects.models import (
+    AMOUNT_DIGITS,
+    AMOUNT_PLACES,
+    MAX_YEAR,
+    MIN_YEAR,
+    Indicator,
+    PerformanceForm,
+    Project,
+)
+
+TEXT_LIMIT = 5000  # a goal, a basis or a content: long, but far from Excel's 32,767
+EXPLANATION_LIMIT = 2000
+WAN = Decimal(10000)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_AMOUNT_TRASH = re.compile(r"[\s,，元]")
+
+
+def clean_text(value: str) -> str:
+    """Text as typed, without control characters (which no sheet or database keeps)."""
+    return _CONTROL.sub("", value).strip()
+
+
+class TextField(forms.CharField):
+    def to_python(self, value: Any) -> str:
+        return clean_text(super().to_python(value) or "")
+
+
+class AmountField(forms.Field):
+    """An amount typed in 元 or 万元 (the header's unit), with or without thousands separators
+    or full-width digits; cleaned to a Decimal in the typed unit (the form converts to 元)."""
+
+    MAX_TYPED = 40
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {"inputmode": "decimal", "class": "text-end amount", "maxlength": self.MAX_TYPED}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        text = "" if value in self.empty_values else str(value)
+        if len(text) > self.MAX_TYPED:
+            raise ValidationError(_("金额太长。"))
+        text = _AMOUNT_TRASH.sub("", unicodedata.normalize("NFKC", text))
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("请填写金额数字，如 699,000.00。")) from None
+        if not amount.is_finite() or amount < 0:
+            raise ValidationError(_("金额不能为负数。"))
+        return amount
+
+
+def _label(spec: FieldSpec) -> str:
+    return spec.label.replace("（元）", "").replace("，元）", "）")
+
+
+def header_field(spec: FieldSpec) -> forms.Field:
+    """The form field for one content field."""
+    label = _label(spec)
+    if spec.kind == "amount":
+        return AmountField(label=label, required=False)
+    if spec.kind == "bool":
+        return forms.NullBooleanField(
+            label=label,
+            required=False,
+            widget=forms.Select(choices=[("unknown", "—"), ("true", "是"), ("false", "否")]),
+        )
+    if spec.kind == "int":
+        if spec.key == "project.duration_years":
+            return forms.IntegerField(label=label, required=False, min_value=1, max_value=50)
+        return forms.IntegerField(
+            label=label, required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
+        )
+    if spec.key == "project.level":
+        choices = [("", "—"), *Project.Level.choices]
+        return forms.ChoiceField(label=label, required=False, choices=choices)
+    model_field = (Project if spec.model == "project" else PerformanceForm)._meta.get_field(
+        spec.attr
+    )
+    limit = getattr(model_field, "max_length", None)
+    if limit:
+        return TextField(label=label, required=False, max_length=limit)
+    return TextField(
+        label=label,
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def field_name(key: str) -> str:
+    """``project.name`` → ``project__name`` (a form field name)."""
+    return key.replace(".", "__")
+
+
+class HeaderForm(forms.Form):
+    """The form's own fields, those its layout prints; amounts in the chosen unit."""
+
+    amount_unit = forms.ChoiceField(
+        label=_("金额单位"),
+        choices=[("元", "元"), ("万元", "万元")],
+        initial="元",
+        help_text=_("金额按此单位填写，系统一律换算为元保存。"),
+    )
+
+    def __init__(self, *args: Any, keys: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys = keys
+        for key in keys:
+            self.fields[field_name(key)] = header_field(FIELD_BY_KEY[key])
+        if not any(FIELD_BY_KEY[key].kind == "amount" for key in keys):
+            del self.fields["amount_unit"]
+        name = field_name("project.name")
+        if name in self.fields:
+            self.fields[name].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        factor = WAN if cleaned.get("amount_unit") == "万元" else Decimal(1)
+        limit = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES)
+        for key in self.keys:
+            name = field_name(key)
+            if FIELD_BY_KEY[key].kind != "amount" or cleaned.get(name) is None:
+                continue
+            amount = (cleaned[name] * factor).quantize(Decimal("0.01"))
+            if amount >= limit:
+                self.add_error(name, _("金额太大。"))
+                continue
+            if amount * 100 != cleaned[name] * factor * 100:
+                self.add_error(name, _("金额最多精确到分。"))
+                continue
+            cleaned[name] = amount
+        return cleaned
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned values by content key (amounts in 元)."""
+        return {key: self.cleaned_data.get(field_name(key)) for key in self.keys}
+
+
+def _limit(attr: str) -> int:
+    return Indicator._meta.get_field(attr).max_length or EXPLANATION_LIMIT  # type: ignore[union-attr]
+
+
+class IndicatorForm(forms.Form):
+    """One indicator row. A row left blank is dropped; a row with values needs a name."""
+
+    uid = forms.CharField(required=False, widget=forms.HiddenInput)
+    category = forms.TypedChoiceField(label=_("指标类别"), coerce=int)
+    name = TextField(label=_("三级指标"), required=False, max_length=_limit("name"))
+    period_value = TextField(
+        label=_("实施周期指标值"), required=False, max_length=_limit("period_value")
+    )
+    annual_value = TextField(
+        label=_("当年度指标值"), required=False, max_length=_limit("annual_value")
+    )
+    value = TextField(label=_("指标值"), required=False, max_length=_limit("value"))
+    explanation = TextField(
+        label=_("指标解释"),
+        required=False,
+        max_length=EXPLANATION_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 1}),
+    )
+    core = forms.BooleanField(label=_("核心"), required=False)
+
+    VALUES = ("period_value", "annual_value", "value", "explanation")
+
+    def __init__(self, *args: Any, categories: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = categories
+        field.widget.attrs["class"] = "form-select form-select-sm"
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("name") and not any(data.get(key) for key in self.VALUES)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("name") and any(cleaned.get(key) for key in self.VALUES):
+            self.add_error("name", _("请填写三级指标名称。"))
+        return cleaned
+
+
+class BaseIndicatorFormSet(forms.BaseFormSet[IndicatorForm]):
+    def __init__(self, *args: Any, categories: list[tuple[int, str]], **kwargs: Any) -> None:
+        self.categories = categories
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "categories": self.categories}
+
+
+IndicatorFormSet: type[BaseIndicatorFormSet] = forms.formset_factory(  # type: ignore[assignment]
+    IndicatorForm,
+    formset=BaseIndicatorFormSet,
+    extra=0,
+    can_order=True,
+    can_delete=True,
+    max_num=500,
+    validate_max=True,
+    absolute_max=600,
+)
+
+
+class CategoryForm(forms.Form):
+    """One category of the indicator table: declared 不适用 (with the reason), and rows pasted
+    from Excel (tab-separated: 三级指标, then the values in the layout's column order)."""
+
+    marked = forms.BooleanField(label=_("不适用"), required=False)
+    reason = TextField(label=_("不适用的理由"), required=False, max_length=EXPLANATION_LIMIT)
+    paste = forms.CharField(
+        label=_("从 Excel 粘贴"),
+        required=False,
+        max_length=100_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("每行一个指标：三级指标、指标值……用制表符分隔（从 Excel 复制即是）。"),
+    )
+
+    def __init__(self, *args: Any, columns: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns  # the value columns after 三级指标, e.g. period_value, annual_value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("marked") and not cleaned.get("reason"):
+            self.add_error("reason", _("请说明不适用的理由。"))
+        cleaned["rows"] = self._pasted(cleaned.get("paste") or "")
+        return cleaned
+
+    def _pasted(self, text: str) -> list[dict[str, str]]:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            cells = [clean_text(cell) for cell in line.split("\t")]
+            if not any(cells):
+                continue
+            row = dict(zip(("name", *self.columns), cells, strict=False))
+            for key, text_value in row.items():
+                limit = _limit(key) if key != "explanation" else EXPLANATION_LIMIT
+                if len(text_value) > limit:
+                    self.add_error(
+                        "paste",
+                        _("第 %(number)s 行的内容超过 %(limit)s 个字。")
+                        % {"number": number, "limit": limit},
+                    )
+            if not row.get("name"):
+                self.add_error(
+                    "paste", _("第 %(number)s 行没有三级指标名称。") % {"number": number}
+                )
+            rows.append(row)
+        return rows
+
+
+class NewFormForm(forms.Form):
+    """A new project of the filer's unit and its first form."""
+
+    unit = forms.TypedChoiceField(label=_("用款单位"), coerce=int)
+    name = TextField(
+        label=_("项目名称"), max_length=Project._meta.get_field("name").max_length or 300
+    )
+    fiscal_year = forms.IntegerField(label=_("预算年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+    layout = forms.ChoiceField(label=_("表样"))
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[int, str]],
+        layouts: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.TypedChoiceField)
+        unit_field.choices = units
+        layout_field = self.fields["layout"]
+        assert isinstance(layout_field, forms.ChoiceField)
+        layout_field.choices = layouts

@@ -1,0 +1,148 @@
+"""The filer's pages: the editor, a new form, and this year's form started from last year's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from projects.content import diff_content
+from projects.filing.checking import last_years_content
+from projects.filing.editor import Editor
+from projects.filing.forms import NewFormForm
+from projects.filing.services import (
+    FilingError,
+    VersionConflict,
+    create_form,
+    roll_over_form,
+    save_draft,
+)
+from projects.models import Organization, PerformanceForm
+from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
+
+
+def _editor_page(
+    request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
+) -> HttpResponse:
+    form = editor.form
+    valid = not editor.bound or editor.is_valid()
+    findings = editor.findings() if valid else []
+    last_year = last_years_content(form.project_id, form.fiscal_year)
+    context = {
+        "nav": "forms",
+        "form": form,
+        "editor": editor,
+        "version": version,
+        "findings": findings,
+        "errors": [f for f in findings if f.is_error],
+        "groups": editor.groups(findings, last_year),
+        "field_findings": editor.field_findings(findings),
+        "last_year": last_year,
+        **extra,
+    }
+    return render(request, "filing/editor.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_edit)
+    if request.method == "GET":
+        return _editor_page(request, Editor(form), version=form.version)
+    try:
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("缺少版本号，请重新打开编辑页面。"))
+    editor = Editor(form, data=request.POST)
+    if not editor.is_valid():
+        messages.error(request, _("有填写错误，尚未保存：请按提示修改。"))
+        return _editor_page(request, editor, version=seen, status=400)
+    content = editor.content()
+    try:
+        result = save_draft(actor=actor, form_id=form.pk, seen_version=seen, content=content)
+    except VersionConflict as conflict:
+        # nothing typed is lost: the page keeps it, beside what the newer version says
+        return _editor_page(
+            request,
+            editor,
+            version=conflict.version,
+            status=409,
+            conflict=conflict,
+            conflict_diff=diff_content(conflict.current, content),
+        )
+    except FilingError as error:
+        raise PermissionDenied(error.message) from error
+    if result.changed:
+        messages.success(
+            request, _("已保存为第 %(version)s 版。") % {"version": result.form.version}
+        )
+    else:
+        messages.info(request, _("没有改动，无需保存。"))
+    return redirect("projects:form_edit", pk=form.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_new(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    units = list(Organization.objects.filter(pk__in=actor.filer_units).order_by("name"))
+    if not units:
+        raise PermissionDenied(_("只有用款单位的填报人可以新建绩效目标表。"))
+    new_form = NewFormForm(
+        request.POST or None,
+        units=[(unit.pk, unit.name) for unit in units],
+        layouts=[(key, str(label)) for key, label in PerformanceForm.Layout.choices],
+        initial={"layout": "dongguan"},
+    )
+    if request.method == "POST" and new_form.is_valid():
+        data = new_form.cleaned_data
+        unit = next(unit for unit in units if unit.pk == data["unit"])
+        try:
+            form = create_form(
+                actor=actor,
+                unit=unit,
+                fiscal_year=data["fiscal_year"],
+                layout=data["layout"],
+                name=data["name"],
+            )
+        except FilingError as error:
+            new_form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已新建，请填写表的内容。"))
+            return redirect("projects:form_edit", pk=form.pk)
+    return render(request, "filing/new.html", {"nav": "forms", "new_form": new_form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start next year's form from this one: a preview of what is copied, then the draft."""
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_roll_over)
+    existing = PerformanceForm.objects.filter(
+        project_id=form.project_id, fiscal_year=form.fiscal_year + 1
+    ).first()
+    if request.method == "POST" and existing is None:
+        try:
+            draft = roll_over_form(actor=actor, form_id=form.pk)
+        except FilingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("已按 %(year)s 年的表生成 %(next)s 年度草稿，请逐项修改。")
+                % {"year": form.fiscal_year, "next": draft.fiscal_year},
+            )
+            return redirect("projects:form_edit", pk=draft.pk)
+    return render(
+        request,
+        "filing/roll_over.html",
+        {"nav": "forms", "form": form, "existing": existing, "next_year": form.fiscal_year + 1},
+    )

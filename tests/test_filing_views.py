@@ -1,0 +1,259 @@
+"""The editor, the new-form page and the filer's roll-over page, as a browser without JavaScript
+uses them: what each persona gets, what a save writes, and what bad input is told."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from indicators.models import Category
+from projects.models import FormEvent, Indicator, PerformanceForm
+from tests.factories import IndicatorFactory, category
+
+pytestmark = pytest.mark.django_db
+
+
+def edit_url(form: PerformanceForm) -> str:
+    return reverse("projects:form_edit", kwargs={"pk": form.pk})
+
+
+def page_data(client: Client, form: PerformanceForm) -> dict[str, str]:
+    """What the editor's page would post back unchanged (every input with its value)."""
+    response = client.get(edit_url(form))
+    assert response.status_code == 200
+    data: dict[str, str] = {}
+    editor = response.context["editor"]
+    data["version"] = str(response.context["version"])
+    for bound in editor.header_form:
+        value = bound.value()
+        data[bound.html_name] = "" if value is None else str(value)
+    management = editor.formset.management_form
+    for bound in management:
+        data[bound.html_name] = str(bound.value())
+    for row in editor.formset.forms:
+        for bound in row:
+            value = bound.value()
+            if bound.name in ("core", "DELETE"):
+                if value:
+                    data[bound.html_name] = "on"
+                continue
+            data[bound.html_name] = "" if value is None else str(value)
+    for category_form in editor.category_forms.values():
+        if category_form["marked"].value():
+            data[category_form["marked"].html_name] = "on"
+        data[category_form["reason"].html_name] = category_form["reason"].value() or ""
+    return data
+
+
+def row_prefix(data: dict[str, str], name: str) -> str:
+    key = next(k for k, v in data.items() if k.endswith("-name") and v == name)
+    return key.removesuffix("-name")
+
+
+def blank_row(data: dict[str, str], category_id: int) -> str:
+    """The prefix of the blank row the editor offers under a category."""
+    for key, value in data.items():
+        prefix = key.removesuffix("-category")
+        if key.endswith("-category") and value == str(category_id) and not data[f"{prefix}-name"]:
+            return prefix
+    raise AssertionError("no blank row")
+
+
+@pytest.fixture
+def filled(alice_form):
+    IndicatorFactory(form=alice_form, name="维护项目数量", period_value="1个", annual_value="1个")
+    return alice_form
+
+
+def test_personas_reach_the_editor_as_they_may(client, alice, bob, charlie, filled) -> None:
+    client.force_login(alice)
+    response = client.get(edit_url(filled))
+    assert response.status_code == 200
+    assert "维护项目数量" in response.content.decode()
+    client.force_login(bob)
+    response = client.get(edit_url(filled))
+    assert response.status_code == 403 and "只有本单位的填报人" in response.content.decode()
+    client.force_login(charlie)
+    assert client.get(edit_url(filled)).status_code == 404
+    client.logout()
+    assert client.get(edit_url(filled)).status_code == 302
+
+
+def test_an_approved_form_is_not_edited(client, alice, filled) -> None:
+    PerformanceForm.objects.filter(pk=filled.pk).update(status="approved")
+    client.force_login(alice)
+    assert client.get(edit_url(filled)).status_code == 403
+
+
+def test_a_save_writes_the_typed_content_and_records_an_event(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["goals__annual"] = "保障系统全年正常运行。<script>alert(1)</script>"
+    data["amount_unit"] = "万元"
+    data["amounts__annual"] = "６９.９"  # full-width digits
+    new = blank_row(data, category("质量指标").pk)
+    data[f"{new}-name"] = "系统可用率"
+    data[f"{new}-period_value"] = "≥99%"
+    data[f"{new}-annual_value"] = "≥99%"
+    old = row_prefix(data, "维护项目数量")
+    data[f"{old}-annual_value"] = "2个"
+
+    response = client.post(edit_url(filled), data)
+
+    assert response.status_code == 302
+    form = PerformanceForm.objects.get(pk=filled.pk)
+    assert form.version == 2
+    assert form.annual_goal == "保障系统全年正常运行。<script>alert(1)</script>"
+    assert form.annual_amount == Decimal("699000.00")
+    rows = {row.name: row for row in form.indicators.all()}
+    assert rows["维护项目数量"].annual_value == "2个"
+    assert rows["系统可用率"].category.name == "质量指标"
+    assert FormEvent.objects.filter(form=form, kind="edit", actor=alice).count() == 1
+    html = client.get(edit_url(filled)).content.decode()
+    assert "已保存为第 2 版" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+def test_a_row_with_values_and_no_name_is_refused_and_nothing_is_saved(client, alice, filled):
+    client.force_login(alice)
+    data = page_data(client, filled)
+    new = blank_row(data, category("时效指标").pk)
+    data[f"{new}-annual_value"] = "1年"
+    data["goals__annual"] = "改了目标"
+    response = client.post(edit_url(filled), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "请填写三级指标名称" in html and "尚未保存" in html
+    assert "改了目标" in html  # what was typed stays on the page
+    assert PerformanceForm.objects.get(pk=filled.pk).version == 1
+
+
+def test_length_limits_and_amounts_say_what_to_fix(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data[f"{row_prefix(data, '维护项目数量')}-name"] = "长" * 301
+    data["amounts__annual"] = "六十九万"
+    response = client.post(edit_url(filled), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "300" in html and "请填写金额数字" in html
+
+
+def test_control_characters_are_dropped_and_thousands_separators_read(client, alice, filled):
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["goals__annual"] = "目标\x00\x07一"
+    data["amounts__annual"] = "1,234,567.80"
+    assert client.post(edit_url(filled), data).status_code == 302
+    form = PerformanceForm.objects.get(pk=filled.pk)
+    assert (form.annual_goal, form.annual_amount) == ("目标一", Decimal("1234567.80"))
+
+
+def test_rows_pasted_from_excel_are_added_to_their_category(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    cost = category("成本指标")
+    data[f"cat-{cost.pk}-paste"] = (
+        "人员费用\t≤50万元\t≤50万元\r\n设备费用\t≤19.9万元\t≤19.9万元\n\n"
+    )
+    assert client.post(edit_url(filled), data).status_code == 302
+    rows = Indicator.objects.filter(form=filled, category=cost).order_by("order")
+    assert [(r.name, r.annual_value) for r in rows] == [
+        ("人员费用", "≤50万元"),
+        ("设备费用", "≤19.9万元"),
+    ]
+
+
+def test_a_category_marked_not_applicable_needs_a_reason(client, alice, filled) -> None:
+    client.force_login(alice)
+    eco = Category.objects.get(framework=filled.framework, name="生态效益指标")
+    data = page_data(client, filled)
+    data[f"cat-{eco.pk}-marked"] = "on"
+    response = client.post(edit_url(filled), data)
+    assert response.status_code == 400 and "请说明不适用的理由" in response.content.decode()
+    data[f"cat-{eco.pk}-reason"] = "本项目不涉及生态"
+    assert client.post(edit_url(filled), data).status_code == 302
+    row = Indicator.objects.get(form=filled, category=eco)
+    assert (row.not_applicable, row.explanation, row.name) == (True, "本项目不涉及生态", "")
+    data = page_data(client, filled)  # the page shows it marked, and keeps it on the next save
+    assert data[f"cat-{eco.pk}-marked"] == "on"
+
+
+def test_deleting_a_row_removes_it(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data[f"{row_prefix(data, '维护项目数量')}-DELETE"] = "on"
+    assert client.post(edit_url(filled), data).status_code == 302
+    assert not Indicator.objects.filter(form=filled, name="维护项目数量").exists()
+
+
+def test_a_stale_save_is_refused_showing_both_versions_and_keeping_the_typing(
+    client, alice, filled
+) -> None:
+    client.force_login(alice)
+    mine = page_data(client, filled)
+    theirs = page_data(client, filled)
+    theirs["goals__annual"] = "另一个窗口保存的目标"
+    assert client.post(edit_url(filled), theirs).status_code == 302
+    mine["goals__annual"] = "我正在写的目标"
+    response = client.post(edit_url(filled), mine)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "第 2 版" in html and "另一个窗口保存的目标" in html and "我正在写的目标" in html
+    assert PerformanceForm.objects.get(pk=filled.pk).annual_goal == "另一个窗口保存的目标"
+    # saving again from the conflict page overwrites deliberately
+    mine["version"] = str(response.context["version"])
+    assert client.post(edit_url(filled), mine).status_code == 302
+    assert PerformanceForm.objects.get(pk=filled.pk).annual_goal == "我正在写的目标"
+
+
+def test_the_checks_show_on_the_page(client, alice, filled) -> None:
+    client.force_login(alice)
+    html = client.get(edit_url(filled)).content.decode()
+    assert "检查结果" in html
+    assert "“时效指标”没有指标，也没有标为不适用。" in html
+
+
+def test_the_editor_takes_a_fixed_number_of_queries(
+    client, alice, filled, django_assert_num_queries
+):
+    client.force_login(alice)
+    client.get(edit_url(filled))
+    for i in range(30):
+        IndicatorFactory(form=filled, name=f"指标{i}")
+    # 1 session, 2 user, 3 memberships, 4 the form with project, unit, department, framework,
+    # 5 its indicators with categories, 6 the framework's categories (editor), 7-8 last year's
+    # form (none) twice: for the checks and for the hints, 9 categories for the checks,
+    # 10 check settings
+    with django_assert_num_queries(10):
+        assert client.get(edit_url(filled)).status_code == 200
+
+
+def test_a_filer_creates_a_new_form(client, alice, bob, unit_a) -> None:
+    client.force_login(alice)
+    url = reverse("projects:form_new")
+    assert "新建绩效目标表" in client.get(reverse("projects:form_list")).content.decode()
+    response = client.post(
+        url, {"unit": unit_a.pk, "name": "新建的项目", "fiscal_year": 2024, "layout": "dongguan"}
+    )
+    form = PerformanceForm.objects.get(project__name="新建的项目")
+    assert response.status_code == 302 and response["Location"] == edit_url(form)
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+
+
+def test_a_filer_starts_next_years_form_from_this_one(client, alice, filled) -> None:
+    client.force_login(alice)
+    url = reverse("projects:form_roll_over", kwargs={"pk": filled.pk})
+    assert "以此表填报 2024 年度" in client.get(filled.get_absolute_url()).content.decode()
+    preview = client.get(url).content.decode()
+    assert "维护项目数量" in preview and "生成 2024 年度草稿" in preview
+    response = client.post(url)
+    draft = PerformanceForm.objects.get(project=filled.project, fiscal_year=2024)
+    assert response["Location"] == edit_url(draft)
+    html = client.get(edit_url(draft)).content.decode()
+    assert "上年：1个" in html
+    assert "已有 2024 年度的表" in client.get(url).content.decode()
