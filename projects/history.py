@@ -34,6 +34,7 @@ def event_for(
     from_status: str = "",
     comment: str = "",
     content: FormContent | None = None,
+    edit_session: str = "",
 ) -> FormEvent:
     """An unsaved event for the form as it stands (its status and version now), with the
     content given (or loaded from the database) as the snapshot."""
@@ -50,6 +51,7 @@ def event_for(
         version=form.version,
         comment=comment,
         snapshot=snapshot,
+        edit_session=edit_session,
     )
 
 

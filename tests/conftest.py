@@ -10,7 +10,12 @@ stan   — a Django superuser with no membership: opens the Django admin, may do
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+
 import pytest
+from django.db import connections
 
 from projects.models import Membership
 from tests.factories import (
@@ -89,3 +94,44 @@ def alice_form(unit_a):
 @pytest.fixture
 def charlie_form(unit_c):
     return FormFactory(project=ProjectFactory(unit=unit_c, name="教育信息化运维项目"))
+
+
+# --------------------------------------------------------------------------- the browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page(live_server) -> Iterator[object]:
+    """A Chromium page (Debian's, driven by Playwright) that may load nothing from outside."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run scripts/system-packages.sh test")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                outside.append(request.url) if not request.url.startswith(live_server.url) else None
+            ),
+        )
+        yield page
+        browser.close()
+        # Playwright's sync API runs the test inside its own greenlet, where Django keeps
+        # separate database connections: close them here, or the test database cannot be
+        # dropped at the end of the run.
+        connections.close_all()
+        assert outside == [], f"the page loaded something from outside: {outside}"

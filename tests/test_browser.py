@@ -3,52 +3,11 @@ open it as its official table and read a parsed value on hover."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
-from django.db import connections
 
 from tests.factories import IndicatorFactory, category
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(live_server) -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run scripts/system-packages.sh test")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        outside: list[str] = []
-        page.on(
-            "request",
-            lambda request: (
-                outside.append(request.url) if not request.url.startswith(live_server.url) else None
-            ),
-        )
-        yield page
-        browser.close()
-        # Playwright's sync API runs the test inside its own greenlet, where Django keeps
-        # separate database connections: close them here, or the test database cannot be
-        # dropped at the end of the run.
-        connections.close_all()
-        assert outside == [], f"the page loaded something from outside: {outside}"
 
 
 def test_filer_signs_in_finds_and_reads_a_form(page, live_server, alice, alice_form, charlie_form):

@@ -154,3 +154,13 @@ def test_a_filer_starts_this_years_form_from_last_years(django_user_model) -> No
     )
     with pytest.raises(FilingError, match="2024 年的表已经存在"):
         roll_over_form(actor=actor, form_id=source.pk)
+
+
+def test_creating_without_a_default_framework_says_so(alice, unit_a) -> None:
+    from indicators.models import Framework
+
+    Framework.objects.update(is_default=False)
+    with pytest.raises(FilingError, match="没有默认的指标体系"):
+        create_form(
+            actor=Actor.for_user(alice), unit=unit_a, fiscal_year=2024, layout="dongguan", name="甲"
+        )

@@ -27,6 +27,7 @@ def page_data(client: Client, form: PerformanceForm) -> dict[str, str]:
     data: dict[str, str] = {}
     editor = response.context["editor"]
     data["version"] = str(response.context["version"])
+    data["edit_session"] = response.context["edit_session"]
     for bound in editor.header_form:
         value = bound.value()
         data[bound.html_name] = "" if value is None else str(value)
@@ -257,3 +258,44 @@ def test_a_filer_starts_next_years_form_from_this_one(client, alice, filled) -> 
     html = client.get(edit_url(draft)).content.decode()
     assert "上年：1个" in html
     assert "已有 2024 年度的表" in client.get(url).content.decode()
+
+
+def test_a_background_save_answers_with_the_status_version_and_checklist(client, alice, filled):
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["goals__annual"] = "自动保存的目标"
+    response = client.post(edit_url(filled), data, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="save-status"' in html and "已自动保存为第 2 版" in html
+    assert 'id="version" value="2" hx-swap-oob="true"' in html
+    assert 'id="checklist"' in html and "<html" not in html
+    assert PerformanceForm.objects.get(pk=filled.pk).annual_goal == "自动保存的目标"
+    # a stale background save from another page reports the conflict and changes nothing
+    data["goals__annual"] = "旧页面上的目标"
+    data["edit_session"] = "another-page-token-000"
+    html = client.post(edit_url(filled), data, headers={"HX-Request": "true"}).content.decode()
+    assert "另一处已保存第 2 版" in html and 'value="1"' in html
+    assert PerformanceForm.objects.get(pk=filled.pk).annual_goal == "自动保存的目标"
+
+
+def test_a_pages_own_background_save_is_no_conflict_for_its_button(client, alice, filled):
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["goals__annual"] = "先自动保存"
+    client.post(edit_url(filled), data, headers={"HX-Request": "true"})
+    # the button posts before the page learnt the new version: same page, so no conflict
+    data["goals__period"] = "再点保存"
+    assert client.post(edit_url(filled), data).status_code == 302
+    form = PerformanceForm.objects.get(pk=filled.pk)
+    assert (form.version, form.annual_goal, form.period_goal) == (3, "先自动保存", "再点保存")
+    # another page (another token) with the same old version is refused
+    data["edit_session"] = "another-page-token-000"
+    assert client.post(edit_url(filled), data).status_code == 409
+
+
+def test_the_editor_page_loads_htmx_from_static(client, alice, filled) -> None:
+    client.force_login(alice)
+    html = client.get(edit_url(filled)).content.decode()
+    assert '<script src="/static/vendor/htmx/htmx.min.js"></script>' in html
+    assert 'hx-post="' in html and 'hx-trigger="change delay:1500ms"' in html

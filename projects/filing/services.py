@@ -68,6 +68,9 @@ def create_form(
     name = name.strip()
     if not name:
         raise FilingError(_("请填写项目名称。"))
+    framework = Framework.objects.filter(is_default=True).first()
+    if framework is None:
+        raise FilingError(_("系统还没有默认的指标体系，请联系管理员设置。"))
     with transaction.atomic():
         if Project.objects.filter(unit=unit, name=name, forms__fiscal_year=fiscal_year).exists():
             raise FilingError(
@@ -78,17 +81,23 @@ def create_form(
             project=project,
             fiscal_year=fiscal_year,
             layout=layout,
-            framework=Framework.objects.get(is_default=True),
+            framework=framework,
         )
         event_for(form, actor=actor, kind=FormEvent.Kind.CREATE).save()
     return form
 
 
 def save_draft(
-    *, actor: Actor, form_id: int, seen_version: int, content: FormContent
+    *,
+    actor: Actor,
+    form_id: int,
+    seen_version: int,
+    content: FormContent,
+    edit_session: str = "",
 ) -> SaveResult:
     """Write the editor's content onto the form, if the actor may edit it and nobody saved a
-    newer version meanwhile (else ``VersionConflict``, with the newer content)."""
+    newer version meanwhile (else ``VersionConflict``, with the newer content). Versions saved
+    since by the same editor page (``edit_session``: its background saves) are no conflict."""
     with transaction.atomic():
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_content().get(pk=form_id)
@@ -97,7 +106,7 @@ def save_draft(
         if not allowed:
             raise FilingError(reason)
         current = load_content(form)
-        if form.version != seen_version:
+        if form.version != seen_version and not _own_saves(form, seen_version, actor, edit_session):
             raise VersionConflict(
                 _(
                     "这张表在您打开之后已被保存为第 %(version)s 版。您填写的内容没有丢失：请对照"
@@ -118,8 +127,27 @@ def save_draft(
         apply_indicators(form, content.indicators, CategoryLookup())
         form.version += 1
         form.save()
-        event_for(form, actor=actor, kind=FormEvent.Kind.EDIT, from_status=form.status).save()
+        event_for(
+            form,
+            actor=actor,
+            kind=FormEvent.Kind.EDIT,
+            from_status=form.status,
+            edit_session=edit_session,
+        ).save()
     return SaveResult(form, diff)
+
+
+def _own_saves(form: PerformanceForm, seen: int, actor: Actor, edit_session: str) -> bool:
+    """Whether every version after ``seen`` was saved by this actor from this editor page."""
+    if not edit_session or seen > form.version:
+        return False
+    later = form.events.filter(version__gt=seen)
+    return (
+        not later.exclude(
+            kind=FormEvent.Kind.EDIT, actor_id=actor.user_id, edit_session=edit_session
+        ).exists()
+        and later.exists()
+    )
 
 
 def roll_over_form(*, actor: Actor, form_id: int) -> PerformanceForm:

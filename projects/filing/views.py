@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +28,14 @@ from projects.filing.services import (
 from projects.models import Organization, PerformanceForm
 from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
 
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _edit_session(request: HttpRequest) -> str:
+    """The editor page's own token (posted back), or a new one for a page being opened."""
+    posted = request.POST.get("edit_session", "")
+    return posted if SESSION_TOKEN.fullmatch(posted) else secrets.token_urlsafe(16)
+
 
 def _editor_page(
     request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
@@ -44,6 +54,7 @@ def _editor_page(
         "groups": editor.groups(findings, last_year),
         "field_findings": editor.field_findings(findings),
         "last_year": last_year,
+        "edit_session": _edit_session(request),
         **extra,
     }
     return render(request, "filing/editor.html", context, status=status)
@@ -61,12 +72,20 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest(_("缺少版本号，请重新打开编辑页面。"))
     editor = Editor(form, data=request.POST)
+    if getattr(request, "htmx", False):  # django-htmx: a background save
+        return _autosave(request, editor, seen)
     if not editor.is_valid():
         messages.error(request, _("有填写错误，尚未保存：请按提示修改。"))
         return _editor_page(request, editor, version=seen, status=400)
     content = editor.content()
     try:
-        result = save_draft(actor=actor, form_id=form.pk, seen_version=seen, content=content)
+        result = save_draft(
+            actor=actor,
+            form_id=form.pk,
+            seen_version=seen,
+            content=content,
+            edit_session=_edit_session(request),
+        )
     except VersionConflict as conflict:
         # nothing typed is lost: the page keeps it, beside what the newer version says
         return _editor_page(
@@ -86,6 +105,45 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("没有改动，无需保存。"))
     return redirect("projects:form_edit", pk=form.pk)
+
+
+def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
+    """A save in the background (htmx): the status line, the version the page now holds and
+    the refreshed checklist. A conflict or an error is only reported: the 保存 button then
+    shows it in full, with nothing typed lost."""
+    context: dict[str, Any] = {"version": seen, "save_failed": True, "refreshed": False}
+    if not editor.is_valid():
+        context["save_message"] = _("有填写错误，未自动保存：请点“保存”查看提示。")
+    else:
+        try:
+            result = save_draft(
+                actor=actor_of(request),
+                form_id=editor.form.pk,
+                seen_version=seen,
+                content=editor.content(),
+                edit_session=_edit_session(request),
+            )
+        except VersionConflict as conflict:
+            context["save_message"] = _(
+                "另一处已保存第 %(version)s 版，未自动保存：请点“保存”核对。"
+            ) % {"version": conflict.version}
+        except FilingError as error:
+            context["save_message"] = error.message
+        else:
+            findings = editor.findings()
+            context.update(
+                version=result.form.version,
+                save_failed=False,
+                refreshed=True,
+                findings=findings,
+                errors=[f for f in findings if f.is_error],
+                save_message=(
+                    _("已自动保存为第 %(version)s 版。") % {"version": result.form.version}
+                    if result.changed
+                    else _("没有改动。")
+                ),
+            )
+    return render(request, "filing/editor.html#autosaved", context)
 
 
 @login_required

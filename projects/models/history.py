@@ -58,6 +58,9 @@ class FormEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=30, choices=PerformanceForm.Status.choices)
     version = models.PositiveIntegerField(_("版本"))
     comment = models.TextField(_("说明"), blank=True)
+    # The editor page a save came from (one per page opened): a page's own earlier saves
+    # (its background saves) are no conflict for it; anyone else's are.
+    edit_session = models.CharField(_("编辑页面"), max_length=64, blank=True)
     snapshot: models.JSONField[Any] = models.JSONField(_("内容快照"), default=dict)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
