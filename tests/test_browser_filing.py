@@ -79,6 +79,7 @@ def test_a_filer_files_a_complete_dongguan_form_from_nothing(page, live_server, 
     checklist = page.locator("#checklist")
     assert "“数量指标”没有指标" in checklist.inner_text()
     assert "项目类型" in checklist.inner_text()
+    both_widths(page, shots, "filing_editor_checks")
 
     page.fill("input[name=project__type]", "其他运转类（信息化运维类）")
     page.select_option("select[name=project__level]", "二级项目")
@@ -94,7 +95,6 @@ def test_a_filer_files_a_complete_dongguan_form_from_nothing(page, live_server, 
     fill_row(page, "成本指标", "项目维护费", "年均≤69.9万元", "≤80万元")  # over budget
     fill_row(page, "社会效益指标", "财政业务连续性", "有效保障", "有效保障")
     fill_row(page, "服务对象满意度指标", "使用单位满意度", "≥90%", "≥90%")
-    both_widths(page, shots, "filing_editor")
     page.click("button:text('保存')")
     page.wait_for_url("**/edit/")
     assert "已保存为第" in page.content()
@@ -104,6 +104,7 @@ def test_a_filer_files_a_complete_dongguan_form_from_nothing(page, live_server, 
     page.click("button:text('保存')")
     page.wait_for_url("**/edit/")
     assert "没有发现问题" in page.locator("#checklist").inner_text()
+    both_widths(page, shots, "filing_editor")
     form = PerformanceForm.objects.get(project__name="财政云平台运维服务项目")
     assert form.annual_amount == 699000 and form.indicators.count() == 6
     assert form.events.filter(kind="edit").count() == 2

@@ -252,6 +252,7 @@ def test_a_filer_starts_next_years_form_from_this_one(client, alice, filled) -> 
     assert "以此表填报 2024 年度" in client.get(filled.get_absolute_url()).content.decode()
     preview = client.get(url).content.decode()
     assert "维护项目数量" in preview and "生成 2024 年度草稿" in preview
+    assert "699,000.00 元" in preview
     response = client.post(url)
     draft = PerformanceForm.objects.get(project=filled.project, fiscal_year=2024)
     assert response["Location"] == edit_url(draft)
