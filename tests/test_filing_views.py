@@ -228,8 +228,8 @@ def test_the_editor_takes_a_fixed_number_of_queries(
     # 1 session, 2 user, 3 memberships, 4 the form with project, unit, department, framework,
     # 5 its indicators with categories, 6 the framework's categories (editor), 7-8 last year's
     # form (none) twice: for the checks and for the hints, 9 categories for the checks,
-    # 10 check settings
-    with django_assert_num_queries(10):
+    # 10 check settings, 11 the indicator library of the framework (suggestions)
+    with django_assert_num_queries(11):
         assert client.get(edit_url(filled)).status_code == 200
 
 

@@ -40,7 +40,7 @@ def test_owner_sees_form_as_official_table(client, alice, alice_form):
         "699000",
     ]:
         assert text in html, text
-    # The parsed value is shown on hover and in the detail table.
+    # The parsed value is shown on hover.
     assert 'data-parsed="年均' in html
     assert response.context["grid"].rows[0].cells[0].text == "项目绩效目标表"
 
@@ -123,3 +123,18 @@ def test_only_administrators_see_the_import_link(client, alice, alice_form, adam
     client.force_login(stan)  # the staff flag only opens the Django admin
     assert client.get(url(alice_form)).status_code == 404
     assert reverse("projects:import_upload") not in client.get("/forms/").content.decode()
+
+
+def test_a_sheet_that_labelled_yuan_as_wan_yuan_gets_a_visible_note(client, fiona):
+    from projects.models import PerformanceForm
+    from projects.services.importing import import_files
+    from tests.import_helpers import SHENZHEN_SEED
+
+    import_files(paths=[SHENZHEN_SEED], year=2023)
+    form = PerformanceForm.objects.filter(layout="shenzhen").order_by("pk").first()
+    client.force_login(fiona)
+    html = client.get(url(form)).content.decode()
+    assert "原表把金额单位标为“万元”，但金额实为元" in html
+    assert f"{form.annual_amount:,.2f} 元" in html
+    # the 东莞 view of the same form prints 元 and needs no note
+    assert "实为元" not in client.get(url(form), {"layout": "dongguan"}).content.decode()

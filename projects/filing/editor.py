@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.forms import BoundField
 from django.http import QueryDict
 
 from indicators.models import Category
+from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
 from projects.filing.checking import check_content, last_years_content
 from projects.filing.checks import Finding, same_indicator
@@ -26,6 +28,7 @@ from projects.filing.forms import (
     field_name,
 )
 from projects.filing.services import editable_keys
+from projects.filing.suggest import LibraryHint, library_for, suggest_level2
 from projects.layouts import LAYOUTS
 from projects.models import PerformanceForm
 
@@ -46,6 +49,9 @@ class RowView:
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
     last_year: str = ""
+    # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
+    cells: list[tuple[BoundField, str]] = field(default_factory=list)
+    suggestion: str = ""  # a second-level category for a row filed under its first level
 
 
 @dataclass
@@ -59,6 +65,7 @@ class Group:
     category_form: CategoryForm
     rows: list[RowView] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    library: list[LibraryHint] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -265,9 +272,15 @@ class Editor:
         category that has children shows only when rows sit on it directly (广州 forms)."""
         content = self.content() if (self._content or not self.bound) else None
         groups: dict[int, Group] = {}
+        library = library_for(self.form.framework_id)
         for key, category in sorted(self.by_key.items(), key=lambda kv: self.order[kv[1].pk]):
             groups[category.pk] = Group(
-                category.pk, key[0], key[1], category.is_core, self.category_forms[key]
+                category.pk,
+                key[0],
+                key[1],
+                category.is_core,
+                self.category_forms[key],
+                library=library.get(category.pk, []),
             )
         for n, row in enumerate(self.formset.forms):
             category_id = self._row_category(row)
@@ -276,11 +289,19 @@ class Editor:
                 continue
             index = self._row_index.get(n)
             view = RowView(row, index)
+            for column in self.value_columns:
+                bound = row[column]
+                text = str(bound.value() or "")
+                reading = parse_target(text).display() if text and column != "explanation" else ""
+                view.cells.append((bound, reading if reading != text else ""))
             if index is not None and content is not None:
                 item = content.indicators[index]
                 view.findings = [f for f in findings if f.indicator == index]
                 before = same_indicator(last_year.indicators, item) if last_year else None
                 view.last_year = before.target if before else ""
+                if group.id in self.parents and item.name:
+                    children = [k[1] for k in self.by_key if k[0] == group.level1 and k[1]]
+                    view.suggestion = suggest_level2(item, children) or ""
             group.rows.append(view)
         for finding in findings:
             if finding.category and finding.indicator is None:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.content import load_content
@@ -13,6 +14,7 @@ from projects.forms import ListFilterForm
 from projects.history import timeline
 from projects.layouts import (
     LAYOUTS,
+    Layout,
     UnitForms,
     build_grid,
     framework_categories,
@@ -51,6 +53,17 @@ def form_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def unit_note(form: PerformanceForm, spec: Layout) -> str:
+    """A visible note where the sheet's own amount label (printed by this layout) is wrong:
+    the amounts are kept in 元 whatever the original sheet said."""
+    if spec.prints_sheet_unit and form.amount_unit_label == "万元":
+        return _(
+            "原表把金额单位标为“万元”，但金额实为元：表中照原样印出“万元”，系统按元保存。"
+            "本年度预算金额为 %(amount)s 元。"
+        ) % {"amount": f"{form.annual_amount or 0:,.2f}"}
+    return ""
+
+
 @login_required
 @require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -80,10 +93,10 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grid": grid,
             "layout": layout,
             "layouts": PerformanceForm.Layout.choices,
-            "indicators": form.indicators.all(),
             "editable": editable,
             "edit_reason": reason,
             "events": timeline(form),
             "may_roll_over": may_roll_over,
+            "unit_note": unit_note(form, spec),
         },
     )
