@@ -145,3 +145,18 @@ def test_an_empty_upload_is_refused(admin_client: Client) -> None:
     response = upload(admin_client)
     assert response.status_code == 200  # type: ignore[attr-defined]
     assert "请选择文件或粘贴表格" in response.content.decode()  # type: ignore[attr-defined]
+
+
+def test_the_preview_shows_the_checks_and_an_updates_before_and_after(admin_client: Client) -> None:
+    from projects.services.importing import import_files
+
+    import_files(paths=[DONGGUAN_SEED])
+    text = DONGGUAN_SEED.read_text(encoding="utf-8").replace(
+        "2023年预算金额（元）\t\t699000", "2023年预算金额（元）\t\t700000", 1
+    )
+    upload(admin_client, ("东莞.txt", text.encode("utf-8")))
+    page = admin_client.get(reverse("projects:import_preview")).content.decode()
+    assert "本年度预算金额（元）" in page and "699,000.00" in page and "700,000.00" in page
+    # the filing checks: the video conference form's empty 年度目标
+    assert "错误：年度目标：这一项必须填写。" in page
+    assert page.count("没有发现问题") == 13

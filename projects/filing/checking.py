@@ -3,7 +3,7 @@ content of the same project, read from the database in a fixed number of queries
 
 from __future__ import annotations
 
-from indicators.models import Category
+from indicators.models import Category, Framework
 from projects.content import FormContent, load_content
 from projects.filing.checks import (
     CategoryInfo,
@@ -13,6 +13,7 @@ from projects.filing.checks import (
     Severity,
     run_checks,
 )
+from projects.importing.plan import ImportPlan
 from projects.models import CheckSetting, PerformanceForm
 
 
@@ -39,11 +40,56 @@ def framework_settings(framework_id: int) -> dict[str, Setting]:
     }
 
 
+class Checker:
+    """Runs the checks on many contents, reading each framework's categories and settings
+    once."""
+
+    def __init__(self) -> None:
+        self._info: dict[int, list[CategoryInfo]] = {}
+        self._settings: dict[int, dict[str, Setting]] = {}
+
+    def run(
+        self, content: FormContent, *, framework_id: int, last_year: FormContent | None = None
+    ) -> list[Finding]:
+        if framework_id not in self._info:
+            self._info[framework_id] = framework_info(framework_id)
+            self._settings[framework_id] = framework_settings(framework_id)
+        context = CheckContext(content, self._info[framework_id], last_year)
+        return run_checks(context, self._settings[framework_id])
+
+
 def check_content(
     content: FormContent, *, framework_id: int, last_year: FormContent | None = None
 ) -> list[Finding]:
-    context = CheckContext(content, framework_info(framework_id), last_year)
-    return run_checks(context, framework_settings(framework_id))
+    return Checker().run(content, framework_id=framework_id, last_year=last_year)
+
+
+def check_plan(plan: ImportPlan) -> None:
+    """The checks on every form of an import preview (``PlannedForm.findings``), in a fixed
+    number of queries: the saved forms' frameworks, last year's forms, each framework once."""
+    default = Framework.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    frameworks = dict(
+        PerformanceForm.objects.filter(
+            pk__in=[f.form_id for f in plan.forms if f.form_id]
+        ).values_list("pk", "framework_id")
+    )
+    wanted = {(f.project_id, f.data.fiscal_year - 1) for f in plan.forms if f.project_id}
+    last_years = {
+        (form.project_id, form.fiscal_year): load_content(form)
+        for form in PerformanceForm.objects.filter(
+            project_id__in={p for p, _y in wanted}, fiscal_year__in={y for _p, y in wanted}
+        ).with_content()
+    }
+    checker = Checker()
+    for planned in plan.forms:
+        framework_id = frameworks.get(planned.form_id or 0, default)
+        if framework_id is None:
+            continue
+        planned.findings = checker.run(
+            planned.data,
+            framework_id=framework_id,
+            last_year=last_years.get((planned.project_id or 0, planned.data.fiscal_year - 1)),
+        )
 
 
 def last_years_content(project_id: int | None, fiscal_year: int) -> FormContent | None:

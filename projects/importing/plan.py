@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,9 @@ from projects.importing.errors import Problem
 from projects.importing.sheet import SEPARATOR
 from projects.layouts import LAYOUTS
 from projects.models import PerformanceForm
+
+if TYPE_CHECKING:
+    from projects.filing.checks import Finding
 
 Action = Literal["create", "update", "unchanged"]
 
@@ -34,6 +37,7 @@ class PlannedForm:
     changes: list[str] = field(default_factory=list)
     diff: ContentDiff | None = None  # what an update changes, for the preview
     part: str = ""  # where in the file, when not rows of a sheet (a JSON file's n-th form)
+    findings: list[Finding] = field(default_factory=list)  # the filing checks (the preview)
     complete: bool = False  # the content holds every field (JSON), not only its layout's
 
     @property

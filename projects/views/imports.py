@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from projects.filing.checking import check_plan
 from projects.permissions import actor_of, can_import, require
 from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
 
@@ -162,6 +163,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("没有待确认的导入，请重新上传。"))
         return redirect("projects:import_upload")
     plan = _load(folder)
+    check_plan(plan)
     return render(
         request,
         "projects/import_preview.html",
