@@ -52,6 +52,7 @@ class RowView:
     # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
     cells: list[tuple[BoundField, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
+    category_id: int | None = None
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Editor:
         self.parents = {c.parent_id for c in categories if c.parent_id is not None}
         leaves = [c for c in self._in_order(categories) if c.pk not in self.parents]
         initial += [{"category": c.pk} for c in leaves for _blank in range(BLANK_ROWS)]
+        self.category_choices = choices
         self.formset = IndicatorFormSet(data, prefix=PREFIX, initial=initial, categories=choices)
         not_applicable = {
             item.category: item for item in self.saved.indicators if item.not_applicable
@@ -288,7 +290,7 @@ class Editor:
             if group is None:
                 continue
             index = self._row_index.get(n)
-            view = RowView(row, index)
+            view = RowView(row, index, category_id=category_id)
             for column in self.value_columns:
                 bound = row[column]
                 text = str(bound.value() or "")
