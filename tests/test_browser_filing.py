@@ -200,3 +200,12 @@ def test_changes_save_themselves_in_the_background(page, live_server, alice, ali
     page.click("button:text('保存')")
     page.wait_for_url("**/edit/")
     assert "已被保存为" not in page.content()
+
+
+def test_the_list_reads_as_cards_on_a_phone(page, live_server, alice, alice_form, shots):
+    sign_in(page, live_server, "alice")
+    both_widths(page, shots, "form_list")  # no page wider than the phone
+    page.set_viewport_size(PHONE)
+    cell = page.locator("td[data-label='用款单位']").first
+    assert cell.evaluate("el => getComputedStyle(el).display") == "flex"
+    assert page.locator("thead").first.is_hidden()
