@@ -12,6 +12,8 @@ urlpatterns = [
     # filing (issue 8)
     path("new/", filing_views.form_new, name="form_new"),
     path("<int:pk>/edit/", filing_views.form_edit, name="form_edit"),
+    path("<int:pk>/edit/row/", filing_views.form_edit_row, name="form_edit_row"),
+    path("<int:pk>/edit/paste/", filing_views.form_edit_paste, name="form_edit_paste"),
     path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),

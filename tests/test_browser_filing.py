@@ -209,3 +209,28 @@ def test_the_list_reads_as_cards_on_a_phone(page, live_server, alice, alice_form
     cell = page.locator("td[data-label='用款单位']").first
     assert cell.evaluate("el => getComputedStyle(el).display") == "flex"
     assert page.locator("thead").first.is_hidden()
+
+
+def test_rows_are_added_and_pasted_from_excel_in_place(page, live_server, alice, alice_form):
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/forms/{alice_form.pk}/edit/")
+    group = page.locator(".indicator-group", has=page.locator("h3", has_text="数量指标"))
+    group.get_by_role("button", name="添加一行").click()
+    group.locator(".indicator-row").nth(1).wait_for()
+    fill_row(page, "数量指标", "巡检次数", "12次", "12次", number=0)
+    fill_row(page, "数量指标", "培训场次", "4场", "4场", number=1)
+    cost = page.locator(".indicator-group", has=page.locator("h3", has_text="成本指标"))
+    cost.locator("input[name$='-name']").first.evaluate(
+        """el => {
+            const data = new DataTransfer();
+            data.setData("text/plain", "人员费用\\t≤50万元\\t≤50万元\\n设备费用\\t≤19.9万元\\t≤19.9万元");
+            el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    cost.locator("input[value='设备费用']").wait_for()
+    assert cost.locator(".paste-box").input_value() == ""
+    page.click("button:text('保存')")
+    page.wait_for_url("**/edit/")
+    names = set(Indicator.objects.filter(form=alice_form).values_list("name", flat=True))
+    assert {"巡检次数", "培训场次", "人员费用", "设备费用"} <= names
+    assert Indicator.objects.get(form=alice_form, name="设备费用").annual_value == "≤19.9万元"

@@ -318,3 +318,43 @@ def test_a_save_takes_a_fixed_number_of_queries(client, alice, filled, extra):
     # categories by name, 11 the changed row, 12 the form's new version, 13-14 the content
     # for the event's snapshot, 15 the event, 16 release: whatever the number of indicators
     assert len(queries) == 16
+
+
+def test_a_row_is_added_in_place_with_the_formsets_count_raised(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    total = int(data["ind-TOTAL_FORMS"])
+    time_id = category("时效指标").pk
+    url = reverse("projects:form_edit_row", kwargs={"pk": filled.pk})
+    response = client.get(url, {"category": time_id, "ind-TOTAL_FORMS": total})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="ind-{total}-name"' in html
+    assert f'<option value="{time_id}" selected>' in html
+    assert f'name="ind-TOTAL_FORMS" value="{total + 1}"' in html and "hx-swap-oob" in html
+    # the page then posts the new row with the others
+    data["ind-TOTAL_FORMS"] = str(total + 1)
+    data.update({f"ind-{total}-category": str(time_id), f"ind-{total}-name": "服务时限"})
+    data[f"ind-{total}-annual_value"] = "1年"
+    assert client.post(edit_url(filled), data).status_code == 302
+    assert Indicator.objects.get(form=filled, name="服务时限").category_id == time_id
+    assert client.get(url, {"category": time_id, "ind-TOTAL_FORMS": "x"}).status_code == 400
+
+
+def test_pasted_rows_come_back_as_rows_to_review(client, alice, charlie, filled) -> None:
+    client.force_login(alice)
+    cost = category("成本指标")
+    url = reverse("projects:form_edit_paste", kwargs={"pk": filled.pk})
+    data = {f"cat-{cost.pk}-paste": "人员费用\t≤50万元\t≤50万元\n设备费用\t≤19.9万元\t≤19.9万元"}
+    html = client.post(
+        f"{url}?category={cost.pk}", {**data, "ind-TOTAL_FORMS": 14}
+    ).content.decode()
+    assert 'name="ind-14-name" id="id_ind-14-name" value="人员费用"' in html
+    assert 'value="≤19.9万元"' in html and 'name="ind-15-annual_value"' in html
+    assert 'name="ind-TOTAL_FORMS" value="16"' in html
+    assert not Indicator.objects.filter(name="人员费用").exists()  # nothing saved yet
+    bad = {f"cat-{cost.pk}-paste": "\t≤50万元"}
+    html = client.post(f"{url}?category={cost.pk}", {**bad, "ind-TOTAL_FORMS": 14}).content.decode()
+    assert "第 1 行没有三级指标名称" in html
+    client.force_login(charlie)
+    assert client.post(f"{url}?category={cost.pk}", data).status_code == 404

@@ -316,6 +316,37 @@ class Editor:
         # a first-level category with children holds rows only when some were filed on it
         return [g for g in groups.values() if g.id not in self.parents or g.rows]
 
+    def new_rows(
+        self, category_id: int, start: int, values: list[dict[str, str]]
+    ) -> tuple[Group, list[RowView]]:
+        """Rows to add to the page (numbered from ``start``, after the formset's forms) under
+        a category: blank, or holding pasted values."""
+        category = next(c for c in self.by_key.values() if c.pk == category_id)
+        key = (category.parent.name, category.name) if category.parent else (category.name, "")
+        library = library_for(self.form.framework_id)
+        group = Group(
+            category.pk,
+            key[0],
+            key[1],
+            category.is_core,
+            self.category_forms[key],
+            library=library.get(category.pk, []),
+        )
+        rows = []
+        for offset, initial in enumerate(values):
+            row = IndicatorForm(
+                prefix=f"{PREFIX}-{start + offset}",
+                initial={"category": category_id, **initial},
+                categories=self.category_choices,
+            )
+            view = RowView(row, None, category_id=category_id)
+            for column in self.value_columns:
+                text = initial.get(column, "")
+                reading = parse_target(text).display() if text and column != "explanation" else ""
+                view.cells.append((row[column], reading if reading != text else ""))
+            rows.append(view)
+        return group, rows
+
     def _row_category(self, row: IndicatorForm) -> int | None:
         if self.bound:
             value = row.data.get(row.add_prefix("category"))

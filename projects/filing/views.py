@@ -11,13 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.content import diff_content
 from projects.filing.checking import last_years_content
-from projects.filing.editor import Editor
-from projects.filing.forms import NewFormForm
+from projects.filing.editor import PREFIX, Editor
+from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm
 from projects.filing.services import (
     FilingError,
     VersionConflict,
@@ -29,6 +31,8 @@ from projects.models import Organization, PerformanceForm
 from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
 
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+TOTAL = f"{PREFIX}-TOTAL_FORMS"
+MAX_ROWS = IndicatorFormSet.max_num
 
 
 def _edit_session(request: HttpRequest) -> str:
@@ -144,6 +148,61 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
                 ),
             )
     return render(request, "filing/editor.html#autosaved", context)
+
+
+def _added_rows(
+    request: HttpRequest, editor: Editor, category_id: int, values: list[dict[str, str]]
+) -> HttpResponse:
+    """New rows for the page (htmx), with the formset's count raised to take them."""
+    try:
+        start = int(request.GET.get(TOTAL, request.POST.get(TOTAL, "")))
+    except ValueError:
+        return HttpResponseBadRequest(_("缺少指标行数，请刷新页面。"))
+    if not 0 <= start <= MAX_ROWS - len(values) or category_id not in editor.order:
+        return HttpResponseBadRequest(_("无法添加指标行，请刷新页面。"))
+    group, rows = editor.new_rows(category_id, start, values)
+    html = "".join(
+        render_to_string(
+            "filing/editor.html#indicator_row",
+            {"row": row, "group": group, "editor": editor},
+            request,
+        )
+        for row in rows
+    )
+    total = f'<input type="hidden" name="{TOTAL}" value="{start + len(rows)}" id="id_{TOTAL}" hx-swap-oob="true">'
+    return HttpResponse(html + total)
+
+
+def _category(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("category", ""))
+    except ValueError:
+        return -1
+
+
+@login_required
+@require_GET
+def form_edit_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One blank row under a category (the 添加一行 button, with JavaScript)."""
+    form = get_form_for_actor(actor_of(request), pk, check=can_edit)
+    return _added_rows(request, Editor(form), _category(request), [{}])
+
+
+@login_required
+@require_POST
+def form_edit_paste(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rows pasted from Excel into a category's table (with JavaScript): read as the save reads
+    them, returned as rows to review before saving."""
+    form = get_form_for_actor(actor_of(request), pk, check=can_edit)
+    editor = Editor(form)
+    category_id = _category(request)
+    paste_form = CategoryForm(
+        request.POST, prefix=f"cat-{category_id}", columns=editor.value_columns
+    )
+    if not paste_form.is_valid():
+        errors = "；".join(str(e) for e in paste_form.errors.get("paste", []))
+        return HttpResponse(f'<div class="alert alert-danger small m-2">{escape(errors)}</div>')
+    return _added_rows(request, editor, category_id, paste_form.cleaned_data["rows"])
 
 
 @login_required

@@ -3,3 +3,29 @@
 document.querySelectorAll("col[data-width]").forEach(function (col) {
   col.style.width = col.dataset.width + "%";
 });
+
+// Controls that need JavaScript show only when it runs.
+document.documentElement.classList.add("js");
+
+// Rows copied from Excel and pasted into a 三级指标 cell: the category's paste box posts them
+// (htmx) and the rows come back, read as a save reads them, for the filer to check and save.
+document.addEventListener("paste", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches(".indicator-row input[name$='-name']")) {
+    return;
+  }
+  var text = (event.clipboardData || window.clipboardData).getData("text");
+  if (text.indexOf("\t") < 0 && text.indexOf("\n") < 0) {
+    return;
+  }
+  event.preventDefault();
+  var box = input.closest(".indicator-group").querySelector(".paste-box");
+  box.value = text;
+  htmx.trigger(box, "pasted");
+});
+document.addEventListener("htmx:afterRequest", function (event) {
+  var box = event.detail.elt;
+  if (box.classList && box.classList.contains("paste-box") && event.detail.successful) {
+    box.value = "";
+  }
+});
