@@ -70,7 +70,33 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
     search_fields = ["project__name", "project__code", "project__unit__name"]
     autocomplete_fields = ["project"]
     list_select_related = ["project"]
-    readonly_fields = ["status", "version", "created_at", "updated_at"]
+    # The content changes only through the services (the editor, an import), which version it
+    # and record an event; here it is read-only.
+    readonly_fields = [
+        "project",
+        "fiscal_year",
+        "layout",
+        "framework",
+        "annual_amount",
+        "total_amount",
+        "fiscal_amount",
+        "special_amount",
+        "other_amount",
+        "amount_unit_label",
+        "content",
+        "policy_basis",
+        "calculation_basis",
+        "period_goal",
+        "annual_goal",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     inlines = [FormEventInline]
     actions = ["roll_over_selected"]
 

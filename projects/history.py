@@ -35,6 +35,7 @@ def event_for(
     comment: str = "",
     content: FormContent | None = None,
     edit_session: str = "",
+    edit_seq: int | None = None,
 ) -> FormEvent:
     """An unsaved event for the form as it stands (its status and version now), with the
     content given (or loaded from the database) as the snapshot."""
@@ -52,6 +53,7 @@ def event_for(
         comment=comment,
         snapshot=snapshot,
         edit_session=edit_session,
+        edit_seq=edit_seq,
     )
 
 

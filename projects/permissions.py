@@ -133,6 +133,70 @@ def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
+# --------------------------------------------------------------------------- the workflow
+
+
+def review_stage(form: PerformanceForm) -> str:
+    """Who reviews the form now: ``department``, ``finance``, or ``""`` (nobody: not under
+    review). A submitted form goes to its department first when the department reviews."""
+    Status = PerformanceForm.Status
+    if form.status == Status.SUBMITTED:
+        return "department" if form.project.department.department_review else "finance"
+    if form.status == Status.DEPARTMENT_APPROVED:
+        return "finance"
+    return ""
+
+
+def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
+    stage = review_stage(form)
+    if not stage:
+        return False, _("表单状态为“%(status)s”，不在审核中。") % {
+            "status": form.get_status_display()
+        }
+    if stage == "department" and form.project.department_id not in actor.reviewed_departments:
+        return False, _("这张表正等待主管部门审核，只有本部门的审核人可以处理。")
+    if stage == "finance" and not actor.is_finance_reviewer:
+        return False, _("这张表正等待财政审核，只有财政审核人可以处理。")
+    return ALLOWED
+
+
+def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
+    """Send a draft (or a returned form) for review: its unit's filers."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以提交这张表。")
+    return _editable(form)
+
+
+def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
+    """Take a submission back before any reviewer has acted on it: its unit's filers."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以撤回这张表。")
+    if form.status != PerformanceForm.Status.SUBMITTED:
+        return False, _("只有已提交、尚未审核的表可以撤回（当前状态：%(status)s）。") % {
+            "status": form.get_status_display()
+        }
+    return ALLOWED
+
+
+def can_pass_on(actor: Actor, form: PerformanceForm) -> Decision:
+    """Pass a submission on to finance (the department's review)."""
+    if review_stage(form) != "department":
+        return False, _("这张表不在主管部门审核阶段。")
+    return _reviewer_at_stage(actor, form)
+
+
+def can_return(actor: Actor, form: PerformanceForm) -> Decision:
+    """Send the form back to its unit, from whichever review stage it is in."""
+    return _reviewer_at_stage(actor, form)
+
+
+def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
+    """Approve the form (the finance review)."""
+    if review_stage(form) == "department":
+        return False, _("这张表还在主管部门审核阶段。")
+    return _reviewer_at_stage(actor, form)
+
+
 def can_import(actor: Actor) -> Decision:
     """Import sheets (which creates and overwrites forms of any unit): administrators."""
     if actor.is_system or actor.is_admin:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from projects import views
 from projects.filing import views as filing_views
+from projects.review import views as review_views
 
 app_name = "projects"
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/edit/row/", filing_views.form_edit_row, name="form_edit_row"),
     path("<int:pk>/edit/paste/", filing_views.form_edit_paste, name="form_edit_paste"),
     path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
+    # review (issue 9)
+    path("<int:pk>/act/<slug:verb>/", review_views.form_act, name="form_act"),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
     path("export/", views.export_page, name="export"),

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from indicators.models import Category
 from projects.models import FormEvent, Indicator, PerformanceForm
-from tests.factories import IndicatorFactory, category
+from tests.factories import FormFactory, IndicatorFactory, category
 
 pytestmark = pytest.mark.django_db
 
@@ -228,10 +228,10 @@ def test_the_editor_takes_a_fixed_number_of_queries(
     for i in range(30):
         IndicatorFactory(form=filled, name=f"指标{i}")
     # 1 session, 2 user, 3 memberships, 4 the form with project, unit, department, framework,
-    # 5 its indicators with categories, 6 the framework's categories (editor), 7-8 last year's
-    # form (none) twice: for the checks and for the hints, 9 categories for the checks,
-    # 10 check settings, 11 the indicator library of the framework (suggestions)
-    with django_assert_num_queries(11):
+    # 5 its indicators with categories, 6 the framework's categories (editor), 7 last year's
+    # form (none), 8 categories for the checks, 9 check settings, 10 the indicator library of
+    # the framework (suggestions)
+    with django_assert_num_queries(10):
         assert client.get(edit_url(filled)).status_code == 200
 
 
@@ -286,15 +286,23 @@ def test_a_pages_own_background_save_is_no_conflict_for_its_button(client, alice
     client.force_login(alice)
     data = page_data(client, filled)
     data["goals__annual"] = "先自动保存"
+    data["edit_seq"] = "1000"
     client.post(edit_url(filled), data, headers={"HX-Request": "true"})
     # the button posts before the page learnt the new version: same page, so no conflict
     data["goals__period"] = "再点保存"
+    data["edit_seq"] = "2000"
     assert client.post(edit_url(filled), data).status_code == 302
     form = PerformanceForm.objects.get(pk=filled.pk)
     assert (form.version, form.annual_goal, form.period_goal) == (3, "先自动保存", "再点保存")
-    # another page (another token) with the same old version is refused
-    data["edit_session"] = "another-page-token-000"
+    # the same page's older save arriving late does not overwrite the newer one
+    data["edit_seq"] = "1500"
+    data["goals__period"] = "迟到的旧内容"
     assert client.post(edit_url(filled), data).status_code == 409
+    # nor does another page (another token) with the same old version
+    data["edit_session"] = "another-page-token-000"
+    data["edit_seq"] = "9000"
+    assert client.post(edit_url(filled), data).status_code == 409
+    assert PerformanceForm.objects.get(pk=filled.pk).period_goal == "再点保存"
 
 
 def test_the_editor_page_loads_htmx_from_static(client, alice, filled) -> None:
@@ -358,3 +366,107 @@ def test_pasted_rows_come_back_as_rows_to_review(client, alice, charlie, filled)
     assert "第 1 行没有三级指标名称" in html
     client.force_login(charlie)
     assert client.post(f"{url}?category={cost.pk}", data).status_code == 404
+
+
+# --------------------------------------------------------------------------- what a save keeps
+
+
+def test_an_untouched_save_changes_nothing_whatever_the_row_holds(client, alice, alice_form):
+    """是否新增, the core flag of a 东莞 row and a 不适用 row's values survive a save of the page
+    as it was drawn: no new version."""
+    project = alice_form.project
+    project.is_new = True
+    project.save()
+    IndicatorFactory(form=alice_form, name="核心指标", is_core=True)
+    IndicatorFactory(
+        form=alice_form,
+        category=category("生态效益指标"),
+        name="",
+        not_applicable=True,
+        period_value="/",
+        annual_value="/",
+        explanation="不涉及",
+    )
+    for layout in ("dongguan", "shenzhen"):
+        PerformanceForm.objects.filter(pk=alice_form.pk).update(layout=layout)
+        client.force_login(alice)
+        data = page_data(client, alice_form)
+        response = client.post(edit_url(alice_form), data, follow=True)
+        assert "没有改动" in response.content.decode(), layout
+    form = PerformanceForm.objects.get(pk=alice_form.pk)
+    assert form.version == 1 and form.project.is_new is True
+    assert Indicator.objects.get(form=form, name="核心指标").is_core
+    na = Indicator.objects.get(form=form, not_applicable=True)
+    assert (na.period_value, na.explanation) == ("/", "不涉及")
+
+
+def test_a_row_typed_where_another_was_deleted_is_a_new_row(client, alice, filled, adam):
+    row = Indicator.objects.get(form=filled, name="维护项目数量")
+    comment = row.comments.create(form=filled, author=adam, text="指标不够细化")
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data[f"{row_prefix(data, '维护项目数量')}-DELETE"] = "on"
+    new = blank_row(data, category("数量指标").pk)
+    data[f"{new}-name"] = "巡检次数"
+    data[f"{new}-annual_value"] = "12次"
+    assert client.post(edit_url(filled), data).status_code == 302
+    added = Indicator.objects.get(form=filled, name="巡检次数")
+    assert added.uid != row.uid and not Indicator.objects.filter(pk=row.pk).exists()
+    comment.refresh_from_db()
+    assert comment.indicator_id is None  # the comment did not move to another indicator
+
+
+def test_bad_years_codes_and_huge_amounts_are_form_errors_not_500s(client, alice, filled):
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(code="440304000", unit=filled.project.unit)
+    PerformanceForm.objects.filter(pk=filled.pk).update(layout="shenzhen")
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["amounts__annual"] = "1e40"
+    response = client.post(edit_url(filled), data)
+    assert response.status_code == 400 and "金额太大" in response.content.decode()
+    data["amounts__annual"] = "699000"
+    data["project__code"] = "440304000"
+    response = client.post(edit_url(filled), data)
+    assert response.status_code == 400 and "已被其他项目使用" in response.content.decode()
+    PerformanceForm.objects.filter(pk=filled.pk).update(layout="dongguan")
+    data = page_data(client, filled)
+    data["project__start_year"], data["project__end_year"] = "2025", "2024"
+    response = client.post(edit_url(filled), data)
+    assert response.status_code == 400 and "到期年度不能早于起始年度" in response.content.decode()
+
+
+def test_pasted_rows_are_saved_inside_their_category(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data[f"cat-{category('数量指标').pk}-paste"] = "巡检次数\t12次\t12次"
+    assert client.post(edit_url(filled), data).status_code == 302
+    names = list(
+        Indicator.objects.filter(form=filled).order_by("order").values_list("name", flat=True)
+    )
+    assert names.index("巡检次数") == names.index("维护项目数量") + 1
+    data = page_data(client, filled)  # saved again untouched: nothing moves
+    client.post(edit_url(filled), data)
+    assert PerformanceForm.objects.get(pk=filled.pk).version == 2
+
+
+def test_project_fields_of_a_frozen_year_are_not_changed_from_another(client, alice, filled):
+    FormFactory(project=filled.project, fiscal_year=2022, status="approved")
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["project__type"] = "新的项目类型"
+    response = client.post(edit_url(filled), data)
+    html = response.content.decode()
+    assert response.status_code == 400 and "2022 年度的表（已通过）共用" in html
+    assert PerformanceForm.objects.get(pk=filled.pk).project.project_type != "新的项目类型"
+
+
+def test_a_background_save_tells_the_page_its_new_rows_uids(client, alice, filled) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    new = blank_row(data, category("质量指标").pk)
+    data[f"{new}-name"] = "系统可用率"
+    html = client.post(edit_url(filled), data, headers={"HX-Request": "true"}).content.decode()
+    uid = Indicator.objects.get(form=filled, name="系统可用率").uid
+    assert f'id="uid-{new}" name="{new}-uid" value="{uid}" hx-swap-oob="true"' in html

@@ -79,6 +79,18 @@ ACTOR_RULES: dict[str, dict[str, bool]] = {
 }
 
 
+# the workflow: verb -> persona -> the statuses of alice's form in which the persona may take
+# it, with the department's review on (and, second, off). Personas not named: never.
+D, S, P, A, R = "draft", "submitted", "department_approved", "approved", "returned"
+STATUSES = (D, S, P, A, R)
+WORKFLOW_RULES: dict[str, dict[str, tuple[set[str], set[str]]]] = {
+    "can_submit": {"alice": ({D, R}, {D, R})},
+    "can_withdraw": {"alice": ({S}, {S})},
+    "can_pass_on": {"bob": ({S}, set())},
+    "can_return": {"bob": ({S}, set()), "fiona": ({P}, {S, P})},
+    "can_approve": {"fiona": ({P}, {S, P})},
+}
+
 # verbs about a unit: verb -> persona -> (for alice's unit A, for charlie's unit C)
 UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
     "can_create_form": {
@@ -106,7 +118,7 @@ def actors(alice, bob, fiona, adam, charlie, stan) -> dict[str, Actor]:
 def test_the_table_names_every_rule_in_the_module() -> None:
     verbs = {name for name, _f in inspect.getmembers(permissions, inspect.isfunction)}
     assert {v for v in verbs if v.startswith("can_")} == (
-        FORM_RULES.keys() | ACTOR_RULES.keys() | UNIT_RULES.keys()
+        FORM_RULES.keys() | ACTOR_RULES.keys() | UNIT_RULES.keys() | WORKFLOW_RULES.keys()
     )
     for table in (*FORM_RULES.values(), *ACTOR_RULES.values(), *UNIT_RULES.values()):
         assert tuple(table) == PERSONAS
@@ -131,6 +143,23 @@ def test_each_actor_rule_for_each_persona(verb, actors) -> None:
         allowed, reason = rule(actors[persona])
         assert allowed is expected, (verb, persona)
         assert bool(reason) is not expected
+
+
+@pytest.mark.parametrize("review", [True, False], ids=["department-review", "no-review"])
+@pytest.mark.parametrize("verb", sorted(WORKFLOW_RULES))
+def test_each_workflow_rule_for_each_persona_and_status(verb, review, actors, alice_form):
+    rule = getattr(permissions, verb)
+    department = alice_form.project.department
+    department.department_review = review
+    department.save()
+    form = PerformanceForm.objects.with_related().get(pk=alice_form.pk)
+    for persona in PERSONAS:
+        allowed_in = WORKFLOW_RULES[verb].get(persona, (set(), set()))[0 if review else 1]
+        for status in STATUSES:
+            form.status = status
+            allowed, reason = rule(actors[persona], form)
+            assert allowed is (status in allowed_in), (verb, persona, status, review)
+            assert bool(reason) is not allowed
 
 
 @pytest.mark.parametrize("verb", sorted(UNIT_RULES))

@@ -6,9 +6,10 @@
   ``amounts.annual``, ``goals.period``…), the model attribute behind it and its Chinese label
   (the model field's ``verbose_name``). ``INDICATOR_FIELDS`` does the same for an indicator row.
   Nothing else spells a form's fields out.
-* ``load_content(form)`` reads a saved form; ``apply_content(form, content, keys=…)`` writes a
-  content onto a saved form in place: changed fields are set, indicators are paired with the rows
-  they continue (``pair_indicators``) and updated, so unchanged rows keep their uid and comments.
+* ``load_content(form)`` reads a saved form; ``set_fields(form_or_project, content, keys)`` and
+  ``apply_indicators(form, items, …)`` write a content onto a saved form in place: changed fields
+  are set, indicators are paired with the rows they continue (``pair_indicators``) and updated,
+  so unchanged rows keep their uid and comments.
 * ``to_json`` / ``from_json``: the import JSON (also the snapshot of each history event).
 * ``diff_content(old, new)``: field by field and indicator by indicator, with Chinese labels.
 """

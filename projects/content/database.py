@@ -120,20 +120,25 @@ def _set_row(row: Indicator, item: IndicatorContent, category_id: int) -> list[s
 
 
 def apply_indicators(
-    form: PerformanceForm, items: Sequence[IndicatorContent], categories: CategoryLookup
+    form: PerformanceForm,
+    items: Sequence[IndicatorContent],
+    categories: CategoryLookup,
+    *,
+    by_position: bool = True,
 ) -> bool:
     """Make the form's indicator rows say ``items``, in that order, in place: a row that
     continues (``pair_indicators``) keeps its id and uid; only what changed is written. Each
     item's ``uid`` is set to its row's. Returns whether anything changed."""
     rows = list(form.indicators.all())
     current = [indicator_content(row) for row in rows]
-    changed = False
+    gone: list[int] = []
     new_rows: list[Indicator] = []
-    for old, new in pair_indicators(current, items):
+    updated: list[Indicator] = []
+    fields: set[str] = set()
+    for old, new in pair_indicators(current, items, by_position=by_position):
         if new is None:
             assert old is not None
-            rows[old].delete()
-            changed = True
+            gone.append(rows[old].pk)
             continue
         item = items[new]
         category_id = categories.require(form.framework_id, item)
@@ -142,19 +147,24 @@ def apply_indicators(
             _set_row(row, item, category_id)
             item.uid = str(row.uid)
             new_rows.append(row)
-            changed = True
             continue
         row = rows[old]
         item.uid = str(row.uid)
-        fields = _set_row(row, item, category_id)
+        changed_fields = _set_row(row, item, category_id)
         if row.order != new:
             row.order = new
-            fields.append("order")
-        if fields:
-            parsed = ["target_kind", "target_comparator", "target_number", "target_unit"]
-            row.save(update_fields=[*fields, *parsed, "target_qualifier"])
-            changed = True
+            changed_fields.append("order")
+        if changed_fields:
+            fields.update(changed_fields)
+            updated.append(row)
+    if gone:
+        Indicator.objects.filter(pk__in=gone).delete()
+    if updated:
+        parsed = ("target_kind", "target_comparator", "target_number", "target_unit")
+        names = sorted(fields)
+        Indicator.objects.bulk_update(updated, [*names, *parsed, "target_qualifier"])
     Indicator.objects.bulk_create(new_rows)
+    changed = bool(gone or updated or new_rows)
     if changed:  # the form's prefetched rows are stale now
         getattr(form, "_prefetched_objects_cache", {}).pop("indicators", None)
     return changed

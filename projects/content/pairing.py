@@ -8,11 +8,16 @@ from projects.content.types import IndicatorContent
 
 
 def pair_indicators(
-    old: Sequence[IndicatorContent], new: Sequence[IndicatorContent]
+    old: Sequence[IndicatorContent],
+    new: Sequence[IndicatorContent],
+    *,
+    by_position: bool = True,
 ) -> list[tuple[int | None, int | None]]:
     """Which old row each new indicator continues: by uid where the new one has one, else by
     category and name, else by position among the unpaired rows of its category. Returns
-    (old index, new index) pairs in the new order, then the old rows left over (removed)."""
+    (old index, new index) pairs in the new order, then the old rows left over (removed).
+    ``by_position=False`` (the editor, which knows its rows' uids) pairs no row by position: a
+    row typed into a blank line is new, even where a row of its category was deleted."""
     partner: dict[int, int] = {}  # new index -> old index
     taken: set[int] = set()
     by_uid = {item.uid: i for i, item in enumerate(old) if item.uid}
@@ -34,7 +39,7 @@ def pair_indicators(
                 taken.add(i)
                 break
     for j, item in enumerate(new):
-        if j in partner or item.uid:
+        if not by_position or j in partner or item.uid:
             continue
         for i, candidate in enumerate(old):
             if i not in taken and candidate.category == item.category:

@@ -214,59 +214,64 @@ class Editor:
         content = copy.deepcopy(self.saved)
         for field_key, value in self.header_form.values().items():
             content.set(field_key, value)
-        kept = [
-            (n, row)
-            for n, row in enumerate(self.formset.forms)
-            if not row.is_blank and not self._deleted(row)
-        ]
-
-        def position(entry: tuple[int, IndicatorForm]) -> tuple[int, int, int]:
-            n, row = entry
-            category = row.cleaned_data["category"]
-            order = row.cleaned_data.get("ORDER")
-            return (self.order.get(category, 0), order if order is not None else 10**6, n)
-
-        items: list[IndicatorContent] = []
-        for n, row in sorted(kept, key=position):
-            key = self._key_of(row) or ("", "")
+        # every row with its place: category (framework order), 序号, then as shown;
+        # pasted rows go to the end of their category, 不适用 rows after its rows
+        placed: list[tuple[tuple[int, int, int], int | None, IndicatorContent]] = []
+        for n, row in enumerate(self.formset.forms):
+            if row.is_blank or self._deleted(row):
+                continue
             data = row.cleaned_data
-            self._row_index[n] = len(items)
-            items.append(
-                IndicatorContent(
-                    level1=key[0],
-                    level2=key[1],
-                    name=data["name"],
-                    period_value=data.get("period_value", ""),
-                    annual_value=data.get("annual_value", ""),
-                    value=data.get("value", ""),
-                    explanation=data.get("explanation", ""),
-                    core=bool(data.get("core")),
-                    uid=data.get("uid", ""),
-                )
+            key = self._key_of(row) or ("", "")
+            order = data.get("ORDER")
+            item = IndicatorContent(
+                level1=key[0],
+                level2=key[1],
+                name=data["name"],
+                period_value=data.get("period_value", ""),
+                annual_value=data.get("annual_value", ""),
+                value=data.get("value", ""),
+                explanation=data.get("explanation", ""),
+                core=bool(data.get("core")),
+                uid=data.get("uid", ""),
             )
+            rank = (self.order.get(data["category"], 0), order if order is not None else 10**6, n)
+            placed.append((rank, n, item))
+        saved_not_applicable = {
+            item.category: item for item in self.saved.indicators if item.not_applicable
+        }
         for key, category_form in self.category_forms.items():
-            for pasted in category_form.cleaned_data.get("rows", []):
-                items.append(IndicatorContent(key[0], key[1], **pasted))
+            category_rank = self.order[self.by_key[key].pk]
+            for number, pasted in enumerate(category_form.cleaned_data.get("rows", [])):
+                rank = (category_rank, 10**6 + number, 10**6)
+                placed.append((rank, None, IndicatorContent(key[0], key[1], **pasted)))
             if category_form.cleaned_data.get("marked"):
-                items.append(
-                    IndicatorContent(
-                        key[0],
-                        key[1],
-                        not_applicable=True,
-                        explanation=category_form.cleaned_data["reason"],
-                    )
+                # keep what the 不适用 row held (its uid and values); only the reason is typed
+                item = copy.copy(saved_not_applicable.get(key)) or IndicatorContent(
+                    key[0], key[1], not_applicable=True
                 )
+                item.explanation = category_form.cleaned_data["reason"]
+                placed.append(((category_rank, 10**7, 10**7), None, item))
+        items: list[IndicatorContent] = []
+        for _rank, row_number, item in sorted(placed, key=lambda entry: entry[0]):
+            if row_number is not None:
+                self._row_index[row_number] = len(items)
+            items.append(item)
         content.indicators = items
         self._content = content
         return content
 
     # ----------------------------------------------------------------- the page
 
-    def findings(self) -> list[Finding]:
+    def findings(self, last_year: FormContent | bool | None = True) -> list[Finding]:
+        """The checks on what the editor says (``last_year``: last year's content when the
+        caller has it, else it is read)."""
+        if last_year is True:
+            last_year = last_years_content(self.form.project_id, self.form.fiscal_year)
+        assert last_year is not False
         return check_content(
             self.content(),
             framework_id=self.form.framework_id,
-            last_year=last_years_content(self.form.project_id, self.form.fiscal_year),
+            last_year=last_year if isinstance(last_year, FormContent) else None,
         )
 
     def groups(self, findings: list[Finding], last_year: FormContent | None) -> list[Group]:
@@ -346,6 +351,16 @@ class Editor:
                 view.cells.append((row[column], reading if reading != text else ""))
             rows.append(view)
         return group, rows
+
+    def row_uids(self) -> list[tuple[str, str]]:
+        """Each row's prefix with the uid of the indicator it became (after a save), so a page
+        that saved in the background knows its new rows as saved ones."""
+        content = self.content()
+        return [
+            (str(self.formset.forms[n].prefix), content.indicators[index].uid)
+            for n, index in self._row_index.items()
+            if content.indicators[index].uid
+        ]
 
     def _row_category(self, row: IndicatorForm) -> int | None:
         if self.bound:

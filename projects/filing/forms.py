@@ -66,6 +66,8 @@ class AmountField(forms.Field):
             raise ValidationError(_("请填写金额数字，如 699,000.00。")) from None
         if not amount.is_finite() or amount < 0:
             raise ValidationError(_("金额不能为负数。"))
+        if amount.adjusted() >= AMOUNT_DIGITS:  # before any arithmetic on a 1e40
+            raise ValidationError(_("金额太大。"))
         return amount
 
 
@@ -82,7 +84,7 @@ def header_field(spec: FieldSpec) -> forms.Field:
         return forms.NullBooleanField(
             label=label,
             required=False,
-            widget=forms.Select(choices=[("unknown", "—"), ("true", "是"), ("false", "否")]),
+            widget=forms.NullBooleanSelect(attrs={"class": "form-select"}),
         )
     if spec.kind == "int":
         if spec.key == "project.duration_years":
@@ -135,6 +137,9 @@ class HeaderForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        start, end = cleaned.get("project__start_year"), cleaned.get("project__end_year")
+        if start and end and start > end:
+            self.add_error("project__end_year", _("到期年度不能早于起始年度。"))
         factor = WAN if cleaned.get("amount_unit") == "万元" else Decimal(1)
         limit = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES)
         for key in self.keys:

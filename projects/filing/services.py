@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from projects.content import (
+    FIELD_BY_KEY,
     ContentDiff,
     FormContent,
     apply_indicators,
@@ -29,6 +30,10 @@ from projects.services.rollover import roll_over
 
 class FilingError(DomainError):
     """A filer's change that cannot go ahead."""
+
+
+class InvalidContent(FilingError):
+    """What was typed cannot be saved as it is (the message says what to change)."""
 
 
 class VersionConflict(FilingError):
@@ -62,9 +67,6 @@ def create_form(
     *, actor: Actor, unit: Organization, fiscal_year: int, layout: str, name: str
 ) -> PerformanceForm:
     """A new project of the unit with its first form (草稿, version 1, the default framework)."""
-    allowed, reason = can_create_form(actor, unit)
-    if not allowed:
-        raise FilingError(reason)
     name = name.strip()
     if not name:
         raise FilingError(_("请填写项目名称。"))
@@ -72,9 +74,17 @@ def create_form(
     if framework is None:
         raise FilingError(_("系统还没有默认的指标体系，请联系管理员设置。"))
     with transaction.atomic():
-        if Project.objects.filter(unit=unit, name=name, forms__fiscal_year=fiscal_year).exists():
+        unit = Organization.objects.select_for_update().get(pk=unit.pk)  # one creation at a time
+        allowed, reason = can_create_form(actor, unit)
+        if not allowed:
+            raise FilingError(reason)
+        if Project.objects.filter(unit=unit, name=name).exists():
             raise FilingError(
-                _("本单位已有“%(name)s”%(year)s 年度的表。") % {"name": name, "year": fiscal_year}
+                _(
+                    "本单位已有项目“%(name)s”：请打开它以前年度的表，用“以此表填报”开始，"
+                    "或换一个项目名称。"
+                )
+                % {"name": name}
             )
         project = Project.objects.create(unit=unit, name=name)
         form = PerformanceForm.objects.create(
@@ -94,6 +104,7 @@ def save_draft(
     seen_version: int,
     content: FormContent,
     edit_session: str = "",
+    edit_seq: int | None = None,
 ) -> SaveResult:
     """Write the editor's content onto the form, if the actor may edit it and nobody saved a
     newer version meanwhile (else ``VersionConflict``, with the newer content). Versions saved
@@ -106,7 +117,9 @@ def save_draft(
         if not allowed:
             raise FilingError(reason)
         current = load_content(form)
-        if form.version != seen_version and not _own_saves(form, seen_version, actor, edit_session):
+        if form.version != seen_version and not _own_saves(
+            form, seen_version, actor, edit_session, edit_seq
+        ):
             raise VersionConflict(
                 _(
                     "这张表在您打开之后已被保存为第 %(version)s 版。您填写的内容没有丢失：请对照"
@@ -120,11 +133,12 @@ def save_draft(
         diff = diff_content(current, content, keys=keys)
         if not diff:
             return SaveResult(form, diff)
+        _check_project_fields(form, content, diff)
         changed = set_fields(form.project, content, keys)
         if changed:
             form.project.save(update_fields=changed)
         set_fields(form, content, keys)
-        apply_indicators(form, content.indicators, CategoryLookup())
+        apply_indicators(form, content.indicators, CategoryLookup(), by_position=False)
         form.version += 1
         form.save()
         event_for(
@@ -133,26 +147,70 @@ def save_draft(
             kind=FormEvent.Kind.EDIT,
             from_status=form.status,
             edit_session=edit_session,
+            edit_seq=edit_seq,
         ).save()
     return SaveResult(form, diff)
 
 
-def _own_saves(form: PerformanceForm, seen: int, actor: Actor, edit_session: str) -> bool:
-    """Whether every version after ``seen`` was saved by this actor from this editor page."""
-    if not edit_session or seen > form.version:
+def _check_project_fields(form: PerformanceForm, content: FormContent, diff: ContentDiff) -> None:
+    """The project's fields are shared by its forms of every year: refuse to change them under
+    a form of another year that is frozen (submitted or approved), and refuse a code that
+    another project has."""
+    changed = [c for c in diff.fields if FIELD_BY_KEY[c.key].model == "project"]
+    if not changed:
+        return
+    frozen = (
+        form.project.forms.exclude(pk=form.pk)
+        .exclude(status__in=PerformanceForm.EDITABLE_STATUSES)
+        .order_by("fiscal_year")
+        .first()
+    )
+    if frozen is not None:
+        raise InvalidContent(
+            _(
+                "“%(fields)s”是项目信息，与本项目 %(year)s 年度的表（%(status)s）共用，"
+                "在那张表审核期间或通过后不能修改。"
+            )
+            % {
+                "fields": "、".join(c.label for c in changed),
+                "year": frozen.fiscal_year,
+                "status": frozen.get_status_display(),
+            }
+        )
+    code = content.project.code.strip()
+    if code and Project.objects.filter(code=code).exclude(pk=form.project_id).exists():
+        raise InvalidContent(_("项目编码“%(code)s”已被其他项目使用。") % {"code": code})
+
+
+def _own_saves(
+    form: PerformanceForm, seen: int, actor: Actor, edit_session: str, edit_seq: int | None
+) -> bool:
+    """Whether every version after ``seen`` was saved by this actor from this editor page,
+    and earlier by that page than this save (an older background save arriving late does not
+    overwrite a newer one)."""
+    if not edit_session or edit_seq is None or seen > form.version:
         return False
-    later = form.events.filter(version__gt=seen)
-    return (
-        not later.exclude(
-            kind=FormEvent.Kind.EDIT, actor_id=actor.user_id, edit_session=edit_session
-        ).exists()
-        and later.exists()
+    later = list(
+        form.events.filter(version__gt=seen).values_list(
+            "kind", "actor_id", "edit_session", "edit_seq"
+        )
+    )
+    return bool(later) and all(
+        kind == FormEvent.Kind.EDIT
+        and actor_id == actor.user_id
+        and session == edit_session
+        and seq is not None
+        and seq < edit_seq
+        for kind, actor_id, session, seq in later
     )
 
 
 def roll_over_form(*, actor: Actor, form_id: int) -> PerformanceForm:
     """Start next year's draft from this form (the filer's own roll-over of one form)."""
-    result = roll_over(form_ids=[form_id], actor=actor)
+    try:
+        result = roll_over(form_ids=[form_id], actor=actor)
+    except IntegrityError:  # a second click that lost the race to the first
+        raise FilingError(_("下一年度的表已经存在。")) from None
     if result.skipped:
         _source, reason = result.skipped[0]
         raise FilingError(reason)

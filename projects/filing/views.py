@@ -22,6 +22,7 @@ from projects.filing.editor import PREFIX, Editor
 from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm
 from projects.filing.services import (
     FilingError,
+    InvalidContent,
     VersionConflict,
     create_form,
     roll_over_form,
@@ -41,13 +42,21 @@ def _edit_session(request: HttpRequest) -> str:
     return posted if SESSION_TOKEN.fullmatch(posted) else secrets.token_urlsafe(16)
 
 
+def _edit_seq(request: HttpRequest) -> int | None:
+    """When the page sent this save (its clock, set by static/js/app.js), if it says."""
+    try:
+        return int(request.POST.get("edit_seq", ""))
+    except ValueError:
+        return None
+
+
 def _editor_page(
     request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
 ) -> HttpResponse:
     form = editor.form
     valid = not editor.bound or editor.is_valid()
-    findings = editor.findings() if valid else []
     last_year = last_years_content(form.project_id, form.fiscal_year)
+    findings = editor.findings(last_year) if valid else []
     context = {
         "nav": "forms",
         "form": form,
@@ -89,6 +98,7 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
             seen_version=seen,
             content=content,
             edit_session=_edit_session(request),
+            edit_seq=_edit_seq(request),
         )
     except VersionConflict as conflict:
         # nothing typed is lost: the page keeps it, beside what the newer version says
@@ -100,6 +110,9 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
             conflict=conflict,
             conflict_diff=diff_content(conflict.current, content),
         )
+    except InvalidContent as error:
+        messages.error(request, error.message)
+        return _editor_page(request, editor, version=seen, status=400)
     except FilingError as error:
         raise PermissionDenied(error.message) from error
     if result.changed:
@@ -126,6 +139,7 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
                 seen_version=seen,
                 content=editor.content(),
                 edit_session=_edit_session(request),
+                edit_seq=_edit_seq(request),
             )
         except VersionConflict as conflict:
             context["save_message"] = _(
@@ -136,6 +150,7 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
         else:
             findings = editor.findings()
             context.update(
+                row_uids=editor.row_uids(),
                 version=result.form.version,
                 save_failed=False,
                 refreshed=True,

@@ -1,5 +1,10 @@
 """Rules across two tables, so triggers (on SQLite and PostgreSQL alike):
 
+(On SQLite, a migration that rebuilds one of these tables — most ALTERs do — drops or breaks
+the triggers on it: such a migration must drop these triggers first and create them again
+after, with the statements below.)
+
+
 * an indicator's category belongs to its form's framework;
 * a project's department is its unit's parent: a project is refused otherwise, and follows its
   unit when the unit moves to another department.

@@ -61,6 +61,9 @@ class FormEvent(models.Model):
     # The editor page a save came from (one per page opened): a page's own earlier saves
     # (its background saves) are no conflict for it; anyone else's are.
     edit_session = models.CharField(_("编辑页面"), max_length=64, blank=True)
+    # When that page sent the save (its clock, in ms): a page's later save wins over its own
+    # earlier one, whichever reaches the server first.
+    edit_seq = models.BigIntegerField(_("编辑序号"), null=True, blank=True)
     snapshot: models.JSONField[Any] = models.JSONField(_("内容快照"), default=dict)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 

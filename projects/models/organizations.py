@@ -26,6 +26,11 @@ class Organization(models.Model):
         related_name="units",
     )
     code = models.CharField(_("单位编码"), max_length=50, blank=True)
+    department_review = models.BooleanField(
+        _("部门审核"),
+        default=True,
+        help_text=_("主管部门是否先审核其单位提交的表（关闭则直接交财政审核）。"),
+    )
 
     class Meta:
         verbose_name = _("单位")

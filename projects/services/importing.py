@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from projects.content import (
+    FIELDS,
     CategoryLookup,
     apply_indicators,
     new_indicator_rows,
@@ -202,6 +203,16 @@ def _write(
     Indicator.objects.bulk_create(new_rows, batch_size=500)
     for planned, match in pending:
         if match.action == "create" and match.form is not None:
+            # the snapshot says what the form says: project fields its sheet does not carry
+            # are the (existing) project's
+            for spec in FIELDS:
+                if (
+                    spec.model == "project"
+                    and spec.kind != "organization"
+                    and spec.key not in planned.keys
+                    and match.project is not None
+                ):
+                    planned.data.set(spec.key, getattr(match.project, spec.attr))
             events.append(
                 event_for(
                     match.form,

@@ -27,6 +27,7 @@ from projects.permissions import (
     get_form_for_actor,
     visible_forms,
 )
+from projects.review.workflow import available
 
 PAGE_SIZE = 25
 
@@ -97,6 +98,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "edit_reason": reason,
             "events": timeline(form),
             "may_roll_over": may_roll_over,
+            "transitions": available(actor, form),
             "unit_note": unit_note(form, spec),
         },
     )

@@ -29,3 +29,17 @@ document.addEventListener("htmx:afterRequest", function (event) {
     box.value = "";
   }
 });
+
+// Each save from the editor says when the page sent it, so that a background save arriving
+// after a later save of the same page cannot overwrite it (see save_draft).
+document.addEventListener("htmx:configRequest", function (event) {
+  if (event.detail.elt.id === "editor") {
+    event.detail.parameters.edit_seq = String(Date.now());
+  }
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.id === "editor" && form.elements.edit_seq) {
+    form.elements.edit_seq.value = String(Date.now());
+  }
+});

@@ -1,0 +1,84 @@
+"""Taking a workflow transition: one service for every row of the table, which locks the form,
+checks the actor (the transition's ``can_<verb>`` rule), the state and the version the actor
+saw, runs the filing checks before a submission, records one event with the content, and
+refuses with a clear message otherwise. Two reviewers acting at once: the row lock makes one
+wait; it then finds the state changed and is told by whom."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.errors import DomainError
+from projects.filing.checking import check_form
+from projects.history import event_for
+from projects.models import PerformanceForm
+from projects.permissions import Actor
+from projects.review.workflow import TRANSITIONS
+
+
+class TransitionRefused(DomainError):
+    """A workflow step that cannot be taken; the message says why."""
+
+
+def take_transition(
+    *,
+    actor: Actor,
+    verb: str,
+    form_id: int,
+    seen_version: int,
+    seen_status: str = "",
+    comment: str = "",
+) -> PerformanceForm:
+    """Move the form through one transition of ``TRANSITIONS`` (submit, withdraw, pass_on,
+    return, approve). ``seen_version`` and ``seen_status`` are what the actor's page showed."""
+    step = TRANSITIONS.get(verb)
+    if step is None:
+        raise TransitionRefused(_("未知的操作。"))
+    comment = comment.strip()
+    if step.needs_comment and not comment:
+        raise TransitionRefused(_("请写明退回的理由。"))
+    with transaction.atomic():
+        form = (
+            PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
+        )
+        allowed, reason = step.rule(actor, form)
+        if not allowed:
+            moved_on = seen_status and seen_status != form.status
+            raise TransitionRefused((_what_happened(form) if moved_on else "") or reason)
+        if form.version != seen_version:
+            raise TransitionRefused(
+                _("这张表已更新为第 %(version)s 版，请刷新页面，看过新版本后再操作。")
+                % {"version": form.version}
+            )
+        if step.runs_checks:
+            errors = [f for f in check_form(form) if f.is_error]
+            if errors:
+                raise TransitionRefused(
+                    _("检查发现 %(count)s 个错误，改正后才能提交：%(first)s")
+                    % {"count": len(errors), "first": f"{errors[0].where}：{errors[0].message}"}
+                )
+        from_status = form.status
+        form.status = step.target
+        form.save(update_fields=["status", "updated_at"])
+        event_for(
+            form, actor=actor, kind=step.kind, from_status=from_status, comment=comment
+        ).save()
+    return form
+
+
+def _what_happened(form: PerformanceForm) -> str:
+    """When the state moved on since the actor looked: who did what, when."""
+    last = form.events.select_related("actor").order_by("-created_at", "-id").first()
+    if last is None or last.kind not in {t.kind for t in TRANSITIONS.values()}:
+        return ""
+    when = timezone.localtime(last.created_at).strftime("%m-%d %H:%M")
+    return _(
+        "这张表已由%(who)s于 %(when)s %(what)s，现在的状态是“%(status)s”，您的操作没有执行。"
+    ) % {
+        "who": last.actor_label,
+        "when": when,
+        "what": last.get_kind_display(),
+        "status": form.get_status_display(),
+    }

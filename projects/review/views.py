@@ -1,0 +1,49 @@
+"""The workflow's buttons: one POST per transition, through the transition service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects.permissions import actor_of, can_view, get_form_for_actor
+from projects.review.services import TransitionRefused, take_transition
+from projects.review.workflow import TRANSITIONS
+
+DONE = {
+    "submit": _("已提交审核。"),
+    "withdraw": _("已撤回，表回到草稿状态。"),
+    "pass_on": _("部门审核通过，已报财政审核。"),
+    "return": _("已退回单位修改。"),
+    "approve": _("审核通过。"),
+}
+
+
+@login_required
+@require_POST
+def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    if verb not in TRANSITIONS:
+        raise Http404
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)  # 404 for whom may not see it
+    try:
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        seen = -1
+    try:
+        take_transition(
+            actor=actor,
+            verb=verb,
+            form_id=form.pk,
+            seen_version=seen,
+            seen_status=request.POST.get("status", ""),
+            comment=request.POST.get("comment", "")[:5000],
+        )
+    except TransitionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, str(DONE[verb]))
+    return redirect(form.get_absolute_url())

@@ -1,0 +1,212 @@
+"""The workflow: each transition through its service (lock, rule, state, version, checks, one
+event), refusals with their reasons, two reviewers at once, and the buttons on the form page."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from projects.models import FormEvent, Membership, PerformanceForm
+from projects.permissions import Actor
+from projects.review.services import TransitionRefused, take_transition
+from projects.services.importing import import_files
+from tests.factories import MembershipFactory, UserFactory, default_framework
+from tests.import_helpers import DONGGUAN_SEED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    """The 东莞 seed forms, with a filer of their unit, its department's reviewer and finance."""
+    default_framework()  # a transactional test before may have flushed the shipped frameworks
+    import_files(paths=[DONGGUAN_SEED])
+    forms = list(PerformanceForm.objects.with_related().order_by("pk"))
+    unit = forms[0].project.unit
+    people = {
+        "filer": (unit, Membership.Role.FILER),
+        "dept": (unit.parent, Membership.Role.DEPARTMENT_REVIEWER),
+    }
+    users = {}
+    for name, (organization, role) in people.items():
+        users[name] = UserFactory(username=name)
+        MembershipFactory(user=users[name], organization=organization, role=role)
+    users["finance"] = UserFactory(username="finance")
+    MembershipFactory(
+        user=users["finance"],
+        organization__kind="finance",
+        organization__parent=None,
+        organization__name="财政局",
+        role=Membership.Role.FINANCE_REVIEWER,
+    )
+    return forms, users
+
+
+def act(user, form: PerformanceForm, verb: str, comment: str = "") -> PerformanceForm:
+    form.refresh_from_db()
+    return take_transition(
+        actor=Actor.for_user(user),
+        verb=verb,
+        form_id=form.pk,
+        seen_version=form.version,
+        seen_status=form.status,
+        comment=comment,
+    )
+
+
+def test_the_whole_path_records_one_event_per_step(seeded) -> None:
+    forms, users = seeded
+    form = forms[0]  # clean in every respect
+    assert act(users["filer"], form, "submit").status == "submitted"
+    assert act(users["dept"], form, "pass_on").status == "department_approved"
+    assert act(users["finance"], form, "return", "指标值偏低").status == "returned"
+    assert act(users["filer"], form, "submit").status == "submitted"
+    assert act(users["dept"], form, "pass_on").status == "department_approved"
+    assert act(users["finance"], form, "approve").status == "approved"
+    steps = [
+        (e.kind, e.from_status, e.to_status, e.actor.username)
+        for e in form.events.exclude(kind="import").select_related("actor")
+    ]
+    assert steps == [
+        ("submit", "draft", "submitted", "filer"),
+        ("pass_on", "submitted", "department_approved", "dept"),
+        ("return", "department_approved", "returned", "finance"),
+        ("submit", "returned", "submitted", "filer"),
+        ("pass_on", "submitted", "department_approved", "dept"),
+        ("approve", "department_approved", "approved", "finance"),
+    ]
+    returned = form.events.get(kind="return")
+    assert returned.comment == "指标值偏低" and returned.snapshot["indicators"]
+
+
+def test_without_department_review_finance_reviews_the_submission(seeded) -> None:
+    forms, users = seeded
+    form = forms[0]
+    department = form.project.department
+    department.department_review = False
+    department.save()
+    act(users["filer"], form, "submit")
+    with pytest.raises(TransitionRefused, match="只有财政审核人"):
+        act(users["dept"], form, "return", "不行")
+    assert act(users["finance"], form, "approve").status == "approved"
+
+
+def test_a_submission_with_check_errors_is_refused(seeded) -> None:
+    forms, users = seeded
+    video = next(f for f in forms if f.project.name == "东莞市财政局视频会议服务项目")
+    with pytest.raises(TransitionRefused, match=r"检查发现 1 个错误.*年度目标"):
+        act(users["filer"], video, "submit")
+    video.refresh_from_db()
+    assert video.status == "draft" and not video.events.filter(kind="submit").exists()
+
+
+def test_refusals_say_why(seeded) -> None:
+    forms, users = seeded
+    form = forms[0]
+    with pytest.raises(TransitionRefused, match="只有本单位的填报人"):
+        act(users["dept"], form, "submit")
+    act(users["filer"], form, "submit")
+    with pytest.raises(TransitionRefused, match="请写明退回的理由"):
+        act(users["dept"], form, "return", "  ")
+    with pytest.raises(TransitionRefused, match="还在主管部门审核阶段"):
+        act(users["finance"], form, "approve")
+    with pytest.raises(TransitionRefused, match="第 7 版"):
+        PerformanceForm.objects.filter(pk=form.pk).update(version=7)
+        take_transition(
+            actor=Actor.for_user(users["dept"]),
+            verb="pass_on",
+            form_id=form.pk,
+            seen_version=1,
+            seen_status="submitted",
+        )
+    with pytest.raises(TransitionRefused, match="未知的操作"):
+        act(users["dept"], form, "publish")
+
+
+def test_a_reviewer_acting_on_an_old_page_is_told_what_happened(seeded) -> None:
+    forms, users = seeded
+    form = forms[0]
+    act(users["filer"], form, "submit")
+    act(users["filer"], form, "withdraw")
+    with pytest.raises(TransitionRefused, match=r"已由.*撤回.*草稿"):
+        take_transition(
+            actor=Actor.for_user(users["dept"]),
+            verb="pass_on",
+            form_id=form.pk,
+            seen_version=form.version,
+            seen_status="submitted",
+        )
+
+
+def test_two_reviewers_approving_at_once_one_wins(seeded, transactional_db) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    forms, users = seeded
+    form = forms[0]
+    act(users["filer"], form, "submit")
+    act(users["dept"], form, "pass_on")
+    second = UserFactory(username="finance2")
+    MembershipFactory(
+        user=second,
+        organization=users["finance"].memberships.get().organization,
+        role=Membership.Role.FINANCE_REVIEWER,
+    )
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def approve(user) -> None:
+        barrier.wait()
+        try:
+            take_transition(
+                actor=Actor.for_user(user),
+                verb="approve",
+                form_id=form.pk,
+                seen_version=1,
+                seen_status="department_approved",
+            )
+            outcomes.append("approved")
+        except TransitionRefused as refused:
+            outcomes.append(refused.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(u,)) for u in (users["finance"], second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("approved") == 1
+    [loser] = [o for o in outcomes if o != "approved"]
+    assert "审核通过" in loser and "您的操作没有执行" in loser
+    assert FormEvent.objects.filter(form=form, kind="approve").count() == 1
+
+
+def test_the_form_page_offers_each_persona_its_steps(client, seeded) -> None:
+    forms, users = seeded
+    form = forms[0]
+    url = form.get_absolute_url()
+    client.force_login(users["filer"])
+    html = client.get(url).content.decode()
+    assert "提交审核" in html and "审核通过" not in html
+    response = client.post(
+        reverse("projects:form_act", kwargs={"pk": form.pk, "verb": "submit"}),
+        {"version": form.version, "status": form.status},
+        follow=True,
+    )
+    assert "已提交审核。" in response.content.decode()
+    client.force_login(users["dept"])
+    html = client.get(url).content.decode()
+    assert "部门审核通过，报财政" in html and "退回修改" in html and "提交审核" not in html
+    act_url = reverse("projects:form_act", kwargs={"pk": form.pk, "verb": "approve"})
+    response = client.post(act_url, {"version": 1, "status": "submitted"}, follow=True)
+    assert "还在主管部门审核阶段" in response.content.decode()
+    assert (
+        client.post(reverse("projects:form_act", kwargs={"pk": form.pk, "verb": "x"})).status_code
+        == 404
+    )
+    outsider = UserFactory(username="outsider")
+    client.force_login(outsider)
+    assert client.post(act_url, {"version": 1}).status_code == 404
