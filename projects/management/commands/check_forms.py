@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indicators.models import Framework
 from projects.content import FormContent, load_content
-from projects.filing.checking import check_content, check_form, last_years_content
+from projects.filing.checking import Checker, check_form, last_years_content
 from projects.filing.checks import Finding
 from projects.importing.errors import Problem
 from projects.models import PerformanceForm
@@ -86,9 +86,10 @@ class Command(BaseCommand):
         default = Framework.objects.get(is_default=True)
         saved = PerformanceForm.objects.in_bulk([f.form_id for f in plan.forms if f.form_id])
         entries = []
+        checker = Checker()  # each framework's categories and settings read once
         for planned in plan.forms:
             form = saved.get(planned.form_id) if planned.form_id else None
-            findings = check_content(
+            findings = checker.run(
                 planned.data,
                 framework_id=form.framework_id if form else default.pk,
                 last_year=last_years_content(planned.project_id, planned.data.fiscal_year),
