@@ -75,10 +75,6 @@ def build(database: Path, forms: int) -> None:
             name=f"基准测试项目{n}：财政业务系统支撑软件和硬件运维服务",
             department=department,
             unit=units[n % len(units)],
-            project_type="其他运转类（信息化运维类）",
-            level="二级项目",
-            start_year=2021,
-            end_year=2024,
         )
         for n in range(forms)
     )
@@ -87,6 +83,10 @@ def build(database: Path, forms: int) -> None:
             project=project,
             fiscal_year=2023,
             framework=framework,
+            project_type="其他运转类（信息化运维类）",
+            level="二级项目",
+            start_year=2021,
+            end_year=2024,
             annual_amount=Decimal(699000 + n),
             period_goal=GOAL,
             annual_goal=GOAL,

@@ -81,11 +81,12 @@ def run(count: int, rounds: int) -> None:
     framework = Framework.objects.get(is_default=True)
     department = Organization.objects.create(kind="department", name="东莞市财政局")
     unit = Organization.objects.create(kind="unit", name="信息中心", parent=department)
-    project = Project.objects.create(
-        unit=unit, name="财政业务系统运维", project_type="运维", start_year=2023, end_year=2025
-    )
+    project = Project.objects.create(unit=unit, name="财政业务系统运维")
     form = PerformanceForm.objects.create(
         project=project,
+        project_type="运维",
+        start_year=2023,
+        end_year=2025,
         fiscal_year=2024,
         framework=framework,
         annual_amount=699000,

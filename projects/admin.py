@@ -48,8 +48,7 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin[Project]):
-    list_display = ["name", "code", "department", "unit", "project_type", "start_year", "end_year"]
-    list_filter = ["level"]
+    list_display = ["name", "code", "department", "unit"]
     search_fields = ["name", "code", "unit__name", "department__name"]
     autocomplete_fields = ["department", "unit"]
     list_select_related = ["department", "unit"]
@@ -77,6 +76,13 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
         "fiscal_year",
         "layout",
         "framework",
+        "project_type",
+        "level",
+        "start_year",
+        "end_year",
+        "duration_years",
+        "allocation_method",
+        "is_new",
         "annual_amount",
         "total_amount",
         "fiscal_amount",

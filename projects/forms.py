@@ -46,9 +46,9 @@ class ListFilterForm(forms.Form):
         self.fields["department"].choices = departments  # type: ignore[attr-defined]
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
         types = (
-            visible.exclude(project__project_type="")
-            .order_by("project__project_type")
-            .values_list("project__project_type", flat=True)
+            visible.exclude(project_type="")
+            .order_by("project_type")
+            .values_list("project_type", flat=True)
             .distinct()
         )
         self.fields["project_type"].choices = [("", _("全部类型")), *((t, t) for t in types)]  # type: ignore[attr-defined]
@@ -73,5 +73,5 @@ class ListFilterForm(forms.Form):
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["project_type"]:
-            queryset = queryset.filter(project__project_type=data["project_type"])
+            queryset = queryset.filter(project_type=data["project_type"])
         return queryset

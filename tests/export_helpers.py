@@ -198,13 +198,13 @@ def make_dongguan_form(*, unit_name: str = "东莞市财政局信息中心") -> 
         name="东莞市财政局信息中心财政业务系统支撑软件和硬件运维服务项目",
         department=dept,
         unit=unit(unit_name, dept),
+    )
+    form = make_form(
+        project=project,
         project_type="其他运转类（信息化运维类）",
         level="二级项目",
         start_year=2021,
         end_year=2024,
-    )
-    form = make_form(
-        project=project,
         annual_amount=Decimal("699000"),
         period_goal=DONGGUAN_GOAL,
         annual_goal=DONGGUAN_GOAL,
@@ -230,13 +230,13 @@ def make_shenzhen_form() -> PerformanceForm:
         name="信息安全运行维护",
         department=dept,
         unit=unit("深圳市福田区数据管理中心", dept),
+    )
+    form = make_form(
+        project=project,
         project_type="01 其他项目",
         duration_years=3,
         allocation_method="项目法",
         is_new=False,
-    )
-    form = make_form(
-        project=project,
         layout="shenzhen",
         total_amount=Decimal("7567200.00"),
         annual_amount=Decimal("2522400.00"),
@@ -269,11 +269,11 @@ def make_guangzhou_forms(year: int = 2023) -> list[PerformanceForm]:
             name=name,
             department=dept,
             unit=unit(unit_name, dept),
-            start_year=year,
-            end_year=year,
         )
         form = make_form(
             project=project,
+            start_year=year,
+            end_year=year,
             layout="guangzhou",
             fiscal_year=year,
             content=content,
@@ -301,13 +301,13 @@ def make_long_form(indicators: int = 60) -> PerformanceForm:
         name="多指标测试项目",
         department=dept,
         unit=unit("东莞市长表测试中心", dept),
+    )
+    form = make_form(
+        project=project,
         project_type="其他运转类",
         level="二级项目",
         start_year=2023,
         end_year=2025,
-    )
-    form = make_form(
-        project=project,
         annual_amount=Decimal("1000"),
         period_goal="长期目标",
         annual_goal="年度目标",

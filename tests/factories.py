@@ -62,10 +62,6 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"测试项目{n}")
     unit = factory.SubFactory(UnitFactory)
-    project_type = "其他运转类（信息化运维类）"
-    level = Project.Level.SECOND
-    start_year = 2021
-    end_year = 2024
 
 
 def default_framework() -> Framework:
@@ -83,6 +79,10 @@ class FormFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     fiscal_year = 2023
     framework = factory.LazyFunction(default_framework)
+    project_type = "其他运转类（信息化运维类）"
+    level = PerformanceForm.Level.SECOND
+    start_year = 2021
+    end_year = 2024
     annual_amount = Decimal("699000")
     period_goal = "通过建立集中运维外包体系，提升财政工作效率。"
     annual_goal = "保障系统正常运行。"

@@ -374,9 +374,7 @@ def test_pasted_rows_come_back_as_rows_to_review(client, alice, charlie, filled)
 def test_an_untouched_save_changes_nothing_whatever_the_row_holds(client, alice, alice_form):
     """是否新增, the core flag of a 东莞 row and a 不适用 row's values survive a save of the page
     as it was drawn: no new version."""
-    project = alice_form.project
-    project.is_new = True
-    project.save()
+    PerformanceForm.objects.filter(pk=alice_form.pk).update(is_new=True)
     IndicatorFactory(form=alice_form, name="核心指标", is_core=True)
     IndicatorFactory(
         form=alice_form,
@@ -394,7 +392,7 @@ def test_an_untouched_save_changes_nothing_whatever_the_row_holds(client, alice,
         response = client.post(edit_url(alice_form), data, follow=True)
         assert "没有改动" in response.content.decode(), layout
     form = PerformanceForm.objects.get(pk=alice_form.pk)
-    assert form.version == 1 and form.project.is_new is True
+    assert form.version == 1 and form.is_new is True
     assert Indicator.objects.get(form=form, name="核心指标").is_core
     na = Indicator.objects.get(form=form, not_applicable=True)
     assert (na.period_value, na.explanation) == ("/", "不涉及")
@@ -451,15 +449,21 @@ def test_pasted_rows_are_saved_inside_their_category(client, alice, filled) -> N
     assert PerformanceForm.objects.get(pk=filled.pk).version == 2
 
 
-def test_project_fields_of_a_frozen_year_are_not_changed_from_another(client, alice, filled):
-    FormFactory(project=filled.project, fiscal_year=2022, status="approved")
+def test_a_years_header_fields_are_its_own_and_shared_names_stay_frozen(client, alice, filled):
+    approved = FormFactory(project=filled.project, fiscal_year=2022, status="approved")
     client.force_login(alice)
     data = page_data(client, filled)
-    data["project__type"] = "新的项目类型"
+    data["project__type"] = "新的项目类型"  # this year's, not the approved year's
+    data["project__end_year"] = "2026"
+    assert client.post(edit_url(filled), data).status_code == 302
+    approved.refresh_from_db()
+    assert approved.project_type != "新的项目类型" and approved.end_year == 2024
+    data = page_data(client, filled)
+    data["project__name"] = "改过的名称"  # the project's name is every year's
     response = client.post(edit_url(filled), data)
     html = response.content.decode()
     assert response.status_code == 400 and "2022 年度的表（已通过）共用" in html
-    assert PerformanceForm.objects.get(pk=filled.pk).project.project_type != "新的项目类型"
+    assert PerformanceForm.objects.get(pk=filled.pk).project.name != "改过的名称"
 
 
 def test_a_background_save_tells_the_page_its_new_rows_uids(client, alice, filled) -> None:

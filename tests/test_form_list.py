@@ -70,9 +70,8 @@ def test_user_without_membership_sees_nothing(client, django_user_model, alice_f
 def test_it_filters_by_year_status_type_and_search(client, alice, unit_a):
     old = FormFactory(project=ProjectFactory(unit=unit_a, name="线路租赁项目"), fiscal_year=2022)
     FormFactory(
-        project=ProjectFactory(
-            unit=unit_a, name="网站适老化改造项目", project_type="其他特定目标类"
-        ),
+        project=ProjectFactory(unit=unit_a, name="网站适老化改造项目"),
+        project_type="其他特定目标类",
         status=PerformanceForm.Status.APPROVED,
     )
     client.force_login(alice)

@@ -165,12 +165,12 @@ def test_every_dongguan_form_imports_with_its_amount_years_and_indicators() -> N
         assert form.annual_amount == Decimal(amount)
         assert form.amount_unit_label == "元"
         assert form.indicators.count() == count, name
-        assert (form.project.start_year, form.project.end_year) == (start, end)
+        assert (form.start_year, form.end_year) == (start, end)
         assert form.project.department.name == "东莞市财政局"
         assert form.project.unit.name == "东莞市财政局信息中心"
-        assert form.project.level == "二级项目"
+        assert form.level == "二级项目"
         assert form.status == PerformanceForm.Status.DRAFT
-    assert form_named("东莞市财政局网站适老化改造项目").project.project_type == (
+    assert form_named("东莞市财政局网站适老化改造项目").project_type == (
         "其他特定目标类（信息化新建类）"
     )
 
@@ -184,7 +184,7 @@ def test_the_first_dongguan_form_is_read_field_by_field() -> None:
     )
     assert form.period_goal == goal
     assert form.annual_goal == goal
-    assert form.project.project_type == "其他运转类（信息化运维类）"
+    assert form.project_type == "其他运转类（信息化运维类）"
     assert indicators_of(form) == [
         ("产出指标", "数量指标", "维护项目数量", "1个", "1个", "", "", False, False),
         ("产出指标", "质量指标", "项目维护质量", "良好", "良好", "", "", False, False),
@@ -289,8 +289,8 @@ def test_every_shenzhen_form_imports_with_codes_amounts_in_yuan_and_flags() -> N
     for code, name, total, annual, years, kind, method, count in SHENZHEN:
         form = PerformanceForm.objects.select_related("project__department").get(project__code=code)
         project = form.project
-        assert (project.name, project.duration_years, project.project_type) == (name, years, kind)
-        assert (project.allocation_method, project.is_new) == (method, False)
+        assert (project.name, form.duration_years, form.project_type) == (name, years, kind)
+        assert (form.allocation_method, form.is_new) == (method, False)
         assert project.department.name == "深圳市福田区政务服务数据管理局（本级）"
         assert (form.total_amount, form.annual_amount) == (Decimal(total), Decimal(annual))
         assert form.amount_unit_label == "万元"

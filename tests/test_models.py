@@ -46,8 +46,8 @@ def test_amounts_keep_cents_exactly(db):
 
 
 def test_project_years_in_order(db):
-    refused(lambda: ProjectFactory(start_year=2024, end_year=2021))
-    ProjectFactory(start_year=2023, end_year=2023)
+    refused(lambda: FormFactory(start_year=2024, end_year=2021))
+    FormFactory(start_year=2023, end_year=2023)
 
 
 def test_project_code_is_unique_when_given(db):

@@ -93,7 +93,7 @@ def header_field(spec: FieldSpec) -> forms.Field:
             label=label, required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
         )
     if spec.key == "project.level":
-        choices = [("", "—"), *Project.Level.choices]
+        choices = [("", "—"), *PerformanceForm.Level.choices]
         return forms.ChoiceField(label=label, required=False, choices=choices)
     model_field = (Project if spec.model == "project" else PerformanceForm)._meta.get_field(
         spec.attr

@@ -71,6 +71,10 @@ class PerformanceForm(models.Model):
         SHENZHEN = "shenzhen", _("深圳 二级项目支出绩效目标申报表")
         GUANGZHOU = "guangzhou", _("广州 项目支出绩效目标表")
 
+    class Level(models.TextChoices):
+        FIRST = "一级项目", _("一级项目")
+        SECOND = "二级项目", _("二级项目")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已提交")
@@ -95,6 +99,25 @@ class PerformanceForm(models.Model):
         on_delete=models.PROTECT,
         related_name="forms",
     )
+    project_type = models.CharField(_("项目类型"), max_length=100, blank=True)
+    level = models.CharField(_("项目等级"), max_length=10, choices=Level.choices, blank=True)
+    start_year = models.PositiveSmallIntegerField(
+        _("起始年度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
+    )
+    end_year = models.PositiveSmallIntegerField(
+        _("到期年度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
+    )
+    duration_years = models.PositiveSmallIntegerField(
+        _("实施期限（年）"), null=True, blank=True, validators=[MaxValueValidator(50)]
+    )
+    allocation_method = models.CharField(_("分配方式"), max_length=50, blank=True)
+    is_new = models.BooleanField(_("是否新增项目"), null=True, blank=True)
     annual_amount = amount_field(_("本年度预算金额（元）"))
     total_amount = amount_field(_("项目总金额（中期规划，元）"))
     fiscal_amount = amount_field(_("财政拨款（元）"))
@@ -136,6 +159,12 @@ class PerformanceForm(models.Model):
                 for field in AMOUNT_FIELD_NAMES
             ],
             models.CheckConstraint(condition=Q(version__gte=1), name="form_version_positive"),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(end_year__gte=models.F("start_year")),
+                name="form_years_in_order",
+            ),
         ]
         indexes = [models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx")]
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.models.fields import MAX_YEAR, MIN_YEAR
 from projects.models.organizations import Organization
 
 
 class Project(models.Model):
-    class Level(models.TextChoices):
-        FIRST = "一级项目", _("一级项目")
-        SECOND = "二级项目", _("二级项目")
+    """A project of a unit: its identity (code, name, unit) across the years. What a year's
+    form says about it (type, level, period, allocation…) is on that form, so that changing
+    this year's draft never changes a form of another year."""
 
     code = models.CharField(_("项目编码"), max_length=64, blank=True)
     name = models.CharField(_("项目名称"), max_length=300)
@@ -34,25 +32,6 @@ class Project(models.Model):
         related_name="projects",
         limit_choices_to={"kind": Organization.Kind.UNIT},
     )
-    project_type = models.CharField(_("项目类型"), max_length=100, blank=True)
-    level = models.CharField(_("项目等级"), max_length=10, choices=Level.choices, blank=True)
-    start_year = models.PositiveSmallIntegerField(
-        _("起始年度"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
-    )
-    end_year = models.PositiveSmallIntegerField(
-        _("到期年度"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
-    )
-    duration_years = models.PositiveSmallIntegerField(
-        _("实施期限（年）"), null=True, blank=True, validators=[MaxValueValidator(50)]
-    )
-    allocation_method = models.CharField(_("分配方式"), max_length=50, blank=True)
-    is_new = models.BooleanField(_("是否新增项目"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("项目")
@@ -61,12 +40,6 @@ class Project(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["code"], condition=~Q(code=""), name="project_unique_code"
-            ),
-            models.CheckConstraint(
-                condition=Q(start_year__isnull=True)
-                | Q(end_year__isnull=True)
-                | Q(end_year__gte=models.F("start_year")),
-                name="project_years_in_order",
             ),
         ]
         indexes = [models.Index(fields=["unit", "name"], name="project_unit_name_idx")]
