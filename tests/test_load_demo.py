@@ -68,3 +68,19 @@ def test_every_demo_form_page_shows_its_official_table(client, demo):
         assert response.status_code == 200
         assert response.context["grid"].title == titles[form.layout]
         assert form.project.name in response.content.decode()
+
+
+def test_it_leaves_work_to_do_for_every_demo_account(demo):
+    counts = {
+        status: PerformanceForm.objects.filter(layout="dongguan", status=status).count()
+        for status in ("submitted", "department_approved", "approved", "returned")
+    }
+    assert counts == {"submitted": 3, "department_approved": 2, "approved": 1, "returned": 1}
+    resubmitted = PerformanceForm.objects.get(events__kind="return", status="submitted")
+    assert [e.kind for e in resubmitted.events.order_by("id")] == [
+        "import",
+        "submit",
+        "return",
+        "submit",
+    ]
+    assert "各演示账号都有待办" in demo

@@ -15,11 +15,29 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from projects.models import Membership, Organization
+from projects.filing.checking import check_form
+from projects.models import FormEvent, Membership, Organization, PerformanceForm
+from projects.permissions import Actor
+from projects.review.services import take_transition
 from projects.services.importing import import_files
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_YEAR = 2023
+
+WORKFLOW_USERS = ("filer", "dept", "finance")
+SUBMIT = ("filer", "submit", "")
+PASS_ON = ("dept", "pass_on", "材料齐全，报财政审核。")
+# Where the demo leaves the filer's clean 东莞 forms, one path each (the rest stay drafts).
+DEMO_PATHS: list[list[tuple[str, str, str]]] = [
+    [SUBMIT],  # waiting for the department
+    [SUBMIT],
+    [SUBMIT, PASS_ON],  # waiting for finance
+    [SUBMIT, PASS_ON],
+    [SUBMIT, PASS_ON, ("finance", "approve", "")],  # approved
+    [SUBMIT, PASS_ON, ("finance", "return", "满意度指标请写明调查对象和方式；成本指标请细化。")],
+    # returned by the department, revised and submitted again
+    [SUBMIT, ("dept", "return", "请补充质量指标的考核标准。"), SUBMIT],
+]
 
 # username, password, full name, role, organisation (kind, name, parent name)
 DEMO_ACCOUNTS: list[tuple[str, str, str, str | None, tuple[str, str, str | None] | None]] = [
@@ -68,10 +86,42 @@ class Command(BaseCommand):
         with transaction.atomic():
             for username, password, full_name, role, org in DEMO_ACCOUNTS:
                 self._account(username, password, full_name, role, org)
+        moved = self._work_to_do()
+        if moved:
+            self.stdout.write(f"审核流程：{moved} 张表已提交、审核或退回，各演示账号都有待办。")
         self.stdout.write("演示账号（用户名 / 密码）：")
         for username, password, full_name, _role, _org in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:8} / {password:20} {full_name}")
         self.stdout.write("登录：http://127.0.0.1:8000/accounts/login/")
+
+    def _work_to_do(self) -> int:
+        """Put the filer's 东莞 forms in every state, through the workflow's own service, so
+        each demo account signs in to work (first run only: a form that has moved is left)."""
+        users = {
+            u.username: u for u in get_user_model().objects.filter(username__in=WORKFLOW_USERS)
+        }
+        forms = [
+            form
+            for form in PerformanceForm.objects.with_related()
+            .filter(layout="dongguan", project__unit__name="东莞市财政局信息中心")
+            .order_by("pk")
+            if not any(f.is_error for f in check_form(form))
+        ]
+        if (
+            len(forms) < len(DEMO_PATHS)
+            or FormEvent.objects.filter(form__in=forms, kind=FormEvent.Kind.SUBMIT).exists()
+        ):
+            return 0
+        for form, path in zip(forms, DEMO_PATHS, strict=False):
+            for username, verb, comment in path:
+                form = take_transition(
+                    actor=Actor.for_user(users[username]),
+                    verb=verb,
+                    form_id=form.pk,
+                    seen_version=form.version,
+                    comment=comment,
+                )
+        return len(DEMO_PATHS)
 
     def _account(
         self,
