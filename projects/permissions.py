@@ -197,6 +197,27 @@ def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
     return _reviewer_at_stage(actor, form)
 
 
+def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
+    """Comment on a form, or resolve a comment: its reviewers (its department's, when the
+    department reviews, and finance), once it has been submitted."""
+    reviews = actor.is_finance_reviewer or (
+        form.project.department.department_review
+        and form.project.department_id in actor.reviewed_departments
+    )
+    if not reviews:
+        return False, _("只有这张表的审核人可以提出或处理审核意见。")
+    if form.status == PerformanceForm.Status.DRAFT:
+        return False, _("草稿尚未提交，不能提出审核意见。")
+    return ALLOWED
+
+
+def can_answer(actor: Actor, form: PerformanceForm) -> Decision:
+    """Answer the reviewers' comments: the unit's filers."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以答复审核意见。")
+    return ALLOWED
+
+
 def can_import(actor: Actor) -> Decision:
     """Import sheets (which creates and overwrites forms of any unit): administrators."""
     if actor.is_system or actor.is_admin:

@@ -18,6 +18,17 @@ urlpatterns = [
     path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
     # review (issue 9)
     path("<int:pk>/act/<slug:verb>/", review_views.form_act, name="form_act"),
+    path("<int:pk>/comments/", review_views.comment_add, name="comment_add"),
+    path(
+        "<int:pk>/comments/<int:comment_id>/answer/",
+        review_views.comment_answer,
+        name="comment_answer",
+    ),
+    path(
+        "<int:pk>/comments/<int:comment_id>/resolve/",
+        review_views.comment_resolve,
+        name="comment_resolve",
+    ),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
     path("export/", views.export_page, name="export"),

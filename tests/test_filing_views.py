@@ -229,9 +229,9 @@ def test_the_editor_takes_a_fixed_number_of_queries(
         IndicatorFactory(form=filled, name=f"指标{i}")
     # 1 session, 2 user, 3 memberships, 4 the form with project, unit, department, framework,
     # 5 its indicators with categories, 6 the framework's categories (editor), 7 last year's
-    # form (none), 8 categories for the checks, 9 check settings, 10 the indicator library of
-    # the framework (suggestions)
-    with django_assert_num_queries(10):
+    # form (none), 8 categories for the checks, 9 check settings, 10 the reviewers' open
+    # comments, 11 the indicator library of the framework (suggestions)
+    with django_assert_num_queries(11):
         assert client.get(edit_url(filled)).status_code == 200
 
 

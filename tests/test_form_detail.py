@@ -98,8 +98,9 @@ def test_query_count_is_fixed(client, alice, alice_form, django_assert_num_queri
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's memberships (the actor, once per request), 4 form with
     # project/unit/department/framework, 5 indicators with categories, 6-7 framework categories
-    # (first, then second level), 8 the history's events
-    with django_assert_num_queries(8):
+    # (first, then second level), 8 the history's events, 9 the comments with their
+    # indicators and people
+    with django_assert_num_queries(9):
         client.get(url(alice_form))
 
 

@@ -30,7 +30,7 @@ from projects.filing.forms import (
 from projects.filing.services import editable_keys
 from projects.filing.suggest import LibraryHint, library_for, suggest_level2
 from projects.layouts import LAYOUTS
-from projects.models import PerformanceForm
+from projects.models import Comment, PerformanceForm
 
 PREFIX = "ind"
 # The indicator values each layout prints, after 三级指标 (the editor shows these; a row keeps
@@ -53,6 +53,7 @@ class RowView:
     cells: list[tuple[BoundField, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
     category_id: int | None = None
+    comments: list[Comment] = field(default_factory=list)  # reviewers' open comments
 
 
 @dataclass
@@ -274,7 +275,12 @@ class Editor:
             last_year=last_year if isinstance(last_year, FormContent) else None,
         )
 
-    def groups(self, findings: list[Finding], last_year: FormContent | None) -> list[Group]:
+    def groups(
+        self,
+        findings: list[Finding],
+        last_year: FormContent | None,
+        comments: dict[str, list[Comment]] | None = None,
+    ) -> list[Group]:
         """Every category in the framework's order, with its rows and findings. A first-level
         category that has children shows only when rows sit on it directly (广州 forms)."""
         content = self.content() if (self._content or not self.bound) else None
@@ -306,6 +312,7 @@ class Editor:
                 view.findings = [f for f in findings if f.indicator == index]
                 before = same_indicator(last_year.indicators, item) if last_year else None
                 view.last_year = before.target if before else ""
+                view.comments = (comments or {}).get(item.uid, []) if item.uid else []
                 if group.id in self.parents and item.name:
                     children = [k[1] for k in self.by_key if k[0] == group.level1 and k[1]]
                     view.suggestion = suggest_level2(item, children) or ""

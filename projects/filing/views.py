@@ -28,7 +28,7 @@ from projects.filing.services import (
     roll_over_form,
     save_draft,
 )
-from projects.models import Organization, PerformanceForm
+from projects.models import Comment, Organization, PerformanceForm
 from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
 
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -57,6 +57,13 @@ def _editor_page(
     valid = not editor.bound or editor.is_valid()
     last_year = last_years_content(form.project_id, form.fiscal_year)
     findings = editor.findings(last_year) if valid else []
+    open_comments = list(
+        form.comments.filter(resolved_at__isnull=True).select_related("indicator", "author")
+    )
+    by_uid: dict[str, list[Comment]] = {}
+    for comment in open_comments:
+        if comment.indicator is not None:
+            by_uid.setdefault(str(comment.indicator.uid), []).append(comment)
     context = {
         "nav": "forms",
         "form": form,
@@ -64,7 +71,8 @@ def _editor_page(
         "version": version,
         "findings": findings,
         "errors": [f for f in findings if f.is_error],
-        "groups": editor.groups(findings, last_year),
+        "groups": editor.groups(findings, last_year, by_uid),
+        "form_comments": [c for c in open_comments if c.indicator is None],
         "field_findings": editor.field_findings(findings),
         "last_year": last_year,
         "edit_session": _edit_session(request),

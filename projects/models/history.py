@@ -87,8 +87,19 @@ class FormEvent(models.Model):
 
 
 class Comment(models.Model):
-    """A reviewer's remark on the whole form or on one indicator (it stays attached to the
-    indicator across versions, which keeps its row)."""
+    """A reviewer's remark on the whole form, one of its fields or one indicator. It stays on
+    its indicator across versions (the row keeps its identity) until a reviewer resolves it;
+    the unit answers it."""
+
+    class QuickPick(models.TextChoices):
+        INCOMPLETE = "incomplete", _("指标不够完整")
+        NOT_QUANTIFIED = "not_quantified", _("指标不够细化量化")
+        NOT_RELEVANT = "not_relevant", _("指标与项目相关性不够")
+        VALUE_MISMATCH = "value_mismatch", _("指标与指标值不匹配")
+        SPLIT = "split", _("建议拆分指标")
+        WRONG_CATEGORY = "wrong_category", _("一级/二级指标类型错误")
+        ADD_INDICATORS = "add_indicators", _("建议增加产出/效益/满意度指标")
+        VALUE_LOW = "value_low", _("指标值偏低")
 
     form = models.ForeignKey(
         PerformanceForm,
@@ -104,16 +115,47 @@ class Comment(models.Model):
         blank=True,
         related_name="comments",
     )
+    field = models.CharField(_("字段"), max_length=50, blank=True)  # a content key
+    quick_pick = models.CharField(
+        _("常用意见"), max_length=30, choices=QuickPick.choices, blank=True
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT
     )
-    text = models.TextField(_("内容"))
+    text = models.TextField(_("内容"), blank=True)
+    version = models.PositiveIntegerField(_("针对的版本"), default=1)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    answer = models.TextField(_("单位答复"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("标为解决的人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("审核意见")
         verbose_name_plural = _("审核意见")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(text="") | ~models.Q(quick_pick=""),
+                name="comment_says_something",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.text[:40]
+        return (self.text or self.get_quick_pick_display())[:40]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def said(self) -> str:
+        """The quick pick and the text, as one line."""
+        return "：".join(part for part in (self.get_quick_pick_display(), self.text) if part)

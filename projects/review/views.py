@@ -10,6 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.permissions import actor_of, can_view, get_form_for_actor
+from projects.review.comments import (
+    CommentRefused,
+    add_comment,
+    answer_comment,
+    resolve_comment,
+)
 from projects.review.services import TransitionRefused, take_transition
 from projects.review.workflow import TRANSITIONS
 
@@ -47,3 +53,56 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     else:
         messages.success(request, str(DONE[verb]))
     return redirect(form.get_absolute_url())
+
+
+def _done(request: HttpRequest, form_url: str, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(f"{form_url}#comments")
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
+    try:
+        add_comment(
+            actor=actor,
+            form_id=form.pk,
+            text=request.POST.get("text", ""),
+            quick_pick=request.POST.get("quick_pick", ""),
+            indicator_uid=request.POST.get("indicator", ""),
+            field=request.POST.get("field", ""),
+        )
+    except CommentRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{form.get_absolute_url()}#comments")
+    return _done(request, form.get_absolute_url(), _("已记录审核意见。"))
+
+
+@login_required
+@require_POST
+def comment_answer(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
+    try:
+        answer_comment(
+            actor=actor, form_id=form.pk, comment_id=comment_id, text=request.POST.get("text", "")
+        )
+    except CommentRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{form.get_absolute_url()}#comments")
+    return _done(request, form.get_absolute_url(), _("已答复。"))
+
+
+@login_required
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
+    try:
+        resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id)
+    except CommentRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{form.get_absolute_url()}#comments")
+    return _done(request, form.get_absolute_url(), _("已标为解决。"))

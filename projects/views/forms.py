@@ -19,9 +19,11 @@ from projects.layouts import (
     build_grid,
     framework_categories,
 )
-from projects.models import PerformanceForm
+from projects.models import Comment, PerformanceForm
 from projects.permissions import (
     actor_of,
+    can_answer,
+    can_comment,
     can_edit,
     can_roll_over,
     get_form_for_actor,
@@ -65,6 +67,14 @@ def unit_note(form: PerformanceForm, spec: Layout) -> str:
     return ""
 
 
+def form_comments(form: PerformanceForm) -> list[Comment]:
+    """The form's comments, open ones first, with their indicator and people (one query)."""
+    comments = form.comments.select_related(
+        "indicator__category", "author", "resolved_by"
+    ).order_by("resolved_at", "created_at", "id")
+    return sorted(comments, key=lambda c: (not c.is_open, c.created_at))
+
+
 @login_required
 @require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -99,6 +109,10 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": timeline(form),
             "may_roll_over": may_roll_over,
             "transitions": available(actor, form),
+            "comments": form_comments(form),
+            "may_comment": can_comment(actor, form)[0],
+            "may_answer": can_answer(actor, form)[0],
+            "quick_picks": Comment.QuickPick.choices,
             "unit_note": unit_note(form, spec),
         },
     )

@@ -1,0 +1,105 @@
+"""Reviewers' comments on a form, a field or one indicator; the unit's answers; resolving.
+Each runs in a transaction and checks the actor again there."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.content import FIELD_BY_KEY
+from projects.errors import DomainError
+from projects.models import Comment, PerformanceForm
+from projects.permissions import Actor, can_answer, can_comment
+
+TEXT_LIMIT = 2000
+
+
+class CommentRefused(DomainError):
+    """A comment, answer or resolution that cannot be recorded."""
+
+
+def add_comment(
+    *,
+    actor: Actor,
+    form_id: int,
+    text: str = "",
+    quick_pick: str = "",
+    indicator_uid: str = "",
+    field: str = "",
+) -> Comment:
+    text = text.strip()
+    if quick_pick and quick_pick not in Comment.QuickPick.values:
+        raise CommentRefused(_("未知的常用意见。"))
+    if not text and not quick_pick:
+        raise CommentRefused(_("请选择常用意见或写下意见。"))
+    if len(text) > TEXT_LIMIT:
+        raise CommentRefused(_("意见不能超过 %(limit)s 个字。") % {"limit": TEXT_LIMIT})
+    if field and field not in FIELD_BY_KEY:
+        raise CommentRefused(_("未知的字段。"))
+    with transaction.atomic():
+        form = (
+            PerformanceForm.objects.with_related().select_for_update(of=("self",)).get(pk=form_id)
+        )
+        allowed, reason = can_comment(actor, form)
+        if not allowed:
+            raise CommentRefused(reason)
+        assert actor.user_id is not None  # a reviewer is a person
+        indicator = None
+        if indicator_uid:
+            try:
+                uid = uuid.UUID(indicator_uid)
+            except ValueError:
+                raise CommentRefused(_("这张表没有这个指标，请刷新页面。")) from None
+            indicator = form.indicators.filter(uid=uid).first()
+            if indicator is None:
+                raise CommentRefused(_("这张表没有这个指标（可能已被删除），请刷新页面。"))
+        return Comment.objects.create(
+            form=form,
+            indicator=indicator,
+            field=field,
+            quick_pick=quick_pick,
+            text=text,
+            author_id=actor.user_id,
+            version=form.version,
+        )
+
+
+def _comment_of(form_id: int, comment_id: int) -> Comment:
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("form__project__department", "form__project__unit")
+        .filter(pk=comment_id, form_id=form_id)
+        .first()
+    )
+    if comment is None:
+        raise CommentRefused(_("没有这条审核意见。"))
+    return comment
+
+
+def answer_comment(*, actor: Actor, form_id: int, comment_id: int, text: str) -> Comment:
+    text = text.strip()
+    if not text or len(text) > TEXT_LIMIT:
+        raise CommentRefused(_("请写下答复（不超过 %(limit)s 个字）。") % {"limit": TEXT_LIMIT})
+    with transaction.atomic():
+        comment = _comment_of(form_id, comment_id)
+        allowed, reason = can_answer(actor, comment.form)
+        if not allowed:
+            raise CommentRefused(reason)
+        comment.answer, comment.answered_at = text, timezone.now()
+        comment.save(update_fields=["answer", "answered_at"])
+    return comment
+
+
+def resolve_comment(*, actor: Actor, form_id: int, comment_id: int) -> Comment:
+    with transaction.atomic():
+        comment = _comment_of(form_id, comment_id)
+        allowed, reason = can_comment(actor, comment.form)
+        if not allowed:
+            raise CommentRefused(reason)
+        if comment.resolved_at is None:
+            comment.resolved_at, comment.resolved_by_id = timezone.now(), actor.user_id
+            comment.save(update_fields=["resolved_at", "resolved_by"])
+    return comment
