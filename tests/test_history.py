@@ -63,8 +63,11 @@ def test_a_changed_value_keeps_the_other_rows_and_records_one_event(tmp_path: Pa
     events = list(form.events.order_by("id"))
     assert [(e.kind, e.version) for e in events] == [("import", 1), ("import", 2)]
     assert FormEvent.objects.count() == 15  # the other 13 forms were unchanged
-    # both versions can be rebuilt and compared
+    # both versions can be rebuilt and compared; the new one is what the form now says
     assert content_at(form, 1).indicators != content_at(form, 2).indicators
+    saved = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
+    assert not diff_content(content_at(form, 2), saved)
+    assert [i.uid for i in content_at(form, 2).indicators] == [i.uid for i in saved.indicators]
     diff = compare_versions(form, 1, 2)
     assert diff.fields == ()
     [change] = diff.indicators

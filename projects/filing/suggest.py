@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
 from indicators.models import LibraryEntry
 from indicators.parsing import TargetKind, parse_target
 from projects.content import IndicatorContent
@@ -58,12 +61,18 @@ class LibraryHint:
 def library_for(framework_id: int) -> dict[int, list[LibraryHint]]:
     """The library's entries of each category of the framework, most used first (one query)."""
     found: dict[int, list[LibraryHint]] = defaultdict(list)
-    entries = LibraryEntry.objects.filter(category__framework_id=framework_id).order_by(
-        "category_id", "-usage_count", "name"
+    rank = Window(
+        RowNumber(),
+        partition_by=[F("category_id")],
+        order_by=[F("usage_count").desc(), F("name").asc()],
+    )
+    entries = (
+        LibraryEntry.objects.filter(category__framework_id=framework_id)
+        .annotate(rank=rank)
+        .filter(rank__lte=LIBRARY_PER_CATEGORY)
+        .order_by("category_id", "-usage_count", "name")
     )
     for entry in entries.only("category_id", "name", "sample_values", "usage_count"):
-        hints = found[entry.category_id]
-        if len(hints) < LIBRARY_PER_CATEGORY:
-            values = "、".join(str(v) for v in entry.sample_values[:3])
-            hints.append(LibraryHint(entry.name, values, entry.usage_count))
+        values = "、".join(str(v) for v in entry.sample_values[:3])
+        found[entry.category_id].append(LibraryHint(entry.name, values, entry.usage_count))
     return found

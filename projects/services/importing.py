@@ -28,6 +28,7 @@ from projects.content import (
     FIELDS,
     CategoryLookup,
     apply_indicators,
+    load_content,
     new_indicator_rows,
     set_fields,
 )
@@ -187,8 +188,12 @@ def _write(
         set_fields(form, data, planned.keys)
         form.version += 1
         form.save()
+        # the snapshot, without reading the form again: its fields as now set, its rows as
+        # loaded (unchanged) or as the sheet says them (with the uids the rows keep)
+        snapshot = load_content(form)
         if "indicators" in planned.changes:
             apply_indicators(form, data.indicators, categories)
+            snapshot.indicators = data.indicators
         events.append(
             event_for(
                 form,
@@ -196,6 +201,7 @@ def _write(
                 kind=FormEvent.Kind.IMPORT,
                 from_status=form.status,
                 comment=planned.source_label,
+                content=snapshot,
             )
         )
         result.updated += 1
