@@ -103,43 +103,27 @@ class Check:
     prop: Property
     function: CheckFunction
 
+    def finding(self, message: str, suggestion: str, **place: Any) -> Finding:
+        return Finding(self.id, self.severity, self.prop, message, suggestion, **place)
+
     def on_field(self, key: str, message: str, suggestion: str = "") -> Finding:
-        return Finding(
-            self.id,
-            self.severity,
-            self.prop,
-            message,
-            suggestion,
-            field=key,
-            where=field_label(key),
-        )
+        return self.finding(message, suggestion, field=key, where=field_label(key))
 
     def on_indicator(
         self, index: int, item: IndicatorContent, message: str, suggestion: str = ""
     ) -> Finding:
-        where = f"{item.label}（第 {index + 1} 个指标）"
-        return Finding(
-            self.id,
-            self.severity,
-            self.prop,
+        return self.finding(
             message,
             suggestion,
             indicator=index,
             indicator_uid=item.uid,
             category=item.category,
-            where=where,
+            where=f"{item.label}（第 {index + 1} 个指标）",
         )
 
     def on_category(self, category: tuple[str, str], message: str, suggestion: str) -> Finding:
-        where = category[1] or category[0]
-        return Finding(
-            self.id,
-            self.severity,
-            self.prop,
-            message,
-            suggestion,
-            category=category,
-            where=where,
+        return self.finding(
+            message, suggestion, category=category, where=category[1] or category[0]
         )
 
 

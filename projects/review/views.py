@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +11,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects.permissions import actor_of, can_view, get_form_for_actor
+from projects.models import PerformanceForm
+from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
     CommentRefused,
     add_comment,
@@ -55,54 +58,60 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     return redirect(form.get_absolute_url())
 
 
-def _done(request: HttpRequest, form_url: str, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return redirect(f"{form_url}#comments")
+def _comment_step(
+    request: HttpRequest, pk: int, step: Callable[[Actor, PerformanceForm], object], done: str
+) -> HttpResponse:
+    """Find the form the actor may see (else 404), take the step, say how it went."""
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
+    try:
+        step(actor, form)
+    except CommentRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, done)
+    return redirect(f"{form.get_absolute_url()}#comments")
 
 
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = actor_of(request)
-    form = get_form_for_actor(actor, pk, check=can_view)
-    try:
-        add_comment(
+    post = request.POST
+    return _comment_step(
+        request,
+        pk,
+        lambda actor, form: add_comment(
             actor=actor,
             form_id=form.pk,
-            text=request.POST.get("text", ""),
-            quick_pick=request.POST.get("quick_pick", ""),
-            indicator_uid=request.POST.get("indicator", ""),
-            field=request.POST.get("field", ""),
-        )
-    except CommentRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(f"{form.get_absolute_url()}#comments")
-    return _done(request, form.get_absolute_url(), _("已记录审核意见。"))
+            text=post.get("text", ""),
+            quick_pick=post.get("quick_pick", ""),
+            indicator_uid=post.get("indicator", ""),
+            field=post.get("field", ""),
+        ),
+        _("已记录审核意见。"),
+    )
 
 
 @login_required
 @require_POST
 def comment_answer(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    form = get_form_for_actor(actor, pk, check=can_view)
-    try:
-        answer_comment(
-            actor=actor, form_id=form.pk, comment_id=comment_id, text=request.POST.get("text", "")
-        )
-    except CommentRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(f"{form.get_absolute_url()}#comments")
-    return _done(request, form.get_absolute_url(), _("已答复。"))
+    text = request.POST.get("text", "")
+    return _comment_step(
+        request,
+        pk,
+        lambda actor, form: answer_comment(
+            actor=actor, form_id=form.pk, comment_id=comment_id, text=text
+        ),
+        _("已答复。"),
+    )
 
 
 @login_required
 @require_POST
 def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    form = get_form_for_actor(actor, pk, check=can_view)
-    try:
-        resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id)
-    except CommentRefused as refused:
-        messages.error(request, refused.message)
-        return redirect(f"{form.get_absolute_url()}#comments")
-    return _done(request, form.get_absolute_url(), _("已标为解决。"))
+    return _comment_step(
+        request,
+        pk,
+        lambda actor, form: resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id),
+        _("已标为解决。"),
+    )
