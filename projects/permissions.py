@@ -96,6 +96,22 @@ class Actor:
             project__department_id__in=self.reviewed_departments
         )
 
+    def queue_scope(self) -> Q:
+        """The forms waiting for this actor's review (the same stages as ``review_stage``)."""
+        Status = PerformanceForm.Status
+        waiting = Q(pk__in=[])
+        if self.reviewed_departments:
+            waiting |= Q(
+                status=Status.SUBMITTED,
+                project__department__department_review=True,
+                project__department_id__in=self.reviewed_departments,
+            )
+        if self.is_finance_reviewer:
+            waiting |= Q(status=Status.DEPARTMENT_APPROVED) | Q(
+                status=Status.SUBMITTED, project__department__department_review=False
+            )
+        return waiting
+
     def is_filer_of(self, form: PerformanceForm) -> bool:
         return form.project.unit_id in self.filer_units
 
@@ -296,4 +312,12 @@ class ActorMiddleware:
 
 def navigation(request: HttpRequest) -> dict[str, object]:
     """Context processor: what the navigation offers this actor (evaluated only if shown)."""
-    return {"may_import": SimpleLazyObject(lambda: can_import(actor_of(request))[0])}
+
+    def reviews() -> bool:
+        actor = actor_of(request)
+        return bool(actor.reviewed_departments) or actor.is_finance_reviewer
+
+    return {
+        "may_import": SimpleLazyObject(lambda: can_import(actor_of(request))[0]),
+        "reviews": SimpleLazyObject(reviews),
+    }

@@ -84,3 +84,11 @@ def test_it_leaves_work_to_do_for_every_demo_account(demo):
         "submit",
     ]
     assert "各演示账号都有待办" in demo
+
+
+def test_each_demo_reviewer_signs_in_to_a_queue(client, demo):
+    for username, waiting in (("dept", 3), ("finance", 2)):
+        client.force_login(get_user_model().objects.get(username=username))
+        response = client.get(reverse("projects:queue"))
+        assert response.context["page"].paginator.count == waiting, username
+        assert "待我审核" in response.content.decode()

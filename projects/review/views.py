@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from projects.models import PerformanceForm
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
@@ -19,8 +21,11 @@ from projects.review.comments import (
     answer_comment,
     resolve_comment,
 )
+from projects.review.queue import review_queue
 from projects.review.services import TransitionRefused, take_transition
 from projects.review.workflow import TRANSITIONS
+
+QUEUE_PAGE_SIZE = 50
 
 DONE = {
     "submit": _("已提交审核。"),
@@ -114,4 +119,33 @@ def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpRespo
         pk,
         lambda actor, form: resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id),
         _("已标为解决。"),
+    )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """待我审核: the forms waiting for this reviewer, oldest first, filtered by department or
+    project type."""
+    actor = actor_of(request)
+    forms = review_queue(actor)
+    department = request.GET.get("department", "")
+    if department.isdigit():
+        forms = forms.filter(project__department_id=int(department))
+    project_type = request.GET.get("project_type", "")
+    if project_type:
+        forms = forms.filter(project_type=project_type)
+    page = Paginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(form, (now - form.waiting_since).days) for form in page]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "nav": "queue",
+            "page": page,
+            "rows": rows,
+            "department": department,
+            "project_type": project_type,
+        },
     )

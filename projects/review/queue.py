@@ -1,0 +1,29 @@
+"""A reviewer's queue: the forms waiting for them, oldest first, with how long each has waited."""
+
+from __future__ import annotations
+
+from django.db.models import DateTimeField, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from projects.models import FormEvent, PerformanceForm, PerformanceFormQuerySet
+from projects.permissions import Actor
+
+
+def review_queue(actor: Actor) -> PerformanceFormQuerySet:
+    """The forms waiting for the actor's review, each with ``waiting_since`` (when it reached
+    its current state), oldest first."""
+    arrived = (
+        FormEvent.objects.filter(form=OuterRef("pk"), to_status=OuterRef("status"))
+        .values("form")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    return (
+        PerformanceForm.objects.visible_to(actor)
+        .filter(actor.queue_scope())
+        .with_related()
+        .annotate(
+            waiting_since=Coalesce(Subquery(arrived, output_field=DateTimeField()), "updated_at")
+        )
+        .order_by("waiting_since", "id")
+    )
