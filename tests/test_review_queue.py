@@ -70,6 +70,11 @@ def test_the_page_shows_days_waiting_and_filters(client, bob, forms) -> None:
     assert [days for _form, days in response.context["rows"]] == [9, 1]
     response = client.get(URL, {"project_type": "没有这种类型"})
     assert response.context["rows"] == []
+    department = forms["old"].project.department
+    assert response.context["departments"] == [(str(department.pk), department.name)]
+    response = client.get(URL, {"department": department.pk})
+    assert [f.project.name for f, _days in response.context["rows"]] == ["早提交", "新提交"]
+    assert f'<option value="{department.pk}" selected>' in response.content.decode()
 
 
 @pytest.mark.parametrize("extra", [0, 30])
@@ -79,7 +84,7 @@ def test_the_queue_takes_a_fixed_number_of_queries(
     for i in range(extra + 1):
         waiting(FormFactory(project=ProjectFactory(unit=unit_a, name=f"项目{i}")), "submitted", i)
     client.force_login(bob)
-    # 1 session, 2 user, 3 memberships, 4 count, 5 the page of forms with their organisations
-    # and when each arrived
-    with django_assert_num_queries(5):
+    # 1 session, 2 user, 3 memberships, 4 the departments and 5 the project types to filter by,
+    # 6 count, 7 the page of forms with their organisations and when each arrived
+    with django_assert_num_queries(7):
         client.get(URL)

@@ -129,6 +129,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     project type."""
     actor = actor_of(request)
     forms = review_queue(actor)
+    waiting = forms.order_by()
+    departments = sorted(
+        set(waiting.values_list("project__department_id", "project__department__name")),
+        key=lambda pair: pair[1],
+    )
+    types = sorted(set(waiting.exclude(project_type="").values_list("project_type", flat=True)))
     department = request.GET.get("department", "")
     if department.isdigit():
         forms = forms.filter(project__department_id=int(department))
@@ -147,5 +153,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "department": department,
             "project_type": project_type,
+            "departments": [(str(pk), name) for pk, name in departments],
+            "types": types,
         },
     )
