@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import (
     CheckSetting,
     Comment,
+    Deadline,
     FormEvent,
     Membership,
     Organization,
     PerformanceForm,
     Project,
+    ReviewGrade,
 )
 from projects.permissions import actor_of
 from projects.services.rollover import RolloverError, roll_over
@@ -150,3 +152,32 @@ class CheckSettingAdmin(admin.ModelAdmin[CheckSetting]):
     list_editable = ["enabled", "severity"]
     list_filter = ["framework", "enabled"]
     list_select_related = ["framework"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin[Deadline]):
+    """The season's deadlines: set here, shown on the queues and the dashboard."""
+
+    list_display = ["fiscal_year", "stage", "due"]
+    list_editable = ["due"]
+    list_filter = ["fiscal_year", "stage"]
+
+
+@admin.register(ReviewGrade)
+class ReviewGradeAdmin(admin.ModelAdmin[ReviewGrade]):
+    """Written by the review page; read here."""
+
+    list_display = ["form", "version", "stage", "reviewer", "overall", "updated_at"]
+    list_filter = ["stage"]
+    list_select_related = ["form__project", "reviewer"]
+    raw_id_fields = ["form"]
+
+    @admin.display(description=_("综合评定"))
+    def overall(self, grade: ReviewGrade) -> str:
+        return grade.overall
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -70,5 +70,16 @@ def content_at(form: PerformanceForm, version: int) -> FormContent:
     return from_json(event.snapshot)
 
 
+def returned_version(form: PerformanceForm) -> int | None:
+    """The version the form stood at when it was last returned to its unit (``None``: never
+    returned)."""
+    return (
+        form.events.filter(kind=FormEvent.Kind.RETURN)
+        .order_by("-created_at", "-id")
+        .values_list("version", flat=True)
+        .first()
+    )
+
+
 def compare_versions(form: PerformanceForm, old: int, new: int) -> ContentDiff:
     return diff_content(content_at(form, old), content_at(form, new))

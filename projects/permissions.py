@@ -213,6 +213,24 @@ def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
     return _reviewer_at_stage(actor, form)
 
 
+def can_adjust(actor: Actor, form: PerformanceForm) -> Decision:
+    """Ask to adjust (调整) an approved form: its unit's filers. The approved version stays in
+    force until the adjusted one is approved."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以申请调整这张表。")
+    if form.status != PerformanceForm.Status.APPROVED:
+        return False, _("只有已通过的表需要申请调整（当前状态：%(status)s）。") % {
+            "status": form.get_status_display()
+        }
+    return ALLOWED
+
+
+def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
+    """Grade the four checks (完整性、相关性、适当性、可行性): the reviewer of the stage the
+    form is in."""
+    return _reviewer_at_stage(actor, form)
+
+
 def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
     """Comment on a form, or resolve a comment: its reviewers (its department's, when the
     department reviews, and finance), once it has been submitted."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
     # review (issue 9)
     path("<int:pk>/act/<slug:verb>/", review_views.form_act, name="form_act"),
+    path("<int:pk>/grade/", review_views.form_grade, name="form_grade"),
     path("queue/", review_views.queue, name="queue"),
     path("<int:pk>/comments/", review_views.comment_add, name="comment_add"),
     path(

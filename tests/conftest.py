@@ -28,6 +28,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytest_plugins = ["tests.review_helpers"]  # the ``seeded`` fixture
+
 
 @pytest.fixture
 def department(db):

@@ -99,8 +99,9 @@ def test_query_count_is_fixed(client, alice, alice_form, django_assert_num_queri
     # 1 session, 2 user, 3 the user's memberships (the actor, once per request), 4 form with
     # project/unit/department/framework, 5 indicators with categories, 6-7 framework categories
     # (first, then second level), 8 the history's events, 9 the comments with their
-    # indicators and people
-    with django_assert_num_queries(9):
+    # indicators and people, 10-12 the filing checks (last year's form, the framework's
+    # categories, the check settings)
+    with django_assert_num_queries(12):
         client.get(url(alice_form))
 
 

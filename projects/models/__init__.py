@@ -7,21 +7,35 @@ from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQue
 from projects.models.history import Comment, FormEvent
 from projects.models.organizations import Membership, Organization
 from projects.models.projects import Project
+from projects.models.review import (
+    GRADED_CHECKS,
+    Deadline,
+    Grade,
+    Notification,
+    ReviewGrade,
+    overall_grade,
+)
 
 __all__ = [
     "AMOUNT_DIGITS",
     "AMOUNT_PLACES",
+    "GRADED_CHECKS",
     "MAX_YEAR",
     "MIN_YEAR",
     "CheckSetting",
     "Comment",
+    "Deadline",
     "ExportJob",
     "FormEvent",
+    "Grade",
     "Indicator",
     "Membership",
+    "Notification",
     "Organization",
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
+    "ReviewGrade",
+    "overall_grade",
     "pinyin",
 ]

@@ -138,6 +138,13 @@ class PerformanceForm(models.Model):
         _("状态"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # The version last approved, which stays in force while an adjustment (调整) of it is
+    # drafted and reviewed; empty until the form is first approved.
+    approved_version = models.PositiveIntegerField(_("现行有效版本"), null=True, blank=True)
+    # What the filing checks found when the form was last submitted (a submitted form's
+    # content no longer changes): the queue filters on them.
+    check_errors = models.PositiveIntegerField(_("检查错误数"), null=True, blank=True)
+    check_warnings = models.PositiveIntegerField(_("检查提醒数"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -177,6 +184,12 @@ class PerformanceForm(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_adjusting(self) -> bool:
+        """An approved form whose adjustment is being drafted or reviewed: the approved
+        version (``approved_version``) stays in force until the new one is approved."""
+        return self.approved_version is not None and self.status != self.Status.APPROVED
 
     @property
     def funding_total(self) -> Decimal | None:

@@ -37,8 +37,8 @@ def take_transition(
     if step is None:
         raise TransitionRefused(_("未知的操作。"))
     comment = comment.strip()
-    if step.needs_comment and not comment:
-        raise TransitionRefused(_("请写明退回的理由。"))
+    if step.comment_label and not comment:
+        raise TransitionRefused(str(step.comment_missing))
     with transaction.atomic():
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
@@ -52,16 +52,23 @@ def take_transition(
                 _("这张表已更新为第 %(version)s 版，请刷新页面，看过新版本后再操作。")
                 % {"version": form.version}
             )
+        updated = ["status", "updated_at"]
         if step.runs_checks:
-            errors = [f for f in check_form(form) if f.is_error]
+            findings = check_form(form)
+            errors = [f for f in findings if f.is_error]
             if errors:
                 raise TransitionRefused(
                     _("检查发现 %(count)s 个错误，改正后才能提交：%(first)s")
                     % {"count": len(errors), "first": f"{errors[0].where}：{errors[0].message}"}
                 )
+            form.check_errors, form.check_warnings = 0, len(findings)
+            updated += ["check_errors", "check_warnings"]
+        if step.target == PerformanceForm.Status.APPROVED:
+            form.approved_version = form.version  # in force from now on
+            updated.append("approved_version")
         from_status = form.status
         form.status = step.target
-        form.save(update_fields=["status", "updated_at"])
+        form.save(update_fields=updated)
         event_for(
             form, actor=actor, kind=step.kind, from_status=from_status, comment=comment
         ).save()

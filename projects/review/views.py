@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from projects.models import PerformanceForm
+from projects.models import GRADED_CHECKS, PerformanceForm
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
     CommentRefused,
@@ -21,6 +21,7 @@ from projects.review.comments import (
     answer_comment,
     resolve_comment,
 )
+from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import review_queue
 from projects.review.services import TransitionRefused, take_transition
 from projects.review.workflow import TRANSITIONS
@@ -33,6 +34,7 @@ DONE = {
     "pass_on": _("部门审核通过，已报财政审核。"),
     "return": _("已退回单位修改。"),
     "approve": _("审核通过。"),
+    "adjust": _("已开始调整：修改后提交审核；审核通过前，原已通过的版本继续有效。"),
 }
 
 
@@ -61,6 +63,35 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     else:
         messages.success(request, str(DONE[verb]))
     return redirect(form.get_absolute_url())
+
+
+@login_required
+@require_POST
+def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the four graded checks of the version under review."""
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
+    post = request.POST
+    try:
+        seen = int(post.get("version", ""))
+    except ValueError:
+        seen = -1
+    keys = [key for key, _label, _hint in GRADED_CHECKS]
+    try:
+        grade = grade_form(
+            actor=actor,
+            form_id=form.pk,
+            seen_version=seen,
+            grades={key: post.get(key, "") for key in keys},
+            notes={key: post.get(f"{key}_note", "")[:5000] for key in keys},
+        )
+    except GradeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, _("已保存审核评定，综合评定为“%(overall)s”。") % {"overall": grade.overall}
+        )
+    return redirect(f"{form.get_absolute_url()}#review")
 
 
 def _comment_step(

@@ -7,6 +7,8 @@ records.
                                 ├──approve (review off)──────┤
                                 ├──return──► 已退回 ◄─return──┘
                                 └──withdraw──► 草稿  (before any review)
+    已通过 ──adjust──► 草稿 (an adjustment: the approved version stays in force until the
+                            adjusted one is approved)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from projects.models import FormEvent, PerformanceForm
 from projects.permissions import (
     Actor,
     Decision,
+    can_adjust,
     can_approve,
     can_pass_on,
     can_return,
@@ -38,7 +41,8 @@ class Transition:
     rule: Callable[[Actor, PerformanceForm], Decision]
     target: Status
     kind: FormEvent.Kind
-    needs_comment: bool = False  # a return says why
+    comment_label: StrOrPromise = ""  # a comment is required, with this prompt
+    comment_missing: StrOrPromise = ""  # and this refusal without one
     runs_checks: bool = False  # refused while the filing checks find errors
 
 
@@ -67,9 +71,19 @@ TRANSITIONS: dict[str, Transition] = {
             can_return,
             Status.RETURNED,
             FormEvent.Kind.RETURN,
-            needs_comment=True,
+            comment_label=_("退回理由（单位会看到）"),
+            comment_missing=_("请写明退回的理由。"),
         ),
         Transition("approve", _("审核通过"), can_approve, Status.APPROVED, FormEvent.Kind.APPROVE),
+        Transition(
+            "adjust",
+            _("申请调整"),
+            can_adjust,
+            Status.DRAFT,
+            FormEvent.Kind.ADJUST,
+            comment_label=_("调整理由（审核人会看到）"),
+            comment_missing=_("请写明调整的理由。"),
+        ),
     )
 }
 
@@ -77,3 +91,13 @@ TRANSITIONS: dict[str, Transition] = {
 def available(actor: Actor, form: PerformanceForm) -> list[Transition]:
     """The transitions the actor may take on the form now (the buttons to show)."""
     return [t for t in TRANSITIONS.values() if t.rule(actor, form)[0]]
+
+
+def suggested_verb(overall: str, stage: str) -> str:
+    """What an overall grade suggests (the reviewer decides): 优 or 良 pass the form on
+    (approve it at the finance stage); 中 or 差 return it for revision."""
+    if overall in ("优", "良"):
+        return "pass_on" if stage == "department" else "approve"
+    if overall in ("中", "差"):
+        return "return"
+    return ""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.content import load_content
+from projects.errors import DomainError
 from projects.forms import ListFilterForm
-from projects.history import timeline
+from projects.history import content_at, timeline
 from projects.layouts import (
     LAYOUTS,
     Layout,
@@ -26,10 +27,11 @@ from projects.permissions import (
     can_comment,
     can_edit,
     can_roll_over,
+    can_view,
     get_form_for_actor,
     visible_forms,
 )
-from projects.review.workflow import available
+from projects.review.page import review_context
 
 PAGE_SIZE = 25
 
@@ -78,12 +80,22 @@ def form_comments(form: PerformanceForm) -> list[Comment]:
 @login_required
 @require_GET
 def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form as its official table, with what review needs around it. ``?version=N``
+    shows an earlier version (an adjusted form's approved version, which stays in force)."""
     actor = actor_of(request)
-    form = get_form_for_actor(actor, pk)
+    form = get_form_for_actor(actor, pk, check=can_view)
     layout = request.GET.get("layout", form.layout)
     if layout not in LAYOUTS:
         layout = form.layout
-    data = load_content(form)
+    shown_version = form.version
+    if (asked := request.GET.get("version", "")).isdigit() and int(asked) != form.version:
+        try:
+            data = content_at(form, int(asked))
+        except DomainError as error:
+            raise Http404(error.message) from error
+        shown_version = int(asked)
+    else:
+        data = load_content(form)
     spec = LAYOUTS[layout]
     if spec.per_form:
         grid = build_grid(layout, data, framework_categories(form.framework_id))
@@ -104,15 +116,17 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grid": grid,
             "layout": layout,
             "layouts": PerformanceForm.Layout.choices,
+            "shown_version": shown_version,
+            "version_query": "" if shown_version == form.version else f"&version={shown_version}",
             "editable": editable,
             "edit_reason": reason,
             "events": timeline(form),
             "may_roll_over": may_roll_over,
-            "transitions": available(actor, form),
             "comments": form_comments(form),
             "may_comment": can_comment(actor, form)[0],
             "may_answer": can_answer(actor, form)[0],
             "quick_picks": Comment.QuickPick.choices,
             "unit_note": unit_note(form, spec),
+            **review_context(actor, form),
         },
     )

@@ -1,0 +1,168 @@
+"""What review adds to a form: the reviewers' graded checks, the season's deadlines and the
+notifications that tell people a form needs them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from projects.models.fields import MAX_YEAR, MIN_YEAR
+from projects.models.forms import PerformanceForm
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "优", _("优")
+    GOOD = "良", _("良")
+    FAIR = "中", _("中")
+    POOR = "差", _("差")
+
+
+GRADE_SCORE = {Grade.EXCELLENT: 4, Grade.GOOD: 3, Grade.FAIR: 2, Grade.POOR: 1}
+
+# The four checks of the central method (财政部《中央部门预算绩效目标管理办法》): each a pair
+# of fields on ``ReviewGrade`` (``<key>`` and ``<key>_note``).
+GRADED_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("completeness", "完整性", "绩效目标、指标与项目内容对应，要素齐全"),
+    ("relevance", "相关性", "指标与项目支出内容、年度目标紧密相关"),
+    ("appropriateness", "适当性", "指标值与预算资金量、历史水平相匹配"),
+    ("feasibility", "可行性", "目标和指标值经努力可以实现，依据充分"),
+)
+
+
+def grade_field(label: StrOrPromise) -> models.CharField[str, str]:
+    return models.CharField(label, max_length=1, choices=Grade.choices)
+
+
+class ReviewGrade(models.Model):
+    """One review stage's grading of one version of a form: the four checks, each 优/良/中/差
+    with a note. The overall grade follows from them (``overall``) and suggests a decision;
+    the reviewer decides."""
+
+    class Stage(models.TextChoices):
+        DEPARTMENT = "department", _("主管部门审核")
+        FINANCE = "finance", _("财政审核")
+
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
+        related_name="grades",
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    stage = models.CharField(_("审核阶段"), max_length=20, choices=Stage.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT
+    )
+    completeness = grade_field(_("完整性"))
+    completeness_note = models.TextField(_("完整性说明"), blank=True)
+    relevance = grade_field(_("相关性"))
+    relevance_note = models.TextField(_("相关性说明"), blank=True)
+    appropriateness = grade_field(_("适当性"))
+    appropriateness_note = models.TextField(_("适当性说明"), blank=True)
+    feasibility = grade_field(_("可行性"))
+    feasibility_note = models.TextField(_("可行性说明"), blank=True)
+    updated_at = models.DateTimeField(_("评定时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("审核评定")
+        verbose_name_plural = _("审核评定")
+        ordering = ["form", "version", "updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "version", "stage"], name="grade_one_per_version_and_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} v{self.version} {self.get_stage_display()} {self.overall}"
+
+    @property
+    def grades(self) -> list[str]:
+        return [getattr(self, key) for key, _label, _hint in GRADED_CHECKS]
+
+    @property
+    def overall(self) -> str:
+        return overall_grade(self.grades)
+
+
+def overall_grade(grades: list[str]) -> str:
+    """The overall grade of the four checks: 差 if any check is 差 (a form that fails one
+    check fails), else the mean of the scores (优 4, 良 3, 中 2) rounded down, so one 中 among
+    three 优 still reads 良 and two 中 read 中."""
+    if not grades or any(grade not in GRADE_SCORE for grade in grades):
+        return ""
+    scores = [GRADE_SCORE[Grade(grade)] for grade in grades]
+    if min(scores) == 1:
+        return Grade.POOR.value
+    mean = sum(scores) / len(scores)
+    if mean >= 3.75:
+        return Grade.EXCELLENT.value
+    if mean >= 2.75:
+        return Grade.GOOD.value
+    return Grade.FAIR.value
+
+
+class Deadline(models.Model):
+    """When a stage of a budget year's filing is due: the units' submission, the
+    departments' review, the finance review."""
+
+    class Stage(models.TextChoices):
+        SUBMIT = "submit", _("单位提交")
+        DEPARTMENT = "department", _("主管部门审核")
+        FINANCE = "finance", _("财政审核")
+
+    fiscal_year = models.PositiveSmallIntegerField(_("预算年度"))
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
+    due = models.DateField(_("截止日期"))
+
+    class Meta:
+        verbose_name = _("截止日期")
+        verbose_name_plural = _("截止日期")
+        ordering = ["-fiscal_year", "due"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "stage"], name="deadline_one_per_year_and_stage"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year__gte=MIN_YEAR, fiscal_year__lte=MAX_YEAR),
+                name="deadline_year_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.get_stage_display()} {self.due:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """Something a person should know about a form (it was submitted to them, returned,
+    approved, commented on): shown in the app, and sent by email by the background worker."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("收件人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name=_("绩效目标表"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -1,0 +1,98 @@
+"""The reviewer's four checks (完整性、相关性、适当性、可行性), each graded 优/良/中/差 with a
+note, for the version under review at the stage it is in. The overall grade suggests a
+decision; the reviewer still takes it with the workflow's buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from projects.errors import DomainError
+from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
+from projects.permissions import Actor, can_grade, review_stage
+from projects.review.workflow import TRANSITIONS, suggested_verb
+
+NOTE_LIMIT = 1000
+
+
+class GradeRefused(DomainError):
+    """A grading that cannot be recorded; the message says why."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    overall: str
+    verb: str  # the transition it suggests
+
+    @property
+    def label(self) -> str:
+        return str(TRANSITIONS[self.verb].label) if self.verb else ""
+
+
+def suggestion_for(grade: ReviewGrade | None, stage: str) -> Suggestion | None:
+    if grade is None or not stage:
+        return None
+    return Suggestion(grade.overall, suggested_verb(grade.overall, stage))
+
+
+def current_grade(form: PerformanceForm) -> ReviewGrade | None:
+    """The grading of the version under review at its present stage (if any yet)."""
+    stage = review_stage(form)
+    if not stage:
+        return None
+    return (
+        ReviewGrade.objects.select_related("reviewer")
+        .filter(form=form, version=form.version, stage=stage)
+        .first()
+    )
+
+
+def grade_form(
+    *,
+    actor: Actor,
+    form_id: int,
+    seen_version: int,
+    grades: Mapping[str, str],
+    notes: Mapping[str, str],
+) -> ReviewGrade:
+    """Record (or revise) the grading of the form's current version at its present stage.
+    A check graded 中 or 差 needs a note saying why: the unit reads it."""
+    cleaned: dict[str, str] = {}
+    for key, label, _hint in GRADED_CHECKS:
+        grade = grades.get(key, "")
+        note = notes.get(key, "").strip()
+        if grade not in Grade.values:
+            raise GradeRefused(_("请评定“%(check)s”的等级（优、良、中、差）。") % {"check": label})
+        if grade in (Grade.FAIR, Grade.POOR) and not note:
+            raise GradeRefused(
+                _("“%(check)s”评为%(grade)s，请写明理由。") % {"check": label, "grade": grade}
+            )
+        if len(note) > NOTE_LIMIT:
+            raise GradeRefused(
+                _("“%(check)s”的说明不能超过 %(limit)s 个字。")
+                % {"check": label, "limit": NOTE_LIMIT}
+            )
+        cleaned[key], cleaned[f"{key}_note"] = grade, note
+    with transaction.atomic():
+        form = (
+            PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
+        )
+        allowed, reason = can_grade(actor, form)
+        if not allowed:
+            raise GradeRefused(reason)
+        if form.version != seen_version:
+            raise GradeRefused(
+                _("这张表已更新为第 %(version)s 版，请刷新页面后再评定。")
+                % {"version": form.version}
+            )
+        assert actor.user_id is not None  # a reviewer is a person
+        graded, _created = ReviewGrade.objects.update_or_create(
+            form=form,
+            version=form.version,
+            stage=review_stage(form),
+            defaults={"reviewer_id": actor.user_id, **cleaned},
+        )
+    return graded
