@@ -188,6 +188,29 @@ TASKS = {
     }
 }
 
+# Notifications: mail goes out from the background worker; in development it is printed on
+# the worker's console. SITE_URL makes the links in the mails absolute.
+MAIL_BACKEND = env_str("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": MAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("MAIL_HOST", "localhost"),
+                "port": env_int("MAIL_PORT", 25),
+                "username": env_str("MAIL_USER"),
+                "password": env_str("MAIL_PASSWORD"),
+                "use_tls": env_bool("MAIL_USE_TLS", default=False),
+                "timeout": 30,
+            }
+            if MAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "perfgoals@localhost")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Import limits (bytes / counts); see projects/importing.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)

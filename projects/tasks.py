@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from projects.exporting import ExportError
 from projects.exporting.batch import Selection, export_batch
-from projects.models import ExportJob
+from projects.models import ExportJob, Notification
 from projects.permissions import Actor
 from projects.services.library import rebuild_library
 
@@ -61,3 +63,24 @@ def rebuild_library_later() -> None:
     """Queue a rebuild of the indicator library once the current transaction has committed
     (nothing if it rolls back)."""
     transaction.on_commit(rebuild_library_task.enqueue)
+
+
+@task()
+def send_notification_mail(notification_ids: list[int]) -> None:
+    """Mail each notice to its recipient (those with an address), once: a notice already
+    mailed is skipped, so the task may safely run again."""
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient", "form")
+    for notice in pending:
+        address = notice.recipient.email
+        if not address:
+            continue
+        link = f"{settings.SITE_URL}{notice.form.get_absolute_url()}"
+        send_mail(
+            subject=_("【绩效目标表】%(text)s") % {"text": notice.text[:60]},
+            message=_("%(text)s\n\n查看：%(link)s\n") % {"text": notice.text, "link": link},
+            from_email=None,
+            recipient_list=[address],
+        )
+        Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())

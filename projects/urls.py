@@ -2,6 +2,7 @@ from django.urls import path
 
 from projects import views
 from projects.filing import views as filing_views
+from projects.review import dashboard_views, notification_views
 from projects.review import views as review_views
 
 app_name = "projects"
@@ -20,6 +21,9 @@ urlpatterns = [
     path("<int:pk>/act/<slug:verb>/", review_views.form_act, name="form_act"),
     path("<int:pk>/grade/", review_views.form_grade, name="form_grade"),
     path("queue/", review_views.queue, name="queue"),
+    path("queue/batch/", review_views.queue_batch, name="queue_batch"),
+    path("queue/export.xlsx", review_views.queue_export, name="queue_export"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<int:pk>/comments/", review_views.comment_add, name="comment_add"),
     path(
         "<int:pk>/comments/<int:comment_id>/answer/",
@@ -31,6 +35,10 @@ urlpatterns = [
         review_views.comment_resolve,
         name="comment_resolve",
     ),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/count/", notification_views.notification_count, name="notification_count"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     # exports (issue 4)
     path("<int:pk>/export/<slug:fmt>/", views.form_export, name="form_export"),
     path("export/", views.export_page, name="export"),

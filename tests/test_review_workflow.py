@@ -50,7 +50,7 @@ def test_without_department_review_finance_reviews_the_submission(seeded) -> Non
     department.department_review = False
     department.save()
     act(users["filer"], form, "submit")
-    with pytest.raises(TransitionRefused, match="只有财政审核人"):
+    with pytest.raises(TransitionRefused, match="只有负责本部门的财政审核人"):
         act(users["dept"], form, "return", "不行")
     assert act(users["finance"], form, "approve").status == "approved"
 

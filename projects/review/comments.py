@@ -13,6 +13,7 @@ from projects.content import FIELD_BY_KEY
 from projects.errors import DomainError
 from projects.models import Comment, PerformanceForm
 from projects.permissions import Actor, can_answer, can_comment
+from projects.review import notify
 
 TEXT_LIMIT = 2000
 
@@ -56,7 +57,7 @@ def add_comment(
             indicator = form.indicators.filter(uid=uid).first()
             if indicator is None:
                 raise CommentRefused(_("这张表没有这个指标（可能已被删除），请刷新页面。"))
-        return Comment.objects.create(
+        comment = Comment.objects.create(
             form=form,
             indicator=indicator,
             field=field,
@@ -65,6 +66,8 @@ def add_comment(
             author_id=actor.user_id,
             version=form.version,
         )
+        notify.after_comment(form, actor=actor, said=comment.said)
+    return comment
 
 
 def _comment_of(form_id: int, comment_id: int) -> Comment:
@@ -90,6 +93,7 @@ def answer_comment(*, actor: Actor, form_id: int, comment_id: int, text: str) ->
             raise CommentRefused(reason)
         comment.answer, comment.answered_at = text, timezone.now()
         comment.save(update_fields=["answer", "answered_at"])
+        notify.after_answer(comment.form, actor=actor, author_id=comment.author_id, answer=text)
     return comment
 
 

@@ -15,6 +15,7 @@ from projects.filing.checking import check_form
 from projects.history import event_for
 from projects.models import PerformanceForm
 from projects.permissions import Actor
+from projects.review import notify
 from projects.review.workflow import TRANSITIONS
 
 
@@ -72,6 +73,7 @@ def take_transition(
         event_for(
             form, actor=actor, kind=step.kind, from_status=from_status, comment=comment
         ).save()
+        notify.after_transition(form, actor=actor, verb=verb, comment=comment)
     return form
 
 

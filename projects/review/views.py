@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
-from projects.models import GRADED_CHECKS, PerformanceForm
+from projects.models import GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
     CommentRefused,
@@ -23,8 +29,9 @@ from projects.review.comments import (
 )
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import review_queue
+from projects.review.queue_export import queue_workbook, waiting_days
 from projects.review.services import TransitionRefused, take_transition
-from projects.review.workflow import TRANSITIONS
+from projects.review.workflow import TRANSITIONS, Transition
 
 QUEUE_PAGE_SIZE = 50
 
@@ -153,28 +160,77 @@ def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpRespo
     )
 
 
+# --------------------------------------------------------------------------- 待我审核
+
+CHECK_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
+    "errors": (gettext_lazy("有错误"), Q(check_errors__gt=0)),
+    "warnings": (gettext_lazy("有提醒"), Q(check_warnings__gt=0)),
+    "clean": (gettext_lazy("无问题"), Q(check_errors=0, check_warnings=0)),
+}
+BATCH_LIMIT = 200
+BATCH_LABELS: dict[str, StrOrPromise] = {
+    "pass_on": gettext_lazy("批量部门审核通过，报财政"),
+    "approve": gettext_lazy("批量审核通过"),
+    "return": gettext_lazy("批量退回"),
+}
+
+
+def _filtered_queue(
+    actor: Actor, params: QueryDict
+) -> tuple[PerformanceFormQuerySet, dict[str, str]]:
+    """The actor's queue narrowed by the page's filters, with the filters as understood."""
+    forms = review_queue(actor)
+    department = params.get("department", "")
+    if department.isdigit():
+        forms = forms.filter(project__department_id=int(department))
+    project_type = params.get("project_type", "")
+    if project_type:
+        forms = forms.filter(project_type=project_type)
+    checks = params.get("checks", "")
+    if checks in CHECK_FILTERS:
+        forms = forms.filter(CHECK_FILTERS[checks][1])
+    else:
+        checks = ""
+    return forms, {"department": department, "project_type": project_type, "checks": checks}
+
+
+def _query_without_page(params: QueryDict) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def batch_steps(actor: Actor) -> list[tuple[Transition, StrOrPromise]]:
+    """The batch buttons this reviewer may use (each with its label): a department's reviewer
+    passes forms on, finance approves them, both return them. Each form is checked again by
+    the transition service."""
+    verbs = []
+    if actor.reviewed_departments:
+        verbs.append("pass_on")
+    if actor.is_finance_reviewer:
+        verbs.append("approve")
+    if verbs:
+        verbs.append("return")
+    return [(TRANSITIONS[verb], BATCH_LABELS[verb]) for verb in verbs]
+
+
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """待我审核: the forms waiting for this reviewer, oldest first, filtered by department or
-    project type."""
+    """待我审核: the forms waiting for this reviewer, oldest first, filtered by department,
+    project type or check results, with a form to approve, pass on or return several."""
     actor = actor_of(request)
-    forms = review_queue(actor)
-    waiting = forms.order_by()
+    waiting = review_queue(actor).order_by()
     departments = sorted(
         set(waiting.values_list("project__department_id", "project__department__name")),
         key=lambda pair: pair[1],
     )
     types = sorted(set(waiting.exclude(project_type="").values_list("project_type", flat=True)))
-    department = request.GET.get("department", "")
-    if department.isdigit():
-        forms = forms.filter(project__department_id=int(department))
-    project_type = request.GET.get("project_type", "")
-    if project_type:
-        forms = forms.filter(project_type=project_type)
+    forms, filters = _filtered_queue(actor, request.GET)
     page = Paginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [(form, (now - form.waiting_since).days) for form in page]  # type: ignore[attr-defined]
+    rows = [(form, waiting_days(form, now)) for form in page]
+    steps = batch_steps(actor)
     return render(
         request,
         "review/queue.html",
@@ -182,9 +238,107 @@ def queue(request: HttpRequest) -> HttpResponse:
             "nav": "queue",
             "page": page,
             "rows": rows,
-            "department": department,
-            "project_type": project_type,
+            **filters,
+            "query": _query_without_page(request.GET),
             "departments": [(str(pk), name) for pk, name in departments],
             "types": types,
+            "check_filters": [(key, label) for key, (label, _q) in CHECK_FILTERS.items()],
+            "batch_steps": [(step, label) for step, label in steps if not step.comment_label],
+            "batch_return": next((label for step, label in steps if step.comment_label), ""),
+            "batch_limit": BATCH_LIMIT,
+        },
+    )
+
+
+@login_required
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The whole filtered queue (every page) as an xlsx."""
+    forms, _filters = _filtered_queue(actor_of(request), request.GET)
+    rendered = queue_workbook(
+        list(forms), url_for=lambda form: request.build_absolute_uri(form.get_absolute_url())
+    )
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    response["Cache-Control"] = "private"
+    return response
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What became of one form of a batch: ``form`` is ``None`` for one the actor may not
+    see (named by nothing but the number posted); ``refusal`` is empty on success."""
+
+    pk: int
+    form: PerformanceForm | None
+    refusal: str = ""
+
+
+@login_required
+@require_POST
+def queue_batch(request: HttpRequest) -> HttpResponse:
+    """Approve, pass on or return the forms ticked in the queue, each through the transition
+    service in its own transaction (one refusal undoes none of the others), with the version
+    and status the page showed; then say what became of each."""
+    post = request.POST
+    verb = post.get("verb", "")
+    if verb not in BATCH_LABELS:
+        return HttpResponseBadRequest(_("不能批量执行这个操作。"))
+    step = TRANSITIONS[verb]
+    back = reverse("projects:queue")
+    if query := QueryDict(post.get("query", "")).urlencode():
+        back = f"{back}?{query}"
+    pks = list(dict.fromkeys(int(pk) for pk in post.getlist("form") if pk.isdigit()))
+    comment = post.get("comment", "").strip()[:5000] if step.comment_label else ""
+    problem = ""
+    if not pks:
+        problem = _("请先勾选要处理的表。")
+    elif len(pks) > BATCH_LIMIT:
+        problem = _("一次最多批量处理 %(limit)s 张表，您选了 %(count)s 张。") % {
+            "limit": BATCH_LIMIT,
+            "count": len(pks),
+        }
+    elif step.comment_label and not comment:
+        problem = str(step.comment_missing)
+    if problem:
+        messages.error(request, problem)
+        return redirect(back)
+    actor = actor_of(request)
+    visible = {
+        form.pk: form
+        for form in PerformanceForm.objects.visible_to(actor).filter(pk__in=pks).with_related()
+    }
+    outcomes = []
+    for pk in pks:
+        if pk not in visible:
+            outcomes.append(BatchOutcome(pk, None, _("没有找到这张绩效目标表，或您无权查看。")))
+            continue
+        version = post.get(f"version_{pk}", "")
+        try:
+            form = take_transition(
+                actor=actor,
+                verb=verb,
+                form_id=pk,
+                seen_version=int(version) if version.isdigit() else -1,
+                seen_status=post.get(f"status_{pk}", "")[:30],
+                comment=comment,
+            )
+        except TransitionRefused as refused:
+            outcomes.append(BatchOutcome(pk, visible[pk], refused.message))
+        except PerformanceForm.DoesNotExist:  # deleted since
+            outcomes.append(BatchOutcome(pk, None, _("没有找到这张绩效目标表，或您无权查看。")))
+        else:
+            outcomes.append(BatchOutcome(pk, form))
+    done = sum(1 for outcome in outcomes if not outcome.refusal)
+    return render(
+        request,
+        "review/batch_result.html",
+        {
+            "nav": "queue",
+            "label": BATCH_LABELS[verb],
+            "outcomes": outcomes,
+            "done": done,
+            "refused": len(outcomes) - done,
+            "back": back,
         },
     )

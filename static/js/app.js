@@ -43,3 +43,13 @@ document.addEventListener("submit", function (event) {
     form.elements.edit_seq.value = String(Date.now());
   }
 });
+
+// The queue's "select all" box ticks every form on the page for a batch decision.
+document.addEventListener("change", function (event) {
+  if (event.target.id !== "queue-all") {
+    return;
+  }
+  document.querySelectorAll(".queue-pick").forEach(function (box) {
+    box.checked = event.target.checked;
+  });
+});

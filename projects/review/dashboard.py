@@ -1,0 +1,242 @@
+"""进度总览: how far a budget year's filing has got, department by department, which forms are
+late against the year's deadlines, and, for a filer, where each of their unit's forms is now.
+
+Every function here takes a fixed number of queries, whatever the number of forms."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
+
+from projects.models import Deadline, FormEvent, PerformanceForm, pinyin
+from projects.permissions import Actor, review_stage, visible_forms
+
+Status = PerformanceForm.Status
+
+# The status columns, in the order the workflow goes.
+STATUSES: tuple[str, ...] = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.DEPARTMENT_APPROVED,
+    Status.APPROVED,
+    Status.RETURNED,
+)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def year_deadlines(fiscal_year: int) -> list[Deadline]:
+    """The year's deadlines, earliest first (one query)."""
+    return list(Deadline.objects.filter(fiscal_year=fiscal_year).order_by("due", "stage"))
+
+
+def is_past(deadline: Deadline, today: datetime.date) -> bool:
+    """A deadline has passed once its day is over: a form is still on time on the due day."""
+    return deadline.due < today
+
+
+def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
+    """The forms late against the deadlines that have passed by ``today``, as a filter:
+
+    * 草稿 or 已退回 once the ``submit`` deadline has passed;
+    * 已提交 to a department that reviews, once the ``department`` deadline has passed;
+    * waiting for finance (部门已审, or 已提交 where the department does not review) once the
+      ``finance`` deadline has passed.
+
+    A stage with no deadline is never late; with no deadline passed, no form is."""
+    passed = {deadline.stage for deadline in deadlines if is_past(deadline, today)}
+    late = Q(pk__in=[])
+    if Deadline.Stage.SUBMIT in passed:
+        late |= Q(status__in=[Status.DRAFT, Status.RETURNED])
+    if Deadline.Stage.DEPARTMENT in passed:
+        late |= Q(status=Status.SUBMITTED, project__department__department_review=True)
+    if Deadline.Stage.FINANCE in passed:
+        late |= Q(status=Status.DEPARTMENT_APPROVED) | Q(
+            status=Status.SUBMITTED, project__department__department_review=False
+        )
+    return late
+
+
+ADJUSTING = Q(approved_version__isnull=False) & ~Q(status=Status.APPROVED)
+
+
+# --------------------------------------------------------------------------- counts
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One department's forms of the year, counted by status. ``department_id`` is ``None``
+    on the totals row."""
+
+    department_id: int | None
+    name: str
+    draft: int = 0
+    submitted: int = 0
+    department_approved: int = 0
+    approved: int = 0
+    returned: int = 0
+    total: int = 0
+    adjusting: int = 0  # 调整中: approved once, an adjustment under way
+    overdue: int = 0
+
+    @property
+    def cells(self) -> list[tuple[str, str, int]]:
+        """``(status, its label, count)`` in the order of ``STATUSES``: the table's columns."""
+        return [(status, str(Status(status).label), getattr(self, status)) for status in STATUSES]
+
+
+COUNTED = [f.name for f in fields(DepartmentRow) if f.name not in ("department_id", "name")]
+
+
+def status_counts(
+    actor: Actor,
+    fiscal_year: int,
+    *,
+    deadlines: Sequence[Deadline] | None = None,
+    today: datetime.date | None = None,
+) -> list[DepartmentRow]:
+    """For each department among the year's forms the actor may see, the number of forms in
+    each status, in all, being adjusted and overdue; by department name. One query (two
+    without ``deadlines``)."""
+    if deadlines is None:
+        deadlines = year_deadlines(fiscal_year)
+    late = overdue_q(deadlines, today or timezone.localdate())
+    counts = {status: Count("pk", filter=Q(status=status)) for status in STATUSES}
+    rows = (
+        visible_forms(actor)
+        .for_year(fiscal_year)
+        .values("project__department_id", "project__department__name")
+        .annotate(
+            **counts,
+            total=Count("pk"),
+            adjusting=Count("pk", filter=ADJUSTING),
+            overdue=Count("pk", filter=late),
+        )
+        .order_by(pinyin("project__department__name"), "project__department_id")
+    )
+    return [_department_row(row) for row in rows]
+
+
+def _department_row(values: Mapping[str, Any]) -> DepartmentRow:
+    return DepartmentRow(
+        department_id=values["project__department_id"],
+        name=values["project__department__name"],
+        **{name: values[name] for name in COUNTED},
+    )
+
+
+def total_row(rows: Iterable[DepartmentRow]) -> DepartmentRow:
+    """The totals of the departments' rows (computed here, no query)."""
+    rows = list(rows)
+    return DepartmentRow(
+        department_id=None,
+        name=_("合计"),
+        **{name: sum(getattr(row, name) for row in rows) for name in COUNTED},
+    )
+
+
+def fiscal_years(actor: Actor) -> list[int]:
+    """The years of the forms the actor may see, latest first (one query)."""
+    years = (
+        visible_forms(actor)
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+    return list(years)
+
+
+# --------------------------------------------------------------------------- a unit's forms
+
+HOLDERS: dict[str, StrOrPromise] = {
+    "unit": gettext_lazy("本单位"),
+    "department": gettext_lazy("主管部门"),
+    "finance": gettext_lazy("财政"),
+    "approved": gettext_lazy("已通过"),
+}
+
+
+def holder(form: PerformanceForm) -> str:
+    """Who has the form now: ``department`` or ``finance`` while under review, ``approved``
+    once approved, else ``unit`` (a draft, or a form returned to its unit)."""
+    stage = review_stage(form)
+    if stage:
+        return stage
+    return "approved" if form.status == Status.APPROVED else "unit"
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    form: PerformanceForm
+    holder: str  # a key of HOLDERS
+    days: int  # days in the current status
+    overdue: bool
+
+    @property
+    def holder_label(self) -> str:
+        return str(HOLDERS[self.holder])
+
+
+def unit_overview(
+    actor: Actor,
+    fiscal_year: int,
+    *,
+    deadlines: Sequence[Deadline] | None = None,
+    now: datetime.datetime | None = None,
+) -> list[UnitRow]:
+    """The year's forms of the actor's own unit(s), by project name: who has each now, how
+    many days it has been in its status and whether it is late. One query (two without
+    ``deadlines``); none for an actor who files for no unit."""
+    if not actor.filer_units:
+        return []
+    now = now or timezone.now()
+    if deadlines is None:
+        deadlines = year_deadlines(fiscal_year)
+    late = overdue_q(deadlines, timezone.localdate(now))
+    arrived = (
+        FormEvent.objects.filter(form=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by()  # FormEvent's ordering by form would join the form's organisations
+        .values("form")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    forms = (
+        visible_forms(actor)
+        .for_year(fiscal_year)
+        .filter(project__unit_id__in=actor.filer_units)
+        .with_related()
+        .annotate(
+            since=Coalesce(Subquery(arrived, output_field=DateTimeField()), "updated_at"),
+            is_overdue=Case(When(late, then=Value(True)), default=Value(False)),
+        )
+        .order_by(pinyin("project__unit__name"), pinyin("project__name"), "id")
+    )
+    return [
+        UnitRow(
+            form=form,
+            holder=holder(form),
+            days=(now - form.since).days,  # type: ignore[attr-defined]
+            overdue=bool(form.is_overdue),  # type: ignore[attr-defined]
+        )
+        for form in forms
+    ]

@@ -1,0 +1,122 @@
+"""Telling people a form needs them: when it is submitted (its reviewers), passed on
+(finance), returned or approved (its unit's filers), commented on (the filers) or a comment is
+answered (the reviewer who wrote it). Each notice is a row in the recipient's list in the app,
+written in the transaction of the change; the mail is sent after the commit by the background
+worker (``send_notification_mail``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.models import Membership, Notification, Organization, PerformanceForm
+from projects.permissions import Actor, review_stage
+
+Role = Membership.Role
+
+
+def filers_of(form: PerformanceForm) -> Q:
+    return Q(memberships__role=Role.FILER, memberships__organization_id=form.project.unit_id)
+
+
+def reviewers_of(form: PerformanceForm) -> Q:
+    """Whoever reviews the form at the stage it is in now."""
+    stage = review_stage(form)
+    if stage == "department":
+        return Q(
+            memberships__role=Role.DEPARTMENT_REVIEWER,
+            memberships__organization_id=form.project.department_id,
+        )
+    if stage == "finance":  # the bureau's reviewers, and those assigned to the department
+        return Q(memberships__role=Role.FINANCE_REVIEWER) & (
+            Q(memberships__organization__kind=Organization.Kind.FINANCE)
+            | Q(memberships__organization_id=form.project.department_id)
+        )
+    return Q(pk__in=[])
+
+
+def _name(form: PerformanceForm) -> str:
+    return _("《%(project)s》%(year)s 年度绩效目标表") % {
+        "project": form.project.name,
+        "year": form.fiscal_year,
+    }
+
+
+def _who(actor: Actor) -> str:
+    if actor.user_id is None:
+        return _("系统")
+    user = get_user_model().objects.get(pk=actor.user_id)
+    return user.get_full_name() or user.get_username()
+
+
+def notify(form: PerformanceForm, *, actor: Actor, recipients: Q, text: str) -> list[Notification]:
+    """A notice for each active user matching ``recipients`` (the actor excepted), with the
+    mail queued for after the commit."""
+    users = get_user_model().objects.filter(recipients, is_active=True)
+    if actor.user_id is not None:
+        users = users.exclude(pk=actor.user_id)
+    notices = Notification.objects.bulk_create(
+        Notification(recipient_id=pk, form=form, text=text[:500])
+        for pk in users.values_list("pk", flat=True).distinct()
+    )
+    ids = [notice.pk for notice in notices]
+    if ids:
+        transaction.on_commit(lambda: _queue_mail(ids))
+    return notices
+
+
+def _queue_mail(ids: list[int]) -> None:
+    from projects.tasks import send_notification_mail
+
+    send_notification_mail.enqueue(ids)
+
+
+def after_transition(form: PerformanceForm, *, actor: Actor, verb: str, comment: str) -> None:
+    """The notices a workflow step sends (``form`` already in its new state)."""
+    who, name = _who(actor), _name(form)
+    reason = f"：{comment}" if comment else ""
+    if verb in ("submit", "pass_on"):
+        text = _("%(who)s提交了%(name)s，等待您审核。") % {"who": who, "name": name}
+        if verb == "pass_on":
+            text = _("%(who)s部门审核通过了%(name)s，等待财政审核。") % {"who": who, "name": name}
+        notify(form, actor=actor, recipients=reviewers_of(form), text=text)
+    elif verb == "return":
+        text = _("%(who)s退回了%(name)s%(reason)s") % {"who": who, "name": name, "reason": reason}
+        notify(form, actor=actor, recipients=filers_of(form), text=text)
+    elif verb == "approve":
+        text = _("%(name)s已审核通过。") % {"name": name}
+        notify(form, actor=actor, recipients=filers_of(form), text=text)
+
+
+def after_comment(form: PerformanceForm, *, actor: Actor, said: str) -> None:
+    text = _("%(who)s对%(name)s提出了审核意见：%(said)s") % {
+        "who": _who(actor),
+        "name": _name(form),
+        "said": said,
+    }
+    notify(form, actor=actor, recipients=filers_of(form), text=text)
+
+
+def after_answer(form: PerformanceForm, *, actor: Actor, author_id: int, answer: str) -> None:
+    text = _("%(who)s答复了您对%(name)s的审核意见：%(answer)s") % {
+        "who": _who(actor),
+        "name": _name(form),
+        "answer": answer,
+    }
+    notify(form, actor=actor, recipients=Q(pk=author_id), text=text)
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def mark_read(user_id: int, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
