@@ -11,8 +11,9 @@
   actor may see but not change.
 
 Roles (``Membership.Role``): a filer edits its unit's forms; a department reviewer reads its
-units' forms; a finance reviewer and an administrator read every form; an administrator imports
-and rolls over. The Django ``is_staff`` flag only opens the Django admin: it grants nothing here.
+units' forms; a finance reviewer reads the forms of the departments assigned to them (a
+membership of a department), or every form (a membership of the finance bureau); an
+administrator reads every form, imports and rolls over. The Django ``is_staff`` flag only opens the Django admin: it grants nothing here.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Actor:
     filer_units: frozenset[int] = frozenset()
     reviewed_departments: frozenset[int] = frozenset()
     is_finance_reviewer: bool = False
+    # the departments a finance reviewer covers; ``None``: all of them (a membership of the
+    # finance bureau itself)
+    finance_departments: frozenset[int] | None = None
     is_admin: bool = False
     is_system: bool = False
 
@@ -60,16 +64,22 @@ class Actor:
         if not user.is_authenticated or not user.is_active:
             return cls(user_id=None, source=source)
         roles: dict[str, set[int]] = {role: set() for role in Role.values}
-        for role, organization_id in Membership.objects.filter(user_id=user.pk).values_list(
-            "role", "organization_id"
+        finance_everywhere = False
+        for role, organization_id, kind in Membership.objects.filter(user_id=user.pk).values_list(
+            "role", "organization_id", "organization__kind"
         ):
             roles[role].add(organization_id)
+            if role == Role.FINANCE_REVIEWER and kind == Organization.Kind.FINANCE:
+                finance_everywhere = True
         return cls(
             user_id=user.pk,
             source=source,
             filer_units=frozenset(roles[Role.FILER]),
             reviewed_departments=frozenset(roles[Role.DEPARTMENT_REVIEWER]),
             is_finance_reviewer=bool(roles[Role.FINANCE_REVIEWER]),
+            finance_departments=(
+                None if finance_everywhere else frozenset(roles[Role.FINANCE_REVIEWER])
+            ),
             is_admin=bool(roles[Role.ADMINISTRATOR]),
         )
 
@@ -84,7 +94,22 @@ class Actor:
 
     @property
     def sees_everything(self) -> bool:
-        return self.is_system or self.is_admin or self.is_finance_reviewer
+        return (
+            self.is_system
+            or self.is_admin
+            or (self.is_finance_reviewer and self.finance_departments is None)
+        )
+
+    def finances(self, department_id: int) -> bool:
+        """Whether this actor reviews the department's forms for finance."""
+        return self.is_finance_reviewer and (
+            self.finance_departments is None or department_id in self.finance_departments
+        )
+
+    def _finance_filter(self) -> Q:
+        if self.finance_departments is None:
+            return Q()
+        return Q(project__department_id__in=self.finance_departments)
 
     def form_scope(self) -> Q | None:
         """The forms this actor may read, as a filter (``None``: all of them)."""
@@ -92,8 +117,10 @@ class Actor:
             return None
         if not self.is_signed_in:
             return Q(pk__in=[])
-        return Q(project__unit_id__in=self.filer_units) | Q(
-            project__department_id__in=self.reviewed_departments
+        return (
+            Q(project__unit_id__in=self.filer_units)
+            | Q(project__department_id__in=self.reviewed_departments)
+            | Q(project__department_id__in=self.finance_departments or ())
         )
 
     def queue_scope(self) -> Q:
@@ -107,8 +134,9 @@ class Actor:
                 project__department_id__in=self.reviewed_departments,
             )
         if self.is_finance_reviewer:
-            waiting |= Q(status=Status.DEPARTMENT_APPROVED) | Q(
-                status=Status.SUBMITTED, project__department__department_review=False
+            waiting |= self._finance_filter() & (
+                Q(status=Status.DEPARTMENT_APPROVED)
+                | Q(status=Status.SUBMITTED, project__department__department_review=False)
             )
         return waiting
 
@@ -123,7 +151,9 @@ def can_view(actor: Actor, form: PerformanceForm) -> Decision:
     """Read the form, its history and its exports."""
     if actor.sees_everything or actor.is_filer_of(form):
         return ALLOWED
-    if form.project.department_id in actor.reviewed_departments:
+    if form.project.department_id in actor.reviewed_departments or actor.finances(
+        form.project.department_id
+    ):
         return ALLOWED
     return False, _("您无权查看这张绩效目标表。")
 
@@ -171,8 +201,8 @@ def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
         }
     if stage == "department" and form.project.department_id not in actor.reviewed_departments:
         return False, _("这张表正等待主管部门审核，只有本部门的审核人可以处理。")
-    if stage == "finance" and not actor.is_finance_reviewer:
-        return False, _("这张表正等待财政审核，只有财政审核人可以处理。")
+    if stage == "finance" and not actor.finances(form.project.department_id):
+        return False, _("这张表正等待财政审核，只有负责本部门的财政审核人可以处理。")
     return ALLOWED
 
 
@@ -234,7 +264,7 @@ def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
 def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
     """Comment on a form, or resolve a comment: its reviewers (its department's, when the
     department reviews, and finance), once it has been submitted."""
-    reviews = actor.is_finance_reviewer or (
+    reviews = actor.finances(form.project.department_id) or (
         form.project.department.department_review
         and form.project.department_id in actor.reviewed_departments
     )

@@ -70,6 +70,14 @@ def fiona(db):
 
 
 @pytest.fixture
+def felix(unit_c):
+    """A finance reviewer assigned to one department only (unit C's, not alice's)."""
+    user = UserFactory(username="felix")
+    MembershipFactory(user=user, organization=unit_c.parent, role=Membership.Role.FINANCE_REVIEWER)
+    return user
+
+
+@pytest.fixture
 def charlie(unit_c):
     user = UserFactory(username="charlie")
     MembershipFactory(user=user, organization=unit_c, role=Membership.Role.FILER)

@@ -18,7 +18,17 @@ from projects.permissions import Actor, get_form_for_actor, visible_forms
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("alice", "bob", "fiona", "adam", "charlie", "stan", "anonymous", "command")
+PERSONAS = (
+    "alice",
+    "bob",
+    "fiona",
+    "felix",
+    "adam",
+    "charlie",
+    "stan",
+    "anonymous",
+    "command",
+)
 Y, N = True, False
 
 # verb -> persona -> (on a draft of alice's unit, on an approved one)
@@ -27,6 +37,7 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "alice": (Y, Y),
         "bob": (Y, Y),
         "fiona": (Y, Y),
+        "felix": (N, N),
         "adam": (Y, Y),
         "charlie": (N, N),
         "stan": (N, N),
@@ -37,6 +48,7 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "alice": (Y, N),
         "bob": (N, N),
         "fiona": (N, N),
+        "felix": (N, N),
         "adam": (N, N),
         "charlie": (N, N),
         "stan": (N, N),
@@ -47,6 +59,7 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "alice": (Y, Y),
         "bob": (N, N),
         "fiona": (N, N),
+        "felix": (N, N),
         "adam": (Y, Y),
         "charlie": (N, N),
         "stan": (N, N),
@@ -57,6 +70,7 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "alice": (N, N),
         "bob": (N, N),
         "fiona": (N, N),
+        "felix": (N, N),
         "adam": (Y, N),
         "charlie": (N, N),
         "stan": (N, N),
@@ -70,6 +84,7 @@ ACTOR_RULES: dict[str, dict[str, bool]] = {
         "alice": N,
         "bob": N,
         "fiona": N,
+        "felix": N,
         "adam": Y,
         "charlie": N,
         "stan": N,
@@ -101,6 +116,7 @@ UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "alice": (Y, N),
         "bob": (N, N),
         "fiona": (N, N),
+        "felix": (N, N),
         "adam": (N, N),
         "charlie": (N, Y),
         "stan": (N, N),
@@ -111,8 +127,8 @@ UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
 
 
 @pytest.fixture
-def actors(alice, bob, fiona, adam, charlie, stan) -> dict[str, Actor]:
-    users = {"alice": alice, "bob": bob, "fiona": fiona, "adam": adam}
+def actors(alice, bob, fiona, felix, adam, charlie, stan) -> dict[str, Actor]:
+    users = {"alice": alice, "bob": bob, "fiona": fiona, "felix": felix, "adam": adam}
     users |= {"charlie": charlie, "stan": stan, "anonymous": AnonymousUser()}
     found = {name: Actor.for_user(user) for name, user in users.items()}
     found["command"] = Actor.system()
@@ -181,6 +197,19 @@ def test_the_list_shows_what_can_view_allows(actors, alice_form, charlie_form) -
         shown = set(visible_forms(actor))
         expected = {f for f in (alice_form, charlie_form) if permissions.can_view(actor, f)[0]}
         assert shown == expected, persona
+
+
+def test_a_finance_reviewer_assigned_to_a_department_reviews_only_its_forms(
+    actors, alice_form, charlie_form
+) -> None:
+    felix = actors["felix"]
+    assert list(visible_forms(felix)) == [charlie_form]
+    charlie_form.status = alice_form.status = PerformanceForm.Status.DEPARTMENT_APPROVED
+    assert permissions.can_approve(felix, charlie_form)[0]
+    assert not permissions.can_approve(felix, alice_form)[0]
+    assert permissions.can_comment(felix, charlie_form)[0]
+    with pytest.raises(Http404):
+        get_form_for_actor(felix, alice_form.pk)
 
 
 def test_a_staff_user_with_no_membership_sees_no_form(actors, alice_form, charlie_form) -> None:

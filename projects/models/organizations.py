@@ -68,11 +68,13 @@ class Membership(models.Model):
         FINANCE_REVIEWER = "finance_reviewer", _("财政审核人")
         ADMINISTRATOR = "administrator", _("管理员")
 
-    ROLE_ORGANIZATION_KIND = {
-        Role.FILER: Organization.Kind.UNIT,
-        Role.DEPARTMENT_REVIEWER: Organization.Kind.DEPARTMENT,
-        Role.FINANCE_REVIEWER: Organization.Kind.FINANCE,
-        Role.ADMINISTRATOR: Organization.Kind.FINANCE,
+    # A finance reviewer belongs to the finance bureau (and reviews every department) or to
+    # the departments assigned to them.
+    ROLE_ORGANIZATION_KINDS = {
+        Role.FILER: (Organization.Kind.UNIT,),
+        Role.DEPARTMENT_REVIEWER: (Organization.Kind.DEPARTMENT,),
+        Role.FINANCE_REVIEWER: (Organization.Kind.FINANCE, Organization.Kind.DEPARTMENT),
+        Role.ADMINISTRATOR: (Organization.Kind.FINANCE,),
     }
 
     user = models.ForeignKey(
@@ -102,11 +104,14 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        expected = self.ROLE_ORGANIZATION_KIND[self.Role(self.role)]
-        if self.organization_id and self.organization.kind != expected:
+        expected = self.ROLE_ORGANIZATION_KINDS[self.Role(self.role)]
+        if self.organization_id and self.organization.kind not in expected:
             raise ValidationError(
                 {
                     "organization": _("角色“%(role)s”只能属于%(kind)s。")
-                    % {"role": self.get_role_display(), "kind": expected.label}
+                    % {
+                        "role": self.get_role_display(),
+                        "kind": "或".join(str(kind.label) for kind in expected),
+                    }
                 }
             )
