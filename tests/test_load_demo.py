@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from projects.models import PerformanceForm
+from projects.models import Deadline, Notification, PerformanceForm, ReviewGrade
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_running_it_twice_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     after = list(PerformanceForm.objects.order_by("id").values_list("id", "version", "updated_at"))
     assert before == after
-    assert "新建 0 张" in out.getvalue()
+    assert "示例表已导入（42 张），不再重复导入" in out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -75,19 +75,37 @@ def test_it_leaves_work_to_do_for_every_demo_account(demo):
         status: PerformanceForm.objects.filter(layout="dongguan", status=status).count()
         for status in ("submitted", "department_approved", "approved", "returned")
     }
-    assert counts == {"submitted": 3, "department_approved": 2, "approved": 1, "returned": 1}
-    resubmitted = PerformanceForm.objects.get(events__kind="return", status="submitted")
+    assert counts == {"submitted": 2, "department_approved": 3, "approved": 1, "returned": 1}
+    resubmitted = PerformanceForm.objects.get(events__kind="return", status="department_approved")
     assert [e.kind for e in resubmitted.events.order_by("id")] == [
         "import",
         "submit",
         "return",
+        "edit",
         "submit",
+        "pass_on",
     ]
+    # its comment was answered; the returned form's is still open for the unit
+    assert resubmitted.comments.get().answer
+    returned = PerformanceForm.objects.get(status="returned")
+    assert returned.comments.get().indicator is not None
+    assert not returned.comments.get().answer
+    assert ReviewGrade.objects.count() == 2
+    assert Deadline.objects.filter(fiscal_year=2023).count() == 3
+    for username in ("filer", "dept", "finance"):
+        assert Notification.objects.filter(recipient__username=username).exists(), username
     assert "各演示账号都有待办" in demo
 
 
+def test_finance_sees_what_changed_since_the_return(client, demo):
+    client.force_login(get_user_model().objects.get(username="finance"))
+    resubmitted = PerformanceForm.objects.get(events__kind="return", status="department_approved")
+    page = client.get(resubmitted.get_absolute_url()).content.decode()
+    assert "退回以来的修改" in page and "以验收报告为准" in page
+
+
 def test_each_demo_reviewer_signs_in_to_a_queue(client, demo):
-    for username, waiting in (("dept", 3), ("finance", 2)):
+    for username, waiting in (("dept", 2), ("finance", 3)):
         client.force_login(get_user_model().objects.get(username=username))
         response = client.get(reverse("projects:queue"))
         assert response.context["page"].paginator.count == waiting, username

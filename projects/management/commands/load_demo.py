@@ -1,12 +1,14 @@
 """Load the demo: the 2023 seed forms of the three layouts and one account per role.
 
-Idempotent: running it again changes nothing but resetting the demo passwords.
+Idempotent: running it again changes nothing but resetting the demo passwords (the seeds are
+imported once: the demo then moves some of them through the workflow).
 The demo accounts exist only because this command creates them; their passwords are printed
 here and listed in the README.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from projects.content import load_content
 from projects.filing.checking import check_form
-from projects.models import FormEvent, Membership, Organization, PerformanceForm
+from projects.filing.services import save_draft
+from projects.models import (
+    Comment,
+    Deadline,
+    FormEvent,
+    Membership,
+    Organization,
+    PerformanceForm,
+)
 from projects.permissions import Actor
+from projects.review.comments import add_comment, answer_comment
+from projects.review.grading import grade_form
 from projects.review.services import take_transition
 from projects.services.importing import import_files
 
@@ -27,17 +41,43 @@ SEED_YEAR = 2023
 WORKFLOW_USERS = ("filer", "dept", "finance")
 SUBMIT = ("filer", "submit", "")
 PASS_ON = ("dept", "pass_on", "材料齐全，报财政审核。")
+GRADE_DEPT = ("dept", "grade", "")
+GRADE_FINANCE = ("finance", "grade", "")
+COMMENT_DEPT = ("dept", "comment", "质量指标缺少考核标准，请写明验收依据。")  # 不够细化量化
+COMMENT_FINANCE = ("finance", "comment", "数量指标偏低，请对照上年实际完成情况调整。")
+REVISE = ("filer", "revise", "已按意见修改指标值并补充考核标准。")
 # Where the demo leaves the filer's clean 东莞 forms, one path each (the rest stay drafts).
+# Comments go on the form's first indicator; ``revise`` changes that indicator and answers.
 DEMO_PATHS: list[list[tuple[str, str, str]]] = [
     [SUBMIT],  # waiting for the department
-    [SUBMIT],
+    [SUBMIT, GRADE_DEPT],  # graded by the department, its decision still to take
     [SUBMIT, PASS_ON],  # waiting for finance
-    [SUBMIT, PASS_ON],
-    [SUBMIT, PASS_ON, ("finance", "approve", "")],  # approved
-    [SUBMIT, PASS_ON, ("finance", "return", "满意度指标请写明调查对象和方式；成本指标请细化。")],
-    # returned by the department, revised and submitted again
-    [SUBMIT, ("dept", "return", "请补充质量指标的考核标准。"), SUBMIT],
+    [SUBMIT, PASS_ON, COMMENT_FINANCE],  # waiting for finance, with an open comment
+    [SUBMIT, PASS_ON, GRADE_FINANCE, ("finance", "approve", "")],  # approved
+    # returned by finance with a comment on one indicator: the unit's turn
+    [
+        SUBMIT,
+        PASS_ON,
+        COMMENT_FINANCE,
+        ("finance", "return", "满意度指标请写明调查对象和方式；数量指标请调整。"),
+    ],
+    # returned by the department, revised, answered, submitted again and passed on: finance
+    # sees what changed since the return
+    [
+        SUBMIT,
+        COMMENT_DEPT,
+        ("dept", "return", "请补充质量指标的考核标准。"),
+        REVISE,
+        SUBMIT,
+        PASS_ON,
+    ],
 ]
+DEMO_GRADES = {
+    "completeness": "优",
+    "relevance": "优",
+    "appropriateness": "良",
+    "feasibility": "良",
+}
 
 # username, password, full name, role, organisation (kind, name, parent name)
 DEMO_ACCOUNTS: list[tuple[str, str, str, str | None, tuple[str, str, str | None] | None]] = [
@@ -79,10 +119,14 @@ class Command(BaseCommand):
         seeds = sorted(SEED_DIR.glob("*.txt"))
         if not seeds:
             raise CommandError(f"没有找到示例表：{SEED_DIR}")
-        result = import_files(paths=seeds, year=SEED_YEAR)
-        self.stdout.write(
-            f"示例表：新建 {result.created} 张，更新 {result.updated} 张，未变 {result.unchanged} 张。"
-        )
+        loaded = PerformanceForm.objects.filter(fiscal_year=SEED_YEAR).count()
+        if loaded:
+            # the demo's forms have moved through the workflow since (and some were revised):
+            # importing the seeds again would try to overwrite them
+            self.stdout.write(f"示例表已导入（{loaded} 张），不再重复导入。")
+        else:
+            result = import_files(paths=seeds, year=SEED_YEAR)
+            self.stdout.write(f"示例表：新建 {result.created} 张。")
         with transaction.atomic():
             for username, password, full_name, role, org in DEMO_ACCOUNTS:
                 self._account(username, password, full_name, role, org)
@@ -113,15 +157,54 @@ class Command(BaseCommand):
         ):
             return 0
         for form, path in zip(forms, DEMO_PATHS, strict=False):
-            for username, verb, comment in path:
-                form = take_transition(
-                    actor=Actor.for_user(users[username]),
-                    verb=verb,
-                    form_id=form.pk,
-                    seen_version=form.version,
-                    comment=comment,
-                )
+            for username, verb, text in path:
+                self._step(Actor.for_user(users[username]), verb, form.pk, text)
+        today = timezone.localdate()
+        for stage, days in (("submit", -3), ("department", 7), ("finance", 14)):
+            Deadline.objects.get_or_create(
+                fiscal_year=SEED_YEAR, stage=stage, defaults={"due": today + timedelta(days=days)}
+            )
         return len(DEMO_PATHS)
+
+    def _step(self, actor: Actor, verb: str, form_id: int, text: str) -> None:
+        """One demo step, through the same services as the pages."""
+        form = PerformanceForm.objects.with_content().get(pk=form_id)
+        first = form.indicators.order_by("order", "id").first()
+        if verb == "grade":
+            grade_form(
+                actor=actor,
+                form_id=form.pk,
+                seen_version=form.version,
+                grades=DEMO_GRADES,
+                notes={"appropriateness": "指标值与上年基本持平，可适当提高。"},
+            )
+        elif verb == "comment":
+            add_comment(
+                actor=actor,
+                form_id=form.pk,
+                text=text,
+                quick_pick=(
+                    Comment.QuickPick.NOT_QUANTIFIED
+                    if actor.reviewed_departments
+                    else Comment.QuickPick.VALUE_LOW
+                ),
+                indicator_uid=str(first.uid) if first else "",
+            )
+        elif verb == "revise":
+            content = load_content(form)
+            if content.indicators:
+                row = content.indicators[0]  # a value the layout prints
+                if row.annual_value:
+                    row.annual_value += "（以验收报告为准）"
+                else:
+                    row.value += "（以验收报告为准）"
+            save_draft(actor=actor, form_id=form.pk, seen_version=form.version, content=content)
+            for comment in form.comments.filter(resolved_at__isnull=True, answer=""):
+                answer_comment(actor=actor, form_id=form.pk, comment_id=comment.pk, text=text)
+        else:
+            take_transition(
+                actor=actor, verb=verb, form_id=form.pk, seen_version=form.version, comment=text
+            )
 
     def _account(
         self,

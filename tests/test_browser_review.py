@@ -1,0 +1,127 @@
+"""The review path in a real browser, as the demo accounts walk it: the filer submits, the
+department passes it on, finance returns it with a comment on one indicator, the filer answers,
+revises and resubmits, the department passes it on again, and finance sees what changed since
+the return, resolves the comment, grades the four checks and approves.
+
+Screenshots (desktop and 390 px phone) go to $SCREENSHOTS (those in docs/ were taken with
+SCREENSHOTS=docs), else to pytest's temporary directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from projects.models import Comment, FormEvent, Indicator, PerformanceForm
+from tests.test_browser_filing import both_widths, shots  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in_as(page, live_server, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/forms/")
+
+
+def act(page, label: str, reason: str = "") -> None:
+    """Press one of the workflow's buttons (with the reason it asks for, if any)."""
+    action = page.locator("form.workflow-action", has=page.locator("button", has_text=label))
+    if reason:
+        action.locator("textarea[name=comment]").fill(reason)
+    action.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_submit_return_answer_resubmit_and_approve(
+    page,
+    live_server,
+    transactional_db,
+    seeded,
+    shots,  # noqa: F811
+) -> None:
+    forms, _users = seeded
+    form = forms[0]
+    url = f"{live_server.url}{form.get_absolute_url()}"
+    row = Indicator.objects.filter(form=form).exclude(name="").order_by("order", "id").first()
+    field = "annual_value" if row.annual_value else "value"
+    old_value = getattr(row, field)
+
+    # the filer submits
+    sign_in_as(page, live_server, "filer")
+    page.goto(url)
+    act(page, "提交审核")
+    assert "已提交审核" in page.inner_text("main")
+
+    # the department passes it on, from its queue
+    sign_in_as(page, live_server, "dept")
+    page.goto(f"{live_server.url}/forms/queue/")
+    both_widths(page, shots, "review_queue_department")
+    page.click(f"text={form.project.name}")
+    act(page, "部门审核通过，报财政")
+    assert "已报财政审核" in page.inner_text("main")
+
+    # finance comments on one indicator and returns the form
+    sign_in_as(page, live_server, "finance")
+    page.goto(url)
+    page.select_option("#comment-indicator", str(row.uid))
+    page.select_option("#comment-pick", "value_low")
+    page.fill("#comment-text", "请对照上年实际完成情况调整")
+    page.click("#comments button:has-text('提出')")
+    page.wait_for_load_state()
+    assert "指标值偏低：请对照上年实际完成情况调整" in page.inner_text("#comments")
+    act(page, "退回修改", "数量指标偏低，请调整后再报。")
+    assert "已退回单位修改" in page.inner_text("main")
+
+    # the filer answers, revises the indicator in the editor and submits again
+    sign_in_as(page, live_server, "filer")
+    page.goto(url)
+    assert "数量指标偏低" in page.inner_text("main")
+    page.fill("#comments input[name=text]", "已按上年实际完成情况调高")
+    page.click("#comments button:has-text('答复')")
+    page.wait_for_load_state()
+    page.click("text=填写")
+    page.wait_for_url("**/edit/")
+    both_widths(page, shots, "review_editor_with_comment")
+    page.locator(f"input[name$='-{field}'][value='{old_value}']").first.fill("120个")
+    page.click("button[type=submit]:has-text('保存')")
+    page.wait_for_load_state()
+    page.goto(url)
+    act(page, "提交审核")
+    assert "已提交审核" in page.inner_text("main")
+
+    sign_in_as(page, live_server, "dept")
+    page.goto(url)
+    act(page, "部门审核通过，报财政")
+
+    # finance sees what changed since the return, resolves, grades and approves
+    sign_in_as(page, live_server, "finance")
+    page.goto(url)
+    changes = page.inner_text("#since-return")
+    assert "自第" in changes and "120个" in changes and old_value in changes
+    both_widths(page, shots, "review_resubmitted")
+    page.click("#comments button:has-text('标为已解决')")
+    page.wait_for_load_state()
+    for key, grade in (
+        ("completeness", "优"),
+        ("relevance", "优"),
+        ("appropriateness", "良"),
+        ("feasibility", "良"),
+    ):
+        page.click(f"label[for^='{key}-']:text-is('{grade}')")
+    page.click("text=保存评定")
+    page.wait_for_load_state()
+    assert "综合评定为“良”" in page.inner_text("main")
+    assert page.locator("button.suggested", has_text="审核通过").count() == 1
+    act(page, "审核通过")
+    assert "审核通过。" in page.inner_text("main")
+    both_widths(page, shots, "review_approved")
+
+    form.refresh_from_db()
+    assert form.status == PerformanceForm.Status.APPROVED
+    assert form.approved_version == form.version
+    comment = Comment.objects.get(form=form)
+    assert comment.answer == "已按上年实际完成情况调高" and comment.resolved_at is not None
+    kinds = list(form.events.exclude(kind=FormEvent.Kind.IMPORT).values_list("kind", flat=True))
+    assert kinds == ["submit", "pass_on", "return", "edit", "submit", "pass_on", "approve"]
