@@ -105,3 +105,19 @@ def test_the_list_the_badge_and_opening_a_notice(client, seeded) -> None:
     act(users["dept"], form, "pass_on")
     client.post(reverse("projects:notifications_read"))
     assert not Notification.objects.filter(recipient=users["finance"], read_at=None).exists()
+
+
+def test_finance_notices_go_to_the_bureau_and_to_whom_the_department_is_assigned(
+    seeded, unit_c
+) -> None:
+    forms, users = seeded
+    form = forms[0]
+    assigned = UserFactory(username="assigned")
+    MembershipFactory(user=assigned, organization=form.project.department, role="finance_reviewer")
+    elsewhere = UserFactory(username="elsewhere")
+    MembershipFactory(user=elsewhere, organization=unit_c.parent, role="finance_reviewer")
+    act(users["filer"], form, "submit")
+    act(users["dept"], form, "pass_on")
+    assert len(inbox(users["finance"])) == 1
+    assert len(inbox(assigned)) == 1
+    assert inbox(elsewhere) == []

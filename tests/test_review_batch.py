@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects.models import FormEvent, Membership, PerformanceForm, ReviewGrade
+from projects.models import Deadline, FormEvent, Membership, PerformanceForm, ReviewGrade
 from projects.permissions import Actor, can_approve
 from tests.factories import FormFactory, MembershipFactory, UnitFactory, UserFactory
 from tests.review_helpers import act
@@ -283,8 +283,9 @@ def test_the_queue_page_takes_a_fixed_number_of_queries(
         waiting(days=i, check_errors=0, check_warnings=i % 3)
     client.force_login(fiona)
     # 1 session, 2 user, 3 memberships, 4 the departments and 5 the project types to filter by,
-    # 6 count, 7 the page of forms with their organisations and when each arrived
-    with django_assert_num_queries(7):
+    # 6 the deadlines (for what is overdue), 7 count, 8 the page of forms with their
+    # organisations and when each arrived
+    with django_assert_num_queries(8):
         response = client.get(QUEUE, {"checks": "warnings"})
     assert len(response.context["rows"]) == len([i for i in range(count) if i % 3])
 
@@ -306,8 +307,23 @@ def test_the_workbook_takes_a_fixed_number_of_queries(
             feasibility="良",
         )
     client.force_login(fiona)
-    # 1 session, 2 user, 3 memberships, 4 the forms with their organisations and when each
-    # arrived, 5 the grades of their current versions
-    with django_assert_num_queries(5):
+    # 1 session, 2 user, 3 memberships, 4 the deadlines, 5 the forms with their organisations
+    # and when each arrived, 6 the grades of their current versions
+    with django_assert_num_queries(6):
         response = client.get(EXPORT)
     assert load_workbook(io.BytesIO(response.content)).active.max_row == count + 1
+
+
+def test_the_queue_marks_and_filters_what_is_overdue(client, fiona) -> None:
+    late = waiting(days=3, check_errors=0, check_warnings=0)
+    on_time = waiting(days=1, check_errors=0, check_warnings=0)
+    on_time.fiscal_year = late.fiscal_year + 1
+    on_time.save()
+    Deadline.objects.create(
+        fiscal_year=late.fiscal_year, stage="finance", due=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(fiona)
+    page = client.get(reverse("projects:queue")).content.decode()
+    assert page.count(">逾期</span>") == 1
+    only = client.get(reverse("projects:queue"), {"overdue": "1"})
+    assert [form.pk for form, _days in only.context["rows"]] == [late.pk]

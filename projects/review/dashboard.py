@@ -77,6 +77,18 @@ def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
     return late
 
 
+def overdue_in_any_year(today: datetime.date) -> Q:
+    """Overdue against its own year's deadlines, for forms of any year (one query: the
+    deadlines table holds a few rows a year)."""
+    by_year: dict[int, list[Deadline]] = {}
+    for deadline in Deadline.objects.all():
+        by_year.setdefault(deadline.fiscal_year, []).append(deadline)
+    late = Q(pk__in=[])
+    for year, deadlines in by_year.items():
+        late |= Q(fiscal_year=year) & overdue_q(deadlines, today)
+    return late
+
+
 ADJUSTING = Q(approved_version__isnull=False) & ~Q(status=Status.APPROVED)
 
 

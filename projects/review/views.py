@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from projects.review.comments import (
     answer_comment,
     resolve_comment,
 )
+from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import review_queue
 from projects.review.queue_export import queue_workbook, waiting_days
@@ -191,7 +192,17 @@ def _filtered_queue(
         forms = forms.filter(CHECK_FILTERS[checks][1])
     else:
         checks = ""
-    return forms, {"department": department, "project_type": project_type, "checks": checks}
+    late = overdue_in_any_year(timezone.localdate())
+    forms = forms.annotate(
+        overdue=Case(
+            When(late, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+    overdue = "1" if params.get("overdue") == "1" else ""
+    if overdue:
+        forms = forms.filter(late)
+    filters = {"department": department, "project_type": project_type, "checks": checks}
+    return forms, filters | {"overdue": overdue}
 
 
 def _query_without_page(params: QueryDict) -> str:
