@@ -65,7 +65,7 @@ def test_submit_return_answer_resubmit_and_approve(
     # finance comments on one indicator and returns the form
     sign_in_as(page, live_server, "finance")
     page.goto(url)
-    page.select_option("#comment-indicator", str(row.uid))
+    page.select_option("#comment-indicator", f"i:{row.uid}")
     page.select_option("#comment-pick", "value_low")
     page.fill("#comment-text", "请对照上年实际完成情况调整")
     page.click("#comments button:has-text('提出')")

@@ -79,7 +79,7 @@ def test_the_form_page_shows_comments_and_the_right_buttons(client, alice, bob, 
     assert "审核意见" in html and "指标不够细化量化" in html  # the quick picks to choose from
     response = client.post(
         reverse("projects:comment_add", kwargs={"pk": submitted.pk}),
-        {"quick_pick": "value_low", "text": "<b>目标</b>再提高", "indicator": ""},
+        {"quick_pick": "value_low", "text": "<b>目标</b>再提高", "target": ""},
         follow=True,
     )
     html = response.content.decode()
@@ -116,3 +116,36 @@ def test_the_unit_sees_open_comments_beside_the_rows_in_the_editor(client, alice
     html = client.get(reverse("projects:form_edit", kwargs={"pk": submitted.pk})).content.decode()
     assert 'class="small review-comment text-break" role="note">审核意见' in html
     assert "指标值偏低" in html and "整体目标请更具体" in html
+
+
+def test_a_comment_on_a_field_is_named_on_the_page_and_shown_beside_it_in_the_editor(
+    client, alice, bob, submitted
+) -> None:
+    client.force_login(bob)
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert '<option value="f:goals.annual">' in page
+    client.post(
+        reverse("projects:comment_add", kwargs={"pk": submitted.pk}),
+        {"quick_pick": "", "text": "年度目标要写明可衡量的结果", "target": "f:goals.annual"},
+    )
+    comment = Comment.objects.get()
+    assert (comment.field, comment.indicator) == ("goals.annual", None)
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert "年度目标</strong>" in page
+    PerformanceForm.objects.filter(pk=submitted.pk).update(status="returned")
+    client.force_login(alice)
+    editor = client.get(reverse("projects:form_edit", kwargs={"pk": submitted.pk}))
+    html = editor.content.decode()
+    after = html[html.index('id="field-goals__annual"') :]
+    next_field = after.find('id="field-', 10)
+    beside = after if next_field < 0 else after[:next_field]
+    assert "年度目标要写明可衡量的结果" in beside
+    # a field the layout does not know is refused
+    client.force_login(bob)
+    PerformanceForm.objects.filter(pk=submitted.pk).update(status="submitted")
+    response = client.post(
+        reverse("projects:comment_add", kwargs={"pk": submitted.pk}),
+        {"text": "x", "target": "f:no.such"},
+        follow=True,
+    )
+    assert "未知的字段" in response.content.decode()

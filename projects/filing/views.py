@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from projects.content import diff_content
 from projects.filing.checking import last_years_content
 from projects.filing.editor import PREFIX, Editor
-from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm
+from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm, field_name
 from projects.filing.services import (
     FilingError,
     InvalidContent,
@@ -50,6 +50,15 @@ def _edit_seq(request: HttpRequest) -> int | None:
         return None
 
 
+def _by_field(comments: list[Comment]) -> dict[str, list[Comment]]:
+    """Open comments on a field, by the editor's name for the field."""
+    found: dict[str, list[Comment]] = {}
+    for comment in comments:
+        if comment.field and comment.indicator is None:
+            found.setdefault(field_name(comment.field), []).append(comment)
+    return found
+
+
 def _editor_page(
     request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -72,7 +81,8 @@ def _editor_page(
         "findings": findings,
         "errors": [f for f in findings if f.is_error],
         "groups": editor.groups(findings, last_year, by_uid),
-        "form_comments": [c for c in open_comments if c.indicator is None],
+        "form_comments": [c for c in open_comments if c.indicator is None and not c.field],
+        "field_comments": _by_field(open_comments),
         "field_findings": editor.field_findings(findings),
         "last_year": last_year,
         "edit_session": _edit_session(request),

@@ -120,7 +120,9 @@ def _comment_step(
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """``target``: ``i:<uid>`` for an indicator, ``f:<key>`` for a field, empty for the form."""
     post = request.POST
+    target = post.get("target", "")
     return _comment_step(
         request,
         pk,
@@ -129,8 +131,8 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
             form_id=form.pk,
             text=post.get("text", ""),
             quick_pick=post.get("quick_pick", ""),
-            indicator_uid=post.get("indicator", ""),
-            field=post.get("field", ""),
+            indicator_uid=target.removeprefix("i:") if target.startswith("i:") else "",
+            field=target.removeprefix("f:") if target.startswith("f:") else "",
         ),
         _("已记录审核意见。"),
     )

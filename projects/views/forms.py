@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from projects.content import load_content
+from projects.content import ALWAYS_CARRIED, FIELDS, load_content
 from projects.errors import DomainError
 from projects.forms import ListFilterForm
 from projects.history import content_at, timeline
@@ -69,6 +69,15 @@ def unit_note(form: PerformanceForm, spec: Layout) -> str:
     return ""
 
 
+def commentable_fields(spec: Layout) -> list[tuple[str, str]]:
+    """The fields a reviewer may comment on: those the layout prints."""
+    return [
+        (field.key, field.label)
+        for field in FIELDS
+        if field.key in spec.carries and field.key not in ALWAYS_CARRIED
+    ]
+
+
 def form_comments(form: PerformanceForm) -> list[Comment]:
     """The form's comments, open ones first, with their indicator and people (one query)."""
     comments = form.comments.select_related(
@@ -126,6 +135,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_comment": can_comment(actor, form)[0],
             "may_answer": can_answer(actor, form)[0],
             "quick_picks": Comment.QuickPick.choices,
+            "comment_fields": commentable_fields(spec),
             "unit_note": unit_note(form, spec),
             **review_context(actor, form),
         },
