@@ -178,3 +178,13 @@ def test_a_pdf_batch_over_the_limit_is_refused_with_a_clear_message(
     response = client.post(reverse("projects:export"), {"layout": "dongguan", "format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_department_layout_for_one_form_is_refused_with_a_message(client, alice, alice_form):
+    client.force_login(alice)
+    url = reverse("projects:form_export", kwargs={"pk": alice_form.pk, "fmt": "pdf"})
+    response = client.get(url, {"layout": "guangzhou"}, follow=True)
+    assert response.redirect_chain[-1][0] == alice_form.get_absolute_url()
+    assert "不是单张表的表样" in response.content.decode()
+    download = client.get(url, {"layout": "shenzhen"})
+    assert download["Cache-Control"] == "private"

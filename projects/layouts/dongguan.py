@@ -13,8 +13,8 @@ from projects.layouts.grid import (
     CellRole,
     Grid,
     Row,
+    arrange_indicators,
     column_heads,
-    indicators_by_category,
     merge_repeats,
     target_hint,
 )
@@ -59,7 +59,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         Row([Cell(text("goals.annual"), colspan=4, role="label")], 2),
         Row([Cell(data.goals.get("annual", ""), colspan=4, role="text")], 2),
     ]
-    by_category = indicators_by_category(data.indicators, categories)
+    categories, by_category = arrange_indicators(data.indicators, categories)
     body: list[list[Cell]] = []
     groups: list[int] = []
     level1_order: list[str] = []

@@ -151,6 +151,47 @@ def indicators_by_category(
     return grouped
 
 
+def arrange_indicators(
+    indicators: Iterable[IndicatorContent], categories: Sequence[CategoryRef]
+) -> tuple[list[CategoryRef], dict[tuple[str, str], list[IndicatorContent]]]:
+    """The categories to print, in order, and the indicators under each. An indicator whose
+    二级 category the framework does not have (a 广州 form has none) prints under its 一级,
+    after that 一级's own categories, with its 二级 cell as it was (often empty); one whose
+    一级 is unknown too prints at the end, so no indicator is ever left out."""
+    grouped = indicators_by_category(indicators, categories)
+    known = {(ref.level1, ref.level2) for ref in categories}
+    level1_of: dict[str, CategoryRef] = {}
+    for ref in categories:
+        level1_of.setdefault(ref.level1, ref)
+        level1_of.setdefault(ref.short1, ref)
+    extra: dict[str, list[CategoryRef]] = {}  # by the known level1 they follow ("" : the end)
+    for level1, level2 in list(grouped):
+        if (level1, level2) in known:
+            continue
+        owner = level1_of.get(level1)
+        ref = CategoryRef(
+            level1=owner.level1 if owner else level1,
+            level2=level2,
+            short1=owner.short1 if owner else level1,
+            short2=level2,
+        )
+        key = (ref.level1, ref.level2)
+        if key != (level1, level2):
+            grouped.setdefault(key, []).extend(grouped.pop((level1, level2)))
+        if key in known or any(key == (r.level1, r.level2) for r in extra.get(ref.level1, [])):
+            continue
+        extra.setdefault(owner.level1 if owner else "", []).append(ref)
+    ordered: list[CategoryRef] = []
+    for index, ref in enumerate(categories):
+        ordered.append(ref)
+        last_of_level1 = index + 1 == len(categories) or categories[index + 1].level1 != ref.level1
+        if last_of_level1:
+            ordered += extra.pop(ref.level1, [])
+    for refs in extra.values():
+        ordered += refs
+    return ordered, grouped
+
+
 def merge_repeats(body: list[list[Cell]], groups: list[int], columns: tuple[int, ...]) -> list[Row]:
     """Turn equal consecutive cells in ``columns`` into one cell spanning them (merged cells)."""
     keep = [[True] * len(row) for row in body]

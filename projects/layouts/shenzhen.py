@@ -14,8 +14,8 @@ from projects.layouts.grid import (
     CellRole,
     Grid,
     Row,
+    arrange_indicators,
     column_heads,
-    indicators_by_category,
     target_hint,
 )
 
@@ -64,7 +64,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         wide("goals.period", data.goals.get("period", "")),
         Row(column_heads(layout), 2),
     ]
-    by_category = indicators_by_category(data.indicators, categories)
+    categories, by_category = arrange_indicators(data.indicators, categories)
     level1_order: list[str] = []
     for ref in categories:
         if ref.short1 not in level1_order:

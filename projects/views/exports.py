@@ -4,6 +4,7 @@ task with a progress page when large)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
 from projects.layouts import PER_FORM_LAYOUTS
-from projects.models import ExportJob
+from projects.models import ExportJob, PerformanceForm
 from projects.permissions import actor_of, get_form_for_actor
 from projects.tasks import run_export_job
 
@@ -30,6 +31,7 @@ def _user_id(request: HttpRequest) -> int:
 def _download(rendered: Rendered) -> HttpResponse:
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    response["Cache-Control"] = "private"
     return response
 
 
@@ -41,8 +43,15 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     form = get_form_for_actor(actor_of(request), pk)
     layout = request.GET.get("layout", "")
-    if layout not in PER_FORM_LAYOUTS:
-        layout = ""
+    if layout and layout not in PER_FORM_LAYOUTS:
+        # the 广州 table is a department's, not one form's: say so rather than silently
+        # giving another layout
+        messages.error(
+            request,
+            gettext("“%(layout)s”不是单张表的表样，请在“批量导出”中按部门导出。")
+            % {"layout": dict(PerformanceForm.Layout.choices).get(layout, layout[:30])},
+        )
+        return redirect(form.get_absolute_url())
     return _download(export_form(form=form, fmt=fmt, layout=layout))
 
 
