@@ -86,8 +86,19 @@ def test_dongguan_xlsx_is_printable_on_a4_fitting_the_width():
     assert ws.page_setup.paperSize == int(ws.PAPERSIZE_A4)
     assert ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$1"
-    assert ws.column_dimensions["D"].width == 26
+    # the indicator table's head repeats on the pages it runs on to
+    head = int(ws.print_title_rows.split(":")[0].strip("$"))
+    assert ws.print_title_rows == f"${head}:${head}"
+    assert [ws.cell(row=head, column=c).value for c in range(2, 7)] == [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "实施周期指标值",
+        "当年度指标值",
+    ]
+    assert ws.column_dimensions["B"].width == 12  # 满意度指标 on one line
+    assert ws.column_dimensions["C"].width == 19  # 服务对象满意度指标 on one line
+    assert ws.page_margins.bottom - ws.page_margins.footer >= 0.5  # room for the page number
     goal = ws.cell(row=10, column=3)
     assert goal.alignment.wrap_text and goal.border.left.style == "thin"
     assert ws.row_dimensions[10].height >= 40  # the long goal text needs several lines

@@ -202,8 +202,11 @@ def _setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
     setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    # inches: the footer sits 0.3″ from the bottom edge and the body ends 0.8″ from it, so the
+    # page number prints whole
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
+    ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.sheet_view.showGridLines = False
 
@@ -223,8 +226,12 @@ def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
                 ws.row_breaks.append(Break(id=row - 1))
             row = write_grid(ws, grid, top=row)
         if len(spec.grids) == 1:
-            repeat = spec.grids[0].header_rows or 1
-            ws.print_title_rows = f"1:{repeat}"
+            grid = spec.grids[0]
+            if grid.repeat_row is not None:  # the indicator table's head, on overflow pages
+                head = grid.repeat_row + 1
+                ws.print_title_rows = f"{head}:{head}"
+            else:
+                ws.print_title_rows = f"1:{grid.header_rows or 1}"
     if not sheets:
         workbook.create_sheet("Sheet")
     buffer = io.BytesIO()

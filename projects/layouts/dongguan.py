@@ -92,8 +92,9 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         [Cell(text("indicators"), rowspan=len(body) + 1, role="label"), *column_heads(layout)], 3
     )
     rows.append(head)
+    head_index = len(rows) - 1
     rows += merge_repeats(body, groups, columns=(0, 1))
-    return Grid(layout=layout, title=layout.title, columns=6, rows=rows)
+    return Grid(layout=layout, title=layout.title, columns=6, rows=rows, repeat_row=head_index)
 
 
 DONGGUAN = Layout(
@@ -123,7 +124,7 @@ DONGGUAN = Layout(
         Label("period_value", "实施周期指标值"),
         Label("annual_value", "当年度指标值", ("年度指标值",)),
     ),
-    widths=(10, 10, 16, 26, 20, 20),
+    widths=(10, 12, 19, 25, 17, 17),
     skip_empty_categories=frozenset({"其他满意度指标"}),
     carries=(
         "project.name",

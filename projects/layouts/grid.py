@@ -40,6 +40,9 @@ class Grid:
     columns: int
     rows: list[Row]
     header_rows: int = 0  # leading rows (after the title) repeated on every page
+    # the indicator table's column-head row (index into ``rows``): a sheet holding one form
+    # repeats it at the top of every page the table runs on to
+    repeat_row: int | None = None
 
     @property
     def widths(self) -> tuple[float, ...]:

@@ -64,6 +64,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         wide("goals.period", data.goals.get("period", "")),
         Row(column_heads(layout), 2),
     ]
+    head_index = len(rows) - 1
     categories, by_category = arrange_indicators(data.indicators, categories)
     level1_order: list[str] = []
     for ref in categories:
@@ -103,7 +104,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
                     group,
                 )
             )
-    return Grid(layout=layout, title=layout.title, columns=5, rows=rows)
+    return Grid(layout=layout, title=layout.title, columns=5, rows=rows, repeat_row=head_index)
 
 
 SHENZHEN = Layout(
