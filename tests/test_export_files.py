@@ -261,3 +261,21 @@ def test_a_block_cut_below_a_span_repeats_the_span_labels():
     first = [(cell.text, cell.rowspan, cell.repeated) for cell in rows[0][:3]]
     assert first == [("绩效指标", 2, True), ("产出指标", 2, True), ("数量指标", 2, True)]
     assert len(rows[1]) == 3  # 三级指标 and the two values; the labels span from above
+
+
+def test_a_form_one_page_too_long_starts_its_indicator_table_on_the_first_page(tmp_path):
+    """19 indicators with long goals: the table no longer leaves page 1 half blank."""
+    form = make_long_form(19)
+    for number, row in enumerate(form.indicators.order_by("order"), start=1):
+        row.name = f"第{number}项指标"  # one line each: the 19 rows fit on one page together
+        row.save()
+    form.period_goal = form.annual_goal = "通过建立集中运维外包体系，提升服务水平。" * 12
+    form.save()
+    path = save(tmp_path, export_form(form=form, fmt="pdf"))
+
+    pages = pdf_pages(path)
+    assert len(pages) == 2
+    first = normalize(pages[0])
+    assert "一级指标" in first and "第1项指标" in first
+    text = normalize("".join(pages))
+    assert all(f"第{n}项指标" in text for n in range(1, 20))

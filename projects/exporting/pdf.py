@@ -108,9 +108,11 @@ def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
         if h > start:
             tables.append(PdfTable(percent, bodies=body(start, h, page)))
         first_block = tied_ranges(placed, h, end, skip_full=False)[0]
-        if first_block[1] > h + 1 and sum(heights[first_block[0] : first_block[1]]) <= page:
-            # 东莞: the head row and the indicator rows are one merged block that fits: print it
-            # as drawn, 绩效指标 spanning them all.
+        if first_block[1] > h + 1 and sum(heights[start:end]) <= page:
+            # 东莞: the whole form fits on its page: print the indicator rows as drawn, one
+            # merged block with 绩效指标 spanning them all. A longer form starts its indicator
+            # table right below the project part and breaks it between rows, the head and the
+            # labels repeated, rather than moving the whole table to a page of its own.
             bodies = [slice_rows(placed, *first_block)]
             bodies += body(first_block[1], end, page)
             tables.append(PdfTable(percent, bodies=bodies, continued=bool(tables)))
