@@ -279,3 +279,18 @@ def test_a_form_one_page_too_long_starts_its_indicator_table_on_the_first_page(t
     assert "一级指标" in first and "第1项指标" in first
     text = normalize("".join(pages))
     assert all(f"第{n}项指标" in text for n in range(1, 20))
+
+
+def test_a_goal_label_never_ends_a_page_without_its_text(tmp_path):
+    """Goals long enough to break the project part across pages: each goal's label prints on
+    the page that holds the start of its text."""
+    form = make_long_form(4)
+    form.period_goal = "实施周期内完成系统升级。" * 140
+    form.annual_goal = "年度内完成以下工作：" + "运维与保障服务。" * 160
+    form.save()
+    path = save(tmp_path, export_form(form=form, fmt="pdf"))
+
+    for page in pdf_pages(path):
+        flat = normalize(page)
+        if "2023年度目标" in flat:
+            assert "年度内完成以下工作" in flat, flat[-200:]

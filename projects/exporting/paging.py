@@ -180,7 +180,21 @@ def blocks(
                 packed.append((x, y))
         return packed
 
-    return [piece for a, b in units for piece in split(a, b)]
+    return keep_headings_with_text(grid, [piece for a, b in units for piece in split(a, b)])
+
+
+def keep_headings_with_text(grid: Grid, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A piece must not end on a row of labels only (2023年度目标 above its text): that row
+    moves to the start of the next piece, so a page never ends on a heading."""
+    fixed = list(pieces)
+    for index in range(len(fixed) - 1):
+        a, b = fixed[index]
+        c, d = fixed[index + 1]
+        if b != c or b - a < 1:
+            continue
+        if all(cell.role in ("label", "title") for cell in grid.rows[b - 1].cells):
+            fixed[index], fixed[index + 1] = (a, b - 1), (b - 1, d)
+    return [(a, b) for a, b in fixed if b > a]
 
 
 def slice_rows(placed: Sequence[Sequence[Placed]], start: int, stop: int) -> list[list[PrintCell]]:
