@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts import (
+    LAYOUTS,
     CategoryRef,
+    UnitForms,
     build_grid,
     format_plain_yuan,
     format_thousands,
@@ -91,3 +93,25 @@ def test_amount_formats():
     assert format_plain_yuan(Decimal("12.5")) == "12.50"
     assert format_thousands(Decimal("7567200")) == "7,567,200.00"
     assert yuan_to_wan(Decimal("133928200")) == Decimal("13392.82")
+
+
+def test_the_guangzhou_subtotals_add_up_the_rows_as_printed() -> None:
+    def form(name: str, yuan: str) -> FormContent:
+        return FormContent(
+            project=ProjectContent(name=name, department="广州市财政局", unit="本级"),
+            fiscal_year=2023,
+            amounts={"annual": Decimal(yuan), "fiscal": Decimal(yuan)},
+        )
+
+    # each row prints 1,000.00 (10,000,040 元 = 1,000.004 万元); the exact sum, 2,000.008,
+    # would print 2,000.01 above rows adding to 2,000.00
+    grid = LAYOUTS["guangzhou"].build_department(
+        "广州市财政局",
+        2023,
+        [UnitForms("本级", [form("甲项目", "10000040"), form("乙项目", "10000040")])],
+    )
+    texts = [[cell.text for cell in row.cells] for row in grid.rows]
+    rows = [t for t in texts if t and t[0] in ("甲项目", "乙项目")]
+    assert all("1,000.00" in row for row in rows)
+    subtotals = [t for t in texts if t and t[0] in ("合计", "本级")]
+    assert subtotals and all("2,000.00" in t and "2,000.01" not in t for t in subtotals)

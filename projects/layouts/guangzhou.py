@@ -26,12 +26,20 @@ def guangzhou_indicator_text(indicators: Sequence[IndicatorContent]) -> str:
 
 
 def _sums(forms: Iterable[FormContent]) -> list[Decimal | None]:
+    """Each amount column's sum, in 万元 with two decimals, of the figures as the rows print
+    them (each row rounded first): the printed table adds up, though its total may differ by
+    a few 元 from the exact sum of the amounts."""
     totals: list[Decimal | None] = []
     forms = list(forms)
     for key in GUANGZHOU_AMOUNT_KEYS:
-        values = [f.amounts[key] for f in forms if key in f.amounts]
-        totals.append(sum(values, Decimal(0)) if values else None)
+        values = [yuan_to_wan(f.amounts[key]) for f in forms if f.amounts.get(key) is not None]
+        totals.append(sum((v for v in values if v is not None), Decimal(0)) if values else None)
     return totals
+
+
+def _wan_cells(values: Sequence[Decimal | None], role: CellRole) -> list[Cell]:
+    """Figures already in 万元."""
+    return [Cell(format_thousands(v), role=role) for v in values]
 
 
 def _amount_cells(values: Sequence[Decimal | None], role: CellRole) -> list[Cell]:
@@ -55,7 +63,7 @@ def _grid(layout: Layout, department: str, year: int, units: Sequence[UnitForms]
             [
                 Cell(name, role="subtotal"),
                 Cell(role="subtotal"),
-                *_amount_cells(_sums(forms), "subtotal"),
+                *_wan_cells(_sums(forms), "subtotal"),
                 Cell(),
                 Cell(),
             ],
