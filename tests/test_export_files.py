@@ -294,3 +294,14 @@ def test_a_goal_label_never_ends_a_page_without_its_text(tmp_path):
         flat = normalize(page)
         if "2023年度目标" in flat:
             assert "年度内完成以下工作" in flat, flat[-200:]
+
+
+def test_a_text_over_the_excel_cell_limit_is_cut_with_a_visible_note():
+    form = make_dongguan_form()
+    form.annual_goal = "很长的年度目标。" * 5000  # 40,000 characters: older data, or the admin
+    form.save()
+    ws = load_workbook(io.BytesIO(export_form(form=form, fmt="xlsx").content)).active
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    cut = [value for value in cells if "超过 Excel 单元格上限" in value]
+    assert len(cut) == 1 and len(cut[0]) == 32767
+    assert cut[0].startswith("很长的年度目标。")

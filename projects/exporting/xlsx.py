@@ -126,6 +126,18 @@ def _estimate_lines(text: str, width_units: float) -> int:
     )
 
 
+EXCEL_CELL_LIMIT = 32767
+CUT_NOTE = "……【此格全文超过 Excel 单元格上限 32,767 字，以上为前段，全文见 PDF 或系统】"
+
+
+def fit_cell(text: str) -> str:
+    """Excel holds at most 32,767 characters in a cell (and silently cuts the rest): a longer
+    text (entry refuses one; only old data can hold one) is cut here with a visible note."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    return text[: EXCEL_CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
+
+
 def write_grid(ws: Worksheet, grid: Grid, top: int = 1) -> int:
     """Write the grid with its top-left corner at row ``top`` (1-based); return the next row."""
     widths = grid.widths
@@ -140,7 +152,7 @@ def write_grid(ws: Worksheet, grid: Grid, top: int = 1) -> int:
             excel_row, excel_col = top + p.row, 1 + p.col
             target = ws.cell(row=excel_row, column=excel_col)
             role = cell.role
-            text = ILLEGAL_CHARACTERS_RE.sub("", cell.text)
+            text = fit_cell(ILLEGAL_CHARACTERS_RE.sub("", cell.text))
             number = numeric_value(text) if role in NUMERIC_ROLES else None
             target.style = _style_name(role, number is not None)
             if number is not None:
