@@ -129,9 +129,12 @@ def test_guangzhou_batch_has_one_sheet_per_department(fiona):
 
 def test_sheet_names_are_unique_and_valid(fiona):
     dept = department("测试部门")
-    for name in ("同名项目", "同名项目", "带/斜杠:冒号*星号?问号[方括号]"):
+    # two projects of one name in one unit: they have codes (without, they would be one project)
+    for number, name in enumerate(("同名项目", "同名项目", "带/斜杠:冒号*星号?问号[方括号]")):
         make_form(
-            project=Project.objects.create(name=name, department=dept, unit=unit("测试单位", dept))
+            project=Project.objects.create(
+                name=name, code=f"T{number}", department=dept, unit=unit("测试单位", dept)
+            )
         )
 
     titles = sheets(

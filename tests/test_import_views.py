@@ -1,5 +1,5 @@
 """The upload → preview → commit pages: staff only, nothing written before the confirmation,
-uploads deleted after commit or cancel."""
+uploads deleted after commit or cancel (the staging itself: test_import_staging.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from projects.models import Membership, Organization, PerformanceForm
-from projects.views.imports import SESSION_KEY, _root
+from projects.models import Membership, Organization, PerformanceForm, StagedImport
+from projects.views.imports import SESSION_KEY
 from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED, SHENZHEN_SEED
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_staff_uploads_sees_the_preview_and_commits(admin_client: Client) -> Non
     )
     assert response["Location"] == reverse("projects:import_preview")  # type: ignore[index]
     token = admin_client.session[SESSION_KEY]
-    assert (_root() / token).is_dir()
+    assert StagedImport.objects.get(pk=token).files.count() == 2
     assert PerformanceForm.objects.count() == 0
     preview = admin_client.get(reverse("projects:import_preview"))
     page = preview.content.decode()
@@ -97,7 +97,8 @@ def test_staff_uploads_sees_the_preview_and_commits(admin_client: Client) -> Non
     response = admin_client.post(reverse("projects:import_commit"), {"fingerprint": fingerprint})
     assert response["Location"] == reverse("projects:form_list")
     assert PerformanceForm.objects.count() == 20
-    assert not (_root() / token).exists()
+    staged = StagedImport.objects.get(pk=token)
+    assert staged.consumed_at is not None and not staged.files.exists()
     assert SESSION_KEY not in admin_client.session
 
 
@@ -136,7 +137,7 @@ def test_cancel_deletes_the_upload(admin_client: Client) -> None:
     upload(admin_client, ("东莞.txt", DONGGUAN_SEED.read_bytes()))
     token = admin_client.session[SESSION_KEY]
     admin_client.post(reverse("projects:import_cancel"))
-    assert not (_root() / token).exists()
+    assert not StagedImport.objects.filter(pk=token).exists()
     response = admin_client.get(reverse("projects:import_preview"))
     assert response["Location"] == reverse("projects:import_upload")
 

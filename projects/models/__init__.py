@@ -5,6 +5,7 @@ from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQuerySet
 from projects.models.history import Comment, FormEvent
+from projects.models.imports import STAGED_IMPORT_LIFETIME, StagedImport, StagedImportFile
 from projects.models.organizations import Membership, Organization
 from projects.models.projects import Project
 from projects.models.review import (
@@ -22,6 +23,7 @@ __all__ = [
     "GRADED_CHECKS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "STAGED_IMPORT_LIFETIME",
     "CheckSetting",
     "Comment",
     "Deadline",
@@ -36,6 +38,8 @@ __all__ = [
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "StagedImport",
+    "StagedImportFile",
     "overall_grade",
     "pinyin",
 ]

@@ -12,7 +12,8 @@ from projects.models.organizations import Organization
 
 
 class Project(models.Model):
-    """A project of a unit: its identity (code, name, unit) across the years. What a year's
+    """A project of a unit: its identity across the years is its code where it has one (unique),
+    else its name within its unit (unique among the unit's projects without a code). What a year's
     form says about it (type, level, period, allocation…) is on that form, so that changing
     this year's draft never changes a form of another year."""
 
@@ -40,6 +41,11 @@ class Project(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["code"], condition=~Q(code=""), name="project_unique_code"
+            ),
+            # a project without a code is known by its name within its unit (the importer
+            # matches it so: projects.services.import_matching)
+            models.UniqueConstraint(
+                fields=["unit", "name"], condition=Q(code=""), name="project_unique_name_in_unit"
             ),
         ]
         indexes = [models.Index(fields=["unit", "name"], name="project_unit_name_idx")]

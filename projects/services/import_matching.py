@@ -168,13 +168,19 @@ def match_all(
 
 def plan_matches(plan: ImportPlan, framework: Framework) -> None:
     for planned, match in zip(plan.forms, match_all(plan.forms, framework), strict=True):
-        planned.action = match.action
-        planned.form_id = match.form_id
-        planned.version = match.version
-        planned.project_id = match.project.pk if match.project else None
-        planned.diff = match.diff
-        planned.changes = match.diff.keys if match.diff else []
-        planned.problems += match.problems
+        apply_match(planned, match)
+
+
+def apply_match(planned: PlannedForm, match: Match) -> None:
+    """Record on the planned form what importing it does (again, when matched once more at
+    the commit: its problems are then added once)."""
+    planned.action = match.action
+    planned.form_id = match.form_id
+    planned.version = match.version
+    planned.project_id = match.project.pk if match.project else None
+    planned.diff = match.diff
+    planned.changes = match.diff.keys if match.diff else []
+    planned.problems += [p for p in match.problems if p not in planned.problems]
 
 
 def _differences(

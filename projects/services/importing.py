@@ -7,6 +7,19 @@ writing nothing. ``commit_import`` writes a plan in one transaction, after check
 that the database still matches the preview and that the actor may import. ``import_files``
 does both (the demo loader and the ``import_sheets`` command use it).
 
+Commits are serialized: each takes the import lock first in its transaction (on PostgreSQL a
+transaction-level advisory lock, on SQLite the database's write lock, taken at once rather than
+at the first insert) and only then matches the plan against the database again. So of two
+imports of the same sheets at once, the second sees what the first created: a previewed plan
+(the upload pages) is refused as stale, a plan made just now (``replan=True``: the command)
+follows the database and finds the forms unchanged. Unique constraints on projects, forms and
+organisations refuse duplicates even without the lock.
+
+The upload pages keep an upload between preview and commit as a ``StagedImport`` (the
+database, so every process and host sees it): ``stage_import`` keeps one, ``commit_import``
+marks it consumed in its own transaction (a second submission of the same preview commits
+nothing), ``purge_staged_imports`` drops the stale ones.
+
 An import only overwrites the fields its layout carries (``Layout.carries``; every field for the
 import JSON); an updated form's indicators are changed in place
 (``projects.content.apply_indicators``), so unchanged rows keep their uid and comments.
@@ -17,10 +30,12 @@ history event with its new content; an unchanged form gets none.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Framework
@@ -39,10 +54,19 @@ from projects.importing.normalize import CategoryNames, canonical_org_name, org_
 from projects.importing.plan import ImportPlan, ImportResult, PlannedForm
 from projects.importing.sources import read_plan
 from projects.layouts import framework_categories
-from projects.models import FormEvent, Indicator, Organization, PerformanceForm, Project
+from projects.models import (
+    FormEvent,
+    Indicator,
+    Organization,
+    PerformanceForm,
+    Project,
+    StagedImport,
+    StagedImportFile,
+)
 from projects.permissions import Actor, can_import, can_import_over
 from projects.services.import_matching import (
     Match,
+    apply_match,
     default_framework,
     identity,
     match_all,
@@ -51,14 +75,27 @@ from projects.services.import_matching import (
 from projects.tasks import rebuild_library_later
 
 __all__ = [
+    "IMPORT_LOCK_KEY",
+    "ImportAlreadyCommitted",
     "ImportError_",
     "ImportPlan",
     "ImportResult",
     "PlannedForm",
     "commit_import",
     "import_files",
+    "purge_staged_imports",
     "read_sources",
+    "read_staged",
+    "stage_import",
 ]
+
+# The key of the PostgreSQL advisory lock every import commit takes: any bigint, the same in
+# every process (the bytes of "perfgoal" read as a number).
+IMPORT_LOCK_KEY = int.from_bytes(b"perfgoal", "big")
+
+
+class ImportAlreadyCommitted(ImportError_):
+    """The staged upload was committed already (a second click on 确认导入)."""
 
 
 def read_sources(
@@ -76,10 +113,23 @@ def read_sources(
     return plan
 
 
-def commit_import(*, plan: ImportPlan, actor: Actor | None = None) -> ImportResult:
+def commit_import(
+    *,
+    plan: ImportPlan,
+    actor: Actor | None = None,
+    replan: bool = False,
+    staged: StagedImport | None = None,
+) -> ImportResult:
     """Write the plan in one transaction, or nothing. Raises ImportError_ when the plan has
     errors, when the actor may not import, or when the database changed since the plan was
-    made. ``actor=None`` is a command."""
+    made. ``actor=None`` is a command.
+
+    The plan is matched against the database again under the import lock. A previewed plan
+    must still hold (else it is refused as stale); with ``replan`` (a plan nobody has seen,
+    made just before) it takes what the database says now: forms another import created
+    meanwhile are then updated or left unchanged, never created twice. ``staged``: the upload
+    the plan was read from, marked consumed in the same transaction (ImportAlreadyCommitted
+    when it was already)."""
     actor = actor or Actor.system()
     if plan.has_errors:
         errors = [p for p in plan.problems if p.is_error] + [
@@ -95,7 +145,18 @@ def commit_import(*, plan: ImportPlan, actor: Actor | None = None) -> ImportResu
     result = ImportResult(plan=plan)
     try:
         with transaction.atomic():
-            _commit(plan, framework, result, actor)
+            _lock_imports(writes=any(f.action != "unchanged" for f in plan.forms))
+            if staged is not None:
+                _consume(staged, actor)
+            _commit(plan, framework, result, actor, replan=replan)
+    except IntegrityError as error:
+        raise ImportError_(
+            _(
+                "另一项操作同时写入了相同的单位、项目或表，未导入任何数据。请重新上传预览，"
+                "或稍后重新导入（%(error)s）。"
+            )
+            % {"error": error}
+        ) from error
     except DatabaseError as error:
         raise ImportError_(
             _("写入数据库时出错，未导入任何数据：%(error)s") % {"error": error}
@@ -110,11 +171,59 @@ def commit_import(*, plan: ImportPlan, actor: Actor | None = None) -> ImportResu
     return result
 
 
-def _commit(plan: ImportPlan, framework: Framework, result: ImportResult, actor: Actor) -> None:
+def _lock_imports(*, writes: bool) -> None:
+    """Wait for any other import commit to finish; held until this transaction ends."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        elif connection.vendor == "sqlite" and writes:
+            # SQLite takes its (whole-database) write lock at a transaction's first write, and
+            # a transaction that read before another took it cannot write any more: take it
+            # now, writing nothing, so that the matching below already runs under it. (A plan
+            # that changes nothing takes none: should the database have changed meanwhile, its
+            # first write fails and the whole import with it.)
+            table = StagedImport._meta.db_table
+            cursor.execute(f"UPDATE {table} SET consumed_at = consumed_at WHERE 0")
+
+
+def _consume(staged: StagedImport, actor: Actor) -> None:
+    """Mark the staged upload committed, under its row lock, and drop its files."""
+    row = (
+        StagedImport.objects.select_for_update()
+        .filter(pk=staged.pk)
+        .only("user_id", "consumed_at")
+        .first()
+    )
+    if row is None or row.user_id != actor.user_id:
+        raise ImportError_(_("这次上传已被取消或已过期，请重新上传。"))
+    if row.consumed_at is not None:
+        raise ImportAlreadyCommitted(_("这次导入已经提交过了，没有再次导入。"))
+    staged.consumed_at = timezone.now()
+    StagedImport.objects.filter(pk=staged.pk).update(consumed_at=staged.consumed_at)
+    StagedImportFile.objects.filter(staged_id=staged.pk).delete()
+
+
+def _commit(
+    plan: ImportPlan, framework: Framework, result: ImportResult, actor: Actor, *, replan: bool
+) -> None:
     allowed, reason = can_import(actor)
     if not allowed:
         raise ImportError_(reason)
     matches = match_all(plan.forms, framework, lock=True)
+    if replan:
+        problems = []
+        for planned, match in zip(plan.forms, matches, strict=True):
+            apply_match(planned, match)
+            problems += match.problems
+        if problems:
+            raise ImportError_(
+                _(
+                    "导入时系统中的数据已有变化，有 %(count)s 个错误，未导入任何数据。"
+                    "请修正后重新导入。"
+                )
+                % {"count": len(problems)},
+                problems,
+            )
     for planned, match in zip(plan.forms, matches, strict=True):
         if (planned.action, planned.form_id, planned.version) != (
             match.action,
@@ -286,7 +395,9 @@ def import_files(
     actor: Actor | None = None,
     dry_run: bool = False,
 ) -> ImportResult:
-    """Read the files and, unless ``dry_run``, commit them. Raises ImportError_ on errors."""
+    """Read the files and, unless ``dry_run``, commit them (matched again under the import
+    lock: what another import created meanwhile is not created twice). Raises ImportError_
+    on errors."""
     plan = read_sources(paths=paths, year=year)
     if dry_run:
         if plan.has_errors:
@@ -297,4 +408,40 @@ def import_files(
             updated=plan.count("update"),
             unchanged=plan.count("unchanged"),
         )
-    return commit_import(plan=plan, actor=actor)
+    return commit_import(plan=plan, actor=actor, replan=True)
+
+
+# --------------------------------------------------------------------------- staged uploads
+
+
+def stage_import(
+    *,
+    actor: Actor,
+    uploads: Sequence[tuple[str, bytes]],
+    text: str = "",
+    year: int | None = None,
+) -> StagedImport:
+    """Keep an upload for its preview and commit (purging the stale ones first)."""
+    allowed, reason = can_import(actor)
+    if not allowed or actor.user_id is None:
+        raise ImportError_(reason or _("只有管理员可以导入绩效目标表。"))
+    purge_staged_imports()
+    with transaction.atomic():
+        staged = StagedImport.objects.create(user_id=actor.user_id, text=text, year=year)
+        StagedImportFile.objects.bulk_create(
+            StagedImportFile(staged=staged, position=position, name=name, data=data)
+            for position, (name, data) in enumerate(uploads)
+        )
+    return staged
+
+
+def read_staged(staged: StagedImport) -> ImportPlan:
+    """Read a staged upload's sources, as ``read_sources`` does. Writes nothing."""
+    return read_sources(uploads=staged.uploads(), text=staged.text or None, year=staged.year)
+
+
+def purge_staged_imports(*, now: datetime | None = None) -> int:
+    """Delete the staged uploads older than ``STAGED_IMPORT_LIFETIME`` (committed or not,
+    with their files); the number deleted."""
+    _total, deleted = StagedImport.objects.expired(now).delete()
+    return deleted.get(StagedImport._meta.label, 0)

@@ -1,43 +1,49 @@
 """The bulk import pages (administrators only): upload, preview, then commit or cancel.
 
-The uploaded bytes (and pasted text) are kept only while the preview needs them: in a private
-temporary directory named by a random token that the session holds, deleted on commit or cancel
-(and any left behind by abandoned previews after a day). The preview page re-reads them, and the
-commit re-reads them again and refuses when what it finds differs from what the preview showed
-(the page posts the preview's fingerprint back); the service then re-checks under lock.
+The uploaded bytes (and pasted text) are kept only while the preview needs them: as a
+``StagedImport`` in the database (so every process and host serving the site finds them),
+named by a random id that the session holds and the preview page posts back; only the user who
+uploaded may see, commit or cancel it (anyone else gets 404). The commit marks it consumed in
+the import's own transaction, so a second click on 确认导入 imports nothing; a cancel deletes
+it; stale ones go after a day. The preview page re-reads the upload, and the commit re-reads
+it again and refuses when what it finds differs from what the preview showed (the page posts
+the preview's fingerprint back); the service then re-checks under lock.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import shutil
-import tempfile
-import time
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.filing.checking import check_plan
+from projects.models import StagedImport
 from projects.permissions import actor_of, can_import, require
-from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
+from projects.services.importing import (
+    ImportAlreadyCommitted,
+    ImportError_,
+    commit_import,
+    read_staged,
+    stage_import,
+)
 
 SESSION_KEY = "import_preview"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+STAGED_FIELD = "staged"  # the staged upload's id, posted back by the preview page
 MAX_FILES = 20
-STALE_SECONDS = 24 * 3600
 
 
 def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -66,61 +72,36 @@ class UploadForm(forms.Form):
     )
 
 
-# --------------------------------------------------------------------------- storage
+# --------------------------------------------------------------------------- staged uploads
 
 
-def _root() -> Path:
-    return Path(tempfile.gettempdir()) / "perfgoals-import"
-
-
-def _purge_stale() -> None:
-    root = _root()
-    if not root.is_dir():
-        return
-    cutoff = time.time() - STALE_SECONDS
-    for entry in root.iterdir():
-        try:
-            if entry.is_dir() and entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _store(uploads: list[tuple[str, bytes]], text: str, year: int | None) -> str:
-    _purge_stale()
-    token = secrets.token_urlsafe(24)
-    folder = _root() / token
-    folder.mkdir(parents=True, mode=0o700)
-    for index, (_name, data) in enumerate(uploads):
-        (folder / f"{index}.bin").write_bytes(data)
-    (folder / "text.txt").write_text(text, encoding="utf-8")
-    manifest = {"names": [name for name, _data in uploads], "year": year}
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
-    return token
-
-
-def _folder(request: HttpRequest) -> Path | None:
-    token = request.session.get(SESSION_KEY, "")
-    if not isinstance(token, str) or not TOKEN.match(token):
+def get_staged_for_user(request: HttpRequest, token: str | None) -> StagedImport | None:
+    """The user's staged upload named by ``token`` (posted back or in the query), else the one
+    the session holds; None when there is none (never was, cancelled, purged). 404 for a token
+    that names someone else's."""
+    if not token:
+        token = request.session.get(SESSION_KEY)
+        if not isinstance(token, str):
+            return None
+    try:
+        pk = uuid.UUID(token)
+    except ValueError:
         return None
-    folder = _root() / token
-    return folder if (folder / "manifest.json").is_file() else None
+    staged = StagedImport.objects.filter(pk=pk).first()
+    if staged is not None and staged.user_id != request.user.pk:
+        raise Http404
+    return staged
 
 
-def _load(folder: Path) -> ImportPlan:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    uploads = [
-        (name, (folder / f"{i}.bin").read_bytes()) for i, name in enumerate(manifest["names"])
-    ]
-    text = (folder / "text.txt").read_text(encoding="utf-8")
-    return read_sources(uploads=uploads, text=text or None, year=manifest["year"])
+def _forget(request: HttpRequest, staged: StagedImport) -> None:
+    if request.session.get(SESSION_KEY) == str(staged.pk):
+        request.session.pop(SESSION_KEY, None)
 
 
-def _discard(request: HttpRequest) -> None:
-    folder = _folder(request)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
-    request.session.pop(SESSION_KEY, None)
+def _already_committed(request: HttpRequest, staged: StagedImport) -> HttpResponse:
+    _forget(request, staged)
+    messages.info(request, _("这次导入已经提交过了，没有再次导入。"))
+    return redirect("projects:form_list")
 
 
 # --------------------------------------------------------------------------- views
@@ -141,8 +122,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             limit = settings.IMPORT_MAX_UPLOAD_BYTES
             # read one byte past the limit: enough for the service to refuse the file
             uploads = [(Path(f.name or "").name or _("未命名"), f.read(limit + 1)) for f in files]
-            _discard(request)
-            request.session[SESSION_KEY] = _store(uploads, text, upload_form.cleaned_data["year"])
+            previous = get_staged_for_user(request, None)
+            if previous is not None and not previous.is_consumed:
+                previous.delete()  # replaced by this upload (as a cancel would)
+            staged = stage_import(
+                actor=actor_of(request),
+                uploads=uploads,
+                text=text,
+                year=upload_form.cleaned_data["year"],
+            )
+            request.session[SESSION_KEY] = str(staged.pk)
             return redirect("projects:import_preview")
     return render(
         request,
@@ -158,11 +147,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @importer_required
 @require_http_methods(["GET"])
 def import_preview(request: HttpRequest) -> HttpResponse:
-    folder = _folder(request)
-    if folder is None:
+    staged = get_staged_for_user(request, request.GET.get(STAGED_FIELD))
+    if staged is None:
         messages.info(request, _("没有待确认的导入，请重新上传。"))
         return redirect("projects:import_upload")
-    plan = _load(folder)
+    if staged.is_consumed:
+        return _already_committed(request, staged)
+    plan = read_staged(staged)
     check_plan(plan)
     return render(
         request,
@@ -172,6 +163,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "summary": plan.summary(),
             "fingerprint": plan.fingerprint(),
+            "staged": staged,
         },
     )
 
@@ -179,20 +171,27 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 @importer_required
 @require_POST
 def import_commit(request: HttpRequest) -> HttpResponse:
-    folder = _folder(request)
-    if folder is None:
+    staged = get_staged_for_user(request, request.POST.get(STAGED_FIELD))
+    if staged is None:
         messages.error(request, _("没有待确认的导入，请重新上传。"))
         return redirect("projects:import_upload")
-    plan = _load(folder)
+    if staged.is_consumed:
+        return _already_committed(request, staged)
+    plan = read_staged(staged)
     if plan.fingerprint() != request.POST.get("fingerprint"):
+        staged.refresh_from_db(fields=["consumed_at"])
+        if staged.is_consumed:  # committed by the first click meanwhile
+            return _already_committed(request, staged)
         messages.error(request, _("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
-        return redirect("projects:import_preview")
+        return redirect(_preview_url(request, staged))
     try:
-        result = commit_import(plan=plan, actor=actor_of(request))
+        result = commit_import(plan=plan, actor=actor_of(request), staged=staged)
+    except ImportAlreadyCommitted:
+        return _already_committed(request, staged)
     except ImportError_ as error:
         messages.error(request, error.message)
-        return redirect("projects:import_preview")
-    _discard(request)
+        return redirect(_preview_url(request, staged))
+    _forget(request, staged)
     messages.success(
         request,
         _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。")
@@ -204,6 +203,18 @@ def import_commit(request: HttpRequest) -> HttpResponse:
 @importer_required
 @require_POST
 def import_cancel(request: HttpRequest) -> HttpResponse:
-    _discard(request)
+    staged = get_staged_for_user(request, request.POST.get(STAGED_FIELD))
+    if staged is not None:
+        _forget(request, staged)
+        staged.delete()
     messages.info(request, _("已取消导入，上传的文件已删除。"))
     return redirect("projects:import_upload")
+
+
+def _preview_url(request: HttpRequest, staged: StagedImport) -> str:
+    """The preview of this upload (named, when the session holds another: uploaded since in
+    another tab)."""
+    url = reverse("projects:import_preview")
+    if request.session.get(SESSION_KEY) == str(staged.pk):
+        return url
+    return f"{url}?{urlencode({STAGED_FIELD: staged.pk})}"

@@ -2,7 +2,8 @@
 
 Reads 绩效目标表 from .xlsx workbooks and tab-separated text files through the same service as
 the upload page. Exit status 1 when any form (or file) has an error, else 0; nothing is written
-with --dry-run or when there is any error.
+with --dry-run or when there is any error. Two imports at once are serialized: the second finds
+what the first wrote (and reports those forms as unchanged or updated).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ class Command(BaseCommand):
         message = ""
         if not plan.has_errors and not options["dry_run"]:
             try:
-                commit_import(plan=plan)
+                # matched again under the import lock: forms another import created since
+                # the reading above are updated or left unchanged, not created twice
+                commit_import(plan=plan, replan=True)
                 committed = True
             except ImportError_ as error:
                 message = error.message
