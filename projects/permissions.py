@@ -255,6 +255,16 @@ def can_adjust(actor: Actor, form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
+def can_cancel_adjust(actor: Actor, form: PerformanceForm) -> Decision:
+    """Give up an adjustment before it is submitted: its unit's filers; the approved version
+    comes back as it was."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以撤销调整。")
+    if not form.is_adjusting:
+        return False, _("这张表没有在调整中。")
+    return _editable(form)
+
+
 def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
     """Grade the four checks (完整性、相关性、适当性、可行性): the reviewer of the stage the
     form is in."""

@@ -105,6 +105,7 @@ WORKFLOW_RULES: dict[str, dict[str, tuple[set[str], set[str]]]] = {
     "can_return": {"bob": ({S}, set()), "fiona": ({P}, {S, P})},
     "can_approve": {"fiona": ({P}, {S, P})},
     "can_adjust": {"alice": ({A}, {A})},
+    "can_cancel_adjust": {},  # only on a form being adjusted: see its own test
     "can_grade": {"bob": ({S}, set()), "fiona": ({P}, {S, P})},
     "can_comment": {"bob": ({S, P, A, R}, set()), "fiona": ({S, P, A, R}, {S, P, A, R})},
     "can_answer": {"alice": (set(STATUSES), set(STATUSES))},

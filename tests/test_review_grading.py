@@ -207,3 +207,37 @@ def test_the_review_page_runs_a_fixed_number_of_queries(
     # returned and the two snapshots compared
     with django_assert_num_queries(16):
         client.get(form.get_absolute_url())
+
+
+def test_an_adjustment_given_up_restores_the_approved_version(client, seeded) -> None:
+    forms, users = seeded
+    form = forms[0]
+    for user, verb in (("filer", "submit"), ("dept", "pass_on"), ("finance", "approve")):
+        act(users[user], form, verb)
+    form.refresh_from_db()
+    approved = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
+    uids = [row.uid for row in approved.indicators]
+    with pytest.raises(TransitionRefused, match="没有在调整中"):
+        act(users["filer"], form, "cancel_adjust")
+    act(users["filer"], form, "adjust", "指标调整")
+    form.refresh_from_db()
+    content = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
+    content.goals["annual"] = "调整后的年度目标"
+    del content.indicators[0]
+    save_draft(
+        actor=Actor.for_user(users["filer"]),
+        form_id=form.pk,
+        seen_version=form.version,
+        content=content,
+    )
+    client.force_login(users["filer"])
+    assert "撤销调整" in client.get(form.get_absolute_url()).content.decode()
+    with pytest.raises(TransitionRefused, match="只有本单位的填报人可以撤销调整"):
+        act(users["finance"], form, "cancel_adjust")
+    form = act(users["filer"], form, "cancel_adjust")
+    form.refresh_from_db()
+    assert form.status == "approved" and form.approved_version == form.version
+    restored = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
+    assert restored.goals == approved.goals
+    assert [row.uid for row in restored.indicators] == uids  # the rows keep their identity
+    assert form.events.order_by("-id").first().kind == FormEvent.Kind.CANCEL_ADJUST

@@ -5,6 +5,7 @@ being created, for one bulk insert."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
@@ -125,11 +126,21 @@ def apply_indicators(
     categories: CategoryLookup,
     *,
     by_position: bool = True,
+    restore_uids: bool = False,
 ) -> bool:
     """Make the form's indicator rows say ``items``, in that order, in place: a row that
     continues (``pair_indicators``) keeps its id and uid; only what changed is written. Each
-    item's ``uid`` is set to its row's. Returns whether anything changed."""
+    item's ``uid`` is set to its row's. With ``restore_uids`` (an earlier version put back), a
+    row created again takes the uid its item had, when no row holds it now. Returns whether
+    anything changed."""
     rows = list(form.indicators.all())
+    taken: set[str] = set()
+    if restore_uids:
+        wanted = [item.uid for item in items if item.uid]
+        taken = {
+            str(uid)
+            for uid in Indicator.objects.filter(uid__in=wanted).values_list("uid", flat=True)
+        }
     current = [indicator_content(row) for row in rows]
     gone: list[int] = []
     new_rows: list[Indicator] = []
@@ -144,6 +155,9 @@ def apply_indicators(
         category_id = categories.require(form.framework_id, item)
         if old is None:
             row = Indicator(form=form, order=new)
+            if restore_uids and item.uid and item.uid not in taken:
+                row.uid = uuid.UUID(item.uid)
+                taken.add(item.uid)
             _set_row(row, item, category_id)
             item.uid = str(row.uid)
             new_rows.append(row)

@@ -29,6 +29,7 @@ class FormEvent(models.Model):
         RETURN = "return", _("退回")
         APPROVE = "approve", _("审核通过")
         ADJUST = "adjust", _("申请调整")
+        CANCEL_ADJUST = "cancel_adjust", _("撤销调整")
 
     class Source(models.TextChoices):
         WEB = "web", _("网页")

@@ -9,6 +9,7 @@ records.
                                 └──withdraw──► 草稿  (before any review)
     已通过 ──adjust──► 草稿 (an adjustment: the approved version stays in force until the
                             adjusted one is approved)
+    草稿 / 已退回 (adjusting) ──cancel_adjust──► 已通过, the approved content restored
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from projects.permissions import (
     Decision,
     can_adjust,
     can_approve,
+    can_cancel_adjust,
     can_pass_on,
     can_return,
     can_submit,
@@ -44,6 +46,7 @@ class Transition:
     comment_label: StrOrPromise = ""  # a comment is required, with this prompt
     comment_missing: StrOrPromise = ""  # and this refusal without one
     runs_checks: bool = False  # refused while the filing checks find errors
+    restores_approved: bool = False  # the content goes back to the version in force
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -83,6 +86,14 @@ TRANSITIONS: dict[str, Transition] = {
             FormEvent.Kind.ADJUST,
             comment_label=_("调整理由（审核人会看到）"),
             comment_missing=_("请写明调整的理由。"),
+        ),
+        Transition(
+            "cancel_adjust",
+            _("撤销调整"),
+            can_cancel_adjust,
+            Status.APPROVED,
+            FormEvent.Kind.CANCEL_ADJUST,
+            restores_approved=True,
         ),
     )
 }
