@@ -40,6 +40,12 @@ class FieldSpec:
         return value
 
 
+# The longest text the editor and the importer accept for a field stored without a length of
+# its own (a goal, a basis, a content; an indicator's explanation): long, but far from Excel's
+# 32,767-character cell, so every form exports whole.
+TEXT_LIMIT = 5000
+EXPLANATION_LIMIT = 2000
+
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("project.code", "project", "code"),
     FieldSpec("project.name", "project", "name"),

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projects.content import FIELD_BY_KEY, FieldSpec
+from projects.content.fields import EXPLANATION_LIMIT, TEXT_LIMIT
 from projects.models import (
     AMOUNT_DIGITS,
     AMOUNT_PLACES,
@@ -25,8 +26,6 @@ from projects.models import (
     Project,
 )
 
-TEXT_LIMIT = 5000  # a goal, a basis or a content: long, but far from Excel's 32,767
-EXPLANATION_LIMIT = 2000
 WAN = Decimal(10000)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AMOUNT_TRASH = re.compile(r"[\s,，元]")

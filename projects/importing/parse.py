@@ -11,6 +11,7 @@ the second-level one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from projects.importing.detect import (
     match_title,
 )
 from projects.importing.errors import Problem
+from projects.importing.limits import length_problems
 from projects.importing.normalize import (
     CategoryNames,
     ValueProblem,
@@ -726,7 +728,27 @@ def read_segment(
     sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
 ) -> list[ReadForm]:
     if segment.layout == "dongguan":
-        return [read_dongguan(sheet, segment, names, year)]
-    if segment.layout == "shenzhen":
-        return [read_shenzhen(sheet, segment, names, year)]
-    return read_guangzhou(sheet, segment, names, year)
+        forms = [read_dongguan(sheet, segment, names, year)]
+    elif segment.layout == "shenzhen":
+        forms = [read_shenzhen(sheet, segment, names, year)]
+    else:
+        forms = read_guangzhou(sheet, segment, names, year)
+    for form in forms:
+        form.problems += length_problems(form.data, _locator(sheet, segment, form.where))
+    return forms
+
+
+def _locator(sheet: Sheet, segment: Segment, fallback: str) -> Callable[[str], str]:
+    """The cell of the segment a text came from (the first holding its start), else the
+    form's first cell. Only called for a value found too long: rare, and bounded by the
+    segment's size."""
+
+    def locate(text: str) -> str:
+        head = text[:40]
+        for r in range(segment.first, segment.last + 1):
+            for c, cell in enumerate(sheet.rows[r]):
+                if cell and head in cell:
+                    return sheet.where(r, c)
+        return fallback
+
+    return locate
