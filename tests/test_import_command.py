@@ -122,3 +122,16 @@ def test_a_bad_file_exits_with_one_and_names_the_file(tmp_path) -> None:  # type
 def test_a_missing_path_is_a_command_error() -> None:
     with pytest.raises(CommandError):
         call_command("import_sheets", "/nonexistent/x.xlsx")
+
+
+def test_an_update_is_described_field_by_field_in_chinese(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run("--year", "2023", str(DONGGUAN_SEED))
+    changed = tmp_path / "东莞.txt"
+    text = DONGGUAN_SEED.read_text(encoding="utf-8")
+    changed.write_text(
+        text.replace("其他运转类（信息化运维类）", "专项业务类", 1), encoding="utf-8"
+    )
+    status, out, _err = run("--dry-run", "--year", "2023", str(changed))
+    assert status == 0
+    assert "项目类型：其他运转类（信息化运维类） → 专项业务类" in out
+    assert "project_type" not in out and "project.type" not in out

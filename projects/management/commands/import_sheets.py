@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from projects.content import ContentDiff
 from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
 
 
@@ -58,15 +59,21 @@ class Command(BaseCommand):
 
     def _report(self, plan: ImportPlan, committed: bool, dry_run: bool, message: str) -> None:
         labels = {"create": _("新建"), "update": _("更新"), "unchanged": _("不变")}
+        severity = {"error": _("错误"), "warning": _("警告")}
         for problem in plan.problems:
-            self.stderr.write(f"{problem.severity}: {problem.where}: {problem.message}")
+            self.stderr.write(f"{severity[problem.severity]}：{problem.where}：{problem.message}")
         for form in plan.forms:
             self.stdout.write(
                 f"[{labels[form.action]}] {form.data.fiscal_year or '?'} "
                 f"{form.data.project.name} ({form.source_label})"
             )
+            if form.diff:
+                for line in describe_changes(form.diff):
+                    self.stdout.write(f"    {line}")
             for problem in form.problems:
-                self.stdout.write(f"    {problem.severity}: {problem.where}: {problem.message}")
+                self.stdout.write(
+                    f"    {severity[problem.severity]}：{problem.where}：{problem.message}"
+                )
         summary = plan.summary()
         self.stdout.write(
             _(
@@ -83,3 +90,28 @@ class Command(BaseCommand):
             self.stdout.write(_("试运行，未写入数据库。"))
         elif committed:
             self.stdout.write(self.style.SUCCESS(_("已导入。")))
+
+
+def _short(value: str, limit: int = 60) -> str:
+    value = value.replace("\n", " ")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def describe_changes(diff: ContentDiff) -> list[str]:
+    """An update, field by field and indicator by indicator, in Chinese, before → after."""
+    empty = _("（空）")
+    lines = [
+        f"{change.label}：{_short(change.before) or empty} → {_short(change.after) or empty}"
+        for change in diff.fields
+    ]
+    kinds = {"added": _("新增指标"), "removed": _("删除指标"), "changed": _("修改指标")}
+    for change in diff.indicators:
+        parts = [
+            f"{f.label} {_short(f.before) or empty} → {_short(f.after) or empty}"
+            for f in change.fields
+        ]
+        detail = "：" + "；".join(parts) if parts else ""
+        lines.append(f"{kinds.get(change.kind, change.kind)} {change.label}{detail}")
+    if diff.reordered:
+        lines.append(_("指标顺序调整"))
+    return lines
