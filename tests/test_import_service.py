@@ -148,3 +148,23 @@ def test_a_project_code_matches_across_years_and_keeps_one_project() -> None:
     assert result.created == 6
     assert Project.objects.count() == 6
     assert PerformanceForm.objects.filter(fiscal_year=2024).count() == 6
+
+
+def test_a_rounded_guangzhou_sheet_keeps_the_exact_amounts_it_rounds_from() -> None:
+    import_files(paths=[GUANGZHOU_SEED], year=2023)
+    form = PerformanceForm.objects.filter(project__name="财政改革专项工作经费").first()
+    assert form.annual_amount == Decimal("19802800")  # 1,980.28 万元 on the sheet
+    PerformanceForm.objects.filter(pk=form.pk).update(
+        annual_amount=Decimal("19802812.34"), fiscal_amount=Decimal("19802812.34")
+    )
+    plan = read_sources(paths=[GUANGZHOU_SEED], year=2023)
+    again = next(f for f in plan.forms if f.form_id == form.pk)
+    assert again.action == "unchanged"
+    import_files(paths=[GUANGZHOU_SEED], year=2023)
+    form.refresh_from_db()
+    assert form.annual_amount == Decimal("19802812.34")  # kept, not rounded
+    # an amount that does not round to the sheet's figure is updated from it
+    PerformanceForm.objects.filter(pk=form.pk).update(annual_amount=Decimal("19812800"))
+    import_files(paths=[GUANGZHOU_SEED], year=2023)
+    form.refresh_from_db()
+    assert form.annual_amount == Decimal("19802800")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -27,7 +28,10 @@ from projects.content import (
 from projects.importing.errors import ImportError_, Problem
 from projects.importing.normalize import org_key
 from projects.importing.plan import Action, ImportPlan, PlannedForm
+from projects.layouts import yuan_to_wan
 from projects.models import Organization, PerformanceForm, Project
+
+HUNDRED_YUAN = Decimal(100)  # 0.01 万元
 
 ORGANIZATION_KEYS = ("project.department", "project.unit")
 
@@ -183,6 +187,20 @@ def apply_match(planned: PlannedForm, match: Match) -> None:
     planned.problems += [p for p in match.problems if p not in planned.problems]
 
 
+def keep_exact_amounts(current: FormContent, data: FormContent) -> None:
+    """A sheet in 万元 with two decimals (广州) gives amounts to the nearest 100 元: where the
+    saved amount is exact and rounds to the same figure, the sheet says nothing new, and the
+    exact amount is kept (``data`` takes it, so the commit writes it back unchanged)."""
+    if data.amount_unit_label != "万元":
+        return
+    for key, new in list(data.amounts.items()):
+        old = current.amounts.get(key)
+        if new is None or old is None or old == new:
+            continue
+        if new % HUNDRED_YUAN == 0 and yuan_to_wan(old) == yuan_to_wan(new):
+            data.amounts[key] = old
+
+
 def _differences(
     planned: PlannedForm,
     form: PerformanceForm,
@@ -193,7 +211,9 @@ def _differences(
     (organisations compared as the organisations they resolve to) and the indicators."""
     data = planned.data
     keys = [k for k in planned.keys if k not in ORGANIZATION_KEYS]
-    diff = diff_content(load_content(form), data, keys=keys)
+    current = load_content(form)
+    keep_exact_amounts(current, data)
+    diff = diff_content(current, data, keys=keys)
     project = form.project
     moved = []
     if department is None or project.department_id != department.pk:
