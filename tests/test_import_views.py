@@ -161,3 +161,26 @@ def test_the_preview_shows_the_checks_and_an_updates_before_and_after(admin_clie
     # the filing checks: the video conference form's empty 年度目标
     assert "错误：年度目标：这一项必须填写。" in page
     assert page.count("没有发现问题") == 13
+
+
+def test_the_clean_forms_can_be_imported_while_the_rest_are_held_back(
+    admin_client: Client,
+) -> None:
+    text = DONGGUAN_SEED.read_text(encoding="utf-8")
+    broken = text.replace("699000", "六十九万九千元", 1)  # one form's amount is not a number
+    upload(admin_client, ("东莞.txt", broken.encode("utf-8")), year="2023")
+    preview = admin_client.get(reverse("projects:import_preview"))
+    page = preview.content.decode()
+    assert "只导入没有错误的 13 张表（1 张有错误，暂不导入）" in page
+    # without asking to hold back, the errors still block everything
+    admin_client.post(
+        reverse("projects:import_commit"), {"fingerprint": preview.context["fingerprint"]}
+    )
+    assert PerformanceForm.objects.count() == 0
+    response = admin_client.post(
+        reverse("projects:import_commit"),
+        {"fingerprint": preview.context["fingerprint"], "hold_back": "1"},
+        follow=True,
+    )
+    assert PerformanceForm.objects.count() == 13
+    assert "有错误的 1 张未导入" in response.content.decode()

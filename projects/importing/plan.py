@@ -97,6 +97,24 @@ class ImportPlan:
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems) or any(f.has_errors for f in self.forms)
 
+    @property
+    def clean_forms(self) -> list[PlannedForm]:
+        return [form for form in self.forms if not form.has_errors]
+
+    @property
+    def held_back(self) -> list[PlannedForm]:
+        return [form for form in self.forms if form.has_errors]
+
+    def without_errors(self) -> ImportPlan:
+        """The forms without errors alone, for a commit that holds back the rest (a file
+        that could not be read at all has no forms here: its problem goes with it)."""
+        return ImportPlan(
+            forms=self.clean_forms,
+            problems=[p for p in self.problems if not p.is_error],
+            files=self.files,
+            year=self.year,
+        )
+
     def count(self, action: str) -> int:
         return sum(1 for form in self.forms if form.action == action)
 

@@ -184,6 +184,9 @@ def import_commit(request: HttpRequest) -> HttpResponse:
             return _already_committed(request, staged)
         messages.error(request, _("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
         return redirect(_preview_url(request, staged))
+    held_back = len(plan.held_back) if request.POST.get("hold_back") == "1" else 0
+    if held_back:
+        plan = plan.without_errors()  # the clean forms now; the rest wait for a fixed sheet
     try:
         result = commit_import(plan=plan, actor=actor_of(request), staged=staged)
     except ImportAlreadyCommitted:
@@ -192,11 +195,14 @@ def import_commit(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(_preview_url(request, staged))
     _forget(request, staged)
-    messages.success(
-        request,
-        _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-    )
+    done = _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。") % {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    if held_back:
+        done += _("有错误的 %(count)s 张未导入：请修正原表后重新上传。") % {"count": held_back}
+    messages.success(request, done)
     return redirect("projects:form_list")
 
 
