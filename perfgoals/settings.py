@@ -1,13 +1,15 @@
 """Settings for perfgoals, read from the environment.
 
 Development works with no environment at all (SQLite next to manage.py, DEBUG on).
-Production (DEBUG off) refuses to start without a real SECRET_KEY.
+A deployment names its SECRET_KEY (or its ALLOWED_HOSTS) and is then DEBUG off unless DEBUG=1
+asks for it; DEBUG off refuses to start without a real SECRET_KEY.
 Nothing here writes files or generates secrets.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,7 +60,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=True)
+# DEBUG is on only when asked for (DEBUG=1: `make run` does) or when nothing says this is a
+# deployment: with a SECRET_KEY or ALLOWED_HOSTS in the environment it is off by default.
+DEBUG = env_bool(
+    "DEBUG", default=not any(os.environ.get(name) for name in ("SECRET_KEY", "ALLOWED_HOSTS"))
+)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY)
@@ -80,7 +86,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_tasks_db",
+    # django-tasks-db and django-axes under Chinese names in the admin (perfgoals/apps.py)
+    "perfgoals.apps.TasksConfig",
+    "perfgoals.apps.AxesConfig",
     "projects",
     "indicators",
 ]
@@ -93,11 +101,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "perfgoals.middleware.PrivateCacheMiddleware",
     "projects.permissions.ActorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # last: turns a login refused for too many failures into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "perfgoals.urls"
@@ -134,13 +145,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out user or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:form_list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# perfgoals/third_party_locale: Chinese for other packages' English strings (django-axes,
+# django-tasks-db, Django 6.1's new "- Select an option -"). Not named "locale", so that
+# makemessages, which would drop them as unused, leaves it alone; edit the .po, then
+# `msgfmt -o django.mo django.po` in its folder.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "perfgoals" / "third_party_locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -181,6 +201,39 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# A working day: the session ends after 8 hours, or when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_FAILURE_VIEW = "perfgoals.views.csrf_failure"
+
+# HTTPS only, outside development. Preloading (browsers' built-in HSTS lists) is hard to undo,
+# so it is asked for explicitly; Django's deployment check warns about it unless it is on.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Behind reverse proxies (nginx...), PROXY_COUNT says how many: the scheme is then read from
+# X-Forwarded-Proto and the client's address (for the login lockout) from X-Forwarded-For,
+# counting that many entries from the right (the ones the proxies appended).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login protection (django-axes): after LOGIN_FAILURE_LIMIT failed logins in a row, the
+# username and, separately, the address they came from are locked for LOGIN_LOCKOUT_MINUTES
+# (unknown usernames count too). Administrators unlock in the admin (登录保护 → 登录失败记录:
+# delete the records). Retrying while locked does not extend the lockout.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号或地址已被暂时锁定，请稍后再试。")
+AXES_PERMALOCK_MESSAGE = _("登录失败次数过多，账号或地址已被锁定，请联系系统管理员解锁。")
+AXES_CLIENT_IP_CALLABLE = "perfgoals.middleware.client_ip" if PROXY_COUNT > 0 else None
 
 TASKS = {
     "default": {
@@ -190,7 +243,12 @@ TASKS = {
 
 # Notifications: mail goes out from the background worker; in development it is printed on
 # the worker's console. SITE_URL makes the links in the mails absolute.
-MAIL_BACKEND = env_str("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAIL_BACKEND = env_str(
+    "MAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 MAILERS = {
     "default": {
         "BACKEND": MAIL_BACKEND,
@@ -214,10 +272,23 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Import limits (bytes / counts); see projects/importing.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
-# Exports: batches up to this many forms are rendered in the request, larger ones by the worker;
-# one PDF holds at most EXPORT_PDF_MAX_FORMS forms (WeasyPrint needs about 3 MB a form).
+# Exports: batches up to this many forms are rendered in the request, larger ones by the worker.
+# A big PDF is rendered EXPORT_PDF_CHUNK_FORMS forms at a time by EXPORT_PDF_WORKERS processes
+# (0: one per CPU) and streamed to a file, so memory does not grow with it; the cap bounds the
+# time (about 0.1 s of one core a form) and the file (about 17 KB a form).
 EXPORT_INLINE_MAX_FORMS = env_int("EXPORT_INLINE_MAX_FORMS", 20)
-EXPORT_PDF_MAX_FORMS = env_int("EXPORT_PDF_MAX_FORMS", 300)
+EXPORT_PDF_MAX_FORMS = env_int("EXPORT_PDF_MAX_FORMS", 5000)
+EXPORT_PDF_WORKERS = env_int("EXPORT_PDF_WORKERS", 0)
+EXPORT_PDF_CHUNK_FORMS = env_int("EXPORT_PDF_CHUNK_FORMS", 20)
+# A running export job reports progress every few seconds; one silent for this long was
+# interrupted (its worker died) and may be retried. Finished files are deleted after the TTL.
+EXPORT_JOB_LEASE_SECONDS = env_int("EXPORT_JOB_LEASE_SECONDS", 60)
+EXPORT_FILE_TTL_HOURS = env_int("EXPORT_FILE_TTL_HOURS", 24)
+if EXPORT_JOB_LEASE_SECONDS < 15 or EXPORT_PDF_CHUNK_FORMS < 1 or EXPORT_PDF_WORKERS < 0:
+    raise ImproperlyConfigured(
+        "EXPORT_JOB_LEASE_SECONDS must be at least 15 (a job reports every 5 s), "
+        "EXPORT_PDF_CHUNK_FORMS at least 1 and EXPORT_PDF_WORKERS not negative."
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,4 +1,11 @@
-"""Settings for the test suite: the real settings, with fast hashing and tasks run at once."""
+"""Settings for the test suite: the real settings, with fast hashing and tasks run at once.
+
+Login protection (django-axes) is off here: Django's test ``Client.login()`` authenticates
+without a request, which django-axes refuses with an error. tests/test_login_protection.py turns
+it on (``settings.AXES_ENABLED = True``) and logs in through the login page, as a browser does.
+The browser tests run on plain HTTP, so nothing here redirects to HTTPS or marks cookies secure,
+whatever the environment says.
+"""
 
 from perfgoals.settings import *  # noqa: F403
 
@@ -7,3 +14,8 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+AXES_ENABLED = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

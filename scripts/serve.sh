@@ -3,6 +3,9 @@
 # stopped together.
 set -eu
 py=${PY:-.venv/bin/python}
+# development: DEBUG on (static files served by runserver, no HTTPS redirect), unless asked
+# otherwise; a deployment runs gunicorn with DEBUG off instead
+export DEBUG="${DEBUG:-1}"
 "$py" manage.py db_worker --no-reload --no-startup-delay &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
