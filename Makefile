@@ -30,7 +30,7 @@ system-packages: ## Install the system packages WeasyPrint needs (fonts, Pango, 
 
 run: $(STAMP) system-packages ## Set up, load the demo data and serve on 127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --address http://$(HOST):$(PORT)/
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
 test: $(STAMP) ## Run the test suite (SQLite by default; set DATABASE_URL for PostgreSQL)

@@ -110,3 +110,9 @@ def test_each_demo_reviewer_signs_in_to_a_queue(client, demo):
         response = client.get(reverse("projects:queue"))
         assert response.context["page"].paginator.count == waiting, username
         assert "待我审核" in response.content.decode()
+
+
+def test_it_prints_the_address_it_is_served_at(db):
+    out = StringIO()
+    call_command("load_demo", "--address", "http://0.0.0.0:8080/", stdout=out)
+    assert "登录：http://0.0.0.0:8080/accounts/login/" in out.getvalue()

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -115,6 +115,13 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str | None, tuple[str, str, str | None]
 class Command(BaseCommand):
     help = "导入三种表样的 2023 年示例表并创建各角色的演示账号。"
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--address",
+            default="http://127.0.0.1:8000/",
+            help="网站的地址（make run 传入实际的 HOST 和 PORT），用于打印登录地址",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         seeds = sorted(SEED_DIR.glob("*.txt"))
         if not seeds:
@@ -136,7 +143,7 @@ class Command(BaseCommand):
         self.stdout.write("演示账号（用户名 / 密码）：")
         for username, password, full_name, _role, _org in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:8} / {password:20} {full_name}")
-        self.stdout.write("登录：http://127.0.0.1:8000/accounts/login/")
+        self.stdout.write(f"登录：{options['address'].rstrip('/')}/accounts/login/")
 
     def _work_to_do(self) -> int:
         """Put the filer's 东莞 forms in every state, through the workflow's own service, so
