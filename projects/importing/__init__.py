@@ -1,7 +1,10 @@
 """Reading the three official layouts from workbooks and pasted text.
 
-* ``text`` and ``xlsx`` turn a source into :class:`~projects.importing.sheet.Sheet` grids (cell
-  strings with a cell reference for each cell; merges and hidden rows handled);
+* ``text`` and ``workbook`` turn a source into :class:`~projects.importing.sheet.Sheet` grids
+  (cell strings with a cell reference for each cell; merges and hidden rows handled):
+  workbooks (.xlsx, .xls, .ods) are read by python-calamine, after ``xlsx`` has checked and
+  scanned them without it (sizes, zip bombs, DOCTYPEs, cells and merges beyond the limits);
+* ``limits`` checks each field's length against its column, naming the cell;
 * ``detect`` finds the forms on a sheet by their labels (``projects.layouts``) and ``parse`` reads
   each one into a :class:`~projects.content.FormContent`;
 * ``sources`` reads files (and the import JSON) into an import plan (``plan``);

@@ -14,32 +14,95 @@ from projects.layouts import NOT_APPLICABLE, TEN_THOUSAND, CategoryRef
 
 # --------------------------------------------------------------------------- text
 
-_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_BREAK = re.compile(
-    r"</?(?:p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|section|article)\b[^<>]*>",
-    re.IGNORECASE,
+# Openers of what is dropped with its content: comments and script/style blocks. The attributes
+# of an opener stop at the next "<" so that finding openers never rescans the text.
+_BLOCK = re.compile(r"<!--|<(script|style)\b[^<>]*>", re.IGNORECASE)
+_BLOCK_END = {
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+# A tag; block tags become a line break, the others disappear.
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9:-]*)(?:\s[^<>]*)?/?>")
+_BREAK_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "blockquote", "section", "article"}
+    | {f"h{level}" for level in range(1, 7)}
 )
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>")
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]"
-)
+_MARKUP_PASSES = 8  # tags hidden inside tags (<scr<b>ipt>) come out one level a pass
+# Control characters: C0 but tab and line breaks, DEL, C1. They are never text; a warning names
+# the cell they are removed from (has_control_characters).
+_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_HAS_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+# Removed without a word: zero-width and bidirectional marks, line/paragraph separators, BOMs.
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]")
 _BLANK_LINES = re.compile(r"\n{2,}")
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _JOIN_CJK = re.compile(rf"(?<=[{_CJK}]) *\n *(?=[{_CJK}])")
 
 
 def strip_markup(text: str) -> str:
-    """Remove HTML tags (block tags become line breaks) and unescape entities, twice, so that
-    ``&lt;b&gt;`` does not turn into markup either."""
+    """Remove HTML (comments and script/style blocks with their content, tags; block tags become
+    line breaks) and unescape entities, twice, so that ``&lt;b&gt;`` does not turn into markup
+    either. Linear in the length of the text: a comment never closed runs to the end of the
+    text; a script or style never closed loses only its opening tag (the text after it is kept,
+    so ``前<scr<script>ipt>后`` reads ``前后``)."""
     for _ in range(2):
         if "<" not in text and "&" not in text:
+            return text
+        cleaned = _strip_tags(text)
+        if "&" in cleaned:
+            cleaned = html.unescape(cleaned)
+        if cleaned == text:
+            return text  # neither markup nor entities: nothing further can change
+        text = cleaned
+    return _strip_tags(text, breaks=False) if "<" in text else text
+
+
+def _strip_tags(text: str, *, breaks: bool = True) -> str:
+    """Markup out, pass after pass until nothing changes (a bounded number of passes)."""
+    replace = _break_or_nothing if breaks else ""
+    for _ in range(_MARKUP_PASSES):
+        if "<" not in text:
             break
-        text = _COMMENT.sub("", _SCRIPT.sub("", text))
-        text = _BREAK.sub("\n", text)
-        text = _TAG.sub("", text)
-        text = html.unescape(text)
-    return _TAG.sub("", text)
+        stripped = _TAG.sub(replace, _drop_blocks(text))
+        if stripped == text:
+            break
+        text = stripped
+    return text
+
+
+def _break_or_nothing(tag: re.Match[str]) -> str:
+    return "\n" if tag.group(1).lower() in _BREAK_TAGS else ""
+
+
+def _drop_blocks(text: str) -> str:
+    """Comments and script/style blocks out, in one pass: every opener is found once, and the
+    search for its end either succeeds (and the scan resumes after it) or is not repeated."""
+    parts: list[str] = []
+    position = 0
+    unclosed: set[str] = set()  # block names with no end after some point: none further on
+    while (opener := _BLOCK.search(text, position)) is not None:
+        parts.append(text[position : opener.start()])
+        name = opener.group(1)
+        if name is None:  # a comment
+            end = text.find("-->", opener.end())
+            if end < 0:
+                return "".join(parts)  # never closed: the rest is a comment
+            position = end + 3
+            continue
+        name = name.lower()
+        closer = None if name in unclosed else _BLOCK_END[name].search(text, opener.end())
+        if closer is None:
+            unclosed.add(name)
+            position = opener.end()  # drop the opening tag only
+        else:
+            position = closer.end()
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds control characters (NUL…) that :func:`clean_text` removes."""
+    return _HAS_CONTROL.search(text) is not None
 
 
 def clean_text(value: object) -> str:

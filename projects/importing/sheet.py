@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
-
 SEPARATOR = " › "
+
+
+def column_letter(column: int) -> str:
+    """1 → ``A``, 16384 → ``XFD`` (any positive number, unlike openpyxl's)."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
 
 
 @dataclass
@@ -20,6 +27,8 @@ class Sheet:
     row_numbers: list[int]
     col_numbers: list[int]
     notes: list[tuple[int, str]] = field(default_factory=list)  # (row index, warning)
+    # (row index, column index, warning) about one cell, shown with the form that holds it
+    cell_notes: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -31,7 +40,7 @@ class Sheet:
 
     def a1(self, r: int, c: int = 0) -> str:
         column = self.col_numbers[c] if 0 <= c < len(self.col_numbers) else c + 1
-        return f"{get_column_letter(column)}{self.row_numbers[r]}"
+        return f"{column_letter(column)}{self.row_numbers[r]}"
 
     def where(self, r: int | None = None, c: int = 0) -> str:
         parts = [self.file]

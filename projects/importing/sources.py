@@ -1,5 +1,12 @@
 """Reading the sources of an import (workbooks, tab-separated text, the import JSON) into a
-plan of the forms found, each with where it stands and its problems. Writes nothing."""
+plan of the forms found, each with where it stands and its problems. Writes nothing.
+
+Text files are decoded by :func:`~projects.importing.text.decode_text`, except UTF-16 without a
+byte order mark, recognised here by its zero bytes (ASCII characters, tabs and line breaks in
+UTF-16 have a zero byte on one side only), which is decoded or refused. Control characters in a
+text cell are removed with a warning naming the cell, as they are in workbooks. A warning about
+one cell goes to the form holding that cell (to the file when no form does).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +20,16 @@ from django.utils.translation import gettext as _
 from projects.content import ContentError, from_json
 from projects.importing.detect import find_segments
 from projects.importing.errors import Problem, SourceError
-from projects.importing.normalize import CategoryNames
+from projects.importing.normalize import CategoryNames, has_control_characters
 from projects.importing.parse import ReadForm, read_segment
 from projects.importing.plan import ImportPlan, PlannedForm
 from projects.importing.sheet import SEPARATOR, Sheet
-from projects.importing.text import PASTED_NAME, decode_text, read_text
-from projects.importing.xlsx import is_workbook_bytes, read_workbook
+from projects.importing.text import PASTED_NAME, decode_text, read_text, split_records
+from projects.importing.workbook import is_workbook_bytes, read_workbook
 
 TEXT_SUFFIXES = (".txt", ".tsv", ".tab", ".text")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAX_CONTROL_NOTES = 50  # cells named one by one; the rest are counted
 
 
 def read_plan(
@@ -52,7 +61,7 @@ def read_plan(
         _read_one(plan, name, data, names, year)
     if text is not None and text.strip():
         plan.files.append(PASTED_NAME)
-        _read_sheets(plan, PASTED_NAME, [read_text(text, file=PASTED_NAME)], names, year)
+        _read_sheets(plan, PASTED_NAME, [_text_sheet(text, PASTED_NAME)], names, year)
     return plan
 
 
@@ -73,16 +82,76 @@ def _read_one(
         if name.lower().endswith(".json"):
             _read_json(plan, name, data, year)
             return
-        if is_workbook_bytes(data) or name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        if is_workbook_bytes(data) or name.lower().endswith(WORKBOOK_SUFFIXES):
             sheets = read_workbook(data, file=name)
+        elif (utf16 := _utf16_without_bom(data)) is not None:
+            sheets = [_text_sheet(_decode_utf16(data, utf16), name)]
         elif name.lower().endswith(TEXT_SUFFIXES) or (data and b"\0" not in data[:4096]):
-            sheets = [read_text(decode_text(data), file=name)]
+            sheets = [_text_sheet(decode_text(data), name)]
         else:
-            raise SourceError(_("不是 Excel 工作簿（.xlsx）或文本文件，无法读取。"))
+            raise SourceError(
+                _(
+                    "不是 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）或文本文件，无法读取。"
+                )
+            )
     except SourceError as error:
         plan.problems.append(Problem("error", name, error.message))
         return
     _read_sheets(plan, name, sheets, names, year)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The encoding (``utf-16-le`` or ``utf-16-be``) of ``data`` when it looks like UTF-16
+    without a byte order mark: many zero bytes on one side of the byte pairs, few on the other.
+    (Chinese text alone has zero bytes on both sides now and then: 一 is U+4E00; the tabs, line
+    breaks, digits and ASCII letters of a sheet put them on one side.)"""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) or len(data) < 4:
+        return None
+    sample = data[:8192]
+    pairs = len(sample) // 2
+    even, odd = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if odd >= pairs / 20 and odd >= 4 * even:
+        return "utf-16-le"
+    if even >= pairs / 20 and even >= 4 * odd:
+        return "utf-16-be"
+    return None
+
+
+def _decode_utf16(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise SourceError(
+            _(
+                "文本看起来是没有字节顺序标记（BOM）的 UTF-16 编码，但无法按 UTF-16 读取；"
+                "请另存为 UTF-8 文本后再导入。"
+            )
+        ) from None
+
+
+def _text_sheet(text: str, name: str) -> Sheet:
+    """Read tab-separated text; control characters (removed by the reader) are named by cell."""
+    sheet = read_text(text, file=name)
+    if not has_control_characters(text):
+        return sheet
+    cells = [
+        (r, c)
+        for r, (_line, record) in enumerate(split_records(text))
+        for c, cell in enumerate(record)
+        if has_control_characters(cell)
+    ]
+    for r, c in cells[:MAX_CONTROL_NOTES]:
+        if r < len(sheet.rows):
+            sheet.cell_notes.append((r, c, _("单元格含有控制字符（如 NUL），已删除。")))
+    if len(cells) > MAX_CONTROL_NOTES:
+        sheet.notes.append(
+            (
+                0,
+                _("另有 %(count)s 个单元格含有控制字符（如 NUL），已删除。")
+                % {"count": len(cells) - MAX_CONTROL_NOTES},
+            )
+        )
+    return sheet
 
 
 def _read_sheets(
@@ -90,16 +159,35 @@ def _read_sheets(
 ) -> None:
     found: list[ReadForm] = []
     empty_sheets: list[Sheet] = []
+    cell_notes: list[tuple[Sheet, int, int, str]] = []
     for sheet in sheets:
         segments = find_segments(sheet)
         for _row, note in sheet.notes:
             plan.problems.append(Problem("warning", sheet.where(), note))
+        cell_notes += [(sheet, r, c, note) for r, c, note in sheet.cell_notes]
         if not segments:
             if any(any(row) for row in sheet.rows):
                 empty_sheets.append(sheet)
             continue
         for segment in segments:
             found += read_segment(sheet, segment, names, year)
+    for sheet, r, c, note in cell_notes:
+        problem = Problem("warning", sheet.where(r, c), note)
+        row = sheet.row_numbers[r] if 0 <= r < len(sheet.row_numbers) else 0
+        holder = next(
+            (
+                form
+                for form in found
+                if form.file == sheet.file
+                and form.sheet == sheet.name
+                and form.rows[0] <= row <= form.rows[1]
+            ),
+            None,
+        )
+        if holder is None:
+            plan.problems.append(problem)
+        else:
+            holder.problems = [*holder.problems, problem]
     if not found:
         plan.problems.append(
             Problem("error", name, _("没有找到可识别的绩效目标表（东莞、深圳或广州表样）。"))
