@@ -19,3 +19,15 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# SQLite: a test database in a file, not in memory. The browser tests' live server answers
+# several requests at once (a page, its htmx requests); an in-memory database would be one
+# connection shared by every server thread, which SQLite does not allow ("bad parameter or
+# other API misuse"). One file per test run (process).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"perfgoals-test-{os.getpid()}.sqlite3")
+    }
