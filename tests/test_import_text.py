@@ -456,3 +456,20 @@ def test_an_empty_start_year_is_left_empty_not_read_from_the_next_label(db):
     form = read_sources(text=text).forms[0]
     assert (form.data.project.start_year, form.data.project.end_year) == (None, 2024)
     assert form.errors == []
+
+
+def test_an_indicator_row_typed_two_cells_off_is_realigned_with_a_warning() -> None:
+    from projects.services.importing import read_sources
+    from tests.import_helpers import DONGGUAN_SEED
+
+    text = DONGGUAN_SEED.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    assert lines[17] == "\t\t质量指标\t项目维护质量\t良好\t良好"
+    clean = read_sources(uploads=[("东莞.txt", text.encode())], year=2023)
+    lines[17] = "\t\t" + lines[17]  # shifted right by two cells
+    shifted = read_sources(uploads=[("东莞.txt", "\n".join(lines).encode())], year=2023)
+    assert [f.data for f in shifted.forms] == [f.data for f in clean.forms]
+    notes = [(p.where, p.message) for p in shifted.forms[0].warnings if "表头" in p.message]
+    assert notes == [
+        ("东莞.txt › E18", "这一行比表头右移 2 列，已按指标类别的位置对齐读取，请核对。")
+    ]

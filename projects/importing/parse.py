@@ -170,7 +170,7 @@ class _Reader:
             k = next(
                 (
                     c
-                    for c in range(min(len(row), col2 + 2))
+                    for c in range(min(len(row), col2 + 3))
                     if row[c] and self.names.match_level2(row[c]) is not None
                 ),
                 None,
@@ -178,7 +178,7 @@ class _Reader:
             j = next(
                 (
                     c
-                    for c in range(min(len(row), col1 + 2, k if k is not None else 10**6))
+                    for c in range(min(len(row), col1 + 3, k if k is not None else 10**6))
                     if row[c] and self.names.match_level1(row[c]) is not None
                 ),
                 None,
@@ -221,6 +221,15 @@ class _Reader:
             values = {key: get(key) for key in value_keys}
             if not any(values.values()):
                 continue  # a category listed with no indicator
+            if offset:
+                # an indicator typed one or two cells off: its category labels say where it
+                # belongs; read it so, and say so
+                self.warning(
+                    r,
+                    k if k is not None else (j or 0),
+                    _("这一行比表头%(direction)s %(n)s 列，已按指标类别的位置对齐读取，请核对。")
+                    % {"direction": _("右移") if offset > 0 else _("左移"), "n": abs(offset)},
+                )
             name = clean_line(values.get("name", ""))
             not_applicable = is_not_applicable(name)
             if not_applicable:
