@@ -1,0 +1,260 @@
+"""Scale benchmark: the reading pages on a whole city (run by hand; prints figures, asserts
+nothing).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/perfgoals_city \\
+        .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py generate_city \\
+        --departments 300 --units 5000 --forms 50000 --year 2023 --seed 1
+    DATABASE_URL=... .venv/bin/python bench/bench_scale.py [--rounds 30] [--explain]
+
+Signed in as the demo accounts of ``generate_city`` (``force_login``), through Django's test
+client with production settings (DEBUG off, the hashed static files collected into a temporary
+folder), it times each page ``--rounds`` times after one warm-up request and prints the median
+and the 95th percentile beside the aim (150 ms), with the page's query count beside the count
+of the same page on a ten-form city (2 departments, 3 units: built in a throwaway SQLite
+database by this script running itself; ``--baseline-forms`` changes its size).
+With ``--explain`` (PostgreSQL), the slowest query of each page that misses the aim is shown
+with its ``EXPLAIN ANALYZE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+AIM_MS = 150.0
+SETTINGS_MODULE = "perfgoals_bench_settings"
+
+
+def production_settings(folder: Path) -> None:
+    """Production settings (DEBUG off, hashed static files) for a client on plain HTTP,
+    with the static files collected into ``folder`` rather than the checkout."""
+    module = folder / f"{SETTINGS_MODULE}.py"
+    if not module.exists():
+        module.write_text(
+            "from pathlib import Path\n"
+            "from perfgoals.settings import *  # noqa: F403\n"
+            f"STATIC_ROOT = Path({str(folder / 'static')!r})\n"
+        )
+    for path in (str(ROOT), str(folder)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    environment = {
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(folder)]),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-scale-" + "x" * 40,
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+    for key, value in environment.items():
+        os.environ.setdefault(key, value)
+
+
+def setup(folder: Path) -> None:
+    production_settings(folder)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def pages() -> list[tuple[str, str, str]]:
+    """(label, username, path) of each page measured, for the city in the database."""
+    from django.contrib.auth import get_user_model
+
+    from projects.models import PerformanceForm
+    from projects.permissions import Actor
+
+    users = get_user_model().objects
+    if not users.filter(username="city-dept").exists():
+        sys.exit("No city in this database: run manage.py generate_city first.")
+    dept = Actor.for_user(users.get(username="city-dept"))
+    filer = Actor.for_user(users.get(username="city-filer"))
+    (department,) = dept.reviewed_departments
+    mine = PerformanceForm.objects.filter(project__unit_id__in=filer.filer_units)
+    # a form with a history: approved once (its page shows the versions and the review)
+    form = mine.filter(approved_version__isnull=False).order_by("id").first() or mine.first()
+    assert form is not None
+    return [
+        ("form list (finance)", "city-finance", "/forms/"),
+        (
+            "filtered list (dept+status)",
+            "city-finance",
+            f"/forms/?department={department}&status=submitted",
+        ),
+        ("form list (filer)", "city-filer", "/forms/"),
+        ("form page", "city-finance", f"/forms/{form.pk}/"),
+        ("queue (department)", "city-dept", "/forms/queue/"),
+        ("queue (finance)", "city-finance", "/forms/queue/"),
+        ("dashboard (finance)", "city-finance", "/forms/dashboard/"),
+        ("dashboard (filer)", "city-filer", "/forms/dashboard/"),
+    ]
+
+
+def measure(rounds: int) -> dict[str, dict[str, Any]]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import PerformanceForm
+
+    results: dict[str, dict[str, Any]] = {}
+    clients: dict[str, Client] = {}
+    for label, username, path in pages():
+        client = clients.get(username)
+        if client is None:
+            client = clients[username] = Client()
+            client.force_login(get_user_model().objects.get(username=username))
+
+        def get(client: Client = client, path: str = path) -> None:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        get()  # warm-up
+        samples = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            get()
+            samples.append((time.perf_counter() - start) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:1]
+        results[label] = {
+            "path": path,
+            "median": statistics.median(samples),
+            "p95": percentile(samples, 0.95),
+            "queries": len(captured),
+            "slowest": [(float(q["time"]) * 1000, q["sql"]) for q in slowest],
+        }
+    results["_forms"] = {"count": PerformanceForm.objects.count()}
+    return results
+
+
+def explain(sql: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def baseline(forms: int, rounds: int, folder: Path) -> dict[str, dict[str, Any]]:
+    """The same pages on a small city, in a fresh process on a throwaway SQLite database."""
+    database = folder / "baseline.sqlite3"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    units = max(1, min(3, forms))
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--json",
+            "--rounds",
+            str(rounds),
+            "--city",
+            f"2,{units},{forms}",
+        ],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    result: dict[str, dict[str, Any]] = json.loads(output.splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--baseline-forms", type=int, default=10)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--city", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.json:  # the baseline run (a child of this script)
+        folder = Path(os.environ["DATABASE_URL"].removeprefix("sqlite:///")).parent
+        setup(folder)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        departments, units, forms = args.city.split(",")
+        call_command(
+            "generate_city",
+            "--departments",
+            departments,
+            "--units",
+            units,
+            "--forms",
+            forms,
+            "--seed",
+            "1",
+            stdout=open(os.devnull, "w"),  # noqa: SIM115
+        )
+        print(json.dumps(measure(args.rounds)))
+        return
+    if not os.environ.get("DATABASE_URL"):  # e.g. `make bench`: nothing to measure
+        print(f"{Path(__file__).name}: skipped, set DATABASE_URL to a city (see its docstring)")
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
+        folder = Path(name)
+        setup(folder)
+        from django.db import connection
+
+        big = measure(args.rounds)
+        small = baseline(args.baseline_forms, args.rounds, folder)
+        report(big, small, vendor=connection.vendor, rounds=args.rounds)
+        if args.explain and connection.vendor == "postgresql":
+            for label, row in big.items():
+                if label.startswith("_") or row["median"] <= AIM_MS:
+                    continue
+                for ms, sql in row["slowest"]:
+                    print(f"\n== {label}: slowest query ({ms:.1f} ms)\n{sql}\n")
+                    print(explain(sql))
+
+
+def report(
+    big: dict[str, dict[str, Any]], small: dict[str, dict[str, Any]], *, vendor: str, rounds: int
+) -> None:
+    forms, base = big["_forms"]["count"], small["_forms"]["count"]
+    print(
+        f"reading pages, {forms} forms ({vendor}) beside {base} forms (SQLite), {rounds} rounds, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    head = f"{'':29}{'median ms':>10}{'p95 ms':>9}{'aim ms':>8}{'queries':>9}{f'at {base}':>7}"
+    print(head + "  slowest query ms")
+    for label, row in big.items():
+        if label.startswith("_"):
+            continue
+        other: Callable[[str], Any] = lambda key, label=label: small.get(label, {}).get(key, "-")  # noqa: E731
+        flag = "" if row["median"] <= AIM_MS else " !"
+        slowest = row["slowest"][0][0] if row["slowest"] else 0.0
+        print(
+            f"{label:29}{row['median']:10.1f}{row['p95']:9.1f}{AIM_MS:8.0f}"
+            f"{row['queries']:9d}{other('queries'):>7}  {slowest:8.1f}{flag}"
+        )
+
+
+if __name__ == "__main__":
+    main()
