@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
 
+MAX_UNITS_LISTED = 300  # beyond this, choose a department first
+
 
 class ListFilterForm(forms.Form):
     """The filters of the form list. Choices come from the forms the user can see."""
@@ -30,20 +32,38 @@ class ListFilterForm(forms.Form):
     )
     project_type = forms.ChoiceField(label=_("项目类型"), required=False)
 
-    def __init__(self, data: object, *, visible: PerformanceFormQuerySet) -> None:
+    def __init__(
+        self, data: object, *, visible: PerformanceFormQuerySet, sees_everything: bool = False
+    ) -> None:
         super().__init__(data)  # type: ignore[arg-type]
-        years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
-        self.fields["year"].choices = [("", _("全部年度")), *((y, str(y)) for y in years)]  # type: ignore[attr-defined]
-        organizations = Organization.objects.filter(
-            id__in=visible.values("project__department")
-        ) | Organization.objects.filter(id__in=visible.values("project__unit"))
-        departments: list[tuple[object, str]] = [("", str(_("全部部门")))]
-        units: list[tuple[object, str]] = [("", str(_("全部单位")))]
-        for org in organizations.order_by(pinyin("name")).only("id", "name", "kind"):
-            (departments if org.kind == Organization.Kind.DEPARTMENT else units).append(
-                (org.id, org.name)
+        self.years = list(
+            visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+        )
+        self.fields["year"].choices = [("", _("全部年度")), *((y, str(y)) for y in self.years)]  # type: ignore[attr-defined]
+        # departments: every one for whom sees every form (no scan of the forms), else those of
+        # the forms they see; units: only the chosen department's (a city has thousands)
+        if sees_everything:
+            departments_qs = Organization.objects.filter(kind=Organization.Kind.DEPARTMENT)
+        else:
+            departments_qs = Organization.objects.filter(
+                id__in=visible.values("project__department")
             )
+        departments: list[tuple[object, str]] = [("", str(_("全部部门")))]
+        departments += departments_qs.order_by(pinyin("name")).values_list("id", "name")
         self.fields["department"].choices = departments  # type: ignore[attr-defined]
+        chosen = self.data.get("department", "") if hasattr(self.data, "get") else ""
+        units: list[tuple[object, str]] = [("", str(_("全部单位")))]
+        if str(chosen).isdigit():
+            unit_qs = Organization.objects.filter(parent_id=int(chosen))
+            if not sees_everything:
+                unit_qs = unit_qs.filter(id__in=visible.values("project__unit"))
+            units += unit_qs.order_by(pinyin("name")).values_list("id", "name")
+        elif not sees_everything:
+            units += (
+                Organization.objects.filter(id__in=visible.values("project__unit"))
+                .order_by(pinyin("name"))
+                .values_list("id", "name")[:MAX_UNITS_LISTED]
+            )
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
         types = (
             visible.exclude(project_type="")

@@ -114,7 +114,13 @@ class DepartmentRow:
     @property
     def cells(self) -> list[tuple[str, str, int]]:
         """``(status, its label, count)`` in the order of ``STATUSES``: the table's columns."""
-        return [(status, str(Status(status).label), getattr(self, status)) for status in STATUSES]
+        labels = status_labels()
+        return [(status, labels[status], getattr(self, status)) for status in STATUSES]
+
+
+def status_labels() -> dict[str, str]:
+    """Each status's label in the active language (translated once per call, not per cell)."""
+    return {status: str(Status(status).label) for status in STATUSES}
 
 
 COUNTED = [f.name for f in fields(DepartmentRow) if f.name not in ("department_id", "name")]
@@ -137,14 +143,15 @@ def status_counts(
     rows = (
         visible_forms(actor)
         .for_year(fiscal_year)
-        .values("project__department_id", "project__department__name")
+        .values("project__department_id")  # grouped by the id alone: no sort of every form
         .annotate(
+            department_name=Max("project__department__name"),
             **counts,
             total=Count("pk"),
             adjusting=Count("pk", filter=ADJUSTING),
             overdue=Count("pk", filter=late),
         )
-        .order_by(pinyin("project__department__name"), "project__department_id")
+        .order_by(pinyin("department_name"), "project__department_id")
     )
     return [_department_row(row) for row in rows]
 
@@ -152,7 +159,7 @@ def status_counts(
 def _department_row(values: Mapping[str, Any]) -> DepartmentRow:
     return DepartmentRow(
         department_id=values["project__department_id"],
-        name=values["project__department__name"],
+        name=values["department_name"],
         **{name: values[name] for name in COUNTED},
     )
 

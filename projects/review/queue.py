@@ -14,6 +14,7 @@ def review_queue(actor: Actor) -> PerformanceFormQuerySet:
     its current state), oldest first."""
     arrived = (
         FormEvent.objects.filter(form=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by()  # the model's default ordering would join three tables in the subquery
         .values("form")
         .annotate(last=Max("created_at"))
         .values("last")

@@ -39,9 +39,16 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def form_list(request: HttpRequest) -> HttpResponse:
-    visible = visible_forms(actor_of(request))
-    filter_form = ListFilterForm(request.GET or None, visible=visible)
-    forms = filter_form.apply(visible).with_related() if request.GET else visible.with_related()
+    actor = actor_of(request)
+    visible = visible_forms(actor)
+    params = request.GET.copy()
+    filter_form = ListFilterForm(params, visible=visible, sees_everything=actor.sees_everything)
+    opened_plain = not any(params.get(name) for name in filter_form.fields)
+    if opened_plain and "year" not in params and filter_form.years:
+        # opened without a filter: the latest year ("全部年度" is a choice), what a season
+        # works on, and a page that stays fast however many years the database holds
+        params["year"] = str(filter_form.years[0])
+    forms = filter_form.apply(visible).with_related()
     page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
