@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
+from django.db import connection
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from projects.exporting import ExportError
 from projects.exporting.batch import Selection, export_batch, select_forms
@@ -16,6 +19,7 @@ from tests.export_helpers import (
     make_dongguan_form,
     make_form,
     make_guangzhou_forms,
+    make_long_form,
     make_shenzhen_form,
     normalize,
     pdf_pages,
@@ -96,7 +100,7 @@ def test_filters_by_unit_department_year_and_project(fiona, unit_a):
     assert chosen(project_ids=(form.project_id, sz.project_id)) == {form, sz}
 
 
-def test_pdf_batch_starts_each_form_on_a_new_page(tmp_path, fiona, unit_a):
+def test_pdf_batch_starts_each_form_on_a_new_page_numbered_within_it(tmp_path, fiona, unit_a):
     first = make_dongguan_form(unit_name=unit_a.name)
     second = make_shenzhen_form()
 
@@ -110,7 +114,109 @@ def test_pdf_batch_starts_each_form_on_a_new_page(tmp_path, fiona, unit_a):
     assert len(pages) == 2
     assert pages[0].startswith("项目绩效目标表项目名称" + normalize(first.project.name))
     assert pages[1].startswith("项目绩效目标表项目名称" + normalize(second.project.name))
-    assert "第1页,共2页" in pages[0] and "第2页,共2页" in pages[1]
+    assert "第1页,共1页" in pages[0] and "第1页,共1页" in pages[1]
+
+
+def page_forms(path, names: list[str]) -> list[tuple[str, int, int]]:
+    """For each page: the project it prints (by its name) and its page number and count."""
+    found = []
+    for text in pdf_pages(path):
+        page = normalize(text)
+        name = next((name for name in names if normalize(name) in page), "?")
+        number, count = map(int, re.search(r"第(\d+)页,共(\d+)页", page).groups())
+        found.append((name, number, count))
+    return found
+
+
+def test_a_pdf_batch_of_many_forms_numbers_each_form_and_keeps_the_order(
+    tmp_path, fiona, unit_a, settings
+):
+    settings.EXPORT_PDF_CHUNK_FORMS = 4  # several chunks, concatenated
+    more_forms(23, unit_a)
+    long_form = make_long_form()  # several pages, its own department
+    make_dongguan_form(unit_name=unit_a.name)
+    selection = Selection(layout="dongguan", format="pdf")
+    forms = list(select_forms(actor=Actor.for_user(fiona), selection=selection))
+    names = sorted((form.project.name for form in forms), key=len, reverse=True)
+
+    rendered = export_batch(actor=Actor.for_user(fiona), selection=selection)
+    path = tmp_path / rendered.filename
+    path.write_bytes(rendered.content)
+
+    pages = page_forms(path, names)
+    printed = [name for name, number, _count in pages if number == 1]
+    assert len(forms) == 25
+    assert printed == [form.project.name for form in forms]  # each once, in order
+    for name, number, count in pages:
+        if name == long_form.project.name:
+            assert count > 1 and 1 <= number <= count
+        else:
+            assert (number, count) == (1, 1), name
+    long_pages = [number for name, number, _count in pages if name == long_form.project.name]
+    assert long_pages == list(range(1, len(long_pages) + 1))
+    # one bookmark a form, on its first page
+    reader = PdfReader(path)
+    assert [item.title for item in reader.outline] == printed
+    firsts = [i for i, (_name, number, _count) in enumerate(pages) if number == 1]
+    assert [reader.get_destination_page_number(item) for item in reader.outline] == firsts
+
+
+def test_the_process_pool_prints_what_one_process_prints(tmp_path, fiona, unit_a, settings):
+    settings.EXPORT_PDF_CHUNK_FORMS = 2
+    more_forms(4, unit_a)
+    make_dongguan_form(unit_name=unit_a.name)
+    selection = Selection(layout="dongguan", format="pdf")
+    actor = Actor.for_user(fiona)
+
+    texts = []
+    for workers in (1, 2):
+        rendered = export_batch(actor=actor, selection=selection, workers=workers)
+        path = tmp_path / f"{workers}.pdf"
+        path.write_bytes(rendered.content)
+        texts.append(pdf_pages(path))
+
+    assert len(texts[0]) == 5
+    assert texts[0] == texts[1]
+
+
+def test_pdf_batch_loads_its_forms_in_a_fixed_number_of_queries(
+    fiona, unit_a, settings, django_assert_num_queries
+):
+    settings.EXPORT_PDF_CHUNK_FORMS = 2
+    make_dongguan_form(unit_name=unit_a.name)
+    more_forms(3, unit_a)
+    actor = Actor.for_user(fiona)
+
+    # 1. the ids of the forms, in print order
+    # 2. the forms (a slice of LOAD_SLICE) with project, department, unit and framework
+    # 3. their indicators with categories (prefetch)
+    # 4. the framework's first-level categories
+    # 5. the framework's second-level categories
+    with django_assert_num_queries(5):
+        export_batch(actor=actor, selection=Selection(layout="dongguan", format="pdf"))
+
+
+def test_forms_are_ordered_by_department_unit_and_project_in_pinyin(fiona):
+    # 安徽 (an), 北京 (bei), 重庆 (chong): code points order them 北 < 安 < 重
+    for dept_name in ("重庆", "北京", "安徽"):
+        dept = department(f"{dept_name}财政厅")
+        for unit_name in ("重庆", "北京", "安徽"):
+            make_form(
+                project=Project.objects.create(
+                    name=f"{unit_name}项目", department=dept, unit=unit(f"{unit_name}中心", dept)
+                )
+            )
+
+    forms = select_forms(
+        actor=Actor.for_user(fiona), selection=Selection(layout="dongguan", format="pdf")
+    )
+
+    order = [(f.project.department.name[:2], f.project.unit.name[:2]) for f in forms]
+    if connection.vendor == "postgresql":  # ICU's pinyin collation
+        names = ["安徽", "北京", "重庆"]
+    else:  # SQLite has no Chinese collation: code points
+        names = ["北京", "安徽", "重庆"]
+    assert order == [(dept, unit_name) for dept in names for unit_name in names]
 
 
 def test_guangzhou_batch_has_one_sheet_per_department(fiona):
@@ -143,7 +249,9 @@ def test_sheet_names_are_unique_and_valid(fiona):
         ).content
     )
 
-    assert titles == ["同名项目", "同名项目(2)", "带_斜杠_冒号_星号_问号_方括号_"]
+    # (in pinyin order on PostgreSQL, 带 before 同; by code point on SQLite, 同 before 带)
+    assert sorted(titles) == sorted(["同名项目", "同名项目(2)", "带_斜杠_冒号_星号_问号_方括号_"])
+    assert titles.index("同名项目") < titles.index("同名项目(2)")
 
 
 def test_nothing_to_export_is_an_error(charlie):

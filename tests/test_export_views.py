@@ -151,7 +151,11 @@ def test_large_batch_runs_as_a_background_job_and_is_downloaded(
     assert "已完成" in page and job.filename in page
     download = client.get(reverse("projects:export_job_download", args=[job.pk]))
     assert download.status_code == 200
+    assert download["Cache-Control"] == "private"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
+    # the run wrote its file beside the storage and handed it over: nothing partial is left
+    assert not list((settings.MEDIA_ROOT / "exports" / "partial").iterdir())
+    assert job.attempts == 1 and job.heartbeat_at is not None
 
 
 def test_another_user_cannot_see_or_download_a_job(client, fiona, alice, seed_form, settings):

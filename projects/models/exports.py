@@ -1,16 +1,157 @@
-"""Batch exports running in the background, and their files."""
+"""Batch exports running in the background, and their files.
+
+A job's life: 排队中 (pending) → 生成中 (running: its task reports progress, which stamps
+``heartbeat_at``, every few seconds) → 已完成 (done, with its file) → 已过期 (expired: the file is
+deleted ``EXPORT_FILE_TTL_HOURS`` after it was made); or 失败 (failed). A running job whose
+heartbeat is older than ``EXPORT_JOB_LEASE_SECONDS`` was interrupted (its worker died or hangs):
+it shows as 生成中断，可重试, and its owner may run it again, as a failed or an expired one.
+
+Each run of the task is an attempt (``attempts`` counts them). Everything a run writes is
+conditional on the job still running under its own attempt, so a run that lost its job (retried
+while it was silent) can no longer change the job, its progress or its file.
+
+A user has at most one pending or running job per selection (a partial unique constraint on
+``(user, selection_hash)``, which the database enforces however the requests interleave): the
+same request again returns that job.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.files import File
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_STATUSES = ("pending", "running")
 
 
 def _export_upload_to(job: ExportJob, filename: str) -> str:
     return f"exports/{job.created_at:%Y/%m}/{job.pk}-{filename}"
+
+
+def lease() -> timedelta:
+    """How long a running job may stay silent before it counts as interrupted."""
+    return timedelta(seconds=settings.EXPORT_JOB_LEASE_SECONDS)
+
+
+def file_lifetime() -> timedelta:
+    return timedelta(hours=settings.EXPORT_FILE_TTL_HOURS)
+
+
+def selection_digest(selection: dict[str, Any]) -> str:
+    """The same request (its selection JSON, keys in any order) gives the same digest."""
+    text = json.dumps(selection, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _LocalFile(File):  # type: ignore[type-arg]
+    """A finished file on local disk: a file-system storage moves it into place instead of
+    copying it (any other storage reads it in chunks)."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+    def of_user(self, user_id: int) -> ExportJobQuerySet:
+        return self.filter(user_id=user_id)
+
+    def active(self) -> ExportJobQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def expired(self, now: datetime | None = None) -> ExportJobQuerySet:
+        """Done jobs whose file has outlived ``EXPORT_FILE_TTL_HOURS``."""
+        cutoff = (now or timezone.now()) - file_lifetime()
+        return self.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff)
+
+    def start_or_join(
+        self, *, user_id: int, selection: dict[str, Any], total: int
+    ) -> tuple[ExportJob, bool]:
+        """A new job for the request, or the user's pending or running job for the same
+        selection (an interrupted one is queued again). The flag: a run must be enqueued."""
+        digest = selection_digest(selection)
+        twins = self.active().select_for_update().filter(user_id=user_id, selection_hash=digest)
+        with transaction.atomic():
+            job = twins.first()
+            if job is None:
+                try:
+                    with transaction.atomic():
+                        job = self.create(
+                            user_id=user_id, selection=selection, selection_hash=digest, total=total
+                        )
+                    return job, True
+                except IntegrityError:  # an identical request was committed meanwhile
+                    job = twins.get()
+            if job.is_interrupted():
+                job._queue_again()
+                return job, True
+            return job, False
+
+    def retry(self, *, pk: int, user_id: int) -> tuple[ExportJob, bool]:
+        """Queue the user's failed, interrupted or expired job again (``DoesNotExist`` for
+        someone else's). The job is locked: of two retries at once, the second finds it
+        pending and does nothing. Returns the job to show (the user's other job for the same
+        selection, when one is already pending or running) and whether a run must be
+        enqueued."""
+        with transaction.atomic():
+            job = self.select_for_update().get(pk=pk, user_id=user_id)
+            if not job.can_retry:
+                return job, False
+            try:
+                with transaction.atomic():
+                    job._queue_again()
+            except IntegrityError:
+                return self.active().get(user_id=user_id, selection_hash=job.selection_hash), False
+            return job, True
+
+    def claim(self, pk: int) -> ExportJob | None:
+        """For a run of the task: the job, now running under a new attempt, if it was
+        pending or interrupted; ``None`` if it is finished or another run holds it."""
+        with transaction.atomic():
+            job = self.select_for_update(of=("self",)).select_related("user").filter(pk=pk).first()
+            if job is None or not (job.status == ExportJob.Status.PENDING or job.is_interrupted()):
+                return None
+            job.status = ExportJob.Status.RUNNING
+            job.attempts += 1
+            job.heartbeat_at = timezone.now()
+            job.done, job.error, job.finished_at = 0, "", None
+            job.save(
+                update_fields=["status", "attempts", "heartbeat_at", "done", "error", "finished_at"]
+            )
+            return job
+
+    def purge_expired(self, *, limit: int | None = None, now: datetime | None = None) -> int:
+        """Delete the files of expired jobs (through the storage) and mark the jobs 已过期,
+        oldest first, at most ``limit``; returns how many. Each job is marked before its file
+        is deleted, so no download starts on a file about to go."""
+        purged = 0
+        while True:
+            size = 100 if limit is None else min(100, limit - purged)
+            batch = list(self.expired(now).order_by("finished_at", "pk")[:size]) if size else []
+            if not batch:
+                return purged
+            for job in batch:  # each leaves ``expired()`` here, whoever marks it
+                marked = self.filter(pk=job.pk, status=ExportJob.Status.DONE).update(
+                    status=ExportJob.Status.EXPIRED, file=""
+                )
+                if not marked:
+                    continue
+                purged += 1
+                if job.file:
+                    try:
+                        job.file.delete(save=False)
+                    except OSError:
+                        logger.exception("could not delete the file of export job %s", job.pk)
 
 
 class ExportJob(models.Model):
@@ -22,6 +163,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("生成中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -30,6 +172,7 @@ class ExportJob(models.Model):
         related_name="export_jobs",
     )
     selection: models.JSONField[Any] = models.JSONField(_("导出条件"), default=dict)
+    selection_hash = models.CharField(_("导出条件摘要"), max_length=64, blank=True, editable=False)
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
@@ -39,23 +182,142 @@ class ExportJob(models.Model):
     filename = models.CharField(_("文件名"), max_length=255, blank=True)
     error = models.TextField(_("错误"), blank=True)
     task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("运行次数"), default=0)
+    heartbeat_at = models.DateTimeField(_("最近进度时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "selection_hash"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="export_job_one_active_per_selection",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "finished_at"], name="export_job_status_finished")
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk} {self.get_status_display()}"
+
+    # ----------------------------------------------------------------- what the pages show
+
+    def is_interrupted(self, now: datetime | None = None) -> bool:
+        """Running, but silent for longer than the lease: its run is gone."""
+        if self.status != self.Status.RUNNING:
+            return False
+        silent_since = self.heartbeat_at or self.created_at
+        return silent_since < (now or timezone.now()) - lease()
+
+    @property
+    def expires_at(self) -> datetime | None:
+        if self.status != self.Status.DONE or self.finished_at is None:
+            return None
+        return self.finished_at + file_lifetime()
+
+    @property
+    def is_expired(self) -> bool:
+        """Its file is gone, or past its lifetime and about to go."""
+        expires_at = self.expires_at
+        return self.status == self.Status.EXPIRED or (
+            expires_at is not None and expires_at <= timezone.now()
+        )
+
+    @property
+    def state(self) -> str:
+        """The status as the user sees it: ``interrupted`` and ``expired`` besides the
+        stored ones."""
+        if self.is_interrupted():
+            return "interrupted"
+        if self.is_expired:
+            return "expired"
+        return str(self.status)
+
+    @property
+    def state_label(self) -> str:
+        if self.state == "interrupted":
+            return str(_("生成中断，可重试"))
+        if self.state == "expired":
+            return str(self.Status.EXPIRED.label)
+        return self.get_status_display()
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in ACTIVE_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state in ("failed", "interrupted", "expired")
+
+    @property
+    def can_download(self) -> bool:
+        return self.state == "done" and bool(self.file)
 
     @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        return int(100 * self.done / self.total) if self.total else 0
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+    # ----------------------------------------------------------------- what a run writes
+
+    def _queue_again(self) -> None:
+        self.status = self.Status.PENDING
+        self.heartbeat_at = self.finished_at = None
+        self.done, self.error, self.file, self.filename = 0, "", "", ""
+        self.save(
+            update_fields=[
+                "status",
+                "heartbeat_at",
+                "finished_at",
+                "done",
+                "error",
+                "file",
+                "filename",
+            ]
+        )
+
+    def _mine(self) -> ExportJobQuerySet:
+        """This job, as long as it runs under this run's attempt."""
+        return ExportJob.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts
+        )
+
+    def beat(self, *, done: int | None = None, total: int | None = None) -> bool:
+        """Stamp the heartbeat, with the progress if given; ``False``: the job is no longer
+        this run's."""
+        progress = {"done": done, "total": total} if done is not None else {}
+        return bool(self._mine().update(heartbeat_at=timezone.now(), **progress))
+
+    def finish(self, *, path: Path, filename: str) -> bool:
+        """Store the finished file (moved from ``path``) and mark the job done; ``False``, and
+        the stored file deleted again, if the job is no longer this run's."""
+        with open(path, "rb") as handle:
+            self.file.save(filename, _LocalFile(handle, name=str(path)), save=False)
+        now = timezone.now()
+        updated = self._mine().update(
+            status=self.Status.DONE,
+            file=self.file.name,
+            filename=filename,
+            done=models.F("total"),
+            heartbeat_at=now,
+            finished_at=now,
+        )
+        if not updated:
+            self.file.delete(save=False)
+        return bool(updated)
+
+    def fail(self, message: str) -> bool:
+        now = timezone.now()
+        return bool(
+            self._mine().update(
+                status=self.Status.FAILED, error=message, heartbeat_at=now, finished_at=now
+            )
+        )

@@ -1,5 +1,7 @@
 """Downloads of the official tables: one form, or a batch (at once when small, as a background
-task with a progress page when large)."""
+job with a progress page when large). A job is its owner's alone (404 for anyone else); the same
+request while it runs returns it; a failed, interrupted or expired job is run again from the
+export page (POST ``retry``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,7 +20,9 @@ from projects.exporting.forms import ExportRequestForm
 from projects.layouts import PER_FORM_LAYOUTS
 from projects.models import ExportJob, PerformanceForm
 from projects.permissions import actor_of, get_form_for_actor
-from projects.tasks import run_export_job
+from projects.tasks import enqueue_export_job, purge_exports
+
+PURGE_PER_REQUEST = 20  # expired files deleted on each export request (the command does all)
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -55,12 +59,39 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return _download(export_form(form=form, fmt=fmt, layout=layout))
 
 
+def _get_job_for_user(request: HttpRequest, pk: int) -> ExportJob:
+    """The signed-in user's job, or 404 (another user's job is not found either)."""
+    try:
+        return ExportJob.objects.of_user(_user_id(request)).get(pk=pk)
+    except ExportJob.DoesNotExist:
+        raise Http404(gettext("没有找到这个导出任务。")) from None
+
+
+def _retry(request: HttpRequest) -> HttpResponse:
+    """Run the user's failed, interrupted or expired job again (one retry at a time)."""
+    try:
+        pk = int(request.POST.get("retry", ""))
+        shown, queued = ExportJob.objects.retry(pk=pk, user_id=_user_id(request))
+    except (ValueError, ExportJob.DoesNotExist):
+        raise Http404(gettext("没有找到这个导出任务。")) from None
+    if queued:
+        enqueue_export_job(shown)
+    elif shown.pk != pk:
+        messages.info(request, gettext("相同条件的导出任务正在进行，已为您打开。"))
+    elif shown.in_progress:
+        messages.info(request, gettext("这个导出任务已在重新生成。"))
+    return redirect("projects:export_job", pk=shown.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "retry" in request.POST:
+        return _retry(request)
     actor = actor_of(request)
     request_form = ExportRequestForm(request.POST or None, actor=actor)
     if request.method == "POST" and request_form.is_valid():
+        purge_exports(limit=PURGE_PER_REQUEST)
         selection = request_form.selection()
         count = select_forms(actor=actor, selection=selection).count()
         problem = ""
@@ -76,33 +107,45 @@ def export_page(request: HttpRequest) -> HttpResponse:
         elif count <= settings.EXPORT_INLINE_MAX_FORMS:
             return _download(export_batch(actor=actor, selection=selection))
         else:
-            job = ExportJob.objects.create(
+            job, queued = ExportJob.objects.start_or_join(
                 user_id=_user_id(request), selection=selection.as_json(), total=count
             )
-            result = run_export_job.enqueue(job.pk)
-            ExportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+            if queued:
+                enqueue_export_job(job)
+            else:
+                messages.info(request, gettext("相同条件的导出任务正在进行，已为您打开。"))
             return redirect("projects:export_job", pk=job.pk)
-    jobs = ExportJob.objects.filter(user_id=_user_id(request))[:10]
+    jobs = ExportJob.objects.of_user(_user_id(request))[:10]
     return render(
         request,
         "projects/export_page.html",
-        {"request_form": request_form, "jobs": jobs, "nav": "export"},
+        {
+            "request_form": request_form,
+            "jobs": jobs,
+            "ttl_hours": settings.EXPORT_FILE_TTL_HOURS,
+            "nav": "export",
+        },
     )
 
 
 @login_required
 @require_GET
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(ExportJob, pk=pk, user_id=_user_id(request))
-    return render(request, "projects/export_job.html", {"job": job, "nav": "export"})
+    job = _get_job_for_user(request, pk)
+    return render(
+        request,
+        "projects/export_job.html",
+        {"job": job, "ttl_hours": settings.EXPORT_FILE_TTL_HOURS, "nav": "export"},
+    )
 
 
 @login_required
 @require_GET
 def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
-    job = get_object_or_404(
-        ExportJob, pk=pk, user_id=_user_id(request), status=ExportJob.Status.DONE
-    )
-    if not job.file:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    """The finished file, through the storage (any storage Django is configured with)."""
+    job = _get_job_for_user(request, pk)
+    if not job.can_download:
+        raise Http404(gettext("这个导出文件不存在或已过期。"))
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    response["Cache-Control"] = "private"
+    return response

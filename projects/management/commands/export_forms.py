@@ -6,6 +6,11 @@
 
 ``--format json`` writes each form's content in the import JSON schema, with its id, status,
 version, each indicator's uid and its history (no layout needed; it imports back unchanged).
+
+The file is written as it is rendered (a PDF by ``--workers`` processes, one per CPU by
+default: ``EXPORT_PDF_WORKERS``), so a batch of thousands of forms needs no more memory than a
+small one, into ``<output>.part`` renamed when complete: an error leaves no file behind and an
+existing file as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.exporting import FORMATS, ExportError
-from projects.exporting.batch import Selection, export_batch
+from projects.exporting.batch import Selection, pdf_workers, write_batch
 from projects.layouts import LAYOUTS
 from projects.models import Organization
 
@@ -38,6 +43,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--with-snapshots", action="store_true", help="json：每条变更记录附带当时的内容"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="生成 PDF 的进程数（默认 EXPORT_PDF_WORKERS：每个 CPU 一个）",
         )
         parser.add_argument("-o", "--output", required=True, type=Path)
 
@@ -61,6 +71,8 @@ class Command(BaseCommand):
                 units = units.filter(parent=department)
             unit = self._one(units, "用款单位", options["unit"])
             labels["unit"] = unit.name
+        output: Path = options["output"]
+        partial = output.with_name(f"{output.name}.part")
         try:
             selection = Selection(
                 layout=options["layout"] or "dongguan",  # json: not used
@@ -73,12 +85,19 @@ class Command(BaseCommand):
                 with_snapshots=options["with_snapshots"],
                 labels=labels,
             )
-            rendered = export_batch(actor=None, selection=selection)
+            with partial.open("wb") as file:
+                write_batch(
+                    actor=None,
+                    selection=selection,
+                    output=file,
+                    workers=options["workers"] or pdf_workers(),
+                )
+            partial.replace(output)
         except ExportError as error:
             raise CommandError(str(error)) from error
-        output: Path = options["output"]
-        output.write_bytes(rendered.content)
-        self.stdout.write(f"{output}（{len(rendered.content):,} 字节）")
+        finally:
+            partial.unlink(missing_ok=True)
+        self.stdout.write(f"{output}（{output.stat().st_size:,} 字节）")
 
     @staticmethod
     def _one(organizations: Any, what: str, name: str) -> Organization:
