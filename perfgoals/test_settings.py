@@ -34,5 +34,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Files the tests write (export jobs, staged files) go to a temporary folder, not media/.
 import tempfile as _tempfile  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
 
-MEDIA_ROOT = _tempfile.mkdtemp(prefix="perfgoals-test-media-")
+MEDIA_ROOT = _Path(_tempfile.mkdtemp(prefix="perfgoals-test-media-"))

@@ -3,6 +3,7 @@ data the seed text gives; bad files get a clear message and import nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from dataclasses import replace
@@ -119,6 +120,12 @@ def test_shenzhen_forms_one_per_sheet_match_the_text() -> None:
     assert amount_warning.where.startswith("福田.xlsx › 表1 › B")
 
 
+def parsed(data: FormContent) -> FormContent:
+    """The content without the 广州 绩效指标 as typed (a copy of the sheet's text)."""
+    details = {k: v for k, v in data.details.items() if k != "indicator_text"}
+    return dataclasses.replace(data, details=details)
+
+
 def test_a_guangzhou_table_with_repeated_page_headers_matches_the_text() -> None:
     reference = seed_forms(GUANGZHOU_SEED)
     units: dict[str, list[FormContent]] = {}
@@ -135,7 +142,9 @@ def test_a_guangzhou_table_with_repeated_page_headers_matches_the_text() -> None
         write_guangzhou(ws, 1, "广州市财政局", 2023, list(units.items()), dirt, page_size=5)
         plan = read_sources(uploads=[("广州.xlsx", workbook_bytes(workbook))])
         assert not plan.has_errors, [p for f in plan.forms for p in f.errors]
-        assert [form.data for form in plan.forms] == reference
+        # the 绩效指标 as typed differs with the writing (dirt, punctuation); the indicators
+        # parsed from it do not
+        assert [parsed(form.data) for form in plan.forms] == [parsed(d) for d in reference]
 
 
 def test_all_layouts_in_one_workbook_commit_the_same_rows_as_the_text() -> None:

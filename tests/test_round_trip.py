@@ -3,12 +3,17 @@ own layout, reads back through the importer as "unchanged" (issue 3 and issue 4 
 
 from __future__ import annotations
 
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
+from projects.content import load_content
 from projects.exporting.batch import Selection, export_batch
+from projects.layouts.guangzhou import indicator_cell
 from projects.models import Organization, PerformanceForm
 from projects.services.importing import read_sources
 
@@ -93,3 +98,22 @@ def test_a_form_printed_in_the_other_layout_reads_back_without_errors(demo):
         names = [i.name for i in form.indicators.all() if not i.not_applicable]
         read = [i.name for i in by_name[form.project.name].indicators if i.name]
         assert read == names
+
+
+def test_the_guangzhou_indicator_text_prints_as_typed_until_the_indicators_change(demo):
+    seed = (Path(settings.BASE_DIR) / "fixtures/seeds/guangzhou_finance_2023.txt").read_text(
+        encoding="utf-8"
+    )
+    typed_cells = {line.split("\t")[-1].strip() for line in seed.splitlines() if "\t" in line}
+    forms = PerformanceForm.objects.filter(layout="guangzhou").with_content()
+    ascii_typed = 0
+    for form in forms:
+        data = load_content(form)
+        cell = indicator_cell(data)
+        assert cell in typed_cells, form.project.name  # exactly as the sheet had it
+        ascii_typed += bool(re.search(r"[:,]", cell))
+    assert ascii_typed >= 8  # the ASCII colons and commas kept, not rewritten
+    # once the indicators say something else, the layout writes its own text
+    data = load_content(forms[0])
+    data.indicators[0].name = "改过的指标"
+    assert "改过的指标" in indicator_cell(data) and indicator_cell(data) not in typed_cells

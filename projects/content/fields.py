@@ -70,6 +70,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("details.calculation_basis", "form", "calculation_basis"),
     FieldSpec("goals.period", "form", "period_goal"),
     FieldSpec("goals.annual", "form", "annual_goal"),
+    FieldSpec("details.indicator_text", "form", "indicator_text"),
 )
 FIELD_BY_KEY = {spec.key: spec for spec in FIELDS}
 # Every form carries these whatever its layout (an import writes them too).

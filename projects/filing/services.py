@@ -59,8 +59,14 @@ def editable_keys(layout: str) -> tuple[str, ...]:
     """The fields the editor offers for a layout: those it prints, organisations excepted (a
     form's unit is its project's)."""
     return tuple(
-        key for key in LAYOUTS[layout].carries if key not in ("project.department", "project.unit")
+        key
+        for key in LAYOUTS[layout].carries
+        if key not in ("project.department", "project.unit", *NOT_EDITED)
     )
+
+
+# the 广州 绩效指标 as typed: the editor edits the indicators, not this copy of the sheet's text
+NOT_EDITED = ("details.indicator_text",)
 
 
 def create_form(

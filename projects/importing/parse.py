@@ -700,7 +700,7 @@ def read_guangzhou(
             layout="guangzhou",
             amounts=amounts,
             goals={"annual": clean_text(goal)},
-            details={"content": clean_text(content)},
+            details={"content": clean_text(content), "indicator_text": indicator_text.strip()},
             indicators=indicators,
             amount_unit_label="万元" if wan else "元",
         )

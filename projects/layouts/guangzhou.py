@@ -17,6 +17,27 @@ GUANGZHOU_AMOUNT_KEYS = ("annual", "fiscal", "special", "other")
 GuangzhouUnit = UnitForms
 
 
+def indicator_cell(form: FormContent) -> str:
+    """The 绩效指标 cell: the text as the sheet had it, while the indicators still say what it
+    says (an import keeps ASCII colons and spaces as typed); else written from them."""
+    typed = str(form.details.get("indicator_text") or "")
+    if typed and _says(typed, [i for i in form.indicators if not i.not_applicable]):
+        return typed
+    return guangzhou_indicator_text(form.indicators)
+
+
+def _says(text: str, indicators: Sequence[IndicatorContent]) -> bool:
+    from projects.importing.parse import split_guangzhou_indicators
+
+    items = split_guangzhou_indicators(text)
+    if items is None or len(items) != len(indicators):
+        return False
+    return all(
+        (name, target) == (item.name, item.target) and item.level1.startswith(level1[:2])
+        for (level1, name, target), item in zip(items, indicators, strict=True)
+    )
+
+
 def guangzhou_indicator_text(indicators: Sequence[IndicatorContent]) -> str:
     """``1、产出指标：评审办结率，年度指标值：>80%。2、…`` (not-applicable rows left out)."""
     parts = []
@@ -84,7 +105,7 @@ def _grid(layout: Layout, department: str, year: int, units: Sequence[UnitForms]
                             [form.amounts.get(k) for k in GUANGZHOU_AMOUNT_KEYS], "number"
                         ),
                         Cell(form.goals.get("annual", ""), role="text"),
-                        Cell(guangzhou_indicator_text(form.indicators), role="text"),
+                        Cell(indicator_cell(form), role="text"),
                     ],
                     index,
                 )
@@ -122,6 +143,7 @@ GUANGZHOU = Layout(
         "amounts.other",
         "goals.annual",
         "details.content",
+        "details.indicator_text",
     ),
     landscape=True,
     font_pt=8.0,

@@ -134,6 +134,9 @@ class PerformanceForm(models.Model):
     calculation_basis = models.TextField(_("测算依据"), blank=True)
     period_goal = models.TextField(_("实施周期总目标（长期目标）"), blank=True)
     annual_goal = models.TextField(_("年度目标"), blank=True)
+    # 广州: the 绩效指标 cell as it was typed (ASCII colons and spaces kept); printed again
+    # while the indicators still say what it says, else the layout writes its own text
+    indicator_text = models.TextField(_("绩效指标（原文）"), blank=True)
     status = models.CharField(
         _("状态"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

@@ -210,7 +210,9 @@ def _differences(
     """What importing the sheet would change on the saved form: the fields its layout carries
     (organisations compared as the organisations they resolve to) and the indicators."""
     data = planned.data
-    keys = [k for k in planned.keys if k not in ORGANIZATION_KEYS]
+    # the 广州 绩效指标 as typed is a copy of the sheet for printing: a sheet that differs in it
+    # alone (punctuation) changes nothing; an update writes it with the rest
+    keys = [k for k in planned.keys if k not in ORGANIZATION_KEYS and k != "details.indicator_text"]
     current = load_content(form)
     keep_exact_amounts(current, data)
     diff = diff_content(current, data, keys=keys)
