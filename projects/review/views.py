@@ -234,12 +234,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     """待我审核: the forms waiting for this reviewer, oldest first, filtered by department,
     project type or check results, with a form to approve, pass on or return several."""
     actor = actor_of(request)
-    waiting = review_queue(actor).order_by()
-    departments = sorted(
-        set(waiting.values_list("project__department_id", "project__department__name")),
-        key=lambda pair: pair[1],
+    # the filters' choices, departments and project types, in one grouped query
+    choices = set(
+        review_queue(actor)
+        .order_by()
+        .values_list("project__department_id", "project__department__name", "project_type")
+        .distinct()
     )
-    types = sorted(set(waiting.exclude(project_type="").values_list("project_type", flat=True)))
+    departments = sorted({(pk, name) for pk, name, _type in choices}, key=lambda pair: pair[1])
+    types = sorted({kind for _pk, _name, kind in choices if kind})
     forms, filters = _filtered_queue(actor, request.GET)
     page = Paginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
