@@ -184,3 +184,17 @@ def test_form_is_editable_only_in_draft_or_returned(db):
     }
     assert editable == {PerformanceForm.Status.DRAFT, PerformanceForm.Status.RETURNED}
     assert form.is_editable
+
+
+def test_chinese_names_sort_by_pinyin_on_every_database(db) -> None:
+    from projects.models import Organization, pinyin
+
+    for name in ("中山市", "北京市", "安庆市", "广州市", "深圳市"):
+        Organization.objects.create(kind=Organization.Kind.DEPARTMENT, name=name)
+    names = list(
+        Organization.objects.filter(kind="department")
+        .order_by(pinyin("name"))
+        .values_list("name", flat=True)
+    )
+    # by code point 中 (U+4E2D) would come first and 安 (U+5B89) after 北 (U+5317)
+    assert names == ["安庆市", "北京市", "广州市", "深圳市", "中山市"]
