@@ -125,7 +125,7 @@ def test_submit_return_answer_resubmit_and_approve(
     sign_in_as(page, live_server, "filer")
     # three notices: the comment, the return, the approval
     assert page.locator("#unread-badge").inner_text().startswith("3")
-    page.click("nav >> text=通知")
+    page.click("#nav >> text=通知")
     assert f"《{form.project.name}》" in page.inner_text("main")
     assert "已审核通过" in page.inner_text("main")
     both_widths(page, shots, "review_notifications")
