@@ -14,3 +14,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def as_int(text: str) -> int | None:
+    """A whole number typed in ASCII digits (a query parameter, a posted id), else ``None``:
+    ``str.isdigit`` also accepts "²" and "٣", which ``int`` then refuses or reads."""
+    if text and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from projects.errors import as_int
 from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
 
 MAX_UNITS_LISTED = 300  # beyond this, choose a department first
@@ -53,8 +54,8 @@ class ListFilterForm(forms.Form):
         self.fields["department"].choices = departments  # type: ignore[attr-defined]
         chosen = self.data.get("department", "") if hasattr(self.data, "get") else ""
         units: list[tuple[object, str]] = [("", str(_("全部单位")))]
-        if str(chosen).isdigit():
-            unit_qs = Organization.objects.filter(parent_id=int(chosen))
+        if (department_id := as_int(str(chosen))) is not None:
+            unit_qs = Organization.objects.filter(parent_id=department_id)
             if not sees_everything:
                 unit_qs = unit_qs.filter(id__in=visible.values("project__unit"))
             units += unit_qs.order_by(pinyin("name")).values_list("id", "name")

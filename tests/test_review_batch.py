@@ -327,3 +327,16 @@ def test_the_queue_marks_and_filters_what_is_overdue(client, fiona) -> None:
     assert page.count(">逾期</span>") == 1
     only = client.get(reverse("projects:queue"), {"overdue": "1"})
     assert [form.pk for form, _days in only.context["rows"]] == [late.pk]
+
+
+def test_odd_digits_in_parameters_are_refused_without_an_error(client, fiona) -> None:
+    form = waiting(days=1, check_errors=0, check_warnings=0)
+    client.force_login(fiona)
+    assert client.get(reverse("projects:queue"), {"department": "²"}).status_code == 200
+    assert client.get(reverse("projects:dashboard"), {"year": "²"}).status_code == 200
+    assert client.get(form.get_absolute_url(), {"version": "²"}).status_code == 200
+    response = client.post(
+        reverse("projects:queue_batch"),
+        {"verb": "approve", "form": ["²", str(form.pk)], f"version_{form.pk}": "²"},
+    )
+    assert response.status_code in (200, 302)

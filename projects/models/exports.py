@@ -269,6 +269,8 @@ class ExportJob(models.Model):
     # ----------------------------------------------------------------- what a run writes
 
     def _queue_again(self) -> None:
+        if self.file:  # an expired file not purged yet: gone now, not orphaned in the storage
+            self.file.delete(save=False)
         self.status = self.Status.PENDING
         self.heartbeat_at = self.finished_at = None
         self.done, self.error, self.file, self.filename = 0, "", "", ""

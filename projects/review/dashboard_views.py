@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from projects.errors import as_int
 from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm
 from projects.permissions import actor_of
 from projects.review.dashboard import (
@@ -24,8 +25,8 @@ from projects.review.dashboard import (
 def chosen_year(raw: str, years: list[int]) -> int:
     """The ``?year=`` asked for when it is a year at all, else the latest year with forms,
     else this year."""
-    if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return int(raw)
+    if (year := as_int(raw)) is not None and MIN_YEAR <= year <= MAX_YEAR:
+        return year
     return years[0] if years else timezone.localdate().year
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
+from projects.errors import as_int
 from projects.models import GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
@@ -185,8 +186,8 @@ def _filtered_queue(
     """The actor's queue narrowed by the page's filters, with the filters as understood."""
     forms = review_queue(actor)
     department = params.get("department", "")
-    if department.isdigit():
-        forms = forms.filter(project__department_id=int(department))
+    if (department_id := as_int(department)) is not None:
+        forms = forms.filter(project__department_id=department_id)
     project_type = params.get("project_type", "")
     if project_type:
         forms = forms.filter(project_type=project_type)
@@ -305,7 +306,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     back = reverse("projects:queue")
     if query := QueryDict(post.get("query", "")).urlencode():
         back = f"{back}?{query}"
-    pks = list(dict.fromkeys(int(pk) for pk in post.getlist("form") if pk.isdigit()))
+    pks = list(dict.fromkeys(pk for raw in post.getlist("form") if (pk := as_int(raw))))
     comment = post.get("comment", "").strip()[:5000] if step.comment_label else ""
     problem = ""
     if not pks:
@@ -336,7 +337,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 verb=verb,
                 form_id=pk,
-                seen_version=int(version) if version.isdigit() else -1,
+                seen_version=as_int(version) or -1,
                 seen_status=post.get(f"status_{pk}", "")[:30],
                 comment=comment,
             )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.content import ALWAYS_CARRIED, FIELDS, load_content
-from projects.errors import DomainError
+from projects.errors import DomainError, as_int
 from projects.forms import ListFilterForm
 from projects.history import content_at, timeline
 from projects.layouts import (
@@ -104,12 +104,13 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if layout not in LAYOUTS:
         layout = form.layout
     shown_version = form.version
-    if (asked := request.GET.get("version", "")).isdigit() and int(asked) != form.version:
+    asked = as_int(request.GET.get("version", ""))
+    if asked is not None and asked != form.version:
         try:
-            data = content_at(form, int(asked))
+            data = content_at(form, asked)
         except DomainError as error:
             raise Http404(error.message) from error
-        shown_version = int(asked)
+        shown_version = asked
     else:
         data = load_content(form)
     spec = LAYOUTS[layout]
