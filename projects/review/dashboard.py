@@ -13,22 +13,19 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
-    DateTimeField,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from projects.models import Deadline, FormEvent, PerformanceForm, pinyin
+from projects.models import Deadline, PerformanceForm, pinyin
 from projects.permissions import Actor, review_stage, visible_forms
+from projects.review.queue import in_status_since
 
 Status = PerformanceForm.Status
 
@@ -232,20 +229,13 @@ def unit_overview(
     if deadlines is None:
         deadlines = year_deadlines(fiscal_year)
     late = overdue_q(deadlines, timezone.localdate(now))
-    arrived = (
-        FormEvent.objects.filter(form=OuterRef("pk"), to_status=OuterRef("status"))
-        .order_by()  # FormEvent's ordering by form would join the form's organisations
-        .values("form")
-        .annotate(last=Max("created_at"))
-        .values("last")
-    )
     forms = (
         visible_forms(actor)
         .for_year(fiscal_year)
         .filter(project__unit_id__in=actor.filer_units)
         .with_related()
         .annotate(
-            since=Coalesce(Subquery(arrived, output_field=DateTimeField()), "updated_at"),
+            since=in_status_since(),
             is_overdue=Case(When(late, then=Value(True)), default=Value(False)),
         )
         .order_by(pinyin("project__unit__name"), pinyin("project__name"), "id")
