@@ -276,6 +276,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Import limits (bytes / counts); see projects/importing.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# Uploads (files and pasted text together) larger than this are read and committed by the
+# background worker, with progress on the page; smaller ones in the request.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
 # Exports: batches up to this many forms are rendered in the request, larger ones by the worker.
 # A big PDF is rendered EXPORT_PDF_CHUNK_FORMS forms at a time by EXPORT_PDF_WORKERS processes
 # (0: one per CPU) and streamed to a file, so memory does not grow with it; the cap bounds the
@@ -284,13 +287,14 @@ EXPORT_INLINE_MAX_FORMS = env_int("EXPORT_INLINE_MAX_FORMS", 20)
 EXPORT_PDF_MAX_FORMS = env_int("EXPORT_PDF_MAX_FORMS", 5000)
 EXPORT_PDF_WORKERS = env_int("EXPORT_PDF_WORKERS", 0)
 EXPORT_PDF_CHUNK_FORMS = env_int("EXPORT_PDF_CHUNK_FORMS", 20)
-# A running export job reports progress every few seconds; one silent for this long was
-# interrupted (its worker died) and may be retried. Finished files are deleted after the TTL.
-EXPORT_JOB_LEASE_SECONDS = env_int("EXPORT_JOB_LEASE_SECONDS", 60)
+# A running background job (export, big import) stamps its heartbeat every few seconds; one
+# silent for this long was interrupted (its worker died) and may be retried. Finished export
+# files are deleted after the TTL.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", env_int("EXPORT_JOB_LEASE_SECONDS", 60))
 EXPORT_FILE_TTL_HOURS = env_int("EXPORT_FILE_TTL_HOURS", 24)
-if EXPORT_JOB_LEASE_SECONDS < 15 or EXPORT_PDF_CHUNK_FORMS < 1 or EXPORT_PDF_WORKERS < 0:
+if JOB_LEASE_SECONDS < 15 or EXPORT_PDF_CHUNK_FORMS < 1 or EXPORT_PDF_WORKERS < 0:
     raise ImproperlyConfigured(
-        "EXPORT_JOB_LEASE_SECONDS must be at least 15 (a job reports every 5 s), "
+        "JOB_LEASE_SECONDS must be at least 15 (a job reports every 5 s), "
         "EXPORT_PDF_CHUNK_FORMS at least 1 and EXPORT_PDF_WORKERS not negative."
     )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -7,25 +7,28 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, connections, transaction
 from django.tasks import task
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.exporting import ExportError
 from projects.exporting.batch import Selection, pdf_workers, write_batch
-from projects.models import ExportJob, Notification
+from projects.models import ExportJob, ImportJob, Notification
+from projects.models.jobs import BackgroundJob
 from projects.permissions import Actor
 from projects.services.library import rebuild_library
 
 logger = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 5.0  # well within EXPORT_JOB_LEASE_SECONDS (at least 15)
+HEARTBEAT_SECONDS = 5.0  # well within JOB_LEASE_SECONDS (at least 15)
 
 
 class _JobLost(Exception):
@@ -39,23 +42,28 @@ def export_partial_dir() -> Path:
 
 
 @contextmanager
-def _heartbeat(job: ExportJob) -> Iterator[None]:
+def _heartbeat(
+    job: BackgroundJob, progress: Callable[[], dict[str, Any]] | None = None
+) -> Iterator[None]:
     """While the block runs, a thread stamps the job's heartbeat every ``HEARTBEAT_SECONDS``
-    (whatever the run is doing: loading, rendering, storing), on its own connection. When the
-    process dies the stamps stop, and after the lease the job shows as interrupted."""
+    (whatever the run is doing: loading, rendering, storing), on its own connection, with
+    ``progress()`` (fields of the job) when given: so progress made inside a transaction shows
+    at once. When the process dies the stamps stop, and after the lease the job shows as
+    interrupted."""
     stop = threading.Event()
+    name = f"{type(job).__name__} {job.pk}"
 
     def beat() -> None:
         try:
             while not stop.wait(HEARTBEAT_SECONDS):
                 try:
-                    job.beat()
+                    job.beat(**(progress() if progress else {}))
                 except DatabaseError:
-                    logger.warning("export job %s: heartbeat not recorded", job.pk, exc_info=True)
+                    logger.warning("%s: heartbeat not recorded", name, exc_info=True)
         finally:
             connections.close_all()  # this thread's connections only
 
-    thread = threading.Thread(target=beat, name=f"export-job-{job.pk}-heartbeat", daemon=True)
+    thread = threading.Thread(target=beat, name=f"{name} heartbeat", daemon=True)
     thread.start()
     try:
         yield
@@ -126,6 +134,89 @@ def purge_exports(*, limit: int | None = None) -> int:
             if leftover.is_file() and leftover.stat().st_mtime < cutoff:
                 leftover.unlink(missing_ok=True)
     return purged
+
+
+class _ImportProgress:
+    """What a background import is doing, set by the run and stamped by its heartbeat."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.done = 0
+        self.total = 0
+
+    def fields(self) -> dict[str, Any]:
+        return {"stage": self.stage[:100], "done": self.done, "total": self.total}
+
+
+@task()
+def run_import_job(job_id: int) -> None:
+    """Read a big upload for its preview, or commit it, for the user who uploaded it.
+
+    The run claims the job as an export's run does, and its heartbeat stamps what it is doing
+    (so progress made inside the commit's transaction shows at once). A commit is all or
+    nothing: a run killed in the middle leaves nothing written, and the job, interrupted, may
+    run again. A commit that finds its upload committed already (its run died after the
+    commit, before it could say so) finishes with that."""
+    from projects.filing.checking import check_plan
+    from projects.importing.errors import ImportError_
+    from projects.services.importing import (
+        ImportAlreadyCommitted,
+        commit_staged,
+        done_message,
+        read_staged,
+    )
+
+    job = ImportJob.objects.claim(job_id)
+    if job is None:
+        return
+    staged = job.staged
+    now = _ImportProgress()
+
+    def say(stage: str) -> None:
+        now.stage = stage
+
+    try:
+        with _heartbeat(job, now.fields):
+            if job.kind == ImportJob.Kind.READ:
+                say(str(_("读取文件")))
+                plan = read_staged(staged)
+                now.total = len(plan.forms)
+                say(str(_("检查")))
+                check_plan(plan, progress=lambda done: setattr(now, "done", done))
+                job.finish(
+                    result=plan.overview(),
+                    preview=render_to_string("projects/partials/import_plan.html", {"plan": plan}),
+                    total=len(plan.forms),
+                )
+            else:
+                result, held_back = commit_staged(
+                    staged=staged,
+                    actor=Actor.for_user(staged.user),
+                    fingerprint=str(job.options.get("fingerprint", "")),
+                    choice=str(job.options.get("choice", "all")),
+                    stage=say,
+                )
+                job.finish(
+                    result={"message": done_message(result, held_back)},
+                    total=result.created + result.updated + result.unchanged,
+                )
+    except ImportAlreadyCommitted as done:
+        job.finish(result={"message": done.message})
+    except ImportError_ as error:
+        job.fail(error.message)
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        job.fail(_("导入失败，请稍后重试或联系管理员。"))
+
+
+def start_import_job(job: ImportJob) -> None:
+    """Queue a run of the job, once the transaction that made it has committed."""
+
+    def enqueue() -> None:
+        result = run_import_job.enqueue(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+    transaction.on_commit(enqueue)
 
 
 @task()

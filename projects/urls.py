@@ -17,6 +17,11 @@ urlpatterns = [
     path("<int:pk>/edit/row/", filing_views.form_edit_row, name="form_edit_row"),
     path("<int:pk>/edit/paste/", filing_views.form_edit_paste, name="form_edit_paste"),
     path("<int:pk>/roll-over/", filing_views.form_roll_over, name="form_roll_over"),
+    path(
+        "<int:pk>/edit/leftover-done/",
+        filing_views.form_leftover_done,
+        name="form_leftover_done",
+    ),
     # review (issue 9)
     path("<int:pk>/act/<slug:verb>/", review_views.form_act, name="form_act"),
     path("<int:pk>/grade/", review_views.form_grade, name="form_grade"),
@@ -49,4 +54,5 @@ urlpatterns = [
     path("import/preview/", views.import_preview, name="import_preview"),
     path("import/commit/", views.import_commit, name="import_commit"),
     path("import/cancel/", views.import_cancel, name="import_cancel"),
+    path("import/retry/", views.import_retry, name="import_retry"),
 ]

@@ -66,7 +66,7 @@ def done_job(user, *, finished_hours_ago: float) -> ExportJob:
 
 
 def stale_running_job(user, settings) -> ExportJob:
-    silent = timedelta(seconds=settings.EXPORT_JOB_LEASE_SECONDS + 1)
+    silent = timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
     return make_job(
         user,
         status=ExportJob.Status.RUNNING,

@@ -241,7 +241,9 @@ def test_a_double_clicked_confirm_imports_once(admin_client: Client) -> None:
     )
     assert response.status_code == 302
     staged = StagedImport.objects.get()
-    fingerprint = admin_client.get(reverse("projects:import_preview")).context["fingerprint"]
+    fingerprint = admin_client.get(reverse("projects:import_preview")).context["overview"][
+        "fingerprint"
+    ]
     first = confirm(admin_client, staged, fingerprint)
     second = confirm(admin_client, staged, fingerprint)
     assert first["Location"] == second["Location"] == reverse("projects:form_list")
@@ -273,7 +275,9 @@ def test_two_confirms_of_one_preview_at_once_import_once(adam) -> None:  # type:
         reverse("projects:import_upload"), {"text": DONGGUAN_SEED.read_text(encoding="utf-8")}
     )
     staged = StagedImport.objects.get()
-    fingerprint = clients[0].get(reverse("projects:import_preview")).context["fingerprint"]
+    fingerprint = (
+        clients[0].get(reverse("projects:import_preview")).context["overview"]["fingerprint"]
+    )
     with holding_the_import_lock() as wait_for:
         join = start_threads(*(lambda c=c: confirm(c, staged, fingerprint) for c in clients))
         wait_for(2)  # both requests read the upload and passed the fingerprint check

@@ -86,7 +86,7 @@ def test_the_preview_and_commit_need_nothing_but_the_database(adam) -> None:  # 
     assert f'name="staged" value="{staged.pk}"' in preview.content.decode()
     response = client.post(
         reverse("projects:import_commit"),
-        {"staged": str(staged.pk), "fingerprint": preview.context["fingerprint"]},
+        {"staged": str(staged.pk), "fingerprint": preview.context["overview"]["fingerprint"]},
     )
     assert response["Location"] == reverse("projects:form_list")
     assert PerformanceForm.objects.count() == 14
@@ -100,7 +100,7 @@ def test_another_administrator_cannot_see_commit_or_cancel_it(adam, ada) -> None
     fingerprint = (
         logged_in(adam)
         .get(reverse("projects:import_preview"), {"staged": str(staged.pk)})
-        .context["fingerprint"]
+        .context["overview"]["fingerprint"]
     )
     other = logged_in(ada)
     named = {"staged": str(staged.pk), "fingerprint": fingerprint}
@@ -182,7 +182,7 @@ def test_an_expired_preview_asks_for_a_new_upload(adam) -> None:  # type: ignore
         reverse("projects:import_upload"),
         {"files": [SimpleUploadedFile("东莞.txt", DONGGUAN_SEED.read_bytes())], "text": ""},
     )
-    fingerprint = client.get(reverse("projects:import_preview")).context["fingerprint"]
+    fingerprint = client.get(reverse("projects:import_preview")).context["overview"]["fingerprint"]
     purge_staged_imports(now=timezone.now() + STAGED_IMPORT_LIFETIME + timedelta(seconds=1))
     response = client.post(reverse("projects:import_commit"), {"fingerprint": fingerprint})
     assert response["Location"] == reverse("projects:import_upload")
@@ -195,7 +195,7 @@ def test_a_committed_preview_is_not_shown_again(adam) -> None:  # type: ignore[n
     page = client.get(reverse("projects:import_preview"), {"staged": str(staged.pk)})
     client.post(
         reverse("projects:import_commit"),
-        {"staged": str(staged.pk), "fingerprint": page.context["fingerprint"]},
+        {"staged": str(staged.pk), "fingerprint": page.context["overview"]["fingerprint"]},
     )
     response = client.get(reverse("projects:import_preview"), {"staged": str(staged.pk)})
     assert response["Location"] == reverse("projects:form_list")

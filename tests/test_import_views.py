@@ -93,7 +93,7 @@ def test_staff_uploads_sees_the_preview_and_commits(admin_client: Client) -> Non
     assert "东莞.txt › 第 3–25 行" in page
     assert "福田.txt › B9" in page  # the 万元 warning, with its cell
     assert PerformanceForm.objects.count() == 0
-    fingerprint = preview.context["fingerprint"]
+    fingerprint = preview.context["overview"]["fingerprint"]
     response = admin_client.post(reverse("projects:import_commit"), {"fingerprint": fingerprint})
     assert response["Location"] == reverse("projects:form_list")
     assert PerformanceForm.objects.count() == 20
@@ -122,7 +122,8 @@ def test_errors_block_the_commit(admin_client: Client) -> None:
     page = preview.content.decode()
     assert "确认导入" not in page and "不能导入" in page
     admin_client.post(
-        reverse("projects:import_commit"), {"fingerprint": preview.context["fingerprint"]}
+        reverse("projects:import_commit"),
+        {"fingerprint": preview.context["overview"]["fingerprint"]},
     )
     assert PerformanceForm.objects.count() == 0
 
@@ -174,12 +175,13 @@ def test_the_clean_forms_can_be_imported_while_the_rest_are_held_back(
     assert "只导入没有错误的 13 张表（1 张有错误，暂不导入）" in page
     # without asking to hold back, the errors still block everything
     admin_client.post(
-        reverse("projects:import_commit"), {"fingerprint": preview.context["fingerprint"]}
+        reverse("projects:import_commit"),
+        {"fingerprint": preview.context["overview"]["fingerprint"]},
     )
     assert PerformanceForm.objects.count() == 0
     response = admin_client.post(
         reverse("projects:import_commit"),
-        {"fingerprint": preview.context["fingerprint"], "hold_back": "1"},
+        {"fingerprint": preview.context["overview"]["fingerprint"], "choice": "hold"},
         follow=True,
     )
     assert PerformanceForm.objects.count() == 13

@@ -98,6 +98,12 @@ TABLE: dict[str, Row] = {
     "projects:form_edit_paste": Row(
         get=SIGNED_IN_405, post=(L, 400, 403, 403, 404, 404, 403, 404), kwargs=FORM
     ),
+    # alice's form has nothing left from an import: her POST changes nothing, back to the editor
+    "projects:form_leftover_done": Row(
+        get=(L, *(405,) * 7),
+        post=(L, 302, 403, 403, 404, 404, 403, 404),
+        kwargs=FORM,
+    ),
     "projects:form_roll_over": Row(
         get=(L, 200, 403, 403, 404, 404, 200, 404),
         post=(L, 302, 403, 403, 404, 404, 302, 404),
@@ -161,6 +167,9 @@ TABLE: dict[str, Row] = {
         get=(L, 403, 403, 403, 403, 403, 405, 403), post=(L, 403, 403, 403, 403, 403, 302, 403)
     ),
     "projects:import_cancel": Row(
+        get=(L, 403, 403, 403, 403, 403, 405, 403), post=(L, 403, 403, 403, 403, 403, 302, 403)
+    ),
+    "projects:import_retry": Row(
         get=(L, 403, 403, 403, 403, 403, 405, 403), post=(L, 403, 403, 403, 403, 403, 302, 403)
     ),
 }

@@ -3,6 +3,8 @@ content of the same project, read from the database in a fixed number of queries
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from indicators.models import Category, Framework
 from projects.content import FormContent, load_content
 from projects.filing.checks import (
@@ -64,9 +66,10 @@ def check_content(
     return Checker().run(content, framework_id=framework_id, last_year=last_year)
 
 
-def check_plan(plan: ImportPlan) -> None:
+def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) -> None:
     """The checks on every form of an import preview (``PlannedForm.findings``), in a fixed
-    number of queries: the saved forms' frameworks, last year's forms, each framework once."""
+    number of queries: the saved forms' frameworks, last year's forms, each framework once.
+    ``progress(n)``: called after each form with the number checked so far."""
     default = Framework.objects.filter(is_default=True).values_list("pk", flat=True).first()
     frameworks = dict(
         PerformanceForm.objects.filter(
@@ -81,15 +84,16 @@ def check_plan(plan: ImportPlan) -> None:
         ).with_content()
     }
     checker = Checker()
-    for planned in plan.forms:
+    for done, planned in enumerate(plan.forms, start=1):
         framework_id = frameworks.get(planned.form_id or 0, default)
-        if framework_id is None:
-            continue
-        planned.findings = checker.run(
-            planned.data,
-            framework_id=framework_id,
-            last_year=last_years.get((planned.project_id or 0, planned.data.fiscal_year - 1)),
-        )
+        if framework_id is not None:
+            planned.findings = checker.run(
+                planned.data,
+                framework_id=framework_id,
+                last_year=last_years.get((planned.project_id or 0, planned.data.fiscal_year - 1)),
+            )
+        if progress is not None:
+            progress(done)
 
 
 def last_years_content(project_id: int | None, fiscal_year: int) -> FormContent | None:

@@ -221,3 +221,28 @@ def roll_over_form(*, actor: Actor, form_id: int) -> PerformanceForm:
         _source, reason = result.skipped[0]
         raise FilingError(reason)
     return result.created[0]
+
+
+def resolve_import_leftover(*, actor: Actor, form_id: int) -> PerformanceForm:
+    """The unit has placed what its import could not (待修正): clear it from the form, which
+    may then be submitted. The text stays in the history (the import's event), and the
+    clearing is recorded there too. Checked inside the transaction, on the locked row."""
+    with transaction.atomic():
+        form = (
+            PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
+        )
+        allowed, reason = can_edit(actor, form)
+        if not allowed:
+            raise FilingError(reason)
+        if not form.import_leftover:
+            return form
+        form.import_leftover = ""
+        form.save(update_fields=["import_leftover", "updated_at"])
+        event_for(
+            form,
+            actor=actor,
+            kind=FormEvent.Kind.EDIT,
+            from_status=form.status,
+            comment=_("已处理导入时未能识别的内容（原文见导入记录）。"),
+        ).save()
+    return form

@@ -25,6 +25,7 @@ from projects.filing.services import (
     InvalidContent,
     VersionConflict,
     create_form,
+    resolve_import_leftover,
     roll_over_form,
     save_draft,
 )
@@ -296,3 +297,18 @@ def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
         "filing/roll_over.html",
         {"nav": "forms", "form": form, "existing": existing, "next_year": form.fiscal_year + 1},
     )
+
+
+@login_required
+@require_POST
+def form_leftover_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filer has moved what the import could not place into the form (待修正 no more)."""
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_edit)
+    try:
+        resolve_import_leftover(actor=actor, form_id=form.pk)
+    except FilingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已清除“待修正”提示，这张表可以提交了。"))
+    return redirect("projects:form_edit", pk=form.pk)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from projects.errors import DomainError
 
 Severity = Literal["error", "warning"]
@@ -15,9 +17,17 @@ class Problem:
     severity: Severity
     where: str  # "file › sheet › A12"
     message: str
+    text: str = ""  # the row as typed, when the problem leaves a row unread
 
     def to_json(self) -> dict[str, str]:
-        return {"severity": self.severity, "where": self.where, "message": self.message}
+        found = {"severity": self.severity, "where": self.where, "message": self.message}
+        return found | ({"text": self.text} if self.text else {})
+
+    def as_text(self) -> str:
+        """One line (two with the row as typed), for a form that keeps what it could not
+        place (待修正)."""
+        line = f"{self.where}：{self.message}"
+        return f"{line}\n    {_('原文')}：{self.text}" if self.text else line
 
     @property
     def is_error(self) -> bool:

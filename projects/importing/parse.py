@@ -69,8 +69,12 @@ class _Reader:
         self.problems: list[Problem] = []
         self.years: dict[int, int] = {}  # year found in labels -> row
 
-    def error(self, r: int | None, c: int, message: str) -> None:
-        self.problems.append(Problem("error", self.sheet.where(r, c), message))
+    def error(self, r: int | None, c: int, message: str, *, text: str = "") -> None:
+        self.problems.append(Problem("error", self.sheet.where(r, c), message, text))
+
+    def row_text(self, r: int) -> str:
+        """The row's filled cells as typed, for a problem that leaves it unread."""
+        return " | ".join(text for _c, text in self.cells(r))
 
     def warning(self, r: int | None, c: int, message: str) -> None:
         self.problems.append(Problem("warning", self.sheet.where(r, c), message))
@@ -196,13 +200,19 @@ class _Reader:
             level1 = self.names.match_level1(text1) if text1 else None
             if text1 and level1 is None:
                 self.error(
-                    r, col1 + offset, _("一级指标“%(name)s”不在指标体系中。") % {"name": text1}
+                    r,
+                    col1 + offset,
+                    _("一级指标“%(name)s”不在指标体系中。") % {"name": text1},
+                    text=self.row_text(r),
                 )
             if text2:
                 match2 = self.names.match_level2(text2, level1 or carry1)
                 if match2 is None:
                     self.error(
-                        r, col2 + offset, _("二级指标“%(name)s”不在指标体系中。") % {"name": text2}
+                        r,
+                        col2 + offset,
+                        _("二级指标“%(name)s”不在指标体系中。") % {"name": text2},
+                        text=self.row_text(r),
                     )
                     carry1, carry2, carry_core = level1 or carry1, "", False
                 else:
@@ -235,9 +245,16 @@ class _Reader:
             if not_applicable:
                 name = ""
             if not name and not not_applicable:
-                self.error(r, columns["name"] + offset, _("三级指标名称为空。"))
+                self.error(
+                    r, columns["name"] + offset, _("三级指标名称为空。"), text=self.row_text(r)
+                )
             if not carry1 or not carry2:
-                self.error(r, col2 + offset, _("无法确定这一行的指标类别（一级、二级指标）。"))
+                self.error(
+                    r,
+                    col2 + offset,
+                    _("无法确定这一行的指标类别（一级、二级指标）。"),
+                    text=self.row_text(r),
+                )
             result.append(
                 IndicatorContent(
                     level1=carry1,

@@ -14,7 +14,7 @@ from projects.content import ALL_KEYS, ALWAYS_CARRIED, ContentDiff, FormContent,
 from projects.importing.errors import Problem
 from projects.importing.sheet import SEPARATOR
 from projects.layouts import LAYOUTS
-from projects.models import PerformanceForm
+from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm
 
 if TYPE_CHECKING:
     from projects.filing.checks import Finding
@@ -39,10 +39,26 @@ class PlannedForm:
     part: str = ""  # where in the file, when not rows of a sheet (a JSON file's n-th form)
     findings: list[Finding] = field(default_factory=list)  # the filing checks (the preview)
     complete: bool = False  # the content holds every field (JSON), not only its layout's
+    # a form with errors imported as a 待修正 draft: what it could not place, as text
+    draft: bool = False
+    leftover: str = ""
 
     @property
     def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
+        """Errors that stop its import (a 待修正 draft keeps them as its leftover text)."""
+        return not self.draft and any(p.is_error for p in self.problems)
+
+    def can_be_draft(self, year: int | None) -> bool:
+        """Whether, despite its errors, it can come in as a 待修正 draft: a new form whose
+        project, unit and year are known (and the year the one asked for). An update is never
+        made from a sheet with errors: the form in the system stays as it is."""
+        project = self.data.project
+        return (
+            self.action == "create"
+            and bool(project.name and project.department and project.unit)
+            and MIN_YEAR <= self.data.fiscal_year <= MAX_YEAR
+            and (year is None or year == self.data.fiscal_year)
+        )
 
     @property
     def errors(self) -> list[Problem]:
@@ -105,6 +121,11 @@ class ImportPlan:
     def held_back(self) -> list[PlannedForm]:
         return [form for form in self.forms if form.has_errors]
 
+    @property
+    def draftable(self) -> list[PlannedForm]:
+        """The held-back forms that could come in as 待修正 drafts instead."""
+        return [form for form in self.held_back if form.can_be_draft(self.year)]
+
     def without_errors(self) -> ImportPlan:
         """The forms without errors alone, for a commit that holds back the rest (a file
         that could not be read at all has no forms here: its problem goes with it)."""
@@ -131,6 +152,18 @@ class ImportPlan:
             "problems": [p.to_json() for p in self.problems],
         }
 
+    def overview(self) -> dict[str, Any]:
+        """What the preview page shows above the table (kept as JSON by a background read)."""
+        return {
+            "summary": self.summary(),
+            "fingerprint": self.fingerprint(),
+            "has_errors": self.has_errors,
+            "forms": len(self.forms),
+            "clean": len(self.clean_forms),
+            "held_back": len(self.held_back),
+            "draftable": len(self.draftable),
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {"forms": [form.to_json() for form in self.forms], "summary": self.summary()}
 
@@ -149,6 +182,7 @@ class ImportResult:
     unchanged: int = 0
     form_ids: list[int] = field(default_factory=list)
     committed: bool = False
+    drafts: int = 0  # of the created: 待修正 drafts
 
     def to_json(self) -> dict[str, Any]:
         result = self.plan.to_json()

@@ -5,7 +5,12 @@ from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQuerySet
 from projects.models.history import Comment, FormEvent
-from projects.models.imports import STAGED_IMPORT_LIFETIME, StagedImport, StagedImportFile
+from projects.models.imports import (
+    STAGED_IMPORT_LIFETIME,
+    ImportJob,
+    StagedImport,
+    StagedImportFile,
+)
 from projects.models.organizations import Membership, Organization
 from projects.models.projects import Project
 from projects.models.review import (
@@ -30,6 +35,7 @@ __all__ = [
     "ExportJob",
     "FormEvent",
     "Grade",
+    "ImportJob",
     "Indicator",
     "Membership",
     "Notification",

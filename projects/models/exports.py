@@ -1,14 +1,12 @@
 """Batch exports running in the background, and their files.
 
-A job's life: 排队中 (pending) → 生成中 (running: its task reports progress, which stamps
-``heartbeat_at``, every few seconds) → 已完成 (done, with its file) → 已过期 (expired: the file is
-deleted ``EXPORT_FILE_TTL_HOURS`` after it was made); or 失败 (failed). A running job whose
-heartbeat is older than ``EXPORT_JOB_LEASE_SECONDS`` was interrupted (its worker died or hangs):
-it shows as 生成中断，可重试, and its owner may run it again, as a failed or an expired one.
-
-Each run of the task is an attempt (``attempts`` counts them). Everything a run writes is
-conditional on the job still running under its own attempt, so a run that lost its job (retried
-while it was silent) can no longer change the job, its progress or its file.
+A job's life (``projects.models.jobs``, shared with big imports): 排队中 (pending) → 生成中
+(running: its task reports progress, which stamps ``heartbeat_at``, every few seconds) → 已完成
+(done, with its file) → 已过期 (expired: the file is deleted ``EXPORT_FILE_TTL_HOURS`` after it
+was made); or 失败 (failed). A running job whose heartbeat is older than ``JOB_LEASE_SECONDS``
+was interrupted (its worker died or hangs): it shows as 生成中断，可重试, and its owner may run
+it again, as a failed or an expired one. A run that lost its job (retried while it was silent)
+can no longer change the job, its progress or its file.
 
 A user has at most one pending or running job per selection (a partial unique constraint on
 ``(user, selection_hash)``, which the database enforces however the requests interleave): the
@@ -30,18 +28,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-logger = logging.getLogger(__name__)
+from projects.models.jobs import ACTIVE_STATUSES, BackgroundJob, JobQuerySet
 
-ACTIVE_STATUSES = ("pending", "running")
+logger = logging.getLogger(__name__)
 
 
 def _export_upload_to(job: ExportJob, filename: str) -> str:
     return f"exports/{job.created_at:%Y/%m}/{job.pk}-{filename}"
-
-
-def lease() -> timedelta:
-    """How long a running job may stay silent before it counts as interrupted."""
-    return timedelta(seconds=settings.EXPORT_JOB_LEASE_SECONDS)
 
 
 def file_lifetime() -> timedelta:
@@ -62,12 +55,9 @@ class _LocalFile(File):  # type: ignore[type-arg]
         return str(self.name)
 
 
-class ExportJobQuerySet(models.QuerySet["ExportJob"]):
+class ExportJobQuerySet(JobQuerySet["ExportJob"]):
     def of_user(self, user_id: int) -> ExportJobQuerySet:
         return self.filter(user_id=user_id)
-
-    def active(self) -> ExportJobQuerySet:
-        return self.filter(status__in=ACTIVE_STATUSES)
 
     def expired(self, now: datetime | None = None) -> ExportJobQuerySet:
         """Done jobs whose file has outlived ``EXPORT_FILE_TTL_HOURS``."""
@@ -114,22 +104,6 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
                 return self.active().get(user_id=user_id, selection_hash=job.selection_hash), False
             return job, True
 
-    def claim(self, pk: int) -> ExportJob | None:
-        """For a run of the task: the job, now running under a new attempt, if it was
-        pending or interrupted; ``None`` if it is finished or another run holds it."""
-        with transaction.atomic():
-            job = self.select_for_update(of=("self",)).select_related("user").filter(pk=pk).first()
-            if job is None or not (job.status == ExportJob.Status.PENDING or job.is_interrupted()):
-                return None
-            job.status = ExportJob.Status.RUNNING
-            job.attempts += 1
-            job.heartbeat_at = timezone.now()
-            job.done, job.error, job.finished_at = 0, "", None
-            job.save(
-                update_fields=["status", "attempts", "heartbeat_at", "done", "error", "finished_at"]
-            )
-            return job
-
     def purge_expired(self, *, limit: int | None = None, now: datetime | None = None) -> int:
         """Delete the files of expired jobs (through the storage) and mark the jobs 已过期,
         oldest first, at most ``limit``; returns how many. Each job is marked before its file
@@ -154,16 +128,9 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
                         logger.exception("could not delete the file of export job %s", job.pk)
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """A batch export running in the background (projects.tasks.run_export_job): its request,
     progress and, when done, the file. Only the user who asked may see it."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-        EXPIRED = "expired", _("已过期")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -173,19 +140,8 @@ class ExportJob(models.Model):
     )
     selection: models.JSONField[Any] = models.JSONField(_("导出条件"), default=dict)
     selection_hash = models.CharField(_("导出条件摘要"), max_length=64, blank=True, editable=False)
-    status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    total = models.PositiveIntegerField(_("表数"), default=0)
-    done = models.PositiveIntegerField(_("已处理"), default=0)
     file = models.FileField(_("文件"), upload_to=_export_upload_to, blank=True)
     filename = models.CharField(_("文件名"), max_length=255, blank=True)
-    error = models.TextField(_("错误"), blank=True)
-    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
-    attempts = models.PositiveIntegerField(_("运行次数"), default=0)
-    heartbeat_at = models.DateTimeField(_("最近进度时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
@@ -208,13 +164,6 @@ class ExportJob(models.Model):
         return f"{self.pk} {self.get_status_display()}"
 
     # ----------------------------------------------------------------- what the pages show
-
-    def is_interrupted(self, now: datetime | None = None) -> bool:
-        """Running, but silent for longer than the lease: its run is gone."""
-        if self.status != self.Status.RUNNING:
-            return False
-        silent_since = self.heartbeat_at or self.created_at
-        return silent_since < (now or timezone.now()) - lease()
 
     @property
     def expires_at(self) -> datetime | None:
@@ -260,12 +209,6 @@ class ExportJob(models.Model):
     def can_download(self) -> bool:
         return self.state == "done" and bool(self.file)
 
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return min(100, int(100 * self.done / self.total)) if self.total else 0
-
     # ----------------------------------------------------------------- what a run writes
 
     def _queue_again(self) -> None:
@@ -286,18 +229,6 @@ class ExportJob(models.Model):
             ]
         )
 
-    def _mine(self) -> ExportJobQuerySet:
-        """This job, as long as it runs under this run's attempt."""
-        return ExportJob.objects.filter(
-            pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts
-        )
-
-    def beat(self, *, done: int | None = None, total: int | None = None) -> bool:
-        """Stamp the heartbeat, with the progress if given; ``False``: the job is no longer
-        this run's."""
-        progress = {"done": done, "total": total} if done is not None else {}
-        return bool(self._mine().update(heartbeat_at=timezone.now(), **progress))
-
     def finish(self, *, path: Path, filename: str) -> bool:
         """Store the finished file (moved from ``path``) and mark the job done; ``False``, and
         the stored file deleted again, if the job is no longer this run's."""
@@ -315,11 +246,3 @@ class ExportJob(models.Model):
         if not updated:
             self.file.delete(save=False)
         return bool(updated)
-
-    def fail(self, message: str) -> bool:
-        now = timezone.now()
-        return bool(
-            self._mine().update(
-                status=self.Status.FAILED, error=message, heartbeat_at=now, finished_at=now
-            )
-        )

@@ -137,6 +137,9 @@ class PerformanceForm(models.Model):
     # 广州: the 绩效指标 cell as it was typed (ASCII colons and spaces kept); printed again
     # while the indicators still say what it says, else the layout writes its own text
     indicator_text = models.TextField(_("绩效指标（原文）"), blank=True)
+    # what an import could not place (rows whose category or cells it could not read), kept
+    # as text for the unit to move into the form: the form is 待修正 while this is not empty
+    import_leftover = models.TextField(_("导入时未能识别的内容"), blank=True)
     status = models.CharField(
         _("状态"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

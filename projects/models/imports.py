@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from projects.models.jobs import ACTIVE_STATUSES, BackgroundJob, JobQuerySet
 
 STAGED_IMPORT_LIFETIME = timedelta(hours=24)
 
@@ -90,3 +93,125 @@ class StagedImportFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJobQuerySet(JobQuerySet["ImportJob"]):
+    def start(
+        self, *, staged: StagedImport, kind: str, options: dict[str, Any] | None = None
+    ) -> tuple[ImportJob, bool]:
+        """A new job for the upload, or the one it has pending or running (a second click
+        joins it; an interrupted one is queued again). The flag: a run must be enqueued."""
+        with transaction.atomic():
+            job = self.active().select_for_update().filter(staged=staged).first()
+            if job is None:
+                try:
+                    with transaction.atomic():
+                        return self.create(staged=staged, kind=kind, options=options or {}), True
+                except IntegrityError:  # another request started one meanwhile
+                    job = self.active().get(staged=staged)
+            if job.is_interrupted():
+                job._queue_again()
+                return job, True
+            return job, False
+
+    def retry(self, *, pk: int, staged: StagedImport) -> tuple[ImportJob, bool]:
+        """Queue the upload's interrupted (or failed read) job again, under its lock: of two
+        retries at once, the second finds it pending. ``DoesNotExist`` for another upload's.
+        Returns the job to show and whether a run must be enqueued."""
+        with transaction.atomic():
+            job = self.select_for_update().get(pk=pk, staged=staged)
+            if not job.can_retry:
+                return job, False
+            try:
+                with transaction.atomic():
+                    job._queue_again()
+            except IntegrityError:  # the upload has another job running
+                return self.active().get(staged=staged), False
+            return job, True
+
+
+class ImportJob(BackgroundJob):
+    """A big upload read (for its preview) or committed by the background worker
+    (``projects.tasks.run_import_job``). Only the user who uploaded may see it. An upload has at
+    most one pending or running job (the database enforces it: a double click starts one)."""
+
+    class Kind(models.TextChoices):
+        READ = "read", _("读取预览")
+        COMMIT = "commit", _("导入")
+
+    staged = models.ForeignKey(
+        StagedImport, verbose_name=_("待确认的导入"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    stage = models.CharField(_("进度说明"), max_length=100, blank=True)
+    # the commit's choices, as posted from the preview: fingerprint, held_back, drafts
+    options: models.JSONField[Any] = models.JSONField(_("导入选项"), default=dict)
+    # read: the preview's summary and fingerprint; commit: what was created, updated…
+    result: models.JSONField[Any] = models.JSONField(_("结果"), default=dict)
+    preview = models.TextField(_("预览"), blank=True)  # the preview table, rendered once
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台导入任务")
+        verbose_name_plural = _("后台导入任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staged"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="import_job_one_active_per_upload",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.get_kind_display()} {self.get_status_display()}"
+
+    @property
+    def state(self) -> str:
+        """``pending``, ``running``, ``interrupted``, ``done`` or ``failed``."""
+        return "interrupted" if self.is_interrupted() else str(self.status)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in ACTIVE_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        """An interrupted run may run again; so may a read that failed. A commit that failed
+        is read again instead (its preview no longer holds)."""
+        return self.state == "interrupted" or (
+            self.state == "failed" and self.kind == self.Kind.READ
+        )
+
+    def _queue_again(self) -> None:
+        self.status = self.Status.PENDING
+        self.heartbeat_at = self.finished_at = None
+        self.done, self.error, self.result, self.preview = 0, "", {}, ""
+        self.save(
+            update_fields=[
+                "status",
+                "heartbeat_at",
+                "finished_at",
+                "done",
+                "error",
+                "result",
+                "preview",
+            ]
+        )
+
+    def finish(self, *, result: dict[str, Any], preview: str = "", total: int = 0) -> bool:
+        """Record the outcome (of ``total`` forms) and mark the job done; ``False`` if it is no
+        longer this run's."""
+        now = timezone.now()
+        return bool(
+            self._mine().update(
+                status=self.Status.DONE,
+                result=result,
+                preview=preview,
+                total=total,
+                done=total,
+                heartbeat_at=now,
+                finished_at=now,
+            )
+        )

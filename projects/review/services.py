@@ -57,6 +57,13 @@ def take_transition(
                 % {"version": form.version}
             )
         updated = ["status", "updated_at"]
+        if step.runs_checks and form.import_leftover:
+            raise TransitionRefused(
+                _(
+                    "这张表是导入的“待修正”草稿：请先把导入时未能识别的内容补入表中，"
+                    "在填写页点“已全部补入”，然后再提交。"
+                )
+            )
         if step.runs_checks:
             findings = check_form(form)
             errors = [f for f in findings if f.is_error]

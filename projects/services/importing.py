@@ -29,7 +29,9 @@ history event with its new content; an unchanged form gets none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from projects.content import (
 from projects.errors import DomainError
 from projects.history import event_for
 from projects.importing.errors import ImportError_
+from projects.importing.limits import FORM_LIMITS, INDICATOR_LIMITS
 from projects.importing.normalize import CategoryNames, canonical_org_name, org_key
 from projects.importing.plan import ImportPlan, ImportResult, PlannedForm
 from projects.importing.sources import read_plan
@@ -75,18 +78,23 @@ from projects.services.import_matching import (
 from projects.tasks import rebuild_library_later
 
 __all__ = [
+    "CHOICES",
     "IMPORT_LOCK_KEY",
     "ImportAlreadyCommitted",
     "ImportError_",
     "ImportPlan",
     "ImportResult",
+    "ImportStale",
     "PlannedForm",
     "commit_import",
+    "commit_staged",
+    "done_message",
     "import_files",
     "purge_staged_imports",
     "read_sources",
     "read_staged",
     "stage_import",
+    "with_drafts",
 ]
 
 # The key of the PostgreSQL advisory lock every import commit takes: any bigint, the same in
@@ -169,6 +177,73 @@ def commit_import(
     if result.created or result.updated:
         rebuild_library_later()
     return result
+
+
+def with_drafts(plan: ImportPlan) -> ImportPlan:
+    """The clean forms, and the held-back ones that can be (``ImportPlan.draftable``) as
+    待修正 drafts: what could not be placed (rows of unknown category, values that do not fit
+    their field) is taken out of the form and kept as text beside it, with every error of the
+    form, so that nothing of the sheet is lost; the unit finishes it in the editor. The rest
+    of the held-back forms (no project, unit or year; an update) wait for a fixed sheet."""
+    framework = default_framework()
+    categories = CategoryLookup()
+    draftable = {id(form) for form in plan.draftable}
+    seen = {identity(form.data) for form in plan.clean_forms}
+    forms: list[PlannedForm] = []
+    for planned in plan.forms:
+        if not planned.has_errors:
+            forms.append(planned)
+        elif id(planned) in draftable and identity(planned.data) not in seen:
+            seen.add(identity(planned.data))  # the same project twice: the first only
+            forms.append(_as_draft(planned, framework.pk, categories))
+    return ImportPlan(
+        forms=forms,
+        problems=[p for p in plan.problems if not p.is_error],
+        files=plan.files,
+        year=plan.year,
+    )
+
+
+def _as_draft(planned: PlannedForm, framework_id: int, categories: CategoryLookup) -> PlannedForm:
+    data = copy.deepcopy(planned.data)
+    lines = list(dict.fromkeys(p.as_text() for p in planned.errors))
+    for key, label, limit in FORM_LIMITS:
+        value = data.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            lines.append(
+                _("%(field)s（超过 %(limit)s 字，未放入表中）：%(text)s")
+                % {"field": label, "limit": limit, "text": value}
+            )
+            data.set(key, "")
+    kept = []
+    tiered = data.layout != "guangzhou"  # its rows sit under a 二级指标
+    for item in data.indicators:
+        placed = (
+            (item.name or item.not_applicable)
+            and (item.level2 or not tiered)
+            and categories.get(framework_id, item.level1, item.level2) is not None
+            and all(
+                len(getattr(item, key, "") or "") <= limit
+                for key, _label, limit in INDICATOR_LIMITS
+            )
+        )
+        if placed:
+            kept.append(item)
+            continue
+        cells = [
+            item.level1,
+            item.level2,
+            item.name,
+            item.period_value,
+            item.annual_value,
+            item.value,
+            item.explanation,
+        ]
+        lines.append(
+            _("未能放入指标表的一行：%(cells)s") % {"cells": " | ".join(c for c in cells if c)}
+        )
+    data.indicators = kept
+    return dataclasses.replace(planned, data=data, draft=True, leftover="\n".join(lines))
 
 
 def _lock_imports(*, writes: bool) -> None:
@@ -285,6 +360,7 @@ def _write(
                 project=match.project, fiscal_year=data.fiscal_year, framework=framework
             )
             set_fields(form, data, planned.keys)
+            form.import_leftover = planned.leftover
             rows = new_indicator_rows(form, data.indicators, categories)
             for item, row in zip(data.indicators, rows, strict=True):
                 item.uid = str(row.uid)
@@ -292,6 +368,7 @@ def _write(
             new_rows += rows
             match.form = form
             result.created += 1
+            result.drafts += planned.draft
             continue
         form = match.form
         set_fields(form, data, planned.keys)
@@ -328,12 +405,15 @@ def _write(
                     and match.project is not None
                 ):
                     planned.data.set(spec.key, getattr(match.project, spec.attr))
+            comment = planned.source_label
+            if planned.leftover:  # kept in the history too, whatever becomes of it on the form
+                comment += "\n" + _("待修正，导入时未能识别的内容：") + "\n" + planned.leftover
             events.append(
                 event_for(
                     match.form,
                     actor=actor,
                     kind=FormEvent.Kind.IMPORT,
-                    comment=planned.source_label,
+                    comment=comment,
                     content=planned.data,
                 )
             )
@@ -438,6 +518,62 @@ def stage_import(
 def read_staged(staged: StagedImport) -> ImportPlan:
     """Read a staged upload's sources, as ``read_sources`` does. Writes nothing."""
     return read_sources(uploads=staged.uploads(), text=staged.text or None, year=staged.year)
+
+
+class ImportStale(ImportError_):
+    """The upload, read again, no longer gives what its preview showed."""
+
+
+# What the preview offers for the forms with errors: import them all (none has errors), hold
+# them back, or bring in those that can be as 待修正 drafts.
+CHOICES = ("all", "hold", "drafts")
+
+
+def commit_staged(
+    *,
+    staged: StagedImport,
+    actor: Actor,
+    fingerprint: str,
+    choice: str = "all",
+    stage: Callable[[str], None] | None = None,
+) -> tuple[ImportResult, int]:
+    """Commit a staged upload as its preview showed it (``fingerprint``), with the preview's
+    choice for the forms with errors. Returns the result and how many forms were held back.
+    Raises ImportAlreadyCommitted (committed before), ImportStale (the preview no longer holds:
+    nothing written) or ImportError_. ``stage(text)`` hears what it is doing."""
+    say = stage or (lambda _text: None)
+    say(_("读取文件"))
+    plan = read_staged(staged)
+    if plan.fingerprint() != fingerprint:
+        staged.refresh_from_db(fields=["consumed_at"])
+        if staged.is_consumed:  # committed by an earlier click or run meanwhile
+            raise ImportAlreadyCommitted(_("这次导入已经提交过了，没有再次导入。"))
+        raise ImportStale(_("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
+    held = len(plan.held_back)
+    if held and choice == "drafts":
+        plan = with_drafts(plan)
+    elif held and choice == "hold":
+        plan = plan.without_errors()
+    say(_("写入 %(count)s 张表") % {"count": len(plan.forms)})
+    result = commit_import(plan=plan, actor=actor, staged=staged)
+    return result, held - result.drafts if held and choice != "all" else 0
+
+
+def done_message(result: ImportResult, held_back: int) -> str:
+    """What a finished import tells its user."""
+    done = _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。") % {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    if result.drafts:
+        done += _(
+            "其中 %(count)s 张有错误，已作为“待修正”草稿导入：未能识别的内容保留在表上，"
+            "请填报单位补入表中。"
+        ) % {"count": result.drafts}
+    if held_back:
+        done += _("有错误的 %(count)s 张未导入：请修正原表后重新上传。") % {"count": held_back}
+    return done
 
 
 def purge_staged_imports(*, now: datetime | None = None) -> int:

@@ -25,21 +25,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from projects.errors import as_int
 from projects.filing.checking import check_plan
-from projects.models import StagedImport
+from projects.models import ImportJob, StagedImport
 from projects.permissions import actor_of, can_import, require
 from projects.services.importing import (
+    CHOICES,
     ImportAlreadyCommitted,
     ImportError_,
-    commit_import,
+    commit_staged,
+    done_message,
     read_staged,
     stage_import,
 )
+from projects.tasks import start_import_job
 
 SESSION_KEY = "import_preview"
 STAGED_FIELD = "staged"  # the staged upload's id, posted back by the preview page
@@ -132,6 +138,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 year=upload_form.cleaned_data["year"],
             )
             request.session[SESSION_KEY] = str(staged.pk)
+            size = sum(len(data) for _name, data in uploads) + len(text.encode())
+            if size > settings.IMPORT_BACKGROUND_BYTES:
+                _start(staged, ImportJob.Kind.READ)
             return redirect("projects:import_preview")
     return render(
         request,
@@ -151,20 +160,28 @@ def import_preview(request: HttpRequest) -> HttpResponse:
     if staged is None:
         messages.info(request, _("没有待确认的导入，请重新上传。"))
         return redirect("projects:import_upload")
+    job = staged.jobs.first()  # the latest, for an upload the worker handles
+    if job is not None and job.kind == ImportJob.Kind.COMMIT and job.state == "done":
+        _forget(request, staged)
+        messages.success(request, job.result.get("message") or _("导入完成。"))
+        return redirect("projects:form_list")
     if staged.is_consumed:
         return _already_committed(request, staged)
-    plan = read_staged(staged)
-    check_plan(plan)
+    if job is not None and job.state != "done":
+        return render(
+            request, "projects/import_job.html", {"nav": "import", "job": job, "staged": staged}
+        )
+    if job is not None:  # the worker's read: the preview it rendered
+        overview, table = job.result, mark_safe(job.preview)
+    else:
+        plan = read_staged(staged)
+        check_plan(plan)
+        overview = plan.overview()
+        table = mark_safe(render_to_string("projects/partials/import_plan.html", {"plan": plan}))
     return render(
         request,
         "projects/import_preview.html",
-        {
-            "nav": "import",
-            "plan": plan,
-            "summary": plan.summary(),
-            "fingerprint": plan.fingerprint(),
-            "staged": staged,
-        },
+        {"nav": "import", "overview": overview, "table": table, "staged": staged},
     )
 
 
@@ -177,33 +194,57 @@ def import_commit(request: HttpRequest) -> HttpResponse:
         return redirect("projects:import_upload")
     if staged.is_consumed:
         return _already_committed(request, staged)
-    plan = read_staged(staged)
-    if plan.fingerprint() != request.POST.get("fingerprint"):
-        staged.refresh_from_db(fields=["consumed_at"])
-        if staged.is_consumed:  # committed by the first click meanwhile
-            return _already_committed(request, staged)
-        messages.error(request, _("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
+    fingerprint = request.POST.get("fingerprint", "")
+    choice = request.POST.get("choice", "all")
+    if choice not in CHOICES:
+        choice = "all"
+    if staged.jobs.exists():  # read by the worker: committed by it too
+        _start(staged, ImportJob.Kind.COMMIT, {"fingerprint": fingerprint, "choice": choice})
         return redirect(_preview_url(request, staged))
-    held_back = len(plan.held_back) if request.POST.get("hold_back") == "1" else 0
-    if held_back:
-        plan = plan.without_errors()  # the clean forms now; the rest wait for a fixed sheet
     try:
-        result = commit_import(plan=plan, actor=actor_of(request), staged=staged)
+        result, held_back = commit_staged(
+            staged=staged, actor=actor_of(request), fingerprint=fingerprint, choice=choice
+        )
     except ImportAlreadyCommitted:
         return _already_committed(request, staged)
     except ImportError_ as error:
         messages.error(request, error.message)
         return redirect(_preview_url(request, staged))
     _forget(request, staged)
-    done = _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。") % {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-    }
-    if held_back:
-        done += _("有错误的 %(count)s 张未导入：请修正原表后重新上传。") % {"count": held_back}
-    messages.success(request, done)
+    messages.success(request, done_message(result, held_back))
     return redirect("projects:form_list")
+
+
+@importer_required
+@require_POST
+def import_retry(request: HttpRequest) -> HttpResponse:
+    """Run an upload's interrupted job again; or, after a failed commit, read it again for a
+    new preview."""
+    staged = get_staged_for_user(request, request.POST.get(STAGED_FIELD))
+    if staged is None or staged.is_consumed:
+        return redirect(
+            _preview_url(request, staged) if staged else reverse("projects:import_upload")
+        )
+    job_id = as_int(request.POST.get("job", ""))
+    if job_id is None:
+        _start(staged, ImportJob.Kind.READ)
+    else:
+        try:
+            job, run = ImportJob.objects.retry(pk=job_id, staged=staged)
+        except ImportJob.DoesNotExist:
+            raise Http404 from None
+        if run:
+            start_import_job(job)
+    return redirect(_preview_url(request, staged))
+
+
+def _start(staged: StagedImport, kind: str, options: dict[str, Any] | None = None) -> ImportJob:
+    """The upload's job of this kind, started now, or the one it has running (a second
+    click)."""
+    job, run = ImportJob.objects.start(staged=staged, kind=kind, options=options)
+    if run:
+        start_import_job(job)
+    return job
 
 
 @importer_required
