@@ -1,6 +1,7 @@
 """Faults, on PostgreSQL: the database connection lost in the middle of a save gives an error
-page and leaves no half-written form; an import killed in the middle of its commit leaves
-nothing half-written, and runs again to the end."""
+page and leaves no half-written form; an import killed in the middle of its commit (the
+command, or the background worker running a big upload's commit) leaves nothing
+half-written, and runs again to the end."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,72 @@ def test_an_import_killed_during_its_commit_writes_nothing_and_runs_again(
 def _url() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_a_background_import_killed_in_its_commit_writes_nothing_and_can_be_retried(
+    transactional_db, adam, client
+) -> None:
+    """The real worker (``db_worker``, the database backend) runs the commit of a big upload
+    and is killed while it holds the import lock: nothing is written, the job shows as
+    interrupted once its lease is over, and a retry runs it to the end."""
+    from django.urls import reverse
+
+    from projects.models import ImportJob
+    from projects.permissions import Actor
+    from projects.services.importing import read_staged, stage_import
+    from projects.views.imports import SESSION_KEY
+
+    default_framework()
+    text = DONGGUAN_SEED.read_text(encoding="utf-8")
+    big = "\n\n".join(text.replace("东莞市财政局", f"东莞市第{n}局") for n in range(12))
+    staged = stage_import(
+        actor=Actor.for_user(adam), uploads=[("大批.txt", big.encode())], year=2023
+    )
+    fingerprint = read_staged(staged).fingerprint()
+    job = ImportJob.objects.create(
+        staged=staged, kind="commit", options={"fingerprint": fingerprint, "choice": "all"}
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "perfgoals.settings", "DEBUG": "1"}
+    env["DATABASE_URL"] = _url()
+    manage = [sys.executable, "manage.py"]
+    enqueue = f"from projects.tasks import run_import_job; run_import_job.enqueue({job.pk})"
+    subprocess.run(
+        [*manage, "shell", "-c", enqueue], cwd=settings.BASE_DIR, env=env, check=True, timeout=60
+    )
+    worker = subprocess.Popen(
+        [*manage, "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not _holds_the_import_lock() and worker.poll() is None:
+            assert time.monotonic() < deadline, "the worker never reached the commit"
+            time.sleep(0.02)
+        assert worker.poll() is None, worker.stderr.read().decode() if worker.stderr else ""
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    time.sleep(0.5)  # the server notices the dropped connection and rolls back
+    assert PerformanceForm.objects.count() == 0 and Project.objects.count() == 0
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("running", 1)
+    staged.refresh_from_db()
+    assert not staged.is_consumed and staged.files.count() == 1  # the upload is still there
+    # the lease runs out: the page says so and offers a retry, which runs it to the end
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at - timedelta(hours=1))
+    client.force_login(adam)
+    session = client.session
+    session[SESSION_KEY] = str(staged.pk)
+    session.save()
+    page = client.get(reverse("projects:import_preview")).content.decode()
+    assert "导入中断" in page and "没有写入任何数据" in page
+    client.post(reverse("projects:import_retry"), {"staged": str(staged.pk), "job": str(job.pk)})
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2), job.error
+    assert PerformanceForm.objects.count() == 14 * 12
+    done = client.get(reverse("projects:import_preview"), follow=True).content.decode()
+    assert "导入完成：新建 168 张" in done
