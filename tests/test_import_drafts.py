@@ -55,6 +55,8 @@ def test_the_preview_offers_the_drafts_and_says_which_cannot_be(admin_client: Cl
     assert "只导入没有错误的 12 张表（2 张有错误，暂不导入）" in page
     assert "导入没有错误的 12 张，另 1 张有错误的作为“待修正”草稿导入" in page
     assert "有错误的 2 张中，只有 1 张能作为草稿导入" in page
+    # and which: the row of each form with errors says whether it can
+    assert page.count("可作为“待修正”草稿导入") == 1 and page.count("须修正原表") == 1
 
 
 def test_a_draft_keeps_what_it_could_not_place_and_the_rest_is_held_back(

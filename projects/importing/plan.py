@@ -126,6 +126,10 @@ class ImportPlan:
         """The held-back forms that could come in as 待修正 drafts instead."""
         return [form for form in self.held_back if form.can_be_draft(self.year)]
 
+    def rows(self) -> list[tuple[PlannedForm, bool]]:
+        """Each form with whether it could come in as a 待修正 draft (the preview's table)."""
+        return [(form, form.has_errors and form.can_be_draft(self.year)) for form in self.forms]
+
     def without_errors(self) -> ImportPlan:
         """The forms without errors alone, for a commit that holds back the rest (a file
         that could not be read at all has no forms here: its problem goes with it)."""
