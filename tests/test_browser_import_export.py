@@ -68,3 +68,46 @@ def test_a_reviewer_exports_a_batch_as_one_workbook(
         str(cell.value) for ws in workbook.worksheets for row in ws.iter_rows() for cell in row
     )
     assert "东莞市财政局网站适老化改造项目" in text
+
+
+def test_a_big_upload_with_errors_comes_in_through_the_worker_as_drafts(
+    page,
+    live_server,
+    adam,
+    shots,  # noqa: F811
+    settings,
+    tmp_path,
+) -> None:
+    """A sheet over the background threshold is read by the worker; of its forms with errors,
+    the one that can becomes a 待修正 draft, which its filer then sees in the editor."""
+    from projects.models import Membership
+    from tests.factories import UserFactory
+    from tests.test_import_drafts import FIRST, dirty_seed
+
+    settings.IMPORT_BACKGROUND_BYTES = 1000
+    default_framework()
+    sheet = tmp_path / "东莞（有错误）.txt"
+    sheet.write_text(dirty_seed(), encoding="utf-8")
+    sign_in_as(page, live_server, "adam")
+    page.click("nav >> text=导入")
+    page.set_input_files("#id_files", str(sheet))
+    page.fill("input[name=year]", "2023")
+    page.click("text=检查并预览")
+    page.wait_for_url("**/import/preview/**")
+    preview = page.inner_text("main")
+    assert "共找到 14 张表" in preview and "可作为“待修正”草稿导入" in preview
+    both_widths(page, shots, "import_preview_drafts")
+    page.click("text=另 1 张有错误的作为“待修正”草稿导入")
+    page.wait_for_url(f"{live_server.url}/forms/")
+    assert "已作为“待修正”草稿导入" in page.inner_text("main")
+    draft = PerformanceForm.objects.select_related("project__unit").get(project__name=FIRST)
+    filer = UserFactory(username="fei")
+    Membership.objects.create(user=filer, organization=draft.project.unit, role="filer")
+    page.context.clear_cookies()
+    sign_in_as(page, live_server, "fei")
+    page.goto(f"{live_server.url}/forms/{draft.pk}/edit/")
+    assert "导入时未能识别的内容" in page.inner_text("main")
+    both_widths(page, shots, "filing_leftover")
+    page.click("text=已全部补入，清除此提示")
+    page.wait_for_url(f"**/forms/{draft.pk}/edit/")
+    assert "已清除“待修正”提示" in page.inner_text("main")

@@ -206,7 +206,14 @@ def with_drafts(plan: ImportPlan) -> ImportPlan:
 
 def _as_draft(planned: PlannedForm, framework_id: int, categories: CategoryLookup) -> PlannedForm:
     data = copy.deepcopy(planned.data)
-    lines = list(dict.fromkeys(p.as_text() for p in planned.errors))
+    lines: list[str] = []
+    quoted: set[str] = set()  # each row as typed once, under its first problem
+    for problem in planned.errors:
+        if problem.text in quoted:
+            problem = dataclasses.replace(problem, text="")
+        quoted.add(problem.text)
+        if problem.as_text() not in lines:
+            lines.append(problem.as_text())
     for key, label, limit in FORM_LIMITS:
         value = data.get(key)
         if isinstance(value, str) and len(value) > limit:
