@@ -155,3 +155,25 @@ def test_a_sheet_with_errors_never_overwrites_a_form_in_the_system() -> None:
     assert first.action == "update" and first.has_errors
     assert plan.draftable == []
     assert [f.data.project.name for f in with_drafts(plan).forms if f.draft] == []
+
+
+def test_a_text_file_with_shifted_rows_imports_every_form_and_loses_nothing() -> None:
+    """The issue's own case: rows typed off their columns. One is realigned by its category
+    labels (a warning: its form is clean); one is too far off to read (three cells, its
+    labels gone): its form comes in as a draft holding the row as typed."""
+    from projects.services.importing import commit_import
+
+    lines = DONGGUAN_SEED.read_text(encoding="utf-8").split("\n")
+    assert lines[17] == "\t\t质量指标\t项目维护质量\t良好\t良好"
+    lines[17] = "\t\t\t\t\t质量指标\t项目维护质量\t良好\t良好"  # three cells right
+    second = lines.index("\t\t时效指标\t服务时限\t1年\t1年", 40)
+    lines[second] = "\t时效指标\t服务时限\t1年\t1年"  # one cell left: realigned
+    plan = read_sources(uploads=[("东莞.txt", "\n".join(lines).encode())], year=2023)
+    assert [len(plan.clean_forms), len(plan.held_back), len(plan.draftable)] == [13, 1, 1]
+    result = commit_import(plan=with_drafts(plan))
+    assert (result.created, result.drafts) == (14, 1)
+    draft = PerformanceForm.objects.get(project__name=FIRST)
+    for cell in ("质量指标", "项目维护质量", "良好"):
+        assert cell in draft.import_leftover
+    assert "项目维护质量" not in draft.indicators.values_list("name", flat=True)
+    assert PerformanceForm.objects.exclude(import_leftover="").count() == 1
