@@ -1,9 +1,10 @@
 from dataclasses import replace
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -138,12 +139,53 @@ class UserMembershipInline(admin.TabularInline[Membership, Any]):
     verbose_name_plural = _("所属单位与角色")
 
 
-class UserWithMembershipsAdmin(UserAdmin[User]):
+# Django stores the default permissions' names in English when it makes them ("Can change
+# 绩效目标表"); the admin lists them by these words instead.
+_PERMISSION_ACTIONS = {
+    "add": _("添加"),
+    "change": _("修改"),
+    "delete": _("删除"),
+    "view": _("查看"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as the user and group pages list it: 项目绩效目标 | 绩效目标表 | 修改绩效目标表."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    name = permission.name
+    if action in _PERMISSION_ACTIONS and model is not None and model._meta.model_name == model_name:
+        name = f"{_PERMISSION_ACTIONS[action]}{model._meta.verbose_name}"
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return permission_label(obj)
+
+
+class ChinesePermissionsMixin:
+    """The permissions picker of a user or group page, with the permissions' Chinese names."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionChoiceField
+            kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class UserWithMembershipsAdmin(ChinesePermissionsMixin, UserAdmin[User]):
     inlines = [*UserAdmin.inlines, UserMembershipInline]
+
+
+class ChineseGroupAdmin(ChinesePermissionsMixin, GroupAdmin):
+    pass
 
 
 admin.site.unregister(User)
 admin.site.register(User, UserWithMembershipsAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, ChineseGroupAdmin)
 
 
 @admin.register(CheckSetting)
