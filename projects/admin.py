@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models import QuerySet
+from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +159,7 @@ def permission_label(permission: Permission) -> str:
     return f"{permission.content_type} | {name}"
 
 
-class PermissionChoiceField(forms.ModelMultipleChoiceField):
+class PermissionChoiceField(forms.ModelMultipleChoiceField[Permission]):
     def label_from_instance(self, obj: Any) -> str:
         return permission_label(obj)
 
@@ -167,11 +167,13 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
 class ChinesePermissionsMixin:
     """The permissions picker of a user or group page, with the permissions' Chinese names."""
 
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest | None = None, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
         if db_field.name in ("permissions", "user_permissions"):
             kwargs["form_class"] = PermissionChoiceField
             kwargs.setdefault("queryset", Permission.objects.select_related("content_type"))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc, no-any-return]
 
 
 class UserWithMembershipsAdmin(ChinesePermissionsMixin, UserAdmin[User]):
