@@ -841,6 +841,7 @@ FORM_COLUMNS = [
     "approved_version",
     "check_errors",
     "check_warnings",
+    "import_leftover",
     "created_at",
     "updated_at",
 ]
@@ -942,6 +943,7 @@ class CityWriter:
                     plan.approved_version,
                     plan.check_errors,
                     plan.check_warnings,
+                    "",  # nothing left over from an import
                     created,
                     updated,
                 )
