@@ -4,7 +4,10 @@ A4 (landscape when the layout says so, as 广州 does), Noto Serif CJK SC embedd
 in the page margin, the title and the table header repeated on every page. No page break ever
 falls inside a merged cell: rows are printed in blocks (``projects.exporting.paging``), one
 ``<tbody>`` each that WeasyPrint keeps on one page, and a block taller than a page repeats the
-labels of the spans it cuts instead of losing them.
+labels of the spans it cuts instead of losing them. A 广州 project taller than the largest
+block (about a third of a page) prints as several rows, each a block, its long texts cut at
+sentence ends and its name repeated with （续） (``paging.cut_tall_rows``): a page then never
+ends half blank for want of room for one project.
 
 Per-form tables (东莞, 深圳) print as two tables that share the column widths: the project part,
 and the indicator part whose column header (一级指标 二级指标 …) is a ``<thead>`` repeated on
@@ -102,6 +105,7 @@ def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
     from projects.exporting.paging import (
         Geometry,
         blocks,
+        cut_tall_rows,
         place,
         row_heights,
         slice_rows,
@@ -116,18 +120,25 @@ def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
     geometry = Geometry(column_mm=column_mm, font_pt=layout.font_pt)
     placed = place(grid)
     heights = row_heights(placed, geometry)
-    end = len(grid.rows)
     page = height_mm * SAFETY
+    # 广州: title, 部门名称, 单位 and the column header on every page, the rows in blocks of
+    # at most PIECE of a page; a project taller than that prints as several rows, marked （续）
+    piece = min(page - sum(heights[: grid.header_rows]), page * PIECE)
+    if grid.header_rows:
+        cut = cut_tall_rows(grid, placed, heights, geometry, piece)
+        if cut is not grid:
+            grid, placed = cut, place(cut)
+            heights = row_heights(placed, geometry)
+    end = len(grid.rows)
 
     def body(start: int, stop: int, limit: float) -> list[list[list[PrintCell]]]:
         return [
             slice_rows(placed, a, b) for a, b in blocks(grid, placed, heights, start, stop, limit)
         ]
 
-    if grid.header_rows:  # 广州: title, 部门名称, 单位 and the column header on every page
+    if grid.header_rows:
         head = slice_rows(placed, 0, grid.header_rows)
-        limit = min(page - sum(heights[: grid.header_rows]), page * PIECE)
-        table = PdfTable(percent, head=head, bodies=body(grid.header_rows, end, limit))
+        table = PdfTable(percent, head=head, bodies=body(grid.header_rows, end, piece))
         # its title is in the repeated header already: no running title
         return PdfSection(grid.layout.key, "", "", [table], layout.landscape, layout.font_pt)
 

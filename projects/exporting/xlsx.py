@@ -2,7 +2,8 @@
 
 Merged cells come from ``Grid.merges()``; every cell has a thin border, text wraps, column widths
 come from the layout and row heights are estimated from the text (CJK characters two width units,
-others one). Pages are A4, fitted to the width, with print titles and a page break between forms.
+others one). Pages are A4, fitted to the width, with print titles and a page break between forms;
+a sheet of one form breaks its pages where no merged 一级/二级 label is cut (``sheet_pages``).
 Text is always written as text (``data_type = "s"`` and Excel's quote prefix), so ``=1+1``,
 ``+86``, ``-1`` or ``@SUM(A1)`` typed into a form never become formulas.
 """
@@ -25,6 +26,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.exporting.paging import place, text_width
+from projects.exporting.sheet_pages import page_body, paginate
 from projects.layouts import Grid
 
 FONT_NAME = "宋体"
@@ -138,15 +140,51 @@ def fit_cell(text: str) -> str:
     return text[: EXCEL_CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
 
 
-def write_grid(ws: Worksheet, grid: Grid, top: int = 1) -> int:
-    """Write the grid with its top-left corner at row ``top`` (1-based); return the next row."""
+def _needed_height(text: str, role: str, width: float) -> float:
+    """The height in points a cell's text needs (one line for a note, 30 pt for the title)."""
+    if role == "title":
+        return 30.0
+    if role == "note":
+        return MIN_ROW_PT
+    return _estimate_lines(text, width) * LINE_PT + 6
+
+
+def row_heights_pt(grid: Grid) -> list[float]:
+    """Each row's height in points, as ``write_grid`` sets it: the tallest of its one-row
+    cells (at least ``MIN_ROW_PT``), then what a merged cell still lacks shared among its
+    rows."""
     widths = grid.widths
-    _register_styles(ws.parent)
-    placed = place(grid)
     heights = [0.0] * len(grid.rows)
     spanned: list[tuple[int, int, float]] = []
+    for r, row in enumerate(place(grid)):
+        for p in row:
+            cell = p.cell
+            width = sum(widths[p.col : p.col + cell.colspan]) if widths else 10.0 * cell.colspan
+            text = fit_cell(ILLEGAL_CHARACTERS_RE.sub("", cell.text))
+            needed = _needed_height(text, cell.role, width)
+            if cell.rowspan == 1:
+                heights[r] = max(heights[r], needed)
+            else:
+                spanned.append((r, r + cell.rowspan - 1, needed))
+    heights = [max(h, MIN_ROW_PT) for h in heights]
+    for first, last, needed in spanned:
+        last = min(last, len(heights) - 1)
+        missing = needed - sum(heights[first : last + 1])
+        if missing > 0:
+            share = missing / (last - first + 1)
+            for r in range(first, last + 1):
+                heights[r] += share
+    return [round(height, 1) for height in heights]
+
+
+def write_grid(
+    ws: Worksheet, grid: Grid, top: int = 1, heights: Sequence[float] | None = None
+) -> int:
+    """Write the grid with its top-left corner at row ``top`` (1-based); return the next row.
+    ``heights``: the rows' heights if already known (``row_heights_pt``)."""
+    _register_styles(ws.parent)
     ranges = ws.merged_cells.ranges
-    for r, row in enumerate(placed):
+    for row in place(grid):
         for p in row:
             cell = p.cell
             excel_row, excel_col = top + p.row, 1 + p.col
@@ -179,27 +217,8 @@ def write_grid(ws: Worksheet, grid: Grid, top: int = 1) -> int:
                         min_col=excel_col, min_row=excel_row, max_col=last_col, max_row=last_row
                     )
                 )
-            width = sum(widths[p.col : p.col + cell.colspan]) if widths else 10.0 * cell.colspan
-            if role == "title":
-                needed = 30.0
-            elif role == "note":
-                needed = MIN_ROW_PT
-            else:
-                needed = _estimate_lines(text, width) * LINE_PT + 6
-            if cell.rowspan == 1:
-                heights[r] = max(heights[r], needed)
-            else:
-                spanned.append((r, r + cell.rowspan - 1, needed))
-    heights = [max(h, MIN_ROW_PT) for h in heights]
-    for first, last, needed in spanned:
-        last = min(last, len(heights) - 1)
-        missing = needed - sum(heights[first : last + 1])
-        if missing > 0:
-            share = missing / (last - first + 1)
-            for r in range(first, last + 1):
-                heights[r] += share
-    for r, height in enumerate(heights):
-        ws.row_dimensions[top + r].height = round(height, 1)
+    for r, height in enumerate(row_heights_pt(grid) if heights is None else heights):
+        ws.row_dimensions[top + r].height = height
     return top + len(grid.rows)
 
 
@@ -232,20 +251,39 @@ def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
     for spec in sheets:
         ws = workbook.create_sheet(sheet_title(spec.name, taken))
         _setup_sheet(ws, spec)
+        if len(spec.grids) == 1:
+            _write_alone(ws, spec.grids[0])
+            continue
         row = 1
         for index, grid in enumerate(spec.grids):
             if index:
                 ws.row_breaks.append(Break(id=row - 1))
             row = write_grid(ws, grid, top=row)
-        if len(spec.grids) == 1:
-            grid = spec.grids[0]
-            if grid.repeat_row is not None:  # the indicator table's head, on overflow pages
-                head = grid.repeat_row + 1
-                ws.print_title_rows = f"{head}:{head}"
-            else:
-                ws.print_title_rows = f"1:{grid.header_rows or 1}"
     if not sheets:
         workbook.create_sheet("Sheet")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def title_rows(grid: Grid) -> tuple[int, int]:
+    """The first and last row (grid row indices) a sheet holding only this grid prints again
+    at the top of its pages: the indicator table's head, or the 广州 title and header."""
+    if grid.repeat_row is not None:
+        return grid.repeat_row, grid.repeat_row
+    return 0, max(grid.header_rows, 1) - 1
+
+
+def _write_alone(ws: Worksheet, grid: Grid) -> None:
+    """A grid on a sheet of its own: its title rows repeated on the pages they run on to and,
+    when merged cells tie rows together (东莞's 一级/二级 labels), a manual break at each page
+    end that keeps every merged label whole on a page (``sheet_pages``)."""
+    first, last = title_rows(grid)
+    ws.print_title_rows = f"{first + 1}:{last + 1}"
+    heights = row_heights_pt(grid)
+    if any(cell.rowspan > 1 for row in grid.rows for cell in row.cells):
+        body = page_body(ws, grid.columns, (first, sum(heights[first : last + 1])))
+        grid, starts, heights = paginate(grid, heights, body, row_heights_pt)
+        for start in starts:  # a break after the last row of each page but the last
+            ws.row_breaks.append(Break(id=start))
+    write_grid(ws, grid, heights=heights)

@@ -29,6 +29,10 @@ class Cell:
 class Row:
     cells: list[Cell]
     group: int = 0  # rows of one group belong together (kept on one page in the PDF)
+    # A row that print may cut into several when it is too tall to move whole to the next page
+    # (a 广州 project): its first cell reads ``continuation`` on the rows after the first (the
+    # project's name and （续）). Empty: the row is never cut.
+    continuation: str = ""
 
 
 @dataclass

@@ -108,6 +108,7 @@ def _grid(layout: Layout, department: str, year: int, units: Sequence[UnitForms]
                         Cell(indicator_cell(form), role="text"),
                     ],
                     index,
+                    continuation=f"{form.project.name}{layout.text('continued')}",
                 )
             )
     return Grid(layout=layout, title=title, columns=8, rows=rows, header_rows=4)
@@ -131,7 +132,11 @@ GUANGZHOU = Layout(
         Label("goals.annual", "绩效目标"),
         Label("indicators", "绩效指标"),
     ),
-    block_labels={"total": Label("total", "合计")},
+    block_labels={
+        "total": Label("total", "合计"),
+        # after the project name on the rows a PDF continues a tall project on
+        "continued": Label("continued", "（续）"),
+    },
     widths=(22, 34, 11, 11, 11, 9, 34, 48),
     carries=(
         "project.name",
