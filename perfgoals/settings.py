@@ -279,6 +279,10 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1
 # Uploads (files and pasted text together) larger than this are read and committed by the
 # background worker, with progress on the page; smaller ones in the request.
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+# A PDF is read in a child process: refused past this many pages, stopped after this many
+# seconds (about a third of a second a page of a 广州 table).
+IMPORT_PDF_MAX_PAGES = env_int("IMPORT_PDF_MAX_PAGES", 500)
+IMPORT_PDF_SECONDS = env_int("IMPORT_PDF_SECONDS", 180)
 # Exports: batches up to this many forms are rendered in the request, larger ones by the worker.
 # A big PDF is rendered EXPORT_PDF_CHUNK_FORMS forms at a time by EXPORT_PDF_WORKERS processes
 # (0: one per CPU) and streamed to a file, so memory does not grow with it; the cap bounds the

@@ -366,3 +366,165 @@ def nested_script_text() -> Hostile:
     text = dongguan_text()
     goal = "通过建立集中运维外包体系"
     return "嵌套.txt", text.replace(goal, "前<scr<scr<script>ipt>ipt>" + goal, 1).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- PDF
+
+PDF_FIXTURE = (
+    Path(__file__).resolve().parent / "fixtures_pdf" / "guangzhou_finance_2023_libreoffice.pdf"
+)
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF of the objects (numbered from 1, the first the catalog) with a correct
+    cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def pdf_stream(data: bytes, *, flate: bool = False) -> bytes:
+    kind = b" /Filter /FlateDecode" if flate else b""
+    return b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), kind, data)
+
+
+def deflated(chunk: bytes, times: int) -> bytes:
+    """``chunk * times``, compressed without ever holding it whole."""
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(chunk) for _ in range(times)]
+    return b"".join(parts) + compressor.flush()
+
+
+def one_page_pdf(
+    content: bytes, *, resources: bytes = b"<< >>", more: tuple[bytes, ...] = ()
+) -> bytes:
+    """One A4 landscape page drawing ``content`` (a stream object); ``more`` are objects 5…"""
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Resources %s /Contents 4 0 R >>"
+            % resources,
+            content,
+            *more,
+        ]
+    )
+
+
+HELVETICA = b"<< /Font << /F1 5 0 R >> >>"
+HELVETICA_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def pdf_not_a_pdf() -> Hostile:
+    return "绩效目标表.pdf", "这只是一段文字，并不是 PDF。".encode()
+
+
+def pdf_damaged() -> Hostile:
+    return "损坏的.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 200
+
+
+def pdf_truncated() -> Hostile:
+    return "截断的.pdf", PDF_FIXTURE.read_bytes()[:4096]
+
+
+def pdf_encrypted(*, user_password: str = "secret") -> Hostile:
+    """The LibreOffice fixture encrypted (RC4, 128 bits); with an empty user password it opens
+    without one (only its permissions are restricted, as published PDFs often are)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF_FIXTURE.read_bytes())))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    name = "加密的.pdf" if user_password else "限制权限的.pdf"
+    return name, buffer.getvalue()
+
+
+def pdf_many_pages(count: int = 5000) -> Hostile:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(842, 595)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return f"{count}页.pdf", buffer.getvalue()
+
+
+def pdf_more_pages_than_declared(count: int = 600) -> Hostile:
+    """A page tree declaring one page and holding ``count``."""
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
+    pages = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Contents 3 0 R >>"] * count
+    return "页数不实.pdf", pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count 1 >>" % kids,
+            pdf_stream(b"0 0 m 10 10 l S"),
+            *pages,
+        ]
+    )
+
+
+def pdf_content_bomb() -> Hostile:
+    """A page whose content stream inflates to 100 MB (of spaces) from 100 KB."""
+    return "内容炸弹.pdf", one_page_pdf(pdf_stream(deflated(b" " * MEGABYTE, 100), flate=True))
+
+
+def pdf_slow_content() -> Hostile:
+    """A page of twelve megabytes of drawing operators: under the size limit, slow to parse."""
+    content = deflated(b"0 0 m 1 1 l S\n" * 65536, 13)
+    return "绘图过多.pdf", one_page_pdf(pdf_stream(content, flate=True))
+
+
+def pdf_font_bomb() -> Hostile:
+    """A font whose ToUnicode map inflates to 300 MB: parsed only when the page uses it."""
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>"
+    return "字体炸弹.pdf", one_page_pdf(
+        pdf_stream(b"BT /F1 12 Tf 72 500 Td (A) Tj ET"),
+        resources=HELVETICA,
+        more=(font, pdf_stream(deflated(b"\0" * MEGABYTE, 300), flate=True)),
+    )
+
+
+def pdf_text_without_table() -> Hostile:
+    return "没有表格.pdf", one_page_pdf(
+        pdf_stream(b"BT /F1 12 Tf 72 500 Td (Performance goals, 2023) Tj ET"),
+        resources=HELVETICA,
+        more=(HELVETICA_FONT,),
+    )
+
+
+def pdf_without_text() -> Hostile:
+    """A scan as a page with no text: here a filled rectangle stands for the picture."""
+    return "扫描件.pdf", one_page_pdf(pdf_stream(b"0.5 g 72 72 600 400 re f"))
+
+
+def pdf_other_table() -> Hostile:
+    """A ruled table of two columns and three rows that is not a 广州 table."""
+    rules = b"".join(b"72 %d m 472 %d l S " % (y, y) for y in (500, 480, 460, 440))
+    rules += b"".join(b"%d 440 m %d 500 l S " % (x, x) for x in (72, 272, 472))
+    text = b"".join(
+        b"BT /F1 10 Tf %d %d Td (%s) Tj ET " % (x, y, word)
+        for y, words in (
+            (486, (b"Name", b"Value")),
+            (466, (b"Alpha", b"1")),
+            (446, (b"Beta", b"2")),
+        )
+        for x, word in zip((80, 280), words, strict=True)
+    )
+    return "别的表格.pdf", one_page_pdf(
+        pdf_stream(rules + text), resources=HELVETICA, more=(HELVETICA_FONT,)
+    )

@@ -1,9 +1,11 @@
-"""Reading the three official layouts from workbooks and pasted text.
+"""Reading the three official layouts from workbooks, 广州 PDFs and pasted text.
 
 * ``text`` and ``workbook`` turn a source into :class:`~projects.importing.sheet.Sheet` grids
   (cell strings with a cell reference for each cell; merges and hidden rows handled):
   workbooks (.xlsx, .xls, .ods) are read by python-calamine, after ``xlsx`` has checked and
   scanned them without it (sizes, zip bombs, DOCTYPEs, cells and merges beyond the limits);
+  a published 广州 PDF is read by ``pdf_extract`` (pdfplumber, in a child process with memory
+  and time limits) into ruled tables and lines, which ``pdf`` joins across pages into one sheet;
 * ``limits`` checks each field's length against its column, naming the cell;
 * ``detect`` finds the forms on a sheet by their labels (``projects.layouts``) and ``parse`` reads
   each one into a :class:`~projects.content.FormContent`;

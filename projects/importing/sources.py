@@ -1,5 +1,5 @@
-"""Reading the sources of an import (workbooks, tab-separated text, the import JSON) into a
-plan of the forms found, each with where it stands and its problems. Writes nothing.
+"""Reading the sources of an import (workbooks, tab-separated text, PDFs, the import JSON) into
+a plan of the forms found, each with where it stands and its problems. Writes nothing.
 
 Text files are decoded by :func:`~projects.importing.text.decode_text`, except UTF-16 without a
 byte order mark, recognised here by its zero bytes (ASCII characters, tabs and line breaks in
@@ -22,6 +22,7 @@ from projects.importing.detect import find_segments
 from projects.importing.errors import Problem, SourceError
 from projects.importing.normalize import CategoryNames, has_control_characters
 from projects.importing.parse import ReadForm, read_segment
+from projects.importing.pdf import PDF_LAYOUTS, PDF_SUFFIX, PdfSheet, is_pdf_bytes, read_pdf
 from projects.importing.plan import ImportPlan, PlannedForm
 from projects.importing.sheet import SEPARATOR, Sheet
 from projects.importing.text import PASTED_NAME, decode_text, read_text, split_records
@@ -76,14 +77,20 @@ def _too_large(size: int) -> str:
 def _read_one(
     plan: ImportPlan, name: str, data: bytes, names: CategoryNames, year: int | None
 ) -> None:
+    layouts: tuple[str, ...] | None = None  # every layout
     try:
         if len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
             raise SourceError(_too_large(len(data)))
         if name.lower().endswith(".json"):
             _read_json(plan, name, data, year)
             return
-        if is_workbook_bytes(data) or name.lower().endswith(WORKBOOK_SUFFIXES):
+        if is_workbook_bytes(data) or (
+            name.lower().endswith(WORKBOOK_SUFFIXES) and not is_pdf_bytes(data)
+        ):
             sheets = read_workbook(data, file=name)
+        elif is_pdf_bytes(data) or name.lower().endswith(PDF_SUFFIX):
+            sheets = read_pdf(data, file=name)
+            layouts = PDF_LAYOUTS
         elif (utf16 := _utf16_without_bom(data)) is not None:
             sheets = [_text_sheet(_decode_utf16(data, utf16), name)]
         elif name.lower().endswith(TEXT_SUFFIXES) or (data and b"\0" not in data[:4096]):
@@ -91,13 +98,14 @@ def _read_one(
         else:
             raise SourceError(
                 _(
-                    "不是 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）或文本文件，无法读取。"
+                    "不是 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）、PDF 或文本文件，"
+                    "无法读取。"
                 )
             )
     except SourceError as error:
         plan.problems.append(Problem("error", name, error.message))
         return
-    _read_sheets(plan, name, sheets, names, year)
+    _read_sheets(plan, name, sheets, names, year, layouts)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -155,13 +163,20 @@ def _text_sheet(text: str, name: str) -> Sheet:
 
 
 def _read_sheets(
-    plan: ImportPlan, name: str, sheets: list[Sheet], names: CategoryNames, year: int | None
+    plan: ImportPlan,
+    name: str,
+    sheets: list[Sheet],
+    names: CategoryNames,
+    year: int | None,
+    layouts: tuple[str, ...] | None = None,
 ) -> None:
+    """The forms of the sheets (of the ``layouts`` given, else of any layout) into the plan."""
     found: list[ReadForm] = []
+    parts: dict[int, str] = {}  # by id(form): where a form of a PDF is (its pages)
     empty_sheets: list[Sheet] = []
     cell_notes: list[tuple[Sheet, int, int, str]] = []
     for sheet in sheets:
-        segments = find_segments(sheet)
+        segments = [s for s in find_segments(sheet) if layouts is None or s.layout in layouts]
         for _row, note in sheet.notes:
             plan.problems.append(Problem("warning", sheet.where(), note))
         cell_notes += [(sheet, r, c, note) for r, c, note in sheet.cell_notes]
@@ -170,7 +185,10 @@ def _read_sheets(
                 empty_sheets.append(sheet)
             continue
         for segment in segments:
-            found += read_segment(sheet, segment, names, year)
+            forms = read_segment(sheet, segment, names, year)
+            if isinstance(sheet, PdfSheet):
+                parts.update((id(form), sheet.part(form.rows)) for form in forms)
+            found += forms
     for sheet, r, c, note in cell_notes:
         problem = Problem("warning", sheet.where(r, c), note)
         row = sheet.row_numbers[r] if 0 <= r < len(sheet.row_numbers) else 0
@@ -189,9 +207,13 @@ def _read_sheets(
         else:
             holder.problems = [*holder.problems, problem]
     if not found:
-        plan.problems.append(
-            Problem("error", name, _("没有找到可识别的绩效目标表（东莞、深圳或广州表样）。"))
-        )
+        message = _("没有找到可识别的绩效目标表（东莞、深圳或广州表样）。")
+        if layouts == PDF_LAYOUTS:
+            message = _(
+                "PDF 中没有找到广州表样的项目支出绩效目标表（PDF 只能导入广州表样；"
+                "东莞、深圳表样请导入 Excel 工作簿或文本）。"
+            )
+        plan.problems.append(Problem("error", name, message))
         return
     for sheet in empty_sheets:
         plan.problems.append(
@@ -206,6 +228,7 @@ def _read_sheets(
                 rows=form.rows,
                 where=form.where,
                 problems=list(form.problems),
+                part=parts.get(id(form), ""),
             )
         )
 

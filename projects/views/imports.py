@@ -149,6 +149,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "nav": "import",
             "upload_form": upload_form,
             "limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "pdf_pages": settings.IMPORT_PDF_MAX_PAGES,
         },
     )
 

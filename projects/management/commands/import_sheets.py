@@ -1,6 +1,6 @@
 """python manage.py import_sheets [--dry-run] [--json] [--year YYYY] PATH...
 
-Reads 绩效目标表 from workbooks (.xlsx, .xls, .ods) and tab-separated text through the same service as
+Reads 绩效目标表 from workbooks (.xlsx, .xls, .ods), 广州 PDFs and tab-separated text through the same service as
 the upload page. Exit status 1 when any form (or file) has an error, else 0; nothing is written
 with --dry-run or when there is any error. Two imports at once are serialized: the second finds
 what the first wrote (and reports those forms as unchanged or updated).
@@ -22,7 +22,7 @@ from projects.services.importing import ImportError_, ImportPlan, commit_import,
 
 
 class Command(BaseCommand):
-    help = "导入绩效目标表（.xlsx、.xls、.ods 工作簿或制表符分隔的文本），先检查再一次性写入。"
+    help = "导入绩效目标表（.xlsx、.xls、.ods 工作簿，广州表样的 PDF，或制表符分隔的文本），先检查再一次性写入。"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
