@@ -29,7 +29,7 @@ from projects.importing.pdf_extract import (
     join_wrapped,
 )
 from projects.layouts import UnitForms, build_guangzhou_grid
-from projects.models import Membership, Organization, PerformanceForm
+from projects.models import ImportJob, Membership, Organization, PerformanceForm
 from projects.services.importing import read_sources
 from tests.import_helpers import GUANGZHOU_SEED
 
@@ -328,15 +328,19 @@ def test_page_numbers_are_left_out_and_text_below_the_table_is_named_in_a_warnin
     ]
 
 
-def test_the_upload_page_previews_a_pdf_by_its_pages(client):
+def test_the_upload_page_previews_a_pdf_by_its_pages(client, django_capture_on_commit_callbacks):
+    """However small, a PDF is read by the worker (once: not again on every view of the
+    preview)."""
     admin = get_user_model().objects.create_user("admin", password="x", is_staff=True)
     finance = Organization.objects.get_or_create(kind="finance", name="财政局")[0]
     Membership.objects.create(user=admin, organization=finance, role=Membership.Role.ADMINISTRATOR)
     client.force_login(admin)
     files = [SimpleUploadedFile("财政局.pdf", LIBREOFFICE_PDF.read_bytes())]
-    response = client.post(
-        reverse("projects:import_upload"), {"files": files, "text": "", "year": ""}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:import_upload"), {"files": files, "text": "", "year": ""}
+        )
     assert response["Location"] == reverse("projects:import_preview")
+    assert ImportJob.objects.get().status == "done"
     page = client.get(reverse("projects:import_preview")).content.decode()
     assert "财政评审业务委托费" in page and "财政局.pdf › 第 5 页" in page

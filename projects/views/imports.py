@@ -8,6 +8,10 @@ the import's own transaction, so a second click on 确认导入 imports nothing;
 it; stale ones go after a day. The preview page re-reads the upload, and the commit re-reads
 it again and refuses when what it finds differs from what the preview showed (the page posts
 the preview's fingerprint back); the service then re-checks under lock.
+
+An upload larger than ``IMPORT_BACKGROUND_BYTES``, or holding a PDF, is read and committed by
+the worker (``ImportJob``): the preview page shows the job's progress until the preview it
+rendered is ready, then the commit's until it is done; an interrupted job may be retried.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.errors import as_int
 from projects.filing.checking import check_plan
+from projects.importing.pdf import is_pdf_bytes
 from projects.models import ImportJob, StagedImport
 from projects.permissions import actor_of, can_import, require
 from projects.services.importing import (
@@ -138,8 +143,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 year=upload_form.cleaned_data["year"],
             )
             request.session[SESSION_KEY] = str(staged.pk)
-            size = sum(len(data) for _name, data in uploads) + len(text.encode())
-            if size > settings.IMPORT_BACKGROUND_BYTES:
+            if _for_the_worker(uploads, text):
                 _start(staged, ImportJob.Kind.READ)
             return redirect("projects:import_preview")
     return render(
@@ -237,6 +241,15 @@ def import_retry(request: HttpRequest) -> HttpResponse:
         if run:
             start_import_job(job)
     return redirect(_preview_url(request, staged))
+
+
+def _for_the_worker(uploads: list[tuple[str, bytes]], text: str) -> bool:
+    """Whether the worker reads and commits the upload: a big one, or any PDF (a few tenths of
+    a second a page: read once, by the worker, not again on every view of the preview)."""
+    size = sum(len(data) for _name, data in uploads) + len(text.encode())
+    return size > settings.IMPORT_BACKGROUND_BYTES or any(
+        is_pdf_bytes(data) for _name, data in uploads
+    )
 
 
 def _start(staged: StagedImport, kind: str, options: dict[str, Any] | None = None) -> ImportJob:
