@@ -179,7 +179,32 @@ class PerformanceForm(models.Model):
                 name="form_years_in_order",
             ),
         ]
-        indexes = [models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx")]
+        indexes = [
+            models.Index(fields=["fiscal_year", "status"], name="form_year_status_idx"),
+            # 进度总览: a year's counts by department and status read this index alone,
+            # never the wide rows (key columns rather than INCLUDE, which SQLite lacks)
+            models.Index(
+                fields=["fiscal_year", "project", "status", "approved_version", "id"],
+                name="form_year_counts_idx",
+            ),
+            # 待我审核: the forms waiting for a review, with every column the queue
+            # filters, counts and sorts on, by project (a department's reviewer reaches
+            # them through the department's projects)
+            models.Index(
+                fields=[
+                    "project",
+                    "status",
+                    "id",
+                    "updated_at",
+                    "fiscal_year",
+                    "project_type",
+                    "check_errors",
+                    "check_warnings",
+                ],
+                condition=Q(status__in=["submitted", "department_approved"]),
+                name="form_waiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.project.name}"

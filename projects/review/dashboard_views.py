@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.errors import as_int
@@ -13,9 +19,11 @@ from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm
 from projects.permissions import actor_of
 from projects.review.dashboard import (
     STATUSES,
+    DepartmentRow,
     fiscal_years,
     is_past,
     status_counts,
+    status_labels,
     total_row,
     unit_overview,
     year_deadlines,
@@ -28,6 +36,59 @@ def chosen_year(raw: str, years: list[int]) -> int:
     if (year := as_int(raw)) is not None and MIN_YEAR <= year <= MAX_YEAR:
         return year
     return years[0] if years else timezone.localdate().year
+
+
+# A department's row of the counts table, drawn by ``count_rows`` (the template draws the
+# head and the totals row).
+ROW_HTML = (
+    '<tr><td data-label="{l_department}" class="cell-name">{name}</td>{cells}'
+    '<td data-label="{l_total}" class="text-end fw-semibold"><a href="{link}">{total:d}</a></td>'
+    '<td data-label="{l_adjusting}" class="text-end">{adjusting:d}</td>'
+    '<td data-label="{l_overdue}" class="text-end{late}">{overdue:d}</td></tr>'
+)
+CELL_HTML = '<td data-label="{label}" class="text-end"><a href="{link}&amp;status={status}">{count:d}</a></td>'
+ZERO_HTML = '<td data-label="{label}" class="text-end"><span class="text-muted">0</span></td>'
+
+
+def count_rows(rows: Sequence[DepartmentRow], year: int) -> SafeString:
+    """The rows of the counts table, one a department: its name, each status's count linked
+    to the forms it counts, its total linked to all its forms of the year, the adjustments
+    under way and the late forms.
+
+    Drawn here, not by the template: a city has 300 departments and 3,000 cells, and the
+    template's variables (some microseconds each) were half the page's time. Every text
+    written is escaped here (the names, the labels, the links), the numbers are ints
+    (``:d``) and the status keys the workflow's own."""
+    labels = {status: escape(label) for status, label in status_labels().items()}
+    words = {
+        "l_department": escape(_("主管部门")),
+        "l_total": escape(_("合计")),
+        "l_adjusting": escape(_("调整中")),
+        "l_overdue": escape(_("逾期")),
+    }
+    form_list = escape(f"{reverse('projects:form_list')}?year={year:d}")
+    drawn = []
+    for row in rows:
+        link = f"{form_list}&amp;department={row.department_id:d}"
+        cells = "".join(
+            CELL_HTML.format(label=labels[status], link=link, status=status, count=count)
+            if (count := getattr(row, status))
+            else ZERO_HTML.format(label=labels[status])
+            for status in STATUSES
+        )
+        drawn.append(
+            ROW_HTML.format(
+                **words,
+                name=escape(row.name),
+                cells=cells,
+                link=link,
+                total=row.total,
+                adjusting=row.adjusting,
+                late=" table-danger fw-bold text-danger" if row.overdue else "",
+                overdue=row.overdue,
+            )
+        )
+    return mark_safe("\n".join(drawn))  # every part escaped above
 
 
 @login_required
@@ -52,6 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "deadlines": [(deadline, is_past(deadline, today)) for deadline in deadlines],
             "statuses": [(status, PerformanceForm.Status(status).label) for status in STATUSES],
             "rows": rows,
+            "count_rows": count_rows(rows, year),
             "totals": total_row(rows),
             "unit_rows": unit_overview(actor, year, deadlines=deadlines, now=now),
             "files_for_a_unit": bool(actor.filer_units),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
@@ -30,7 +29,7 @@ from projects.review.comments import (
 )
 from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
-from projects.review.queue import review_queue
+from projects.review.queue import QueuePaginator, review_queue
 from projects.review.queue_export import queue_workbook, waiting_days
 from projects.review.services import TransitionRefused, take_transition
 from projects.review.workflow import TRANSITIONS, Transition
@@ -245,7 +244,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     departments = sorted({(pk, name) for pk, name, _type in choices}, key=lambda pair: pair[1])
     types = sorted({kind for _pk, _name, kind in choices if kind})
     forms, filters = _filtered_queue(actor, request.GET)
-    page = Paginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = QueuePaginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(form, waiting_days(form, now)) for form in page]
     steps = batch_steps(actor)
