@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,22 +70,12 @@ class ExportJobQuerySet(JobQuerySet["ExportJob"]):
         """A new job for the request, or the user's pending or running job for the same
         selection (an interrupted one is queued again). The flag: a run must be enqueued."""
         digest = selection_digest(selection)
-        twins = self.active().select_for_update().filter(user_id=user_id, selection_hash=digest)
-        with transaction.atomic():
-            job = twins.first()
-            if job is None:
-                try:
-                    with transaction.atomic():
-                        job = self.create(
-                            user_id=user_id, selection=selection, selection_hash=digest, total=total
-                        )
-                    return job, True
-                except IntegrityError:  # an identical request was committed meanwhile
-                    job = twins.get()
-            if job.is_interrupted():
-                job._queue_again()
-                return job, True
-            return job, False
+        return self.join_or_create(
+            self.filter(user_id=user_id, selection_hash=digest),
+            lambda: self.create(
+                user_id=user_id, selection=selection, selection_hash=digest, total=total
+            ),
+        )
 
     def retry(self, *, pk: int, user_id: int) -> tuple[ExportJob, bool]:
         """Queue the user's failed, interrupted or expired job again (``DoesNotExist`` for
@@ -93,16 +83,10 @@ class ExportJobQuerySet(JobQuerySet["ExportJob"]):
         pending and does nothing. Returns the job to show (the user's other job for the same
         selection, when one is already pending or running) and whether a run must be
         enqueued."""
-        with transaction.atomic():
-            job = self.select_for_update().get(pk=pk, user_id=user_id)
-            if not job.can_retry:
-                return job, False
-            try:
-                with transaction.atomic():
-                    job._queue_again()
-            except IntegrityError:
-                return self.active().get(user_id=user_id, selection_hash=job.selection_hash), False
-            return job, True
+        return self.retry_one(
+            {"pk": pk, "user_id": user_id},
+            lambda job: self.filter(user_id=user_id, selection_hash=job.selection_hash),
+        )
 
     def purge_expired(self, *, limit: int | None = None, now: datetime | None = None) -> int:
         """Delete the files of expired jobs (through the storage) and mark the jobs 已过期,

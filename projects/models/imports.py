@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,33 +101,16 @@ class ImportJobQuerySet(JobQuerySet["ImportJob"]):
     ) -> tuple[ImportJob, bool]:
         """A new job for the upload, or the one it has pending or running (a second click
         joins it; an interrupted one is queued again). The flag: a run must be enqueued."""
-        with transaction.atomic():
-            job = self.active().select_for_update().filter(staged=staged).first()
-            if job is None:
-                try:
-                    with transaction.atomic():
-                        return self.create(staged=staged, kind=kind, options=options or {}), True
-                except IntegrityError:  # another request started one meanwhile
-                    job = self.active().get(staged=staged)
-            if job.is_interrupted():
-                job._queue_again()
-                return job, True
-            return job, False
+        return self.join_or_create(
+            self.filter(staged=staged),
+            lambda: self.create(staged=staged, kind=kind, options=options or {}),
+        )
 
     def retry(self, *, pk: int, staged: StagedImport) -> tuple[ImportJob, bool]:
         """Queue the upload's interrupted (or failed read) job again, under its lock: of two
         retries at once, the second finds it pending. ``DoesNotExist`` for another upload's.
         Returns the job to show and whether a run must be enqueued."""
-        with transaction.atomic():
-            job = self.select_for_update().get(pk=pk, staged=staged)
-            if not job.can_retry:
-                return job, False
-            try:
-                with transaction.atomic():
-                    job._queue_again()
-            except IntegrityError:  # the upload has another job running
-                return self.active().get(staged=staged), False
-            return job, True
+        return self.retry_one({"pk": pk, "staged": staged}, lambda job: self.filter(staged=staged))
 
 
 class ImportJob(BackgroundJob):

@@ -13,11 +13,13 @@ job (retried while it was silent) can no longer change it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Self
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +34,42 @@ def lease() -> timedelta:
 class JobQuerySet[J: BackgroundJob](models.QuerySet[J]):
     def active(self) -> Self:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def join_or_create(self, twins: QuerySet[J], create: Callable[[], J]) -> tuple[J, bool]:
+        """A new job (``create()``), or the pending or running one among ``twins`` (the same
+        request: an interrupted one is queued again). A partial unique constraint on the active
+        jobs lets only one of two requests at once create it; the other joins it. The flag: a
+        run must be enqueued."""
+        with transaction.atomic():
+            job = twins.filter(status__in=ACTIVE_STATUSES).select_for_update().first()
+            if job is None:
+                try:
+                    with transaction.atomic():
+                        return create(), True
+                except IntegrityError:  # an identical request was committed meanwhile
+                    job = twins.get(status__in=ACTIVE_STATUSES)
+            if job.is_interrupted():
+                job._queue_again()
+                return job, True
+            return job, False
+
+    def retry_one(
+        self, lookup: dict[str, Any], twins: Callable[[J], QuerySet[J]]
+    ) -> tuple[J, bool]:
+        """Queue the job found by ``lookup`` again, if it may be (``DoesNotExist`` when none
+        is), under its lock: of two retries at once, the second finds it pending. Returns the
+        job to show (its active twin, when another run of the same request is under way) and
+        whether a run must be enqueued."""
+        with transaction.atomic():
+            job = self.select_for_update().get(**lookup)
+            if not job.can_retry:
+                return job, False
+            try:
+                with transaction.atomic():
+                    job._queue_again()
+            except IntegrityError:
+                return twins(job).get(status__in=ACTIVE_STATUSES), False
+            return job, True
 
     def claim(self, pk: int) -> J | None:
         """For a run of the task: the job, now running under a new attempt, if it was
@@ -86,6 +124,14 @@ class BackgroundJob(models.Model):
             return False
         silent_since = self.heartbeat_at or self.created_at
         return silent_since < (now or timezone.now()) - lease()
+
+    @property
+    def can_retry(self) -> bool:
+        raise NotImplementedError
+
+    def _queue_again(self) -> None:
+        """Back to pending, as a new request would be (the kind of job clears its result)."""
+        raise NotImplementedError
 
     @property
     def percent(self) -> int:
