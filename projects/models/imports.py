@@ -127,7 +127,7 @@ class ImportJob(BackgroundJob):
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     stage = models.CharField(_("进度说明"), max_length=100, blank=True)
-    # the commit's choices, as posted from the preview: fingerprint, held_back, drafts
+    # the commit's request, as posted from the preview: its fingerprint and choice (all, hold, drafts)
     options: models.JSONField[Any] = models.JSONField(_("导入选项"), default=dict)
     # read: the preview's summary and fingerprint; commit: what was created, updated…
     result: models.JSONField[Any] = models.JSONField(_("结果"), default=dict)
