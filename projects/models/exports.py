@@ -195,23 +195,11 @@ class ExportJob(BackgroundJob):
 
     # ----------------------------------------------------------------- what a run writes
 
-    def _queue_again(self) -> None:
+    def _clear_result(self) -> list[str]:
         if self.file:  # an expired file not purged yet: gone now, not orphaned in the storage
             self.file.delete(save=False)
-        self.status = self.Status.PENDING
-        self.heartbeat_at = self.finished_at = None
-        self.done, self.error, self.file, self.filename = 0, "", "", ""
-        self.save(
-            update_fields=[
-                "status",
-                "heartbeat_at",
-                "finished_at",
-                "done",
-                "error",
-                "file",
-                "filename",
-            ]
-        )
+        self.file, self.filename = "", ""
+        return ["file", "filename"]
 
     def finish(self, *, path: Path, filename: str) -> bool:
         """Store the finished file (moved from ``path``) and mark the job done; ``False``, and

@@ -167,21 +167,9 @@ class ImportJob(BackgroundJob):
             self.state == "failed" and self.kind == self.Kind.READ
         )
 
-    def _queue_again(self) -> None:
-        self.status = self.Status.PENDING
-        self.heartbeat_at = self.finished_at = None
-        self.done, self.error, self.result, self.preview = 0, "", {}, ""
-        self.save(
-            update_fields=[
-                "status",
-                "heartbeat_at",
-                "finished_at",
-                "done",
-                "error",
-                "result",
-                "preview",
-            ]
-        )
+    def _clear_result(self) -> list[str]:
+        self.result, self.preview = {}, ""
+        return ["result", "preview"]
 
     def finish(self, *, result: dict[str, Any], preview: str = "", total: int = 0) -> bool:
         """Record the outcome (of ``total`` forms) and mark the job done; ``False`` if it is no

@@ -129,9 +129,19 @@ class BackgroundJob(models.Model):
     def can_retry(self) -> bool:
         raise NotImplementedError
 
+    def _clear_result(self) -> list[str]:
+        """Clear what an earlier run left (its file, its result); the fields it cleared."""
+        return []
+
     def _queue_again(self) -> None:
-        """Back to pending, as a new request would be (the kind of job clears its result)."""
-        raise NotImplementedError
+        """Back to pending, as a new request would be."""
+        self.status = self.Status.PENDING
+        self.heartbeat_at = self.finished_at = None
+        self.done, self.error = 0, ""
+        cleared = self._clear_result()
+        self.save(
+            update_fields=["status", "heartbeat_at", "finished_at", "done", "error", *cleared]
+        )
 
     @property
     def percent(self) -> int:
