@@ -8,15 +8,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 triggers = importlib.import_module("projects.migrations.0002_triggers")
-
-
-def _on_sqlite(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
+_on_sqlite = importlib.import_module("projects.migrations.0008_indicator_text")._on_sqlite
 
 
 class Migration(migrations.Migration):
