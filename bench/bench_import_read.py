@@ -64,11 +64,11 @@ def main() -> None:
 
         from bench.bench_import import _fast_merges
         from indicators.models import Framework
-        from projects.importing.normalize import CategoryNames
         from projects.importing.sources import read_plan
         from projects.importing.workbook import read_workbook
         from projects.importing.xlsx import MAX_SHEET_CELLS, check_workbook, scan_workbook
         from projects.layouts import framework_categories
+        from projects.layouts.normalize import CategoryNames
         from projects.services.importing import read_sources
         from tests.import_helpers import DONGGUAN_SEED, Dirt, write_dongguan
 

@@ -21,8 +21,8 @@ import pytest
 from openpyxl import Workbook
 
 from indicators.models import Framework
-from projects.importing.normalize import clean_text, strip_markup
 from projects.layouts import framework_categories
+from projects.layouts.normalize import clean_text, strip_markup
 from projects.services.importing import read_sources
 from tests import hostile_files as hostile
 from tests.import_helpers import DONGGUAN_SEED, Dirt, workbook_bytes, write_dongguan

@@ -30,7 +30,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.filing.services import create_form
-from projects.models import Comment, ExportJob, Membership, Notification, PerformanceForm
+from projects.models import Comment, ExportJob, Membership, Notification
 from projects.permissions import Actor
 from tests.factories import (
     DepartmentFactory,
@@ -254,7 +254,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
             actor=Actor.for_user(users["alice"]),
             unit=unit_a,
             fiscal_year=2023,
-            layout=PerformanceForm.Layout.DONGGUAN,
+            layout="dongguan",
             name="财政业务系统运维服务项目",
         )
         comment = Comment.objects.create(form=form, author=users["bob"], text="请细化指标。")

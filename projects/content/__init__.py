@@ -36,7 +36,7 @@ from projects.content.fields import (
 )
 from projects.content.pairing import pair_indicators
 from projects.content.serialize import ContentError, from_json, to_json
-from projects.content.types import FormContent, IndicatorContent, LayoutKey, ProjectContent
+from projects.content.types import FormContent, IndicatorContent, ProjectContent
 
 __all__ = [
     "ALL_KEYS",
@@ -53,7 +53,6 @@ __all__ = [
     "IndicatorChange",
     "IndicatorContent",
     "IndicatorFieldSpec",
-    "LayoutKey",
     "ProjectContent",
     "apply_indicators",
     "diff_content",

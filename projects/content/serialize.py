@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from projects.content.fields import ALL_KEYS, FIELD_BY_KEY, INDICATOR_FIELDS, FieldSpec
-from projects.content.types import FormContent, IndicatorContent, LayoutKey, ProjectContent
+from projects.content.types import FormContent, IndicatorContent, ProjectContent
 from projects.errors import DomainError
-from projects.models import PerformanceForm
+from projects.models import DEFAULT_LAYOUT, PerformanceForm
 
 
 def to_json(content: FormContent, *, keys: Iterable[str] | None = None) -> dict[str, Any]:
@@ -73,11 +73,11 @@ def from_json(data: Any) -> FormContent:
         setattr(project, key, _text(project_data.get(key), f"project.{key}"))
     for key in ("start_year", "end_year", "duration_years"):
         setattr(project, key, _int(project_data.get(key), f"project.{key}"))
-    layout = data.get("layout") or "dongguan"
-    if layout not in PerformanceForm.Layout.values:
+    layout = data.get("layout") or DEFAULT_LAYOUT
+    if layout not in PerformanceForm.layout_keys():
         raise ContentError(_("未知的表样（layout）：%(value)s") % {"value": layout})
     year = _int(data.get("fiscal_year"), "fiscal_year")
-    content = FormContent(project=project, fiscal_year=year or 0, layout=cast(LayoutKey, layout))
+    content = FormContent(project=project, fiscal_year=year or 0, layout=layout)
     content.amount_unit_label = _text(data.get("amount_unit_label"), "amount_unit_label")
     for section in ("amounts", "goals", "details"):
         values = data.get(section) or {}

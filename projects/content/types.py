@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-LayoutKey = Literal["dongguan", "shenzhen", "guangzhou"]
+from projects.models.forms import DEFAULT_LAYOUT
 
 
 @dataclass
@@ -64,7 +64,7 @@ class FormContent:
 
     project: ProjectContent
     fiscal_year: int
-    layout: LayoutKey = "dongguan"
+    layout: str = DEFAULT_LAYOUT  # a key of ``projects.layouts.LAYOUTS``
     amounts: dict[str, Decimal] = field(default_factory=dict)  # annual total fiscal special other
     goals: dict[str, str] = field(default_factory=dict)  # period annual
     details: dict[str, str | bool | None] = field(default_factory=dict)

@@ -31,15 +31,15 @@ from projects.exporting.pdf import PdfPart, render_pdf, write_pdf_parts
 from projects.exporting.xlsx import SheetSpec, render_workbook
 from projects.layouts import (
     LAYOUTS,
-    PER_FORM_LAYOUTS,
     CategoryRef,
     Grid,
     Layout,
     UnitForms,
     build_grid,
     framework_categories,
+    is_per_form,
 )
-from projects.models import PerformanceForm, PerformanceFormQuerySet
+from projects.models import DEFAULT_LAYOUT, PerformanceForm, PerformanceFormQuerySet
 from projects.models.fields import pinyin
 from projects.permissions import Actor
 
@@ -212,10 +212,11 @@ def render_grids(
 
 
 def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -> Rendered:
-    """One form in its own layout (or the other per-form layout on request)."""
+    """One form in its own layout (or another per-form layout on request); a form of a
+    department layout (广州) in the default one."""
     layout = layout or form.layout
-    if layout not in PER_FORM_LAYOUTS:
-        layout = "dongguan"
+    if not is_per_form(layout):
+        layout = DEFAULT_LAYOUT
     ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk))
     grid = form_grid(form, data, layout, CategoryCache())
     name = data.project.name

@@ -8,21 +8,32 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.exporting.batch import Selection
+from projects.layouts import LAYOUTS
 from projects.models import Organization, PerformanceForm
 
 if TYPE_CHECKING:
     from projects.permissions import Actor
 
 
+def export_layout_choices() -> list[tuple[str, str]]:
+    """Every registered layout, with how it prints a batch: a table a form (each from a new
+    page), or a table a department and year."""
+    return [
+        (
+            key,
+            (
+                _("%(label)s（每表一页起）")
+                if layout.per_form
+                else _("%(label)s（按部门和年度汇总）")
+            )
+            % {"label": layout.label},
+        )
+        for key, layout in LAYOUTS.items()
+    ]
+
+
 class ExportRequestForm(forms.Form):
-    layout = forms.ChoiceField(
-        label=_("表样"),
-        choices=[
-            ("dongguan", _("东莞 项目绩效目标表（每表一页起）")),
-            ("shenzhen", _("深圳 二级项目支出绩效目标申报表（每表一页起）")),
-            ("guangzhou", _("广州 项目支出绩效目标表（按部门和年度汇总）")),
-        ],
-    )
+    layout = forms.ChoiceField(label=_("表样"), choices=export_layout_choices)
     format = forms.ChoiceField(label=_("格式"), choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")])
     year = forms.TypedChoiceField(label=_("预算年度"), coerce=int, required=False, empty_value=None)
     department = forms.ModelChoiceField(

@@ -146,6 +146,11 @@ class Setting:
     severity: Severity | None = None
 
 
+def check_choices() -> list[tuple[str, str]]:
+    """The registered checks, for the choice of a check in the admin (检查设置)."""
+    return [(check.id, f"{check.id}：{check.title}") for check in REGISTRY.values()]
+
+
 def run_checks(context: CheckContext, settings: dict[str, Setting] | None = None) -> list[Finding]:
     """Every enabled check's findings, errors first, then in the order of the form."""
     settings = settings or {}

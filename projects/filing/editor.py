@@ -33,13 +33,6 @@ from projects.layouts import LAYOUTS
 from projects.models import Comment, PerformanceForm
 
 PREFIX = "ind"
-# The indicator values each layout prints, after 三级指标 (the editor shows these; a row keeps
-# the others it has, as hidden fields).
-VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dongguan": ("period_value", "annual_value"),
-    "shenzhen": ("value", "explanation"),
-    "guangzhou": ("annual_value",),
-}
 BLANK_ROWS = 1  # per category, to add a row without JavaScript
 
 
@@ -89,7 +82,8 @@ class Editor:
         self.keys = editable_keys(form.layout)
         self.saved = load_content(form)
         self.bound = data is not None
-        self.value_columns = VALUE_COLUMNS[self.layout.key]
+        # the values the layout prints (a row keeps the others it has, as hidden fields)
+        self.value_columns = self.layout.value_columns
         categories = list(
             Category.objects.filter(framework_id=form.framework_id)
             .select_related("parent")

@@ -29,7 +29,8 @@ from projects.filing.services import (
     roll_over_form,
     save_draft,
 )
-from projects.models import Comment, Organization, PerformanceForm
+from projects.layouts import layout_choices
+from projects.models import DEFAULT_LAYOUT, Comment, Organization, PerformanceForm
 from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
 
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -249,8 +250,8 @@ def form_new(request: HttpRequest) -> HttpResponse:
     new_form = NewFormForm(
         request.POST or None,
         units=[(unit.pk, unit.name) for unit in units],
-        layouts=[(key, str(label)) for key, label in PerformanceForm.Layout.choices],
-        initial={"layout": "dongguan"},
+        layouts=[(key, str(label)) for key, label in layout_choices()],
+        initial={"layout": DEFAULT_LAYOUT},
     )
     if request.method == "POST" and new_form.is_valid():
         data = new_form.cleaned_data

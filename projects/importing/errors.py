@@ -1,37 +1,11 @@
-"""Problems found while reading a source, and the importer's domain error."""
+"""The importer's errors: an import that cannot go ahead, a file that cannot be read.
+
+A problem found at a cell is a ``projects.layouts.reading.Problem``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
-from django.utils.translation import gettext as _
-
 from projects.errors import DomainError
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    severity: Severity
-    where: str  # "file › sheet › A12"
-    message: str
-    text: str = ""  # the row as typed, when the problem leaves a row unread
-
-    def to_json(self) -> dict[str, str]:
-        found = {"severity": self.severity, "where": self.where, "message": self.message}
-        return found | ({"text": self.text} if self.text else {})
-
-    def as_text(self) -> str:
-        """One line (two with the row as typed), for a form that keeps what it could not
-        place (待修正)."""
-        line = f"{self.where}：{self.message}"
-        return f"{line}\n    {_('原文')}：{self.text}" if self.text else line
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
+from projects.layouts.reading import Problem
 
 
 class ImportError_(DomainError):

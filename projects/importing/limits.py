@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from projects.content import FIELDS, INDICATOR_FIELDS, FormContent
 from projects.content.fields import EXPLANATION_LIMIT, TEXT_LIMIT
-from projects.importing.errors import Problem
+from projects.layouts.reading import Problem
 from projects.models import Indicator, PerformanceForm, Project
 
 

@@ -39,13 +39,19 @@ from projects.importing.pdf_extract import (
     extract_bounded,
     join_wrapped,
 )
-from projects.importing.sheet import Sheet
 from projects.layouts import LAYOUTS, normalize_label
+from projects.layouts.sheet import Sheet
 
 PDF_SUFFIX = ".pdf"
-# The layouts read from PDFs: the 广州 table (what departments publish). The per-form layouts
-# print label cells whose merges a PDF does not keep; read from one they would come out wrong.
-PDF_LAYOUTS = ("guangzhou",)
+
+
+def pdf_layouts() -> tuple[str, ...]:
+    """The layouts read from PDFs (``Layout.reads_pdf``): the 广州 table, what departments
+    publish. The per-form layouts print label cells whose merges a PDF does not keep; read
+    from one they would come out wrong."""
+    return tuple(key for key, layout in LAYOUTS.items() if layout.reads_pdf)
+
+
 PDF_MAGIC = b"%PDF-"
 MAGIC_WINDOW = 1024  # readers accept the header anywhere in the first kilobyte
 PAGE_CONTENT_BYTES = 16 * 1024 * 1024  # decoded content of one page (a table page: ~100 KB)

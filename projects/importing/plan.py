@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils.translation import gettext as _
 
 from projects.content import ALL_KEYS, ALWAYS_CARRIED, ContentDiff, FormContent, to_json
-from projects.importing.errors import Problem
-from projects.importing.sheet import SEPARATOR
 from projects.layouts import LAYOUTS
-from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm
+from projects.layouts.reading import Problem
+from projects.layouts.sheet import SEPARATOR
+from projects.models import MAX_YEAR, MIN_YEAR
 
 if TYPE_CHECKING:
     from projects.filing.checks import Finding
@@ -70,7 +70,7 @@ class PlannedForm:
 
     @property
     def layout_label(self) -> str:
-        return str(PerformanceForm.Layout(self.data.layout).label)
+        return str(LAYOUTS[self.data.layout].label)
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ one cell goes to the form holding that cell (to the file when no form does).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -19,14 +19,16 @@ from django.utils.translation import gettext as _
 
 from projects.content import ContentError, from_json
 from projects.importing.detect import find_segments
-from projects.importing.errors import Problem, SourceError
-from projects.importing.normalize import CategoryNames, has_control_characters
-from projects.importing.parse import ReadForm, read_segment
-from projects.importing.pdf import PDF_LAYOUTS, PDF_SUFFIX, PdfSheet, is_pdf_bytes, read_pdf
+from projects.importing.errors import SourceError
+from projects.importing.parse import read_segment
+from projects.importing.pdf import PDF_SUFFIX, PdfSheet, is_pdf_bytes, pdf_layouts, read_pdf
 from projects.importing.plan import ImportPlan, PlannedForm
-from projects.importing.sheet import SEPARATOR, Sheet
 from projects.importing.text import PASTED_NAME, decode_text, read_text, split_records
 from projects.importing.workbook import is_workbook_bytes, read_workbook
+from projects.layouts import LAYOUTS
+from projects.layouts.normalize import CategoryNames, has_control_characters
+from projects.layouts.reading import Problem, ReadForm
+from projects.layouts.sheet import SEPARATOR, Sheet
 
 TEXT_SUFFIXES = (".txt", ".tsv", ".tab", ".text")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -90,7 +92,7 @@ def _read_one(
             sheets = read_workbook(data, file=name)
         elif is_pdf_bytes(data) or name.lower().endswith(PDF_SUFFIX):
             sheets = read_pdf(data, file=name)
-            layouts = PDF_LAYOUTS
+            layouts = pdf_layouts()
         elif (utf16 := _utf16_without_bom(data)) is not None:
             sheets = [_text_sheet(_decode_utf16(data, utf16), name)]
         elif name.lower().endswith(TEXT_SUFFIXES) or (data and b"\0" not in data[:4096]):
@@ -162,6 +164,14 @@ def _text_sheet(text: str, name: str) -> Sheet:
     return sheet
 
 
+def _or(names: Iterable[str]) -> str:
+    """东莞、深圳或广州"""
+    names = list(names)
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(some)s或%(last)s") % {"some": "、".join(names[:-1]), "last": names[-1]}
+
+
 def _read_sheets(
     plan: ImportPlan,
     name: str,
@@ -207,12 +217,17 @@ def _read_sheets(
         else:
             holder.problems = [*holder.problems, problem]
     if not found:
-        message = _("没有找到可识别的绩效目标表（东莞、深圳或广州表样）。")
-        if layouts == PDF_LAYOUTS:
+        message = _("没有找到可识别的绩效目标表（%(layouts)s表样）。") % {
+            "layouts": _or(layout.name for layout in LAYOUTS.values())
+        }
+        if layouts is not None:  # a PDF
             message = _(
-                "PDF 中没有找到广州表样的项目支出绩效目标表（PDF 只能导入广州表样；"
-                "东莞、深圳表样请导入 Excel 工作簿或文本）。"
-            )
+                "PDF 中没有找到%(read)s表样的绩效目标表（PDF 只能导入%(read)s表样；"
+                "%(others)s表样请导入 Excel 工作簿或文本）。"
+            ) % {
+                "read": _or(LAYOUTS[key].name for key in layouts),
+                "others": "、".join(lay.name for key, lay in LAYOUTS.items() if key not in layouts),
+            }
         plan.problems.append(Problem("error", name, message))
         return
     for sheet in empty_sheets:

@@ -12,8 +12,8 @@ import re
 from django.utils.translation import gettext as _
 
 from projects.importing.errors import SourceError
-from projects.importing.normalize import clean_text
-from projects.importing.sheet import Sheet, make_sheet
+from projects.layouts.normalize import clean_text
+from projects.layouts.sheet import Sheet, make_sheet
 
 PASTED_NAME = "粘贴的文本"
 _RULER = re.compile(r"^[\s|:\-=—]*$")

@@ -39,8 +39,6 @@ from python_calamine import (
 )
 
 from projects.importing.errors import SourceError
-from projects.importing.normalize import clean_text, has_control_characters
-from projects.importing.sheet import Sheet, column_letter, make_sheet
 from projects.importing.xlsx import (
     MAX_CELL_CHARS,
     MAX_LISTED,
@@ -59,6 +57,8 @@ from projects.importing.xlsx import (
     too_large,
     too_many_sheets,
 )
+from projects.layouts.normalize import clean_text, has_control_characters
+from projects.layouts.sheet import Sheet, column_letter, make_sheet
 
 __all__ = ["is_workbook_bytes", "read_workbook"]
 

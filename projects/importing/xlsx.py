@@ -52,7 +52,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from projects.importing.errors import SourceError
-from projects.importing.sheet import column_letter
+from projects.layouts.sheet import column_letter
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"

@@ -1,17 +1,25 @@
 """What a layout is: its labels (with the variants real sheets use), the content fields it
-carries, its column widths, how it prints, and the function that lays a form out in it."""
+carries, its column widths, how it prints, the function that lays a form out in it, the function
+that reads it back from a sheet, the indicator values the editor offers, and how the importer
+tells it from the others. ``match_label`` is the one way a cell is compared with a label."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from projects.content import FormContent, LayoutKey
+from django_stubs_ext import StrOrPromise
+
+from projects.content import FormContent
 
 if TYPE_CHECKING:
     from projects.layouts.grid import CategoryRef, Grid, UnitForms
+    from projects.layouts.normalize import CategoryNames
+    from projects.layouts.reading import ReadForm, Segment
+    from projects.layouts.sheet import Sheet
 
 NOT_APPLICABLE = "不适用"
 
@@ -28,10 +36,6 @@ class Label:
     def spellings(self) -> tuple[str, ...]:
         return (self.text, *self.aliases)
 
-    def matches(self, cell: str) -> bool:
-        wanted = normalize_label(cell)
-        return any(normalize_label(spelling) == wanted for spelling in self.spellings)
-
 
 _LABEL_TRASH = re.compile(r"[\s:：*＊]+")
 _FULLWIDTH = str.maketrans("（），；", "(),;")
@@ -42,19 +46,70 @@ def normalize_label(text: str) -> str:
     return _LABEL_TRASH.sub("", text).translate(_FULLWIDTH)
 
 
+_PLACEHOLDERS = {
+    "{year}": r"(?P<year>\d{4})",
+    "{unit}": r"(?P<unit>万元|元)",
+    "{department}": r"(?P<department>.*?)",
+}
+MAX_LABEL_LENGTH = 80  # longer cells are values, never labels
+
+
+@cache
+def _compiled(label: Label) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    """The label's spellings, normalised: exact ones as a set, ones with placeholders as
+    regular expressions."""
+    exact: set[str] = set()
+    patterns = []
+    for spelling in label.spellings:
+        normalized = normalize_label(spelling)
+        if "{" not in normalized:
+            exact.add(normalized)
+            continue
+        text = re.escape(normalized)
+        for placeholder, regex in _PLACEHOLDERS.items():
+            text = text.replace(re.escape(placeholder), regex)
+        patterns.append(re.compile(f"^{text}$"))
+    return frozenset(exact), tuple(patterns)
+
+
+_normalized = lru_cache(maxsize=65536)(normalize_label)
+
+
+def match_label(label: Label, text: str) -> dict[str, str] | None:
+    """The placeholders the cell fills (``{}`` when it has none), or None when it is not the
+    label. Placeholders in a label (``{year}年预算金额（元）``, ``本年度项目金额（{unit}）``)
+    match a year or a unit and return it."""
+    if not text or len(text) > MAX_LABEL_LENGTH:
+        return None
+    exact, patterns = _compiled(label)
+    wanted = _normalized(text)
+    for pattern in patterns:  # first: they capture the year or unit an alias would hide
+        found = pattern.match(wanted)
+        if found:
+            return {k: v for k, v in found.groupdict().items() if v}
+    return {} if wanted in exact else None
+
+
 # Lays one form out as the layout's table (东莞, 深圳: one table a form).
 type FormBuilder = Callable[[Layout, FormContent, Sequence[CategoryRef]], Grid]
 # Lays a department's forms out as one table, unit by unit (广州).
 type DepartmentBuilder = Callable[[Layout, str, int, Sequence[UnitForms]], Grid]
+# Reads the forms of one found stretch of a sheet (one form, or a 广州 table's many).
+type Reader = Callable[[Layout, Sheet, Segment, CategoryNames, int | None], list[ReadForm]]
 
 
 @dataclass(frozen=True)
 class Layout:
-    """One official layout. Give it a ``form_builder`` (one table a form) or a
-    ``department_builder`` (one table a department and year); the builder reads the printed
-    label texts from the layout (``layout.text(key)``)."""
+    """One official layout, described once: the pages, the exporters, the importer and the
+    editor all read it from here (``projects.layouts.LAYOUTS``).
 
-    key: LayoutKey
+    Give it a ``form_builder`` (one table a form) or a ``department_builder`` (one table a
+    department and year), and a ``reader``; the builder and the reader find the printed label
+    texts in the layout (``layout.text(key)``, ``layout.label_of(key)``)."""
+
+    key: str
+    name: str  # the place that issues it, as people call the layout: 东莞
+    label: StrOrPromise  # the choice in menus: 东莞 项目绩效目标表
     title: str
     header: tuple[Label, ...]
     columns: tuple[Label, ...]
@@ -65,15 +120,30 @@ class Layout:
     # The content fields (``projects.content.FIELDS`` keys) this layout prints: an import from
     # it overwrites these and only these.
     carries: tuple[str, ...] = ()
+    # The indicator values it prints after 三级指标, in order (``IndicatorContent`` fields):
+    # the editor offers these; a row keeps the others it has.
+    value_columns: tuple[str, ...] = ()
+    # Its indicators sit under a 二级指标 (广州 names only the 一级 of each).
+    tiered: bool = True
     landscape: bool = False  # printed on landscape A4 (PDF and the xlsx page setup)
     # The amounts are printed under the unit the form's own sheet named (``amount_unit_label``),
     # not converted to a unit of the layout's.
     prints_sheet_unit: bool = False
     font_pt: float = 10.0  # PDF text size
+    # How the importer finds it. A per-form layout starts at a row with one of its ``anchors``
+    # (label keys: 项目名称, 项目编码); of the per-form layouts, the one with most of its
+    # ``marks`` (label keys no other layout prints) in the rows that follow is the one. A
+    # department layout starts at its title, or at a row with ``min_header_hits`` of its
+    # column labels.
+    anchors: tuple[str, ...] = ("project.name",)
+    marks: tuple[str, ...] = ()
+    min_header_hits: int = 5
+    reads_pdf: bool = False  # read from a published PDF (its ruled table keeps every cell)
     form_builder: FormBuilder | None = field(default=None, compare=False, repr=False)
     department_builder: DepartmentBuilder | None = field(default=None, compare=False, repr=False)
+    reader: Reader | None = field(default=None, compare=False, repr=False)
 
-    def label(self, key: str) -> Label:
+    def label_of(self, key: str) -> Label:
         for label in (*self.header, *self.columns, *self.block_labels.values()):
             if label.key == key:
                 return label
@@ -82,11 +152,15 @@ class Layout:
     def text(self, key: str, **values: object) -> str:
         """The printed text of the label ``key``, its placeholders (``{year}``, ``{unit}``)
         filled from ``values``."""
-        return self.label(key).text.format(**values)
+        return self.label_of(key).text.format(**values)
 
     @property
     def per_form(self) -> bool:
         return self.form_builder is not None
+
+    @property
+    def title_label(self) -> Label:
+        return Label("title", self.title, self.title_aliases)
 
     def build(self, content: FormContent, categories: Sequence[CategoryRef]) -> Grid:
         """Lay one form out in this layout (a per-form layout only)."""
@@ -99,3 +173,20 @@ class Layout:
         if self.department_builder is None:
             raise ValueError(f"{self.key!r} is not a department layout")
         return self.department_builder(self, department, year, units)
+
+    def read(
+        self, sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
+    ) -> list[ReadForm]:
+        """The forms of one stretch of a sheet that the importer found to be this layout."""
+        if self.reader is None:
+            raise ValueError(f"{self.key!r} cannot be read from a sheet")
+        return self.reader(self, sheet, segment, names, year)
+
+
+def find_header_label(layout: Layout, text: str) -> tuple[Label, dict[str, str]] | None:
+    """The header label of the layout that the cell is, with the placeholders it fills."""
+    for label in layout.header:
+        found = match_label(label, text)
+        if found is not None:
+            return label, found
+    return None

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
-from projects.content import FormContent, IndicatorContent
-from projects.layouts.base import NOT_APPLICABLE, Label, Layout
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.content import FormContent, IndicatorContent, ProjectContent
+from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
 from projects.layouts.formats import format_plain_yuan
 from projects.layouts.grid import (
     CategoryRef,
@@ -18,6 +22,19 @@ from projects.layouts.grid import (
     merge_repeats,
     target_hint,
 )
+from projects.layouts.normalize import (
+    CategoryNames,
+    canonical_org_name,
+    clean_line,
+    parse_year,
+)
+from projects.layouts.reading import (
+    FormReader,
+    ReadForm,
+    Segment,
+    require_project_fields,
+)
+from projects.layouts.sheet import Sheet
 
 
 def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
@@ -97,6 +114,104 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
     return Grid(layout=layout, title=layout.title, columns=6, rows=rows, repeat_row=head_index)
 
 
+# --------------------------------------------------------------------------- reading
+
+
+def _read(
+    layout: Layout, sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
+) -> list[ReadForm]:
+    reader = FormReader(sheet, segment, names, year)
+    blocks = layout.block_labels
+    project = ProjectContent(name="")
+    amounts: dict[str, Decimal] = {}
+    goals = {"period": "", "annual": ""}
+    goal_parts: dict[str, list[str]] = {"period": [], "annual": []}
+    mode = ""
+    seen: set[str] = set()
+    indicators: list[IndicatorContent] = []
+    r = segment.first
+    while r <= segment.last:
+        cells = [(c, t) for c, t in reader.cells(r) if match_label(blocks["goals"], t) is None]
+        if not cells or (
+            len(cells) == 1 and match_label(layout.title_label, cells[0][1]) is not None
+        ):
+            r += 1
+            continue
+        columns = reader.indicator_header(r, layout)
+        if columns is not None:
+            indicators = reader.indicators(
+                range(r + 1, segment.last + 1), columns, layout, blocks["indicators"]
+            )
+            break
+        c0, first = cells[0]
+        goal_label = None
+        for key in ("goals.period", "goals.annual"):
+            found = match_label(blocks[key], first)
+            if found is not None:
+                reader.label_year(found, r)
+                goal_label = key.split(".")[1]
+        if goal_label:
+            mode = goal_label
+            rest = [t for _c, t in cells[1:]]
+            if rest:
+                goal_parts[mode].append("\n".join(rest))
+            r += 1
+            continue
+        header = find_header_label(layout, first)
+        if header is None and mode:
+            goal_parts[mode].append("\n".join(t for _c, t in cells))
+            r += 1
+            continue
+        if header is None:
+            reader.warning(r, c0, _("无法识别的行“%(text)s”，已忽略。") % {"text": first[:30]})
+            r += 1
+            continue
+        label, found = header
+        reader.label_year(found, r)
+        seen.add(label.key)
+        c, value = reader.value_after(cells, 0, label)
+        if label.key == "project.period":
+            for index, (_cc, text) in enumerate(cells):
+                for key, attr in (("start_year", "start_year"), ("end_year", "end_year")):
+                    if match_label(blocks[key], text) is not None:
+                        vc, vt = reader.value_after(cells, index, blocks[key])
+                        if any(
+                            match_label(blocks[other], vt) is not None
+                            for other in ("start_year", "end_year")
+                        ):
+                            continue  # the year cell is empty: the next label follows
+                        setattr(project, attr, reader.number(parse_year, vt, r, vc, text))
+        elif label.key == "amounts.annual":
+            amount = reader.amount(value, r, c)
+            if amount is not None:
+                amounts["annual"] = amount
+        elif label.key in ("project.department", "project.unit"):
+            setattr(project, label.key.split(".")[1], canonical_org_name(value))
+        else:
+            setattr(project, label.key.split(".")[1], clean_line(value))
+        r += 1
+    for key in goal_parts:
+        goals[key] = "\n".join(goal_parts[key]).strip()
+    fiscal_year = reader.fiscal_year()
+    require_project_fields(reader, project, ("name", "department", "unit"))
+    if "amounts.annual" in seen and "annual" not in amounts:
+        reader.warning(segment.first, 0, _("预算金额为空。"))
+    reader.warn_if_empty(goals["annual"], indicators)
+    if project.start_year and project.end_year and project.start_year > project.end_year:
+        reader.error(segment.first, 0, _("起始年度晚于到期年度。"))
+    data = FormContent(
+        project=project,
+        fiscal_year=fiscal_year,
+        layout=layout.key,
+        amounts=amounts,
+        goals=goals,
+        details={},
+        indicators=indicators,
+        amount_unit_label="元",
+    )
+    return [reader.result(data)]
+
+
 DONGGUAN = Layout(
     key="dongguan",
     title="项目绩效目标表",
@@ -140,5 +255,10 @@ DONGGUAN = Layout(
     ),
     landscape=False,
     font_pt=10.0,
+    name="东莞",
+    label=gettext_lazy("东莞 项目绩效目标表"),
+    value_columns=("period_value", "annual_value"),
+    marks=("project.level", "project.department", "project.period", "amounts.annual"),
     form_builder=_grid,
+    reader=_read,
 )

@@ -3,13 +3,31 @@ its projects; amounts in 万元, the indicators of a project written out in one 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from projects.content import FormContent, IndicatorContent
-from projects.layouts.base import Label, Layout
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.content import FormContent, IndicatorContent, ProjectContent
+from projects.layouts.base import Label, Layout, match_label
 from projects.layouts.formats import format_thousands, yuan_to_wan
 from projects.layouts.grid import Cell, CellRole, Grid, Row, UnitForms, column_heads
+from projects.layouts.normalize import (
+    CategoryNames,
+    ValueProblem,
+    canonical_org_name,
+    clean_line,
+    clean_text,
+    parse_amount,
+)
+from projects.layouts.reading import (
+    Problem,
+    ReadForm,
+    Segment,
+)
+from projects.layouts.sheet import Sheet
 
 GUANGZHOU_AMOUNT_KEYS = ("annual", "fiscal", "special", "other")
 
@@ -27,8 +45,6 @@ def indicator_cell(form: FormContent) -> str:
 
 
 def _says(text: str, indicators: Sequence[IndicatorContent]) -> bool:
-    from projects.importing.parse import split_guangzhou_indicators
-
     items = split_guangzhou_indicators(text)
     if items is None or len(items) != len(indicators):
         return False
@@ -114,6 +130,239 @@ def _grid(layout: Layout, department: str, year: int, units: Sequence[UnitForms]
     return Grid(layout=layout, title=title, columns=8, rows=rows, header_rows=4)
 
 
+# --------------------------------------------------------------------------- reading
+
+
+_UNIT_NOTE = re.compile(r"^单位[:：]\s*(万元|元)$")
+_DEPARTMENT = re.compile(r"^部门名称\s*[:：]\s*(.*)$", re.DOTALL)
+_ITEM = re.compile(r"(\d{1,3})\s*[、.．]\s*([^:：，,、。;；\d]{1,12}?)\s*[:：]")
+_VALUE = re.compile(r"[,，]?\s*(?:年度)?指标值\s*[:：]")
+
+
+def split_guangzhou_indicators(text: str) -> list[tuple[str, str, str]] | None:
+    """``1、产出指标：评审办结率，年度指标值：>80%。2、…`` → [(产出指标, 评审办结率, >80%), …];
+    None when the text does not follow the pattern."""
+    text = clean_line(text)
+    if not text:
+        return []
+    starts: list[re.Match[str]] = []
+    expected = 1
+    for found in _ITEM.finditer(text):
+        if int(found.group(1)) != expected:
+            continue
+        before = text[: found.start()].rstrip()
+        if expected > 1 and before and before[-1] not in "。;；.":
+            continue
+        starts.append(found)
+        expected += 1
+    if not starts or starts[0].start() != 0:
+        return None
+    items = []
+    for index, found in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
+        body = text[found.end() : end].strip()
+        values = list(_VALUE.finditer(body))
+        if values:
+            cut = values[-1]
+            name, value = body[: cut.start()], body[cut.end() :]
+        else:
+            name, value = body, ""
+        value = value.strip().rstrip("。").strip()
+        items.append((found.group(2).strip(), name.strip().rstrip(",，").strip(), value))
+    return items
+
+
+def _read(
+    layout: Layout, sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
+) -> list[ReadForm]:
+    forms: list[ReadForm] = []
+    table_problems: list[Problem] = []
+    department = ""
+    title_year: int | None = None
+    wan = True
+    columns: dict[str, int] = {}
+    unit = ""
+    subtotals: dict[tuple[str, str], tuple[int, dict[str, Decimal]]] = {}
+    by_unit: dict[tuple[str, str], list[ReadForm]] = {}
+
+    def where(r: int, c: int = 0) -> str:
+        return sheet.where(r, c)
+
+    for r in range(segment.first, segment.last + 1):
+        cells = [(c, t) for c, t in enumerate(sheet.rows[r]) if t]
+        if not cells:
+            continue
+        first = cells[0][1]
+        if len(cells) == 1:
+            found = match_label(layout.title_label, first)
+            if found is not None:
+                if found.get("department"):
+                    new_department = canonical_org_name(found["department"])
+                    if new_department != department:
+                        unit = ""
+                    department = new_department
+                if found.get("year"):
+                    title_year = int(found["year"])
+                continue
+            dept = _DEPARTMENT.match(first)
+            if dept:
+                new_department = canonical_org_name(dept.group(1))
+                if new_department and new_department != department:
+                    unit = ""
+                    department = new_department
+                continue
+            note = _UNIT_NOTE.match(first.replace(" ", ""))
+            if note:
+                wan = note.group(1) == "万元"
+                continue
+        if match_label(layout.label_of("project.department"), first) is not None and len(cells) > 1:
+            department = canonical_org_name(cells[1][1])
+            continue
+        header = {}
+        for c, text in cells:
+            for label in layout.columns:
+                if label.key not in header and match_label(label, text) is not None:
+                    header[label.key] = c
+        if len(header) >= 5:
+            columns = header
+            continue
+        if not columns:
+            table_problems.append(
+                Problem(
+                    "warning",
+                    where(r, cells[0][0]),
+                    _("表头之前的行“%(text)s”，已忽略。") % {"text": first[:30]},
+                )
+            )
+            continue
+
+        def get(
+            key: str, row: list[str] = sheet.rows[r], columns: dict[str, int] = columns
+        ) -> tuple[int, str]:
+            c = columns.get(key)
+            if c is None or c >= len(row):
+                return (c or 0), ""
+            return c, row[c]
+
+        name_c, name = get("project.name")
+        name = clean_line(name)
+        content = get("details.content")[1]
+        goal = get("goals.annual")[1]
+        indicator_c, indicator_text = get("indicators")
+        problems: list[Problem] = []
+        amounts: dict[str, Decimal] = {}
+        for key in ("annual", "fiscal", "special", "other"):
+            c, raw = get(f"amounts.{key}")
+            try:
+                value = parse_amount(raw, wan=wan)
+            except ValueProblem:
+                problems.append(
+                    Problem("error", where(r, c), _("金额“%(text)s”不是数字。") % {"text": raw})
+                )
+                continue
+            if value is not None:
+                amounts[key] = value
+        if name in ("合计", "总计"):
+            continue
+        if not name:
+            problems.append(Problem("error", where(r, name_c), _("项目名称为空。")))
+        if not (content or goal or indicator_text) and amounts and name:
+            unit = canonical_org_name(name)
+            subtotals[(department, unit)] = (r, amounts)
+            continue
+        if not unit:
+            problems.append(
+                Problem(
+                    "error",
+                    where(r, name_c),
+                    _("项目“%(name)s”前面没有单位小计行，无法确定资金使用单位。") % {"name": name},
+                )
+            )
+        indicators: list[IndicatorContent] = []
+        items = split_guangzhou_indicators(indicator_text)
+        if items is None:
+            problems.append(
+                Problem(
+                    "error",
+                    where(r, indicator_c),
+                    _("绩效指标无法按“1、产出指标：…，年度指标值：…。”的格式读取。"),
+                )
+            )
+            items = []
+        for level1_text, indicator_name, target in items:
+            level1 = names.match_level1(level1_text)
+            if level1 is None:
+                problems.append(
+                    Problem(
+                        "error",
+                        where(r, indicator_c),
+                        _("一级指标“%(name)s”不在指标体系中。") % {"name": level1_text},
+                    )
+                )
+            if not indicator_name:
+                problems.append(Problem("error", where(r, indicator_c), _("三级指标名称为空。")))
+            indicators.append(
+                IndicatorContent(
+                    level1=level1 or level1_text, name=indicator_name, annual_value=target
+                )
+            )
+        fiscal = title_year or year
+        if title_year and year and title_year != year:
+            problems.append(
+                Problem(
+                    "error",
+                    where(r, 0),
+                    _("表内的年度是 %(found)s 年，与指定的 %(given)s 年不一致。")
+                    % {"found": title_year, "given": year},
+                )
+            )
+        if not fiscal:
+            problems.append(
+                Problem("error", where(r, 0), _("无法从表中确定预算年度，请指定年度。"))
+            )
+        if not department:
+            problems.append(Problem("error", where(r, 0), _("缺少部门名称。")))
+        if not goal:
+            problems.append(Problem("warning", where(r, 0), _("绩效目标为空。")))
+        data = FormContent(
+            project=ProjectContent(name=name, department=department, unit=unit),
+            fiscal_year=fiscal or 0,
+            layout=layout.key,
+            amounts=amounts,
+            goals={"annual": clean_text(goal)},
+            details={"content": clean_text(content), "indicator_text": indicator_text.strip()},
+            indicators=indicators,
+            amount_unit_label="万元" if wan else "元",
+        )
+        form = ReadForm(
+            data=data,
+            file=sheet.file,
+            sheet=sheet.name,
+            rows=sheet.source_rows(r, r),
+            where=where(r, name_c),
+            problems=problems,
+        )
+        forms.append(form)
+        by_unit.setdefault((department, unit), []).append(form)
+    for unit_key, (r, expected) in subtotals.items():
+        got = by_unit.get(unit_key, [])
+        for amount_key, value in expected.items():
+            total = sum((f.data.amounts.get(amount_key, Decimal(0)) for f in got), Decimal(0))
+            if total != value:
+                bucket = got[0].problems if got else table_problems
+                bucket.append(
+                    Problem(
+                        "warning",
+                        where(r, 0),
+                        _("单位“%(unit)s”小计与所列项目之和不符。") % {"unit": unit_key[1]},
+                    )
+                )
+                break
+    if table_problems and forms:
+        forms[0].problems.extend(table_problems)
+    return forms
+
+
 GUANGZHOU = Layout(
     key="guangzhou",
     title="{department}{year}年项目支出绩效目标表（含转移支付项目）",
@@ -152,7 +401,13 @@ GUANGZHOU = Layout(
     ),
     landscape=True,
     font_pt=8.0,
+    name="广州",
+    label=gettext_lazy("广州 项目支出绩效目标表"),
+    value_columns=("annual_value",),
+    tiered=False,
+    reads_pdf=True,
     department_builder=_grid,
+    reader=_read,
 )
 
 

@@ -4,9 +4,13 @@ indicators starred, amounts with thousands separators in the form's unit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
-from projects.content import FormContent
-from projects.layouts.base import NOT_APPLICABLE, Label, Layout
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.content import FormContent, IndicatorContent, ProjectContent
+from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
 from projects.layouts.formats import format_bool, format_thousands
 from projects.layouts.grid import (
     CategoryRef,
@@ -18,6 +22,22 @@ from projects.layouts.grid import (
     column_heads,
     target_hint,
 )
+from projects.layouts.normalize import (
+    CategoryNames,
+    canonical_org_name,
+    clean_line,
+    clean_text,
+    parse_bool,
+    parse_int,
+)
+from projects.layouts.reading import (
+    PLAINLY_YUAN,
+    FormReader,
+    ReadForm,
+    Segment,
+    require_project_fields,
+)
+from projects.layouts.sheet import Sheet
 
 
 def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
@@ -107,6 +127,130 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
     return Grid(layout=layout, title=layout.title, columns=5, rows=rows, repeat_row=head_index)
 
 
+# --------------------------------------------------------------------------- reading
+
+
+def _read(
+    layout: Layout, sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
+) -> list[ReadForm]:
+    reader = FormReader(sheet, segment, names, year)
+    project = ProjectContent(name="")
+    values: dict[str, tuple[int, int, str, dict[str, str]]] = {}
+    indicators: list[IndicatorContent] = []
+    last_key = ""
+    for r in range(segment.first, segment.last + 1):
+        cells = reader.cells(r)
+        if not cells or (
+            len(cells) == 1 and match_label(layout.title_label, cells[0][1]) is not None
+        ):
+            continue
+        columns = reader.indicator_header(r, layout)
+        if columns is not None:
+            indicators = reader.indicators(range(r + 1, segment.last + 1), columns, layout, None)
+            break
+        index = 0
+        while index < len(cells):
+            c, text = cells[index]
+            header = find_header_label(layout, text)
+            if header is None:
+                if last_key:
+                    vr, vc, old, found = values[last_key]
+                    values[last_key] = (vr, vc, f"{old}\n{text}" if old else text, found)
+                else:
+                    reader.warning(
+                        r, c, _("无法识别的单元格“%(text)s”，已忽略。") % {"text": text[:30]}
+                    )
+                index += 1
+                continue
+            label, found = header
+            parts: list[tuple[int, str]] = []
+            index += 1
+            while index < len(cells) and find_header_label(layout, cells[index][1]) is None:
+                parts.append(cells[index])
+                index += 1
+            values[label.key] = (
+                r,
+                parts[0][0] if parts else c,
+                "\n".join(t for _c, t in parts),
+                found,
+            )
+            last_key = label.key
+
+    def value_of(key: str) -> str:
+        return values[key][2] if key in values else ""
+
+    project.code = clean_line(value_of("project.code"))
+    project.name = clean_line(value_of("project.name"))
+    project.unit = canonical_org_name(value_of("project.unit"))
+    project.department = canonical_org_name(value_of("project.department"))
+    project.type = clean_line(value_of("project.type"))
+    details: dict[str, str | bool | None] = {
+        "policy_basis": clean_text(value_of("details.policy_basis")),
+        "calculation_basis": clean_text(value_of("details.calculation_basis")),
+        "allocation_method": clean_line(value_of("details.allocation_method")),
+        "is_new": None,
+    }
+    for key, parse, what, setter in (
+        ("project.duration_years", parse_int, _("实施期限"), "duration_years"),
+        ("details.is_new", parse_bool, _("是否新增项目"), "is_new"),
+    ):
+        if key in values and values[key][2]:
+            vr, vc, raw, _found = values[key]
+            parsed = reader.number(parse, clean_line(raw), vr, vc, what)
+            if setter == "is_new":
+                details["is_new"] = parsed  # type: ignore[assignment]
+            else:
+                project.duration_years = parsed  # type: ignore[assignment]
+    amounts: dict[str, Decimal] = {}
+    unit_label = ""
+    for key in ("total", "annual"):
+        if f"amounts.{key}" not in values:
+            continue
+        vr, vc, raw, found = values[f"amounts.{key}"]
+        unit = found.get("unit", "")
+        unit_label = unit_label or unit
+        amount = reader.amount(clean_line(raw), vr, vc)
+        if amount is None:
+            continue
+        if unit == "万元":
+            if amount >= PLAINLY_YUAN:
+                reader.warning(
+                    vr,
+                    vc,
+                    _(
+                        "金额标注为“万元”，但 %(amount)s 显然是以元为单位，已按元导入（保留原表单位“万元”）。"
+                    )
+                    % {"amount": clean_line(raw)},
+                )
+            else:
+                amount *= 10000
+                reader.warning(
+                    vr,
+                    vc,
+                    _("金额 %(amount)s 按“万元”换算为 %(yuan)s 元。")
+                    % {"amount": clean_line(raw), "yuan": f"{amount:,.2f}"},
+                )
+        amounts[key] = amount
+    goals = {
+        "annual": clean_text(value_of("goals.annual")),
+        "period": clean_text(value_of("goals.period")),
+    }
+    fiscal_year = reader.fiscal_year(needs_given=True)
+    require_project_fields(reader, project, ("name", "department", "unit"))
+    reader.warn_if_empty(goals["annual"], indicators)
+    data = FormContent(
+        project=project,
+        fiscal_year=fiscal_year,
+        layout=layout.key,
+        amounts=amounts,
+        goals=goals,
+        details=details,
+        indicators=indicators,
+        amount_unit_label=unit_label,
+    )
+    return [reader.result(data)]
+
+
 SHENZHEN = Layout(
     key="shenzhen",
     title="二级项目支出绩效目标申报表",
@@ -161,5 +305,17 @@ SHENZHEN = Layout(
     landscape=False,
     prints_sheet_unit=True,
     font_pt=8.5,
+    name="深圳",
+    label=gettext_lazy("深圳 二级项目支出绩效目标申报表"),
+    value_columns=("value", "explanation"),
+    anchors=("project.code", "project.name"),
+    marks=(
+        "project.code",
+        "project.department",
+        "project.duration_years",
+        "details.is_new",
+        "details.allocation_method",
+    ),
     form_builder=_grid,
+    reader=_read,
 )

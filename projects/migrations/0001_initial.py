@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import projects.models.checks
+import projects.filing.checks
 import projects.models.exports
 import uuid
 from django.conf import settings
@@ -204,7 +204,7 @@ class Migration(migrations.Migration):
             name='CheckSetting',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('check_id', models.CharField(choices=projects.models.checks.check_choices, max_length=50, verbose_name='检查项')),
+                ('check_id', models.CharField(choices=projects.filing.checks.check_choices, max_length=50, verbose_name='检查项')),
                 ('enabled', models.BooleanField(default=True, verbose_name='启用')),
                 ('severity', models.CharField(blank=True, choices=[('error', '错误（阻止提交）'), ('warning', '警告'), ('info', '提示')], help_text='留空则用检查项的默认严重程度。', max_length=10, verbose_name='严重程度')),
                 ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_settings', to='indicators.framework', verbose_name='指标体系')),

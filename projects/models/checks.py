@@ -6,13 +6,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-def check_choices() -> list[tuple[str, str]]:
-    """The registered checks (read when the choices are needed, not at import)."""
-    from projects.filing.checks import REGISTRY
-
-    return [(check.id, f"{check.id}：{check.title}") for check in REGISTRY.values()]
-
-
 class CheckSetting(models.Model):
     class Severity(models.TextChoices):
         ERROR = "error", _("错误（阻止提交）")
@@ -25,7 +18,9 @@ class CheckSetting(models.Model):
         on_delete=models.CASCADE,
         related_name="check_settings",
     )
-    check_id = models.CharField(_("检查项"), max_length=50, choices=check_choices)
+    # The checks are registered in ``projects.filing.checks``, above the models:
+    # ``ProjectsConfig.ready`` gives this field their ids as its choices.
+    check_id = models.CharField(_("检查项"), max_length=50, choices=[])
     enabled = models.BooleanField(_("启用"), default=True)
     severity = models.CharField(
         _("严重程度"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,8 +18,17 @@ from indicators.parsing import ParsedTarget, parse_target
 from projects.models.fields import MAX_YEAR, MIN_YEAR, amount_field, pinyin
 from projects.models.projects import Project
 
-if TYPE_CHECKING:
-    from projects.permissions import Actor
+
+class Scoped(Protocol):
+    """Whoever reads forms: ``projects.permissions.Actor`` (which sits above the models) says
+    which forms it may read as a filter, ``None`` for all of them."""
+
+    def form_scope(self) -> Q | None: ...
+
+
+# The layout a new form is drawn up in, unless it says otherwise (a key of
+# ``projects.layouts.LAYOUTS``).
+DEFAULT_LAYOUT = "dongguan"
 
 AMOUNT_FIELD_NAMES = (
     "annual_amount",
@@ -31,7 +40,7 @@ AMOUNT_FIELD_NAMES = (
 
 
 class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
-    def visible_to(self, actor: Actor) -> PerformanceFormQuerySet:
+    def visible_to(self, actor: Scoped) -> PerformanceFormQuerySet:
         """The forms the actor may read (the one rule is ``Actor.form_scope``)."""
         scope = actor.form_scope()
         if scope is None:
@@ -66,11 +75,6 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
 class PerformanceForm(models.Model):
     """One project's 绩效目标表 for one fiscal year."""
 
-    class Layout(models.TextChoices):
-        DONGGUAN = "dongguan", _("东莞 项目绩效目标表")
-        SHENZHEN = "shenzhen", _("深圳 二级项目支出绩效目标申报表")
-        GUANGZHOU = "guangzhou", _("广州 项目支出绩效目标表")
-
     class Level(models.TextChoices):
         FIRST = "一级项目", _("一级项目")
         SECOND = "二级项目", _("二级项目")
@@ -90,9 +94,9 @@ class PerformanceForm(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(
         _("预算年度"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
-    layout = models.CharField(
-        _("表样"), max_length=20, choices=Layout.choices, default=Layout.DONGGUAN
-    )
+    # The official layouts are described in ``projects.layouts``, which sits above the models:
+    # ``ProjectsConfig.ready`` gives this field the registered layouts as its choices.
+    layout = models.CharField(_("表样"), max_length=20, choices=[], default=DEFAULT_LAYOUT)
     framework = models.ForeignKey(
         "indicators.Framework",
         verbose_name=_("指标体系"),
@@ -211,6 +215,13 @@ class PerformanceForm(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:form_detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def layout_keys(cls) -> list[str]:
+        """The registered layouts' keys (the choices of ``layout``)."""
+        field = cls._meta.get_field("layout")
+        assert isinstance(field, models.Field)
+        return [str(key) for key, _label in field.flatchoices]
 
     @property
     def is_editable(self) -> bool:

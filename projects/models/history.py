@@ -157,14 +157,6 @@ class Comment(models.Model):
         return self.resolved_at is None
 
     @property
-    def field_label(self) -> str:
-        """The field commented on, as the form names it."""
-        from projects.content import FIELD_BY_KEY
-
-        spec = FIELD_BY_KEY.get(self.field)
-        return spec.label if spec else self.field
-
-    @property
     def said(self) -> str:
         """The quick pick and the text, as one line."""
         return "：".join(part for part in (self.get_quick_pick_display(), self.text) if part)

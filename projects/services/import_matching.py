@@ -25,10 +25,11 @@ from projects.content import (
     field_label,
     load_content,
 )
-from projects.importing.errors import ImportError_, Problem
-from projects.importing.normalize import org_key
+from projects.importing.errors import ImportError_
 from projects.importing.plan import Action, ImportPlan, PlannedForm
 from projects.layouts import yuan_to_wan
+from projects.layouts.normalize import org_key
+from projects.layouts.reading import Problem
 from projects.models import Organization, PerformanceForm, Project
 
 HUNDRED_YUAN = Decimal(100)  # 0.01 万元

@@ -53,10 +53,10 @@ from projects.errors import DomainError
 from projects.history import event_for
 from projects.importing.errors import ImportError_
 from projects.importing.limits import FORM_LIMITS, INDICATOR_LIMITS
-from projects.importing.normalize import CategoryNames, canonical_org_name, org_key
 from projects.importing.plan import ImportPlan, ImportResult, PlannedForm
 from projects.importing.sources import read_plan
-from projects.layouts import framework_categories
+from projects.layouts import LAYOUTS, framework_categories
+from projects.layouts.normalize import CategoryNames, canonical_org_name, org_key
 from projects.models import (
     FormEvent,
     Indicator,
@@ -223,7 +223,7 @@ def _as_draft(planned: PlannedForm, framework_id: int, categories: CategoryLooku
             )
             data.set(key, "")
     kept = []
-    tiered = data.layout != "guangzhou"  # its rows sit under a 二级指标
+    tiered = LAYOUTS[data.layout].tiered  # its rows sit under a 二级指标
     for item in data.indicators:
         placed = (
             (item.name or item.not_applicable)

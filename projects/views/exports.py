@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
-from projects.layouts import PER_FORM_LAYOUTS
-from projects.models import ExportJob, PerformanceForm
+from projects.layouts import LAYOUTS, is_per_form
+from projects.models import ExportJob
 from projects.permissions import actor_of, get_form_for_actor
 from projects.tasks import enqueue_export_job, purge_exports
 
@@ -47,13 +47,13 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     form = get_form_for_actor(actor_of(request), pk)
     layout = request.GET.get("layout", "")
-    if layout and layout not in PER_FORM_LAYOUTS:
+    if layout and not is_per_form(layout):
         # the 广州 table is a department's, not one form's: say so rather than silently
         # giving another layout
         messages.error(
             request,
             gettext("“%(layout)s”不是单张表的表样，请在“批量导出”中按部门导出。")
-            % {"layout": dict(PerformanceForm.Layout.choices).get(layout, layout[:30])},
+            % {"layout": LAYOUTS[layout].label if layout in LAYOUTS else layout[:30]},
         )
         return redirect(form.get_absolute_url())
     return _download(export_form(form=form, fmt=fmt, layout=layout))

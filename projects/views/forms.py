@@ -19,6 +19,7 @@ from projects.layouts import (
     UnitForms,
     build_grid,
     framework_categories,
+    layout_choices,
 )
 from projects.models import Comment, PerformanceForm
 from projects.permissions import (
@@ -132,7 +133,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "grid": grid,
             "layout": layout,
-            "layouts": PerformanceForm.Layout.choices,
+            "layouts": layout_choices(),
             "shown_version": shown_version,
             "version_query": "" if shown_version == form.version else f"&version={shown_version}",
             "editable": editable,

@@ -20,7 +20,7 @@ from indicators.models import Framework
 from projects.content import FormContent, load_content
 from projects.filing.checking import Checker, check_form, last_years_content
 from projects.filing.checks import Finding
-from projects.importing.errors import Problem
+from projects.layouts.reading import Problem
 from projects.models import PerformanceForm
 from projects.services.importing import read_sources
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from indicators.models import Category, Framework
 from indicators.parsing import parse_target
-from projects.content import FIELDS, FormContent, IndicatorContent, LayoutKey, ProjectContent
+from projects.content import FIELDS, FormContent, IndicatorContent, ProjectContent
 from projects.content import to_json as content_json
 from projects.models import (
     MAX_YEAR,
@@ -178,7 +178,7 @@ class UnitPlan:
 @dataclass
 class DepartmentPlan:
     name: str
-    layout: LayoutKey
+    layout: str
     department_review: bool
     units: list[UnitPlan] = field(default_factory=list)
 
@@ -375,9 +375,7 @@ def plan_city(
         plans.append(
             DepartmentPlan(
                 name=name,
-                layout=cast(
-                    LayoutKey, rng.choices(layouts, [layout_weights[k] for k in layouts])[0]
-                ),
+                layout=rng.choices(layouts, [layout_weights[k] for k in layouts])[0],
                 # most departments review their units' forms; the first always does
                 department_review=number == 0 or rng.random() > 0.15,
                 units=[UnitPlan(unit) for unit in _unit_names(rng, name, unit_count)],
@@ -443,7 +441,7 @@ def _indicator(
     rng: random.Random,
     source: IndicatorContent,
     category: CategoryShape,
-    layout: LayoutKey,
+    layout: str,
     annual: Decimal,
 ) -> IndicatorContent:
     """A seed indicator, as this form's layout holds it, its count scaled, its cost figure
@@ -483,7 +481,7 @@ def _indicators(
     rng: random.Random,
     pools: SeedPools,
     shape: Sequence[CategoryShape],
-    layout: LayoutKey,
+    layout: str,
     annual: Decimal,
 ) -> list[IndicatorContent]:
     """About ten indicators: one in each core category, the rest where the seeds put theirs;
@@ -542,7 +540,7 @@ def _content(
     pools: SeedPools,
     shape: Sequence[CategoryShape],
     *,
-    layout: LayoutKey,
+    layout: str,
     year: int,
     department: str,
     unit: str,

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from indicators.parsing import clean_ocr_math
-from projects.layouts import NOT_APPLICABLE, TEN_THOUSAND, CategoryRef
+from projects.layouts.base import NOT_APPLICABLE
+from projects.layouts.formats import TEN_THOUSAND
+from projects.layouts.grid import CategoryRef
 
 # --------------------------------------------------------------------------- text
 
