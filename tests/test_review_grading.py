@@ -12,7 +12,7 @@ from projects.models import FormEvent, PerformanceForm, ReviewGrade, overall_gra
 from projects.permissions import Actor
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.services import TransitionRefused
-from projects.review.workflow import suggested_verb
+from projects.workflow import suggested_verb
 from tests.review_helpers import act
 
 pytestmark = pytest.mark.django_db

@@ -19,6 +19,7 @@ from projects.models.review import (
     Grade,
     Notification,
     ReviewGrade,
+    Stage,
     overall_grade,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "Stage",
     "StagedImport",
     "StagedImportFile",
     "overall_grade",

@@ -11,9 +11,9 @@ from projects.filing.checking import check_form
 from projects.filing.checks import Finding
 from projects.history import compare_versions, returned_version
 from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
-from projects.permissions import Actor, can_grade, review_stage
+from projects.permissions import Actor, can_grade
 from projects.review.grading import current_grade, suggestion_for
-from projects.review.workflow import available
+from projects.workflow import available, review_stage
 
 
 @dataclass(frozen=True)

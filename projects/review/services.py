@@ -19,7 +19,7 @@ from projects.history import content_at, event_for
 from projects.models import PerformanceForm
 from projects.permissions import Actor
 from projects.review import notify
-from projects.review.workflow import TRANSITIONS
+from projects.workflow import TRANSITIONS
 
 
 class TransitionRefused(DomainError):
