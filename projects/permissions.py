@@ -39,7 +39,7 @@ from projects.workflow import COMMENTABLE, TRANSITIONS, at_stage, leaves_from, r
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
     from projects.models import PerformanceFormQuerySet
 
@@ -197,6 +197,14 @@ def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:
     if not (actor.is_system or actor.is_admin or actor.is_filer_of(form)):
         return False, _("只能结转本单位的表。")
     return ALLOWED
+
+
+def can_file_next_year(actor: Actor, form: PerformanceForm) -> Decision:
+    """Offer, on the form's page, to start next year's draft from it (以此表填报): its unit's
+    filers. Administrators and commands roll forms over in bulk (``can_roll_over``)."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以以此表填报下一年度。")
+    return can_roll_over(actor, form)
 
 
 # --------------------------------------------------------------------------- the workflow
@@ -386,23 +394,12 @@ def actor_of(request: HttpRequest) -> Actor:
     return actor
 
 
-class ActorMiddleware:
-    """Puts ``request.actor`` (lazy: no query until something asks) for views and templates."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = SimpleLazyObject(lambda: actor_of(request))  # type: ignore[attr-defined]
-        return self.get_response(request)
-
-
 def navigation(request: HttpRequest) -> dict[str, object]:
     """Context processor: what the navigation offers this actor (evaluated only if shown)."""
 
     def reviews() -> bool:
         actor = actor_of(request)
-        return bool(actor.reviewed_departments) or actor.is_finance_reviewer
+        return any(actor.reviews_any_at(stage) for stage in Stage)
 
     return {
         "may_import": SimpleLazyObject(lambda: can_import(actor_of(request))[0]),

@@ -66,6 +66,17 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "anonymous": (N, N),
         "command": (Y, Y),
     },
+    "can_file_next_year": {
+        "alice": (Y, Y),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "felix": (N, N),
+        "adam": (N, N),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (N, N),
+    },
     "can_import_over": {
         "alice": (N, N),
         "bob": (N, N),
