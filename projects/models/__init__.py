@@ -4,7 +4,7 @@ from projects.models.checks import CheckSetting
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import Indicator, PerformanceForm, PerformanceFormQuerySet
-from projects.models.history import Comment, FormEvent
+from projects.models.history import COMMENT_LIMIT, Comment, FormEvent
 from projects.models.imports import (
     STAGED_IMPORT_LIFETIME,
     ImportJob,
@@ -26,6 +26,7 @@ from projects.models.review import (
 __all__ = [
     "AMOUNT_DIGITS",
     "AMOUNT_PLACES",
+    "COMMENT_LIMIT",
     "GRADED_CHECKS",
     "MAX_YEAR",
     "MIN_YEAR",

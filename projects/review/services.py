@@ -15,10 +15,10 @@ from projects.errors import DomainError
 from projects.filing.checking import check_form
 from projects.filing.services import editable_keys
 from projects.history import content_at, event_for, write_version
-from projects.models import PerformanceForm
+from projects.models import COMMENT_LIMIT, PerformanceForm
 from projects.permissions import Actor
 from projects.review import notify
-from projects.workflow import TRANSITIONS
+from projects.workflow import TRANSITIONS, Transition
 
 
 class TransitionRefused(DomainError):
@@ -40,8 +40,8 @@ def take_transition(
     if step is None:
         raise TransitionRefused(_("未知的操作。"))
     comment = comment.strip()
-    if step.comment_label and not comment:
-        raise TransitionRefused(str(step.comment_missing))
+    if problem := comment_problem(step, comment):
+        raise TransitionRefused(problem)
     with transaction.atomic():
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
@@ -94,6 +94,19 @@ def take_transition(
             ).save()
         notify.after_transition(form, actor=actor, verb=verb, comment=comment)
     return form
+
+
+def comment_problem(step: Transition, comment: str) -> str:
+    """Why the comment (stripped) cannot go with the step, or ``""``: one the step requires
+    is missing, or it is longer than ``COMMENT_LIMIT`` (refused, never cut off)."""
+    if step.comment_label and not comment:
+        return str(step.comment_missing)
+    if len(comment) > COMMENT_LIMIT:
+        return _("说明不能超过 %(limit)s 个字（现有 %(count)s 个字），请删减后再提交。") % {
+            "limit": COMMENT_LIMIT,
+            "count": len(comment),
+        }
+    return ""
 
 
 def _approved_content(form: PerformanceForm) -> FormContent | None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from projects.errors import as_int
-from projects.models import GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
+from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
     CommentRefused,
@@ -31,7 +31,7 @@ from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import QueuePaginator, review_queue
 from projects.review.queue_export import queue_workbook, waiting_days
-from projects.review.services import TransitionRefused, take_transition
+from projects.review.services import TransitionRefused, comment_problem, take_transition
 from projects.workflow import TRANSITIONS, Transition
 
 QUEUE_PAGE_SIZE = 50
@@ -55,7 +55,7 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             form_id=form.pk,
             seen_version=seen,
             seen_status=request.POST.get("status", ""),
-            comment=request.POST.get("comment", "")[:5000],
+            comment=request.POST.get("comment", ""),
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)
@@ -82,7 +82,7 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
             form_id=form.pk,
             seen_version=seen,
             grades={key: post.get(key, "") for key in keys},
-            notes={key: post.get(f"{key}_note", "")[:5000] for key in keys},
+            notes={key: post.get(f"{key}_note", "") for key in keys},
         )
     except GradeRefused as refused:
         messages.error(request, refused.message)
@@ -246,6 +246,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "batch_steps": [step for step in steps if not step.comment_label],
             "batch_return": next((step.batch_label for step in steps if step.comment_label), ""),
             "batch_limit": BATCH_LIMIT,
+            "comment_limit": COMMENT_LIMIT,
         },
     )
 
@@ -289,7 +290,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     if query := QueryDict(post.get("query", "")).urlencode():
         back = f"{back}?{query}"
     pks = list(dict.fromkeys(pk for raw in post.getlist("form") if (pk := as_int(raw))))
-    comment = post.get("comment", "").strip()[:5000] if step.comment_label else ""
+    comment = post.get("comment", "").strip() if step.comment_label else ""
     problem = ""
     if not pks:
         problem = _("请先勾选要处理的表。")
@@ -298,8 +299,8 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
             "limit": BATCH_LIMIT,
             "count": len(pks),
         }
-    elif step.comment_label and not comment:
-        problem = str(step.comment_missing)
+    else:
+        problem = comment_problem(step, comment)
     if problem:
         messages.error(request, problem)
         return redirect(back)
