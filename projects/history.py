@@ -1,22 +1,29 @@
 """The history of every change to a form: one ``FormEvent`` per change, written by the service
 that made it, inside its transaction, with a snapshot of the content at the version it left.
 
-``event_for`` builds one (unsaved: save it, or bulk-insert many); ``content_at`` and
-``compare_versions`` rebuild and compare any two versions from their snapshots.
+``write_version`` is the one writer of a new version of a saved form's content (an edit, an
+import over it, an adjustment given up): it writes the content in place, moves the version on
+and records the event with its snapshot. ``event_for`` builds one event (unsaved: save it, or
+bulk-insert many); ``content_at`` and ``compare_versions`` rebuild and compare any two
+versions from their snapshots.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from projects.content import (
+    CategoryLookup,
     ContentDiff,
     FormContent,
+    apply_indicators,
     diff_content,
     from_json,
     load_content,
+    set_fields,
     to_json,
 )
 from projects.errors import DomainError
@@ -55,6 +62,79 @@ def event_for(
         edit_session=edit_session,
         edit_seq=edit_seq,
     )
+
+
+def write_version(
+    form: PerformanceForm,
+    content: FormContent,
+    *,
+    keys: Iterable[str],
+    actor: Actor,
+    kind: str,
+    comment: str = "",
+    status: str | None = None,
+    indicators: bool = True,
+    by_position: bool = True,
+    restore_uids: bool = False,
+    categories: CategoryLookup | None = None,
+    with_project: bool = True,
+    snapshot_in_memory: bool = False,
+    edit_session: str = "",
+    edit_seq: int | None = None,
+    events: list[FormEvent] | None = None,
+) -> FormEvent:
+    """Write ``content`` onto the saved form as its next version, and record it.
+
+    The caller holds the form's row lock and has checked, under it, that the actor may write
+    and that the form is still the version the actor saw (``VersionConflict``, an import's
+    re-match, a transition's version check): this function checks nothing of that.
+
+    In place and in this order: the fields of ``keys`` on the project (``with_project=False``:
+    the caller wrote the project already, as an import does for many forms at once) and on the
+    form; the indicators (``indicators=False``: left as they are), a row that continues
+    keeping its uid (``by_position``, ``restore_uids``: see ``apply_indicators``); the version
+    one up and, for a transition, the new ``status`` (``PerformanceForm.move_to``), in one
+    save of the form. Then one event of ``kind`` with the content as it now stands: read back
+    from the database, or, with ``snapshot_in_memory``, built from what was written (an
+    import: the form's rows were loaded with it). The event is saved, or, with ``events``,
+    added there for one bulk insert."""
+    keys = tuple(keys)
+    from_status = form.status
+    if with_project:
+        changed = set_fields(form.project, content, keys)
+        if changed:
+            form.project.save(update_fields=changed)
+    set_fields(form, content, keys)
+    snapshot = load_content(form) if snapshot_in_memory else None
+    if indicators:
+        apply_indicators(
+            form,
+            content.indicators,
+            categories or CategoryLookup(),
+            by_position=by_position,
+            restore_uids=restore_uids,
+        )
+        if snapshot is not None:
+            snapshot.indicators = content.indicators  # with the uids the rows keep
+    form.version += 1
+    if status is not None:
+        form.move_to(status)
+    form.save()
+    event = event_for(
+        form,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        comment=comment,
+        content=snapshot,
+        edit_session=edit_session,
+        edit_seq=edit_seq,
+    )
+    if events is None:
+        event.save()
+    else:
+        events.append(event)
+    return event
 
 
 def timeline(form: PerformanceForm) -> list[FormEvent]:

@@ -1,10 +1,16 @@
 """Who may do what, in one place.
 
 * ``Actor`` is the acting user with their memberships, loaded once per request
-  (``ActorMiddleware`` puts it on ``request.actor``); commands and background work act as
-  ``Actor.system(...)``, which names the source that the history records.
+  (``actor_of``); commands and background work act as ``Actor.system(...)``, which names the
+  source that the history records.
 * ``can_<verb>(actor, form) -> (allowed, reason)``: the views, the templates (to explain why an
   action is unavailable) and the services (again, inside their transaction) all call these.
+  The workflow's rules read the states each verb leaves from in ``projects.workflow`` (the
+  transition table); the roles are decided here.
+* Who reviews a form at a stage is decided once: ``STAGE_REVIEWERS`` (a membership's role, and
+  the organisation whose members review every department's forms), read by
+  ``Actor.for_user`` (and so ``Actor.reviews_at``, the queue and the rules) and by
+  ``reviewers_at`` (the people to tell).
 * ``Actor.form_scope()`` is the one rule for which forms an actor may see; every list and fetch
   of forms goes through it (``PerformanceForm.objects.visible_to(actor)``,
   ``get_form_for_actor``): 404 for what the actor may not see, 403 with the reason for what the
@@ -28,17 +34,26 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from projects.models import FormEvent, Membership, Organization, PerformanceForm
+from projects.models import FormEvent, Membership, Organization, PerformanceForm, Stage
+from projects.workflow import COMMENTABLE, TRANSITIONS, at_stage, leaves_from, review_stage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
     from projects.models import PerformanceFormQuerySet
 
 Decision = tuple[bool, str]
 ALLOWED: Decision = (True, "")
 Role = Membership.Role
+
+# Who reviews a department's forms at each stage: members with the stage's role in the
+# department, and members with that role in an organisation of the kind named (the finance
+# bureau), who review every department's forms.
+STAGE_REVIEWERS: dict[Stage, tuple[Membership.Role, Organization.Kind | None]] = {
+    Stage.DEPARTMENT: (Role.DEPARTMENT_REVIEWER, None),
+    Stage.FINANCE: (Role.FINANCE_REVIEWER, Organization.Kind.FINANCE),
+}
 
 
 @dataclass(frozen=True)
@@ -64,13 +79,18 @@ class Actor:
         if not user.is_authenticated or not user.is_active:
             return cls(user_id=None, source=source)
         roles: dict[str, set[int]] = {role: set() for role in Role.values}
-        finance_everywhere = False
+        everywhere: set[Stage] = set()  # the stages at which the user reviews every department
         for role, organization_id, kind in Membership.objects.filter(user_id=user.pk).values_list(
             "role", "organization_id", "organization__kind"
         ):
             roles[role].add(organization_id)
-            if role == Role.FINANCE_REVIEWER and kind == Organization.Kind.FINANCE:
-                finance_everywhere = True
+            everywhere |= {
+                stage
+                for stage, (reviewer, all_of) in STAGE_REVIEWERS.items()
+                if role == reviewer and kind == all_of
+            }
+        assert Stage.DEPARTMENT not in everywhere  # a department reviewer reviews their own
+        finance_everywhere = Stage.FINANCE in everywhere
         return cls(
             user_id=user.pk,
             source=source,
@@ -100,16 +120,23 @@ class Actor:
             or (self.is_finance_reviewer and self.finance_departments is None)
         )
 
-    def finances(self, department_id: int) -> bool:
-        """Whether this actor reviews the department's forms for finance."""
-        return self.is_finance_reviewer and (
-            self.finance_departments is None or department_id in self.finance_departments
-        )
+    def departments_at(self, stage: Stage) -> frozenset[int] | None:
+        """The departments whose forms this actor reviews at the stage (``None``: all)."""
+        if stage == Stage.DEPARTMENT:
+            return self.reviewed_departments
+        if not self.is_finance_reviewer:
+            return frozenset()
+        return self.finance_departments
 
-    def _finance_filter(self) -> Q:
-        if self.finance_departments is None:
-            return Q()
-        return Q(project__department_id__in=self.finance_departments)
+    def reviews_at(self, stage: Stage, department_id: int) -> bool:
+        """Whether this actor reviews the department's forms at the stage."""
+        departments = self.departments_at(stage)
+        return departments is None or department_id in departments
+
+    def reviews_any_at(self, stage: Stage) -> bool:
+        """Whether this actor reviews at the stage at all (some department's forms)."""
+        departments = self.departments_at(stage)
+        return departments is None or bool(departments)
 
     def form_scope(self) -> Q | None:
         """The forms this actor may read, as a filter (``None``: all of them)."""
@@ -124,20 +151,15 @@ class Actor:
         )
 
     def queue_scope(self) -> Q:
-        """The forms waiting for this actor's review (the same stages as ``review_stage``)."""
-        Status = PerformanceForm.Status
+        """The forms waiting for this actor's review: at a stage at which the actor reviews
+        their department's forms."""
         waiting = Q(pk__in=[])
-        if self.reviewed_departments:
-            waiting |= Q(
-                status=Status.SUBMITTED,
-                project__department__department_review=True,
-                project__department_id__in=self.reviewed_departments,
-            )
-        if self.is_finance_reviewer:
-            waiting |= self._finance_filter() & (
-                Q(status=Status.DEPARTMENT_APPROVED)
-                | Q(status=Status.SUBMITTED, project__department__department_review=False)
-            )
+        for stage in Stage:
+            departments = self.departments_at(stage)
+            if departments is None:
+                waiting |= at_stage(stage)
+            elif departments:
+                waiting |= at_stage(stage) & Q(project__department_id__in=departments)
         return waiting
 
     def is_filer_of(self, form: PerformanceForm) -> bool:
@@ -151,9 +173,7 @@ def can_view(actor: Actor, form: PerformanceForm) -> Decision:
     """Read the form, its history and its exports."""
     if actor.sees_everything or actor.is_filer_of(form):
         return ALLOWED
-    if form.project.department_id in actor.reviewed_departments or actor.finances(
-        form.project.department_id
-    ):
+    if any(actor.reviews_at(stage, form.project.department_id) for stage in Stage):
         return ALLOWED
     return False, _("您无权查看这张绩效目标表。")
 
@@ -179,45 +199,54 @@ def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
+def can_file_next_year(actor: Actor, form: PerformanceForm) -> Decision:
+    """Offer, on the form's page, to start next year's draft from it (以此表填报): its unit's
+    filers. Administrators and commands roll forms over in bulk (``can_roll_over``)."""
+    if not actor.is_filer_of(form):
+        return False, _("只有本单位的填报人可以以此表填报下一年度。")
+    return can_roll_over(actor, form)
+
+
 # --------------------------------------------------------------------------- the workflow
 
 
-def review_stage(form: PerformanceForm) -> str:
-    """Who reviews the form now: ``department``, ``finance``, or ``""`` (nobody: not under
-    review). A submitted form goes to its department first when the department reviews."""
-    Status = PerformanceForm.Status
-    if form.status == Status.SUBMITTED:
-        return "department" if form.project.department.department_review else "finance"
-    if form.status == Status.DEPARTMENT_APPROVED:
-        return "finance"
-    return ""
+def reviewers_at(stage: Stage, department_id: int) -> Q:
+    """The people who review the department's forms at the stage, as a filter over users
+    (``Actor.reviews_at`` for the acting user; both read ``STAGE_REVIEWERS``)."""
+    role, all_of = STAGE_REVIEWERS[stage]
+    where = Q(memberships__organization_id=department_id)
+    if all_of is not None:
+        where |= Q(memberships__organization__kind=all_of)
+    return Q(memberships__role=role) & where
 
 
 def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
     stage = review_stage(form)
-    if not stage:
+    if stage is None:
         return False, _("表单状态为“%(status)s”，不在审核中。") % {
             "status": form.get_status_display()
         }
-    if stage == "department" and form.project.department_id not in actor.reviewed_departments:
+    if actor.reviews_at(stage, form.project.department_id):
+        return ALLOWED
+    if stage == Stage.DEPARTMENT:
         return False, _("这张表正等待主管部门审核，只有本部门的审核人可以处理。")
-    if stage == "finance" and not actor.finances(form.project.department_id):
-        return False, _("这张表正等待财政审核，只有负责本部门的财政审核人可以处理。")
-    return ALLOWED
+    return False, _("这张表正等待财政审核，只有负责本部门的财政审核人可以处理。")
 
 
 def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
     """Send a draft (or a returned form) for review: its unit's filers."""
     if not actor.is_filer_of(form):
         return False, _("只有本单位的填报人可以提交这张表。")
-    return _editable(form)
+    if not leaves_from(form, "submit"):
+        return _not_editable(form)
+    return ALLOWED
 
 
 def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
     """Take a submission back before any reviewer has acted on it: its unit's filers."""
     if not actor.is_filer_of(form):
         return False, _("只有本单位的填报人可以撤回这张表。")
-    if form.status != PerformanceForm.Status.SUBMITTED:
+    if not leaves_from(form, "withdraw"):
         return False, _("只有已提交、尚未审核的表可以撤回（当前状态：%(status)s）。") % {
             "status": form.get_status_display()
         }
@@ -226,19 +255,23 @@ def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
 
 def can_pass_on(actor: Actor, form: PerformanceForm) -> Decision:
     """Pass a submission on to finance (the department's review)."""
-    if review_stage(form) != "department":
+    if review_stage(form) not in TRANSITIONS["pass_on"].stages:
         return False, _("这张表不在主管部门审核阶段。")
     return _reviewer_at_stage(actor, form)
 
 
 def can_return(actor: Actor, form: PerformanceForm) -> Decision:
     """Send the form back to its unit, from whichever review stage it is in."""
+    stage = review_stage(form)
+    if stage is not None and stage not in TRANSITIONS["return"].stages:
+        return False, _("这张表在这个审核阶段不能退回。")
     return _reviewer_at_stage(actor, form)
 
 
 def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
     """Approve the form (the finance review)."""
-    if review_stage(form) == "department":
+    stage = review_stage(form)
+    if stage is not None and stage not in TRANSITIONS["approve"].stages:
         return False, _("这张表还在主管部门审核阶段。")
     return _reviewer_at_stage(actor, form)
 
@@ -248,7 +281,7 @@ def can_adjust(actor: Actor, form: PerformanceForm) -> Decision:
     force until the adjusted one is approved."""
     if not actor.is_filer_of(form):
         return False, _("只有本单位的填报人可以申请调整这张表。")
-    if form.status != PerformanceForm.Status.APPROVED:
+    if not leaves_from(form, "adjust"):
         return False, _("只有已通过的表需要申请调整（当前状态：%(status)s）。") % {
             "status": form.get_status_display()
         }
@@ -262,7 +295,9 @@ def can_cancel_adjust(actor: Actor, form: PerformanceForm) -> Decision:
         return False, _("只有本单位的填报人可以撤销调整。")
     if not form.is_adjusting:
         return False, _("这张表没有在调整中。")
-    return _editable(form)
+    if not leaves_from(form, "cancel_adjust"):
+        return _not_editable(form)
+    return ALLOWED
 
 
 def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
@@ -274,13 +309,11 @@ def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
 def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
     """Comment on a form, or resolve a comment: its reviewers (its department's, when the
     department reviews, and finance), once it has been submitted."""
-    reviews = actor.finances(form.project.department_id) or (
-        form.project.department.department_review
-        and form.project.department_id in actor.reviewed_departments
-    )
-    if not reviews:
+    department = form.project.department
+    stages = [Stage.DEPARTMENT] if department.department_review else []
+    if not any(actor.reviews_at(stage, department.pk) for stage in [*stages, Stage.FINANCE]):
         return False, _("只有这张表的审核人可以提出或处理审核意见。")
-    if form.status == PerformanceForm.Status.DRAFT:
+    if form.status not in COMMENTABLE:
         return False, _("草稿尚未提交，不能提出审核意见。")
     return ALLOWED
 
@@ -308,11 +341,15 @@ def can_import_over(actor: Actor, form: PerformanceForm) -> Decision:
 
 
 def _editable(form: PerformanceForm) -> Decision:
-    if not form.is_editable:
-        return False, _("表单状态为“%(status)s”，不能修改。") % {
-            "status": form.get_status_display()
-        }
+    """The unit edits its form (and an import overwrites it) in the states it submits it
+    from: 草稿 and 已退回."""
+    if not leaves_from(form, "submit"):
+        return _not_editable(form)
     return ALLOWED
+
+
+def _not_editable(form: PerformanceForm) -> Decision:
+    return False, _("表单状态为“%(status)s”，不能修改。") % {"status": form.get_status_display()}
 
 
 # --------------------------------------------------------------------------- fetching
@@ -357,23 +394,12 @@ def actor_of(request: HttpRequest) -> Actor:
     return actor
 
 
-class ActorMiddleware:
-    """Puts ``request.actor`` (lazy: no query until something asks) for views and templates."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.actor = SimpleLazyObject(lambda: actor_of(request))  # type: ignore[attr-defined]
-        return self.get_response(request)
-
-
 def navigation(request: HttpRequest) -> dict[str, object]:
     """Context processor: what the navigation offers this actor (evaluated only if shown)."""
 
     def reviews() -> bool:
         actor = actor_of(request)
-        return bool(actor.reviewed_departments) or actor.is_finance_reviewer
+        return any(actor.reviews_any_at(stage) for stage in Stage)
 
     return {
         "may_import": SimpleLazyObject(lambda: can_import(actor_of(request))[0]),

@@ -263,6 +263,15 @@ def test_a_filer_starts_next_years_form_from_this_one(client, alice, filled) -> 
     assert "已有 2024 年度的表" in client.get(url).content.decode()
 
 
+def test_only_the_filer_is_offered_next_years_form_on_the_page(client, adam, bob, filled):
+    """An administrator may roll the form over (in bulk), but the page offers 以此表填报 to
+    the unit's filers alone (``can_file_next_year``)."""
+    for user in (adam, bob):
+        client.force_login(user)
+        page = client.get(filled.get_absolute_url())
+        assert page.status_code == 200 and "以此表填报" not in page.content.decode()
+
+
 def test_a_background_save_answers_with_the_status_version_and_checklist(client, alice, filled):
     client.force_login(alice)
     data = page_data(client, filled)

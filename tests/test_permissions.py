@@ -13,7 +13,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from projects import permissions
-from projects.models import PerformanceForm
+from projects.models import PerformanceForm, Stage
 from projects.permissions import Actor, get_form_for_actor, visible_forms
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,17 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "stan": (N, N),
         "anonymous": (N, N),
         "command": (Y, Y),
+    },
+    "can_file_next_year": {
+        "alice": (Y, Y),
+        "bob": (N, N),
+        "fiona": (N, N),
+        "felix": (N, N),
+        "adam": (N, N),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "anonymous": (N, N),
+        "command": (N, N),
     },
     "can_import_over": {
         "alice": (N, N),
@@ -236,3 +247,22 @@ def test_the_actor_is_loaded_once_per_request(client, alice, alice_form) -> None
     assert response.status_code == 200
     membership_reads = [q for q in queries if "projects_membership" in q["sql"]]
     assert len(membership_reads) == 1
+
+
+def test_the_people_told_are_the_actors_who_review_at_the_stage(
+    alice, bob, fiona, felix, adam, charlie, stan, unit_a, unit_c
+) -> None:
+    """``reviewers_at`` (whom a notice goes to) and ``Actor.reviews_at`` (who may act) give
+    the same people, for each stage and department."""
+    people = [alice, bob, fiona, felix, adam, charlie, stan]
+    expected = {
+        (Stage.DEPARTMENT, unit_a.parent_id): {bob},
+        (Stage.DEPARTMENT, unit_c.parent_id): set(),
+        (Stage.FINANCE, unit_a.parent_id): {fiona},
+        (Stage.FINANCE, unit_c.parent_id): {fiona, felix},
+    }
+    User = type(alice)
+    for (stage, department_id), reviewers in expected.items():
+        told = set(User.objects.filter(permissions.reviewers_at(stage, department_id)))
+        acting = {u for u in people if Actor.for_user(u).reviews_at(stage, department_id)}
+        assert told == acting == reviewers, (stage, department_id)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from projects.content import load_content
 from projects.filing.services import save_draft
-from projects.models import Comment, Indicator, PerformanceForm
+from projects.models import COMMENT_LIMIT, Comment, Indicator, PerformanceForm
 from projects.permissions import Actor
 from projects.review.comments import CommentRefused, add_comment, answer_comment, resolve_comment
 from tests.factories import IndicatorFactory
@@ -149,3 +149,20 @@ def test_a_comment_on_a_field_is_named_on_the_page_and_shown_beside_it_in_the_ed
         follow=True,
     )
     assert "未知的字段" in response.content.decode()
+
+
+def test_a_comment_over_the_limit_is_refused_on_the_page_and_by_the_service(
+    client, bob, submitted
+) -> None:
+    too_long = "意" * (COMMENT_LIMIT + 1)
+    with pytest.raises(CommentRefused, match="意见不能超过 2000 个字"):
+        add_comment(actor=Actor.for_user(bob), form_id=submitted.pk, text=too_long)
+    client.force_login(bob)
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert f'id="comment-text" maxlength="{COMMENT_LIMIT}"' in page
+    url = reverse("projects:comment_add", kwargs={"pk": submitted.pk})
+    response = client.post(url, {"text": too_long}, follow=True)
+    assert "意见不能超过 2000 个字" in response.content.decode()
+    assert Comment.objects.count() == 0
+    client.post(url, {"text": too_long[1:]})
+    assert Comment.objects.get().text == too_long[1:]

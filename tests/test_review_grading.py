@@ -4,15 +4,18 @@ the reviewer sees of a resubmitted form: the changes since it was returned."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.content import load_content
 from projects.filing.services import save_draft
+from projects.history import content_at
 from projects.models import FormEvent, PerformanceForm, ReviewGrade, overall_grade
 from projects.permissions import Actor
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.services import TransitionRefused
-from projects.review.workflow import suggested_verb
+from projects.workflow import suggested_verb
 from tests.review_helpers import act
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +244,40 @@ def test_an_adjustment_given_up_restores_the_approved_version(client, seeded) ->
     assert restored.goals == approved.goals
     assert [row.uid for row in restored.indicators] == uids  # the rows keep their identity
     assert form.events.order_by("-id").first().kind == FormEvent.Kind.CANCEL_ADJUST
+
+
+def test_an_adjustment_given_up_is_one_new_version_saved_once(seeded) -> None:
+    """Restoring the approved content and approving the form again is one write of the form
+    (``write_version``) and one event, whose snapshot is the restored version."""
+    forms, users = seeded
+    form = forms[0]
+    for user, verb in (("filer", "submit"), ("dept", "pass_on"), ("finance", "approve")):
+        act(users[user], form, verb)
+    act(users["filer"], form, "adjust", "指标调整")
+    form.refresh_from_db()
+    approved_version = form.approved_version
+    content = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
+    content.goals["annual"] = "调整后的年度目标"
+    edited = save_draft(
+        actor=Actor.for_user(users["filer"]),
+        form_id=form.pk,
+        seen_version=form.version,
+        content=content,
+    ).form
+    events = form.events.count()
+    with CaptureQueriesContext(connection) as queries:
+        act(users["filer"], form, "cancel_adjust")
+    form_writes = [q for q in queries if q["sql"].startswith('UPDATE "projects_performanceform"')]
+    assert len(form_writes) == 1
+    form.refresh_from_db()
+    assert form.events.count() == events + 1
+    event = form.events.order_by("-id").first()
+    assert (event.kind, event.from_status, event.to_status) == (
+        "cancel_adjust",
+        "draft",
+        "approved",
+    )
+    assert event.version == form.version == form.approved_version == edited.version + 1
+    restored = content_at(form, form.version)
+    assert restored.goals == content_at(form, approved_version).goals
+    assert restored.goals["annual"] != "调整后的年度目标"

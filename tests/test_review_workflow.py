@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from projects.models import FormEvent, Membership, PerformanceForm
+from projects.models import COMMENT_LIMIT, FormEvent, Membership, PerformanceForm
 from projects.permissions import Actor
 from projects.review.services import TransitionRefused, take_transition
 from tests.factories import MembershipFactory, UserFactory
@@ -171,3 +171,28 @@ def test_the_form_page_offers_each_persona_its_steps(client, seeded) -> None:
     outsider = UserFactory(username="outsider")
     client.force_login(outsider)
     assert client.post(act_url, {"version": 1}).status_code == 404
+
+
+def test_a_reason_over_the_comment_limit_is_refused_and_nothing_changes(client, seeded) -> None:
+    """One limit (``COMMENT_LIMIT``) for the page's field and the service: a reason one
+    character over it is refused with a Chinese message, never cut off and recorded."""
+    forms, users = seeded
+    form = forms[0]
+    act(users["filer"], form, "submit")
+    form.refresh_from_db()
+    events = form.events.count()
+    client.force_login(users["dept"])
+    url = reverse("projects:form_act", kwargs={"pk": form.pk, "verb": "return"})
+    page = client.get(form.get_absolute_url()).content.decode()
+    assert f'maxlength="{COMMENT_LIMIT}"' in page
+    too_long = "理" * (COMMENT_LIMIT + 1)
+    response = client.post(
+        url, {"version": form.version, "status": form.status, "comment": too_long}, follow=True
+    )
+    assert "说明不能超过 2000 个字（现有 2001 个字）" in response.content.decode()
+    form.refresh_from_db()
+    assert form.status == "submitted" and form.events.count() == events
+    client.post(url, {"version": form.version, "status": form.status, "comment": too_long[1:]})
+    form.refresh_from_db()
+    assert form.status == "returned"
+    assert form.events.order_by("-id").first().comment == too_long[1:]  # all of it

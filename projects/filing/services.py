@@ -10,18 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Framework
-from projects.content import (
-    FIELD_BY_KEY,
-    ContentDiff,
-    FormContent,
-    apply_indicators,
-    diff_content,
-    load_content,
-    set_fields,
-)
-from projects.content.database import CategoryLookup
+from projects.content import FIELD_BY_KEY, ContentDiff, FormContent, diff_content, load_content
 from projects.errors import DomainError
-from projects.history import event_for
+from projects.history import event_for, write_version
 from projects.layouts import LAYOUTS
 from projects.models import FormEvent, Organization, PerformanceForm, Project
 from projects.permissions import Actor, can_create_form, can_edit
@@ -140,21 +131,16 @@ def save_draft(
         if not diff:
             return SaveResult(form, diff)
         _check_project_fields(form, content, diff)
-        changed = set_fields(form.project, content, keys)
-        if changed:
-            form.project.save(update_fields=changed)
-        set_fields(form, content, keys)
-        apply_indicators(form, content.indicators, CategoryLookup(), by_position=False)
-        form.version += 1
-        form.save()
-        event_for(
+        write_version(
             form,
+            content,
+            keys=keys,
             actor=actor,
             kind=FormEvent.Kind.EDIT,
-            from_status=form.status,
+            by_position=False,
             edit_session=edit_session,
             edit_seq=edit_seq,
-        ).save()
+        )
     return SaveResult(form, diff)
 
 

@@ -9,7 +9,7 @@ from projects.models.forms import (
     PerformanceForm,
     PerformanceFormQuerySet,
 )
-from projects.models.history import Comment, FormEvent
+from projects.models.history import COMMENT_LIMIT, Comment, FormEvent
 from projects.models.imports import (
     STAGED_IMPORT_LIFETIME,
     ImportJob,
@@ -24,12 +24,14 @@ from projects.models.review import (
     Grade,
     Notification,
     ReviewGrade,
+    Stage,
     overall_grade,
 )
 
 __all__ = [
     "AMOUNT_DIGITS",
     "AMOUNT_PLACES",
+    "COMMENT_LIMIT",
     "DEFAULT_LAYOUT",
     "GRADED_CHECKS",
     "MAX_YEAR",
@@ -50,6 +52,7 @@ __all__ = [
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "Stage",
     "StagedImport",
     "StagedImportFile",
     "overall_grade",

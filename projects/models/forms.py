@@ -227,6 +227,15 @@ class PerformanceForm(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
 
+    def move_to(self, status: str) -> list[str]:
+        """Put the form in ``status`` (unsaved); reaching 已通过 puts its current version in
+        force. Returns the attributes changed, for ``save(update_fields=...)``."""
+        self.status = status
+        if status == self.Status.APPROVED:
+            self.approved_version = self.version
+            return ["status", "approved_version"]
+        return ["status"]
+
     @property
     def is_adjusting(self) -> bool:
         """An approved form whose adjustment is being drafted or reviewed: the approved

@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models.forms import Indicator, PerformanceForm
 
+# The longest text a person writes about a form: a reviewer's comment, the unit's answer, the
+# reason given with a workflow step (退回, 调整…). The services refuse longer text (nothing is
+# cut off) and the pages' fields stop there.
+COMMENT_LIMIT = 2000
+
 
 class FormEvent(models.Model):
     """One change to a form: who (empty for a command or the system, which ``source`` names),

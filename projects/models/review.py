@@ -31,6 +31,14 @@ GRADED_CHECKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+class Stage(models.TextChoices):
+    """A review stage: the department's (when the department reviews its units' forms), then
+    finance's. Which one a form is at follows from its status (``projects.workflow``)."""
+
+    DEPARTMENT = "department", _("主管部门审核")
+    FINANCE = "finance", _("财政审核")
+
+
 def grade_field(label: StrOrPromise) -> models.CharField[str, str]:
     return models.CharField(label, max_length=1, choices=Grade.choices)
 
@@ -40,9 +48,7 @@ class ReviewGrade(models.Model):
     with a note. The overall grade follows from them (``overall``) and suggests a decision;
     the reviewer decides."""
 
-    class Stage(models.TextChoices):
-        DEPARTMENT = "department", _("主管部门审核")
-        FINANCE = "finance", _("财政审核")
+    Stage = Stage
 
     form = models.ForeignKey(
         PerformanceForm,

@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 
 from projects.content import FIELD_BY_KEY
 from projects.errors import DomainError
-from projects.models import Comment, PerformanceForm
+from projects.models import COMMENT_LIMIT, Comment, PerformanceForm
 from projects.permissions import Actor, can_answer, can_comment
 from projects.review import notify
-
-TEXT_LIMIT = 2000
 
 
 class CommentRefused(DomainError):
@@ -36,8 +34,8 @@ def add_comment(
         raise CommentRefused(_("未知的常用意见。"))
     if not text and not quick_pick:
         raise CommentRefused(_("请选择常用意见或写下意见。"))
-    if len(text) > TEXT_LIMIT:
-        raise CommentRefused(_("意见不能超过 %(limit)s 个字。") % {"limit": TEXT_LIMIT})
+    if len(text) > COMMENT_LIMIT:
+        raise CommentRefused(_("意见不能超过 %(limit)s 个字。") % {"limit": COMMENT_LIMIT})
     if field and field not in FIELD_BY_KEY:
         raise CommentRefused(_("未知的字段。"))
     with transaction.atomic():
@@ -84,8 +82,8 @@ def _comment_of(form_id: int, comment_id: int) -> Comment:
 
 def answer_comment(*, actor: Actor, form_id: int, comment_id: int, text: str) -> Comment:
     text = text.strip()
-    if not text or len(text) > TEXT_LIMIT:
-        raise CommentRefused(_("请写下答复（不超过 %(limit)s 个字）。") % {"limit": TEXT_LIMIT})
+    if not text or len(text) > COMMENT_LIMIT:
+        raise CommentRefused(_("请写下答复（不超过 %(limit)s 个字）。") % {"limit": COMMENT_LIMIT})
     with transaction.atomic():
         comment = _comment_of(form_id, comment_id)
         allowed, reason = can_answer(actor, comment.form)

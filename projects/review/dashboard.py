@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from projects.models import Deadline, PerformanceForm, pinyin
-from projects.permissions import Actor, review_stage, visible_forms
+from projects.models import Deadline, PerformanceForm, Stage, pinyin
+from projects.permissions import Actor, visible_forms
 from projects.review.queue import in_status_since
+from projects.workflow import TRANSITIONS, at_stage, review_stage
 
 Status = PerformanceForm.Status
 
@@ -64,13 +65,10 @@ def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
     passed = {deadline.stage for deadline in deadlines if is_past(deadline, today)}
     late = Q(pk__in=[])
     if Deadline.Stage.SUBMIT in passed:
-        late |= Q(status__in=[Status.DRAFT, Status.RETURNED])
-    if Deadline.Stage.DEPARTMENT in passed:
-        late |= Q(status=Status.SUBMITTED, project__department__department_review=True)
-    if Deadline.Stage.FINANCE in passed:
-        late |= Q(status=Status.DEPARTMENT_APPROVED) | Q(
-            status=Status.SUBMITTED, project__department__department_review=False
-        )
+        late |= Q(status__in=sorted(TRANSITIONS["submit"].sources))
+    for stage in Stage:
+        if stage in passed:
+            late |= at_stage(stage)
     return late
 
 
@@ -186,8 +184,8 @@ def fiscal_years(actor: Actor) -> list[int]:
 
 HOLDERS: dict[str, StrOrPromise] = {
     "unit": gettext_lazy("本单位"),
-    "department": gettext_lazy("主管部门"),
-    "finance": gettext_lazy("财政"),
+    Stage.DEPARTMENT: gettext_lazy("主管部门"),
+    Stage.FINANCE: gettext_lazy("财政"),
     "approved": gettext_lazy("已通过"),
 }
 
@@ -196,7 +194,7 @@ def holder(form: PerformanceForm) -> str:
     """Who has the form now: ``department`` or ``finance`` while under review, ``approved``
     once approved, else ``unit`` (a draft, or a form returned to its unit)."""
     stage = review_stage(form)
-    if stage:
+    if stage is not None:
         return stage
     return "approved" if form.status == Status.APPROVED else "unit"
 

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.errors import DomainError
-from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
-from projects.permissions import Actor, can_grade, review_stage
-from projects.review.workflow import TRANSITIONS, suggested_verb
+from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade, Stage
+from projects.permissions import Actor, can_grade
+from projects.workflow import TRANSITIONS, review_stage, suggested_verb
 
 NOTE_LIMIT = 1000
 
@@ -32,7 +32,7 @@ class Suggestion:
         return str(TRANSITIONS[self.verb].label) if self.verb else ""
 
 
-def suggestion_for(grade: ReviewGrade | None, stage: str) -> Suggestion | None:
+def suggestion_for(grade: ReviewGrade | None, stage: Stage | None) -> Suggestion | None:
     if grade is None or not stage:
         return None
     return Suggestion(grade.overall, suggested_verb(grade.overall, stage))
@@ -89,10 +89,12 @@ def grade_form(
                 % {"version": form.version}
             )
         assert actor.user_id is not None  # a reviewer is a person
+        stage = review_stage(form)
+        assert stage is not None  # can_grade: the form is under review
         graded, _created = ReviewGrade.objects.update_or_create(
             form=form,
             version=form.version,
-            stage=review_stage(form),
+            stage=stage,
             defaults={"reviewer_id": actor.user_id, **cleaned},
         )
     return graded

@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.models import Membership, Notification, Organization, PerformanceForm
-from projects.permissions import Actor, review_stage
+from projects.models import Membership, Notification, PerformanceForm
+from projects.permissions import Actor, reviewers_at
+from projects.workflow import review_stage
 
 Role = Membership.Role
 
@@ -25,19 +26,12 @@ def filers_of(form: PerformanceForm) -> Q:
 
 
 def reviewers_of(form: PerformanceForm) -> Q:
-    """Whoever reviews the form at the stage it is in now."""
+    """Whoever reviews the form at the stage it is in now (nobody when it is not under
+    review)."""
     stage = review_stage(form)
-    if stage == "department":
-        return Q(
-            memberships__role=Role.DEPARTMENT_REVIEWER,
-            memberships__organization_id=form.project.department_id,
-        )
-    if stage == "finance":  # the bureau's reviewers, and those assigned to the department
-        return Q(memberships__role=Role.FINANCE_REVIEWER) & (
-            Q(memberships__organization__kind=Organization.Kind.FINANCE)
-            | Q(memberships__organization_id=form.project.department_id)
-        )
-    return Q(pk__in=[])
+    if stage is None:
+        return Q(pk__in=[])
+    return reviewers_at(stage, form.project.department_id)
 
 
 def _name(form: PerformanceForm) -> str:

@@ -10,10 +10,10 @@ from projects.content import ContentDiff
 from projects.filing.checking import check_form
 from projects.filing.checks import Finding
 from projects.history import compare_versions, returned_version
-from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
-from projects.permissions import Actor, can_grade, review_stage
-from projects.review.grading import current_grade, suggestion_for
-from projects.review.workflow import available
+from projects.models import COMMENT_LIMIT, GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
+from projects.permissions import Actor, can_grade
+from projects.review.grading import NOTE_LIMIT, current_grade, suggestion_for
+from projects.workflow import available, review_stage
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ def review_context(actor: Actor, form: PerformanceForm) -> dict[str, Any]:
         "may_grade": may_grade,
         "graded_checks": graded_checks(grade, findings) if (may_grade or grade) else [],
         "grade_choices": Grade.values,
+        "comment_limit": COMMENT_LIMIT,
+        "note_limit": NOTE_LIMIT,
         "suggestion": suggestion_for(grade, stage),
         "returned_at": returned_at,
         "since_return": changes,

@@ -10,9 +10,10 @@ from django.db.models.functions import Coalesce
 
 from projects.models import FormEvent, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor
+from projects.workflow import UNDER_REVIEW
 
 # The statuses in which a form waits for a review (``Actor.queue_scope``).
-WAITING = (PerformanceForm.Status.SUBMITTED, PerformanceForm.Status.DEPARTMENT_APPROVED)
+WAITING = tuple(sorted(UNDER_REVIEW))
 
 
 def in_status_since(among: Sequence[str] = ()) -> Coalesce:

@@ -10,16 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.content import apply_indicators, diff_content, load_content, set_fields
-from projects.content.database import CategoryLookup
+from projects.content import FormContent, diff_content, load_content
 from projects.errors import DomainError
 from projects.filing.checking import check_form
 from projects.filing.services import editable_keys
-from projects.history import content_at, event_for
-from projects.models import PerformanceForm
+from projects.history import content_at, event_for, write_version
+from projects.models import COMMENT_LIMIT, PerformanceForm
 from projects.permissions import Actor
 from projects.review import notify
-from projects.review.workflow import TRANSITIONS
+from projects.workflow import TRANSITIONS, Transition
 
 
 class TransitionRefused(DomainError):
@@ -41,8 +40,8 @@ def take_transition(
     if step is None:
         raise TransitionRefused(_("未知的操作。"))
     comment = comment.strip()
-    if step.comment_label and not comment:
-        raise TransitionRefused(str(step.comment_missing))
+    if problem := comment_problem(step, comment):
+        raise TransitionRefused(problem)
     with transaction.atomic():
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
@@ -74,40 +73,51 @@ def take_transition(
                 )
             form.check_errors, form.check_warnings = 0, len(findings)
             updated += ["check_errors", "check_warnings"]
-        if step.restores_approved:
-            _restore_approved(form)  # a new version, identical to the one in force
-            updated += ["version", "approved_version"]
-        if step.target == PerformanceForm.Status.APPROVED:
-            form.approved_version = form.version  # in force from now on
-            updated.append("approved_version")
-        from_status = form.status
-        form.status = step.target
-        form.save(update_fields=updated)
-        event_for(
-            form, actor=actor, kind=step.kind, from_status=from_status, comment=comment
-        ).save()
+        restored = _approved_content(form) if step.restores_approved else None
+        if restored is not None:  # a new version, identical to the one in force
+            write_version(
+                form,
+                restored,
+                keys=editable_keys(form.layout),
+                actor=actor,
+                kind=step.kind,
+                comment=comment,
+                status=step.target,
+                by_position=False,
+                restore_uids=True,  # the indicators keep their identity (and comments)
+            )
+        else:
+            from_status = form.status
+            form.save(update_fields=[*updated, *form.move_to(step.target)])
+            event_for(
+                form, actor=actor, kind=step.kind, from_status=from_status, comment=comment
+            ).save()
         notify.after_transition(form, actor=actor, verb=verb, comment=comment)
     return form
 
 
-def _restore_approved(form: PerformanceForm) -> None:
-    """Put back the content of the version in force (an adjustment given up), as a new
-    version; indicators keep their identity (the snapshot holds their uids)."""
+def comment_problem(step: Transition, comment: str) -> str:
+    """Why the comment (stripped) cannot go with the step, or ``""``: one the step requires
+    is missing, or it is longer than ``COMMENT_LIMIT`` (refused, never cut off)."""
+    if step.comment_label and not comment:
+        return str(step.comment_missing)
+    if len(comment) > COMMENT_LIMIT:
+        return _("说明不能超过 %(limit)s 个字（现有 %(count)s 个字），请删减后再提交。") % {
+            "limit": COMMENT_LIMIT,
+            "count": len(comment),
+        }
+    return ""
+
+
+def _approved_content(form: PerformanceForm) -> FormContent | None:
+    """The content of the version in force, when the form says something else now (an
+    adjustment given up puts it back); ``None`` when they say the same."""
     assert form.approved_version is not None
     approved = content_at(form, form.approved_version)
     current = load_content(PerformanceForm.objects.with_content().get(pk=form.pk))
-    keys = editable_keys(form.layout)
-    if not diff_content(current, approved, keys=keys):
-        return
-    changed = set_fields(form.project, approved, keys)
-    if changed:
-        form.project.save(update_fields=changed)
-    set_fields(form, approved, keys)
-    apply_indicators(
-        form, approved.indicators, CategoryLookup(), by_position=False, restore_uids=True
-    )
-    form.version += 1
-    form.save()
+    if not diff_content(current, approved, keys=editable_keys(form.layout)):
+        return None
+    return approved
 
 
 def _what_happened(form: PerformanceForm) -> str:

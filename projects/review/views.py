@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from projects.errors import as_int
-from projects.models import GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
+from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
     CommentRefused,
@@ -31,20 +31,10 @@ from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import QueuePaginator, review_queue
 from projects.review.queue_export import queue_workbook, waiting_days
-from projects.review.services import TransitionRefused, take_transition
-from projects.review.workflow import TRANSITIONS, Transition
+from projects.review.services import TransitionRefused, comment_problem, take_transition
+from projects.workflow import TRANSITIONS, Transition
 
 QUEUE_PAGE_SIZE = 50
-
-DONE = {
-    "submit": _("已提交审核。"),
-    "withdraw": _("已撤回，表回到草稿状态。"),
-    "pass_on": _("部门审核通过，已报财政审核。"),
-    "return": _("已退回单位修改。"),
-    "approve": _("审核通过。"),
-    "adjust": _("已开始调整：修改后提交审核；审核通过前，原已通过的版本继续有效。"),
-    "cancel_adjust": _("已撤销调整，表恢复为已通过的版本。"),
-}
 
 
 @login_required
@@ -65,12 +55,12 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             form_id=form.pk,
             seen_version=seen,
             seen_status=request.POST.get("status", ""),
-            comment=request.POST.get("comment", "")[:5000],
+            comment=request.POST.get("comment", ""),
         )
     except TransitionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, str(DONE[verb]))
+        messages.success(request, str(TRANSITIONS[verb].done))
     return redirect(form.get_absolute_url())
 
 
@@ -92,7 +82,7 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
             form_id=form.pk,
             seen_version=seen,
             grades={key: post.get(key, "") for key in keys},
-            notes={key: post.get(f"{key}_note", "")[:5000] for key in keys},
+            notes={key: post.get(f"{key}_note", "") for key in keys},
         )
     except GradeRefused as refused:
         messages.error(request, refused.message)
@@ -172,11 +162,6 @@ CHECK_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
     "clean": (gettext_lazy("无问题"), Q(check_errors=0, check_warnings=0)),
 }
 BATCH_LIMIT = 200
-BATCH_LABELS: dict[str, StrOrPromise] = {
-    "pass_on": gettext_lazy("批量部门审核通过，报财政"),
-    "approve": gettext_lazy("批量审核通过"),
-    "return": gettext_lazy("批量退回"),
-}
 
 
 def _filtered_queue(
@@ -214,18 +199,16 @@ def _query_without_page(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def batch_steps(actor: Actor) -> list[tuple[Transition, StrOrPromise]]:
-    """The batch buttons this reviewer may use (each with its label): a department's reviewer
-    passes forms on, finance approves them, both return them. Each form is checked again by
-    the transition service."""
-    verbs = []
-    if actor.reviewed_departments:
-        verbs.append("pass_on")
-    if actor.is_finance_reviewer:
-        verbs.append("approve")
-    if verbs:
-        verbs.append("return")
-    return [(TRANSITIONS[verb], BATCH_LABELS[verb]) for verb in verbs]
+def batch_steps(actor: Actor) -> list[Transition]:
+    """The batch buttons this reviewer may use: the transitions the table lets the queue take
+    on many forms, at a stage at which the actor reviews (a department's reviewer passes forms
+    on, finance approves them, both return them). Each form is checked again by the
+    transition service."""
+    return [
+        step
+        for step in TRANSITIONS.values()
+        if step.batchable and any(actor.reviews_any_at(stage) for stage in step.stages)
+    ]
 
 
 @login_required
@@ -260,9 +243,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "departments": [(str(pk), name) for pk, name in departments],
             "types": types,
             "check_filters": [(key, label) for key, (label, _q) in CHECK_FILTERS.items()],
-            "batch_steps": [(step, label) for step, label in steps if not step.comment_label],
-            "batch_return": next((label for step, label in steps if step.comment_label), ""),
+            "batch_steps": [step for step in steps if not step.comment_label],
+            "batch_return": next((step.batch_label for step in steps if step.comment_label), ""),
             "batch_limit": BATCH_LIMIT,
+            "comment_limit": COMMENT_LIMIT,
         },
     )
 
@@ -299,14 +283,14 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     and status the page showed; then say what became of each."""
     post = request.POST
     verb = post.get("verb", "")
-    if verb not in BATCH_LABELS:
+    step = TRANSITIONS.get(verb)
+    if step is None or not step.batchable:
         return HttpResponseBadRequest(_("不能批量执行这个操作。"))
-    step = TRANSITIONS[verb]
     back = reverse("projects:queue")
     if query := QueryDict(post.get("query", "")).urlencode():
         back = f"{back}?{query}"
     pks = list(dict.fromkeys(pk for raw in post.getlist("form") if (pk := as_int(raw))))
-    comment = post.get("comment", "").strip()[:5000] if step.comment_label else ""
+    comment = post.get("comment", "").strip() if step.comment_label else ""
     problem = ""
     if not pks:
         problem = _("请先勾选要处理的表。")
@@ -315,8 +299,8 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
             "limit": BATCH_LIMIT,
             "count": len(pks),
         }
-    elif step.comment_label and not comment:
-        problem = str(step.comment_missing)
+    else:
+        problem = comment_problem(step, comment)
     if problem:
         messages.error(request, problem)
         return redirect(back)
@@ -352,7 +336,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
         "review/batch_result.html",
         {
             "nav": "queue",
-            "label": BATCH_LABELS[verb],
+            "label": step.batch_label,
             "outcomes": outcomes,
             "done": done,
             "refused": len(outcomes) - done,

@@ -44,13 +44,11 @@ from indicators.models import Framework
 from projects.content import (
     FIELDS,
     CategoryLookup,
-    apply_indicators,
-    load_content,
     new_indicator_rows,
     set_fields,
 )
 from projects.errors import DomainError
-from projects.history import event_for
+from projects.history import event_for, write_version
 from projects.importing.errors import ImportError_
 from projects.importing.limits import FORM_LIMITS, INDICATOR_LIMITS
 from projects.importing.plan import ImportPlan, ImportResult, PlannedForm
@@ -377,25 +375,18 @@ def _write(
             result.created += 1
             result.drafts += planned.draft
             continue
-        form = match.form
-        set_fields(form, data, planned.keys)
-        form.version += 1
-        form.save()
-        # the snapshot, without reading the form again: its fields as now set, its rows as
-        # loaded (unchanged) or as the sheet says them (with the uids the rows keep)
-        snapshot = load_content(form)
-        if "indicators" in planned.changes:
-            apply_indicators(form, data.indicators, categories)
-            snapshot.indicators = data.indicators
-        events.append(
-            event_for(
-                form,
-                actor=actor,
-                kind=FormEvent.Kind.IMPORT,
-                from_status=form.status,
-                comment=planned.source_label,
-                content=snapshot,
-            )
+        write_version(  # its project is written above, with the others
+            match.form,
+            data,
+            keys=planned.keys,
+            actor=actor,
+            kind=FormEvent.Kind.IMPORT,
+            comment=planned.source_label,
+            indicators="indicators" in planned.changes,
+            categories=categories,
+            with_project=False,
+            snapshot_in_memory=True,
+            events=events,
         )
         result.updated += 1
     PerformanceForm.objects.bulk_create(new_forms)

@@ -27,7 +27,7 @@ from projects.permissions import (
     can_answer,
     can_comment,
     can_edit,
-    can_roll_over,
+    can_file_next_year,
     can_view,
     get_form_for_actor,
     visible_forms,
@@ -124,7 +124,7 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [UnitForms(form.project.unit.name, [data])],
         )
     editable, reason = can_edit(actor, form)
-    may_roll_over = can_roll_over(actor, form)[0] and actor.is_filer_of(form)
+    may_roll_over = can_file_next_year(actor, form)[0]
     return render(
         request,
         "projects/form_detail.html",

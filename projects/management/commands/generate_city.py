@@ -1137,7 +1137,11 @@ class Command(BaseCommand):
                 today = timezone.localdate()
                 Deadline.objects.bulk_create(
                     Deadline(fiscal_year=year, stage=stage, due=today + timedelta(days=days))
-                    for stage, days in (("submit", -3), ("department", 7), ("finance", 14))
+                    for stage, days in (
+                        (Deadline.Stage.SUBMIT, -3),
+                        (Deadline.Stage.DEPARTMENT, 7),
+                        (Deadline.Stage.FINANCE, 14),
+                    )
                 )
         written = time.monotonic()
         library = rebuild_library()

@@ -167,7 +167,11 @@ class Command(BaseCommand):
             for username, verb, text in path:
                 self._step(Actor.for_user(users[username]), verb, form.pk, text)
         today = timezone.localdate()
-        for stage, days in (("submit", -3), ("department", 7), ("finance", 14)):
+        for stage, days in (
+            (Deadline.Stage.SUBMIT, -3),
+            (Deadline.Stage.DEPARTMENT, 7),
+            (Deadline.Stage.FINANCE, 14),
+        ):
             Deadline.objects.get_or_create(
                 fiscal_year=SEED_YEAR, stage=stage, defaults={"due": today + timedelta(days=days)}
             )
