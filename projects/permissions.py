@@ -35,7 +35,14 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from projects.models import FormEvent, Membership, Organization, PerformanceForm, Stage
-from projects.workflow import COMMENTABLE, TRANSITIONS, at_stage, leaves_from, review_stage
+from projects.workflow import (
+    COMMENTABLE,
+    TRANSITIONS,
+    Transition,
+    at_stage,
+    leaves_from,
+    review_stage,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -298,6 +305,18 @@ def can_cancel_adjust(actor: Actor, form: PerformanceForm) -> Decision:
     if not leaves_from(form, "cancel_adjust"):
         return _not_editable(form)
     return ALLOWED
+
+
+type Rule = Callable[[Actor, PerformanceForm], Decision]
+
+# Who may take each step of the workflow now: its ``can_<verb>`` above (an import fails on a
+# verb of the table without one).
+TRANSITION_RULES: dict[str, Rule] = {verb: globals()[f"can_{verb}"] for verb in TRANSITIONS}
+
+
+def available_transitions(actor: Actor, form: PerformanceForm) -> list[Transition]:
+    """The transitions the actor may take on the form now (the buttons to show)."""
+    return [t for t in TRANSITIONS.values() if TRANSITION_RULES[t.verb](actor, form)[0]]
 
 
 def can_grade(actor: Actor, form: PerformanceForm) -> Decision:

@@ -13,7 +13,7 @@ Each row of ``TRANSITIONS`` says where a verb leaves from, where it leads, who t
 unit's filers, or the reviewer of the stage the form is at), the event it records, what the
 page says once it is taken, whether the queue may take it on many forms at once and which
 overall grades suggest it. ``projects.permissions`` reads the states from here and adds the
-roles (``can_<verb>``, which ``Transition.rule`` names); ``projects.review.services`` takes a
+roles (``can_<verb>``: ``permissions.TRANSITION_RULES`` holds each verb's); ``projects.review.services`` takes a
 transition; the pages read their buttons and messages from here.
 
 This module sits beside ``projects.permissions``, below everything that acts on forms: it
@@ -22,18 +22,13 @@ imports nothing but the models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from projects.models import FormEvent, Grade, PerformanceForm, Stage
-
-if TYPE_CHECKING:
-    from projects.permissions import Actor, Decision
 
 Status = PerformanceForm.Status
 Kind = FormEvent.Kind
@@ -86,8 +81,6 @@ COMMENTABLE = frozenset(Status) - {Status.DRAFT}
 
 # --------------------------------------------------------------------------- the transitions
 
-Rule = Callable[["Actor", PerformanceForm], "Decision"]
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -124,14 +117,6 @@ class Transition:
     @property
     def batchable(self) -> bool:
         return bool(self.batch_label)
-
-    @property
-    def rule(self) -> Rule:
-        """Who may take it now: ``projects.permissions.can_<verb>``, which reads this table
-        for the states and adds the role (so it is found by name, not imported here)."""
-        from projects import permissions
-
-        return cast(Rule, getattr(permissions, f"can_{self.verb}"))
 
 
 GOOD = frozenset({Grade.EXCELLENT, Grade.GOOD})
@@ -215,11 +200,6 @@ TRANSITIONS: dict[str, Transition] = {
 def leaves_from(form: PerformanceForm, verb: str) -> bool:
     """Whether the form is in a state the verb leaves from."""
     return form.status in TRANSITIONS[verb].sources
-
-
-def available(actor: Actor, form: PerformanceForm) -> list[Transition]:
-    """The transitions the actor may take on the form now (the buttons to show)."""
-    return [t for t in TRANSITIONS.values() if t.rule(actor, form)[0]]
 
 
 def suggested_verb(overall: str, stage: str) -> str:

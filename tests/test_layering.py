@@ -1,6 +1,6 @@
 """The packages of ``projects/`` import only downward.
 
-The order, lowest first: the models, who may do what, a form's content and its history, the
+The order, lowest first: the models, the workflow's table of states, who may do what, a form's content and its history, the
 official layouts, importing, the services that span concerns, filing, review, exporting, and at
 the top the views and the wiring (urls, admin, commands, the app config). A module may import
 from its own layer and from any layer below it; an import from a layer above (at the top of a
@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("indicators",),
     ("projects", "projects.errors"),  # ``projects/__init__.py`` is empty
     ("projects.models",),
+    ("projects.workflow",),
     ("projects.permissions",),
     ("projects.content",),
     ("projects.history",),

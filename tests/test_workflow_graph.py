@@ -101,7 +101,7 @@ def test_every_verb_records_an_event_kind_of_its_own() -> None:
 
 def test_every_verb_has_a_rule_a_label_and_a_message() -> None:
     for verb, step in TRANSITIONS.items():
-        assert step.rule is getattr(permissions, f"can_{verb}")
+        assert permissions.TRANSITION_RULES[verb] is getattr(permissions, f"can_{verb}")
         assert str(step.label) and str(step.done), verb
         assert bool(step.comment_label) is bool(step.comment_missing), verb
 

@@ -11,9 +11,9 @@ from projects.filing.checking import check_form
 from projects.filing.checks import Finding
 from projects.history import compare_versions, returned_version
 from projects.models import COMMENT_LIMIT, GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
-from projects.permissions import Actor, can_grade
+from projects.permissions import Actor, available_transitions, can_grade
 from projects.review.grading import NOTE_LIMIT, current_grade, suggestion_for
-from projects.workflow import available, review_stage
+from projects.workflow import review_stage
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def review_context(actor: Actor, form: PerformanceForm) -> dict[str, Any]:
     may_grade = can_grade(actor, form)[0]
     returned_at, changes = since_returned(form) if stage else (None, None)
     return {
-        "transitions": available(actor, form),
+        "transitions": available_transitions(actor, form),
         "findings": findings,
         "errors": [f for f in findings if f.is_error],
         "stage": stage,

@@ -16,7 +16,7 @@ from projects.filing.checking import check_form
 from projects.filing.services import editable_keys
 from projects.history import content_at, event_for, write_version
 from projects.models import COMMENT_LIMIT, PerformanceForm
-from projects.permissions import Actor
+from projects.permissions import TRANSITION_RULES, Actor
 from projects.review import notify
 from projects.workflow import TRANSITIONS, Transition
 
@@ -46,7 +46,7 @@ def take_transition(
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
         )
-        allowed, reason = step.rule(actor, form)
+        allowed, reason = TRANSITION_RULES[step.verb](actor, form)
         if not allowed:
             moved_on = seen_status and seen_status != form.status
             raise TransitionRefused((_what_happened(form) if moved_on else "") or reason)
