@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.exporting.batch import Selection
+from projects.exporting.tasks import export_partial_dir, run_export_job
 from projects.models import ExportJob
 from projects.models.exports import selection_digest
-from projects.tasks import export_partial_dir, run_export_job
 from tests.export_helpers import make_dongguan_form
 
 pytestmark = pytest.mark.django_db
@@ -367,8 +367,8 @@ def test_a_run_stamps_its_heartbeat_while_it_works(alice, monkeypatch):
         output.write(b"PK")
         return "slow.xlsx"
 
-    monkeypatch.setattr("projects.tasks.HEARTBEAT_SECONDS", 0.05)
-    monkeypatch.setattr("projects.tasks.write_batch", slow_batch)
+    monkeypatch.setattr("projects.models.jobs.HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr("projects.exporting.tasks.write_batch", slow_batch)
 
     run_export_job.enqueue(job.pk)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Membership, Notification, Organization, PerformanceForm
 from projects.permissions import Actor, review_stage
+from projects.review.tasks import send_notification_mail
 
 Role = Membership.Role
 
@@ -71,8 +72,6 @@ def notify(form: PerformanceForm, *, actor: Actor, recipients: Q, text: str) -> 
 
 
 def _queue_mail(ids: list[int]) -> None:
-    from projects.tasks import send_notification_mail
-
     send_notification_mail.enqueue(ids)
 
 

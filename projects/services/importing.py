@@ -75,7 +75,7 @@ from projects.services.import_matching import (
     match_all,
     plan_matches,
 )
-from projects.tasks import rebuild_library_later
+from projects.services.library import rebuild_library_later
 
 __all__ = [
     "CHOICES",

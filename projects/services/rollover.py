@@ -20,7 +20,7 @@ from projects.errors import DomainError
 from projects.history import event_for
 from projects.models import MAX_YEAR, FormEvent, Indicator, PerformanceForm
 from projects.permissions import Actor, can_roll_over
-from projects.tasks import rebuild_library_later
+from projects.services.library import rebuild_library_later
 
 
 class RolloverError(DomainError):

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
+from projects.exporting.tasks import enqueue_export_job, purge_exports
 from projects.layouts import PER_FORM_LAYOUTS
 from projects.models import ExportJob, PerformanceForm
 from projects.permissions import actor_of, get_form_for_actor
-from projects.tasks import enqueue_export_job, purge_exports
 
 PURGE_PER_REQUEST = 20  # expired files deleted on each export request (the command does all)
 
