@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -221,13 +220,6 @@ class PerformanceForm(models.Model):
         """An approved form whose adjustment is being drafted or reviewed: the approved
         version (``approved_version``) stays in force until the new one is approved."""
         return self.approved_version is not None and self.status != self.Status.APPROVED
-
-    @property
-    def funding_total(self) -> Decimal | None:
-        parts = [self.fiscal_amount, self.special_amount, self.other_amount]
-        if all(part is None for part in parts):
-            return None
-        return sum((part or Decimal(0) for part in parts), Decimal(0))
 
 
 class Indicator(models.Model):
