@@ -12,11 +12,10 @@ from projects.filing.checks import (
     CheckContext,
     Finding,
     Setting,
-    Severity,
     run_checks,
 )
 from projects.importing.plan import ImportPlan
-from projects.models import CheckSetting, PerformanceForm
+from projects.models import CheckSetting, PerformanceForm, Severity
 
 
 def framework_info(framework_id: int) -> list[CategoryInfo]:

@@ -21,16 +21,7 @@ from typing import Any
 
 from indicators.parsing import ParsedTarget, parse_target
 from projects.content import FormContent, IndicatorContent, field_label
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+from projects.models.checks import Severity
 
 
 class Property(StrEnum):

@@ -12,7 +12,6 @@ from projects.filing.checks import (
     CheckContext,
     Finding,
     Property,
-    Severity,
     amount_in_yuan,
     check,
     is_category,
@@ -20,6 +19,7 @@ from projects.filing.checks import (
     yuan_text,
 )
 from projects.layouts import LAYOUTS
+from projects.models import Severity
 
 # The fields each layout asks for, among those it prints.
 REQUIRED_FIELDS = (
