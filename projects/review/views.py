@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from projects.errors import as_int
+from projects.exporting.queue import queue_workbook, waiting_days
 from projects.models import GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
@@ -30,7 +31,6 @@ from projects.review.comments import (
 from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.queue import QueuePaginator, review_queue
-from projects.review.queue_export import queue_workbook, waiting_days
 from projects.review.services import TransitionRefused, take_transition
 from projects.review.workflow import TRANSITIONS, Transition
 
