@@ -24,7 +24,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from projects.content import FormContent, load_content
+from projects.content import CategoryLookup, FormContent, load_content
 from projects.exporting import FORMATS, ExportError, ExportFormat, Rendered
 from projects.exporting.content_json import content_document
 from projects.exporting.pdf import PdfPart, render_pdf, write_pdf_parts
@@ -32,7 +32,6 @@ from projects.exporting.xlsx import SheetSpec, render_workbook
 from projects.layouts import (
     LAYOUTS,
     PER_FORM_LAYOUTS,
-    CategoryRef,
     Grid,
     Layout,
     UnitForms,
@@ -127,22 +126,11 @@ def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, Fo
     return [(form, load_content(form)) for form in forms.with_content()]
 
 
-class CategoryCache:
-    """Each framework's categories, read once per export."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, list[CategoryRef]] = {}
-
-    def __call__(self, framework_id: int) -> list[CategoryRef]:
-        if framework_id not in self._known:
-            self._known[framework_id] = framework_categories(framework_id)
-        return self._known[framework_id]
-
-
 def form_grid(
-    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryCache
+    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryLookup
 ) -> Grid:
-    return build_grid(layout, data, categories(form.framework_id))
+    """The form's grid; ``categories``: read each framework once per export."""
+    return build_grid(layout, data, framework_categories(form.framework_id, categories))
 
 
 def department_grids(
@@ -217,7 +205,7 @@ def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -
     if layout not in PER_FORM_LAYOUTS:
         layout = "dongguan"
     ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk))
-    grid = form_grid(form, data, layout, CategoryCache())
+    grid = form_grid(form, data, layout, CategoryLookup())
     name = data.project.name
     content = render_grids(
         [grid], fmt=fmt, names=[name], stacked=False, document_title=f"{form.fiscal_year} {name}"
@@ -253,7 +241,7 @@ def _form_parts(
     forms: PerformanceFormQuerySet, ids: Sequence[int], layout: str
 ) -> Iterator[PdfPart]:
     """Each form laid out, in the order of ``ids``, loading ``LOAD_SLICE`` forms at a time."""
-    categories = CategoryCache()
+    categories = CategoryLookup()
     for start in range(0, len(ids), LOAD_SLICE):
         wanted = ids[start : start + LOAD_SLICE]
         found = {form.pk: (form, data) for form, data in load_forms(forms.filter(pk__in=wanted))}
@@ -322,7 +310,7 @@ def write_batch(
         grids = [grid for grid, _count in department_grids(layout, loaded)]
         names = [grid.title for grid in grids]
     else:
-        categories = CategoryCache()
+        categories = CategoryLookup()
         grids = [form_grid(form, data, selection.layout, categories) for form, data in loaded]
         names = [data.project.name for _form, data in loaded]
     output.write(
