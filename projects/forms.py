@@ -85,12 +85,9 @@ class ListFilterForm(forms.Form):
                 | Q(project__code__icontains=q)
                 | Q(project__unit__name__icontains=q)
             )
-        if data["year"]:
-            queryset = queryset.filter(fiscal_year=data["year"])
-        if data["department"]:
-            queryset = queryset.filter(project__department_id=data["department"])
-        if data["unit"]:
-            queryset = queryset.filter(project__unit_id=data["unit"])
+        queryset = queryset.matching(
+            year=data["year"], department=data["department"], unit=data["unit"]
+        )
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["project_type"]:

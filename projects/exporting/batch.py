@@ -101,13 +101,9 @@ class Selection:
 def select_forms(*, actor: Actor, selection: Selection) -> PerformanceFormQuerySet:
     """The forms the selection names, among those the actor may see. Ordered as they print:
     year, then department, unit and project by pinyin (``pinyin``: PostgreSQL only)."""
-    forms = PerformanceForm.objects.visible_to(actor)
-    if selection.year is not None:
-        forms = forms.filter(fiscal_year=selection.year)
-    if selection.department_id is not None:
-        forms = forms.filter(project__department_id=selection.department_id)
-    if selection.unit_id is not None:
-        forms = forms.filter(project__unit_id=selection.unit_id)
+    forms = PerformanceForm.objects.visible_to(actor).matching(
+        year=selection.year, department=selection.department_id, unit=selection.unit_id
+    )
     if selection.project_ids:
         forms = forms.filter(project_id__in=selection.project_ids)
     if selection.form_ids:

@@ -40,6 +40,26 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
     def for_year(self, year: int) -> PerformanceFormQuerySet:
         return self.filter(fiscal_year=year)
 
+    def matching(
+        self,
+        *,
+        year: int | None = None,
+        department: int | str | None = None,
+        unit: int | str | None = None,
+    ) -> PerformanceFormQuerySet:
+        """The forms of a year, a department and a unit (each left out when ``None``): the one
+        way every page, export and command selects forms by them. A department or unit is its
+        id, or (a command's argument) its name."""
+        lookups: dict[str, object] = {}
+        if year is not None:
+            lookups["fiscal_year"] = year
+        for owner, value in (("department", department), ("unit", unit)):
+            if isinstance(value, str):
+                lookups[f"project__{owner}__name"] = value
+            elif value is not None:
+                lookups[f"project__{owner}_id"] = value
+        return self.filter(**lookups)
+
     def in_list_order(self) -> PerformanceFormQuerySet:
         """Newest year first, then unit and project name in pinyin order."""
         return self.order_by(

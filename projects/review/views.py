@@ -185,8 +185,7 @@ def _filtered_queue(
     """The actor's queue narrowed by the page's filters, with the filters as understood."""
     forms = review_queue(actor)
     department = params.get("department", "")
-    if (department_id := as_int(department)) is not None:
-        forms = forms.filter(project__department_id=department_id)
+    forms = forms.matching(department=as_int(department))
     project_type = params.get("project_type", "")
     if project_type:
         forms = forms.filter(project_type=project_type)
