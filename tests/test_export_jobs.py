@@ -349,6 +349,8 @@ def test_a_retry_of_nothing_is_404(client, alice):
 
     assert client.post(reverse("projects:export"), {"retry": "x"}).status_code == 404
     assert client.post(reverse("projects:export"), {"retry": "999999"}).status_code == 404
+    for odd in ("²", "-1", ""):  # never a 500
+        assert client.post(reverse("projects:export"), {"retry": odd}).status_code == 404
 
 
 # --------------------------------------------------------------------------- heartbeat

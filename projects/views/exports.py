@@ -18,6 +18,7 @@ from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
 from projects.exporting.tasks import enqueue_export_job, purge_exports
+from projects.forms import RetryForm
 from projects.layouts import PER_FORM_LAYOUTS
 from projects.models import ExportJob, PerformanceForm
 from projects.permissions import actor_of, get_form_for_actor
@@ -69,10 +70,13 @@ def _get_job_for_user(request: HttpRequest, pk: int) -> ExportJob:
 
 def _retry(request: HttpRequest) -> HttpResponse:
     """Run the user's failed, interrupted or expired job again (one retry at a time)."""
+    retry_form = RetryForm(request.POST)
+    if not retry_form.is_valid():
+        raise Http404(gettext("没有找到这个导出任务。"))
+    pk = retry_form.cleaned_data["retry"]
     try:
-        pk = int(request.POST.get("retry", ""))
         shown, queued = ExportJob.objects.retry(pk=pk, user_id=_user_id(request))
-    except (ValueError, ExportJob.DoesNotExist):
+    except ExportJob.DoesNotExist:
         raise Http404(gettext("没有找到这个导出任务。")) from None
     if queued:
         enqueue_export_job(shown)
