@@ -9,6 +9,7 @@ from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from projects.filing.rollover import RolloverError, roll_over
 from projects.models import (
     CheckSetting,
     Comment,
@@ -21,7 +22,6 @@ from projects.models import (
     ReviewGrade,
 )
 from projects.permissions import actor_of
-from projects.services.rollover import RolloverError, roll_over
 
 
 class MembershipInline(admin.TabularInline[Membership, Any]):

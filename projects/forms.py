@@ -12,6 +12,34 @@ from projects.models import Organization, PerformanceForm, PerformanceFormQueryS
 MAX_UNITS_LISTED = 300  # beyond this, choose a department first
 
 
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits (an id, a version, a year in a request parameter): the
+    one way a request's integers are read (``as_int``). "abc", "²", "٣" and "-1" are invalid,
+    never a 500."""
+
+    def to_python(self, value: object) -> int | None:
+        text = str(value).strip() if value is not None else ""
+        if text in self.empty_values:
+            return None
+        number = as_int(text)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class CompareForm(forms.Form):
+    """``?old=N&new=M`` of the history's comparison (each optional)."""
+
+    old = WholeNumberField(required=False)
+    new = WholeNumberField(required=False)
+
+
+class RetryForm(forms.Form):
+    """The job to run again, posted from the export pages."""
+
+    retry = WholeNumberField()
+
+
 class ListFilterForm(forms.Form):
     """The filters of the form list. Choices come from the forms the user can see."""
 
@@ -85,12 +113,9 @@ class ListFilterForm(forms.Form):
                 | Q(project__code__icontains=q)
                 | Q(project__unit__name__icontains=q)
             )
-        if data["year"]:
-            queryset = queryset.filter(fiscal_year=data["year"])
-        if data["department"]:
-            queryset = queryset.filter(project__department_id=data["department"])
-        if data["unit"]:
-            queryset = queryset.filter(project__unit_id=data["unit"])
+        queryset = queryset.matching(
+            year=data["year"], department=data["department"], unit=data["unit"]
+        )
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["project_type"]:

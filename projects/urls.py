@@ -27,7 +27,7 @@ urlpatterns = [
     path("<int:pk>/grade/", review_views.form_grade, name="form_grade"),
     path("queue/", review_views.queue, name="queue"),
     path("queue/batch/", review_views.queue_batch, name="queue_batch"),
-    path("queue/export.xlsx", review_views.queue_export, name="queue_export"),
+    path("queue/export.xlsx", views.queue_export, name="queue_export"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<int:pk>/comments/", review_views.comment_add, name="comment_add"),
     path(

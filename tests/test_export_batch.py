@@ -50,10 +50,9 @@ def test_batch_export_queries_do_not_grow_with_the_number_of_forms(
 
     # 1. the forms the reviewer may see, with project, department, unit and framework
     # 2. their indicators with categories and parent categories (prefetch)
-    # 3. the framework's first-level categories
-    # 4. the framework's second-level categories
+    # 3. the framework's categories, with their parents (``CategoryLookup``, once)
     actor = Actor.for_user(bob)  # the request's actor, loaded before the export
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         rendered = export_batch(actor=actor, selection=selection)
 
     assert len(sheets(rendered.content)) == 1 + extra
@@ -189,9 +188,8 @@ def test_pdf_batch_loads_its_forms_in_a_fixed_number_of_queries(
     # 1. the ids of the forms, in print order
     # 2. the forms (a slice of LOAD_SLICE) with project, department, unit and framework
     # 3. their indicators with categories (prefetch)
-    # 4. the framework's first-level categories
-    # 5. the framework's second-level categories
-    with django_assert_num_queries(5):
+    # 4. the framework's categories, with their parents (``CategoryLookup``, once)
+    with django_assert_num_queries(4):
         export_batch(actor=actor, selection=Selection(layout="dongguan", format="pdf"))
 
 

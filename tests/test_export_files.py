@@ -8,12 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from projects.content import load_content
 from projects.exporting import Rendered
 from projects.exporting.batch import Selection, export_batch, export_form
 from projects.exporting.paging import place, slice_rows
+from projects.exporting.xlsx import write_text
 from projects.layouts import build_grid, framework_categories
 from projects.models import Indicator
 from tests.export_helpers import (
@@ -247,6 +248,16 @@ def test_formula_looking_text_is_stored_as_text(value):
     cells = [cell for row in ws.iter_rows() for cell in row if cell.value == value]
     assert len(cells) == 2
     assert all(cell.data_type == "s" for cell in cells)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "quoted"),
+    [("=1+1", "=1+1", True), ("@SUM(A1)", "@SUM(A1)", True), ("年度\x01目标", "年度目标", False)],
+)
+def test_write_text_keeps_text_as_text(typed, kept, quoted):
+    cell = Workbook().active.cell(row=1, column=1)
+    write_text(cell, typed)
+    assert (cell.value, cell.data_type, bool(cell.quotePrefix)) == (kept, "s", quoted)
 
 
 def test_a_block_cut_below_a_span_repeats_the_span_labels():

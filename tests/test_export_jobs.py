@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.exporting.batch import Selection
+from projects.exporting.tasks import export_partial_dir, run_export_job
 from projects.models import ExportJob
 from projects.models.exports import selection_digest
-from projects.tasks import export_partial_dir, run_export_job
 from tests.export_helpers import make_dongguan_form
 
 pytestmark = pytest.mark.django_db
@@ -349,6 +349,8 @@ def test_a_retry_of_nothing_is_404(client, alice):
 
     assert client.post(reverse("projects:export"), {"retry": "x"}).status_code == 404
     assert client.post(reverse("projects:export"), {"retry": "999999"}).status_code == 404
+    for odd in ("²", "-1", ""):  # never a 500
+        assert client.post(reverse("projects:export"), {"retry": odd}).status_code == 404
 
 
 # --------------------------------------------------------------------------- heartbeat
@@ -367,8 +369,8 @@ def test_a_run_stamps_its_heartbeat_while_it_works(alice, monkeypatch):
         output.write(b"PK")
         return "slow.xlsx"
 
-    monkeypatch.setattr("projects.tasks.HEARTBEAT_SECONDS", 0.05)
-    monkeypatch.setattr("projects.tasks.write_batch", slow_batch)
+    monkeypatch.setattr("projects.models.jobs.HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr("projects.exporting.tasks.write_batch", slow_batch)
 
     run_export_job.enqueue(job.pk)
 

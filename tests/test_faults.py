@@ -135,7 +135,7 @@ def test_a_background_import_killed_in_its_commit_writes_nothing_and_can_be_retr
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "perfgoals.settings", "DEBUG": "1"}
     env["DATABASE_URL"] = _url()
     manage = [sys.executable, "manage.py"]
-    enqueue = f"from projects.tasks import run_import_job; run_import_job.enqueue({job.pk})"
+    enqueue = f"from projects.services.import_tasks import run_import_job; run_import_job.enqueue({job.pk})"
     subprocess.run(
         [*manage, "shell", "-c", enqueue], cwd=settings.BASE_DIR, env=env, check=True, timeout=60
     )

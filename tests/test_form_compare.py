@@ -66,6 +66,8 @@ def test_an_unknown_version_is_404(client, filer, reimported) -> None:
     client.force_login(filer)
     assert client.get(compare_url(reimported), {"old": 7}).status_code == 404
     assert client.get(compare_url(reimported), {"old": "x"}).status_code == 404
+    for odd in ("²", "٣", "-1"):  # read as a number by neither parser: refused, never a 500
+        assert client.get(compare_url(reimported), {"new": odd}).status_code == 404
 
 
 def test_an_outsider_gets_404(client, charlie, reimported) -> None:

@@ -97,11 +97,11 @@ def test_query_count_is_fixed(client, alice, alice_form, django_assert_num_queri
         IndicatorFactory(form=alice_form, name=f"指标{i}")
     client.force_login(alice)
     # 1 session, 2 user, 3 the user's memberships (the actor, once per request), 4 form with
-    # project/unit/department/framework, 5 indicators with categories, 6-7 framework categories
-    # (first, then second level), 8 the history's events, 9 the comments with their
-    # indicators and people, 10-12 the filing checks (last year's form, the framework's
+    # project/unit/department/framework, 5 indicators with categories, 6 the framework's
+    # categories with their parents, 7 the history's events, 8 the comments with their
+    # indicators and people, 9-11 the filing checks (last year's form, the framework's
     # categories, the check settings)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(url(alice_form))
 
 

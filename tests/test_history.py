@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from projects.content import diff_content, from_json, load_content
+from projects.filing.rollover import roll_over
 from projects.history import compare_versions, content_at
 from projects.models import FormEvent, Indicator, PerformanceForm
 from projects.services.importing import commit_import, import_files, read_sources
-from projects.services.rollover import roll_over
 from tests.import_helpers import DONGGUAN_SEED
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from projects.filing.rollover import RolloverError, roll_over
 from projects.models import Membership, PerformanceForm
 from projects.permissions import Actor
 from projects.services.importing import import_files
-from projects.services.rollover import RolloverError, roll_over
 from tests.import_helpers import DONGGUAN_SEED, SHENZHEN_SEED
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,9 @@
 """The packages of ``projects/`` import only downward.
 
-The order, lowest first: the models, the workflow's table of states, who may do what, a form's content and its history, the
-official layouts, importing, the services that span concerns, filing, review, exporting, and at
-the top the views and the wiring (urls, admin, commands, the app config). A module may import
+The order, lowest first: the models, the workflow's table of states, who may do what, a form's
+content and its history, the official layouts, importing, filing, the services that span
+concerns (an import's commit and its background job), review, exporting, and at the top the
+views and the wiring (urls, admin, commands, the app config). A module may import
 from its own layer and from any layer below it; an import from a layer above (at the top of a
 file, inside a function, or for type checking alone) fails this test. ``indicators`` (the
 frameworks and the value parser) sits below every package of ``projects`` and imports none.
@@ -25,8 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("projects.history",),
     ("projects.layouts",),
     ("projects.importing",),
-    ("projects.services",),
     ("projects.filing", "projects.forms"),
+    ("projects.services",),
     ("projects.review",),
     ("projects.exporting",),
     (

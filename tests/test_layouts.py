@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from projects.content import FormContent, IndicatorContent, ProjectContent
+import pytest
+
+from indicators.models import Category
+from projects.content import CategoryLookup, FormContent, IndicatorContent, ProjectContent
+from projects.filing.checking import framework_info
 from projects.layouts import (
     LAYOUTS,
     CategoryRef,
@@ -12,8 +16,11 @@ from projects.layouts import (
     build_grid,
     format_plain_yuan,
     format_thousands,
+    framework_categories,
     yuan_to_wan,
 )
+from projects.layouts.normalize import CategoryNames
+from tests.factories import default_framework
 
 CATEGORIES = [
     CategoryRef("产出指标", "数量指标", "产出", "数量"),
@@ -115,3 +122,26 @@ def test_the_guangzhou_subtotals_add_up_the_rows_as_printed() -> None:
     assert all("1,000.00" in row for row in rows)
     subtotals = [t for t in texts if t and t[0] in ("合计", "本级")]
     assert subtotals and all("2,000.00" in t and "2,000.01" not in t for t in subtotals)
+
+
+@pytest.mark.django_db
+def test_one_category_lookup_serves_the_layouts_the_checks_and_the_import(
+    django_assert_num_queries,
+) -> None:
+    framework = default_framework()
+    lookup = CategoryLookup()
+    with django_assert_num_queries(1):  # the framework's categories with their parents, once
+        refs = framework_categories(framework.pk, lookup)
+        info = framework_info(framework.pk, lookup)
+        names = CategoryNames(framework_categories(framework.pk, lookup))
+        level1, level2 = refs[0].level1, refs[0].level2
+        found = lookup.get(framework.pk, level1, level2)
+    assert [(r.level1, r.level2) for r in refs] == [(i.level1, i.level2) for i in info]
+    assert ("产出指标", "数量指标") in [(r.level1, r.level2) for r in refs]
+    assert found == Category.objects.get(framework=framework, parent__name=level1, name=level2).pk
+    match = names.match_level2("*数量", "产出指标")
+    assert match is not None and (match.level1, match.level2, match.core) == (
+        "产出指标",
+        "数量指标",
+        True,
+    )

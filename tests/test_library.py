@@ -8,9 +8,9 @@ from pathlib import Path
 from django.core.management import call_command
 
 from indicators.models import LibraryEntry
+from projects.filing.library import rebuild_library
+from projects.filing.rollover import roll_over
 from projects.services.importing import import_files
-from projects.services.library import rebuild_library
-from projects.services.rollover import roll_over
 from tests.factories import FormFactory, IndicatorFactory, category
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"

@@ -198,3 +198,22 @@ def test_chinese_names_sort_by_pinyin_on_every_database(db) -> None:
     )
     # by code point 中 (U+4E2D) would come first and 安 (U+5B89) after 北 (U+5317)
     assert names == ["安庆市", "北京市", "广州市", "深圳市", "中山市"]
+
+
+@pytest.mark.django_db
+def test_matching_selects_forms_by_year_department_and_unit_by_id_or_name(
+    alice_form, charlie_form
+) -> None:
+    older = FormFactory(project=alice_form.project, fiscal_year=2022)
+    unit_a, unit_c = alice_form.project.unit, charlie_form.project.unit
+    forms = PerformanceForm.objects
+
+    def pks(queryset) -> set[int]:
+        return set(queryset.values_list("pk", flat=True))
+
+    assert pks(forms.matching()) == {alice_form.pk, charlie_form.pk, older.pk}
+    assert pks(forms.matching(year=2023)) == {alice_form.pk, charlie_form.pk}
+    assert pks(forms.matching(year=2022, department=unit_a.parent_id)) == {older.pk}
+    assert pks(forms.matching(department="东莞市教育局")) == {charlie_form.pk}
+    assert pks(forms.matching(year=2023, unit=unit_a.name)) == {alice_form.pk}
+    assert pks(forms.matching(unit=unit_c.pk, department=unit_a.parent_id)) == set()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from projects.models import Indicator, Notification
 from projects.permissions import Actor
 from projects.review.comments import add_comment, answer_comment
-from projects.tasks import send_notification_mail
+from projects.review.tasks import send_notification_mail
 from tests.factories import MembershipFactory, UserFactory
 from tests.review_helpers import act
 

@@ -206,9 +206,9 @@ def test_the_review_page_runs_a_fixed_number_of_queries(
     save_draft(actor=filer, form_id=form.pk, seen_version=form.version, content=content)
     act(users["filer"], form, "submit")
     client.force_login(users["dept"])
-    # the 12 of a draft's page (see test_form_detail), with the grading, the version last
+    # the 11 of a draft's page (see test_form_detail), with the grading, the version last
     # returned and the two snapshots compared
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         client.get(form.get_absolute_url())
 
 

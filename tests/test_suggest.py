@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from projects.content import IndicatorContent, load_content
+from projects.filing.library import rebuild_library
 from projects.filing.suggest import library_for, suggest_level2
 from projects.models import Membership, PerformanceForm
 from projects.services.importing import import_files
-from projects.services.library import rebuild_library
 from tests.factories import MembershipFactory, UserFactory
 from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED
 

@@ -12,10 +12,11 @@
   so unchanged rows keep their uid and comments.
 * ``to_json`` / ``from_json``: the import JSON (also the snapshot of each history event).
 * ``diff_content(old, new)``: field by field and indicator by indicator, with Chinese labels.
+* ``CategoryLookup``: each framework's categories, read once, for everything that needs them.
 """
 
+from projects.content.categories import CategoryLookup, FrameworkCategory
 from projects.content.database import (
-    CategoryLookup,
     apply_indicators,
     indicator_content,
     load_content,
@@ -50,6 +51,7 @@ __all__ = [
     "FieldChange",
     "FieldSpec",
     "FormContent",
+    "FrameworkCategory",
     "IndicatorChange",
     "IndicatorContent",
     "IndicatorFieldSpec",

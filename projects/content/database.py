@@ -8,12 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from django.utils.translation import gettext as _
-
+from projects.content.categories import CategoryLookup as CategoryLookup  # where the services look
 from projects.content.fields import FIELD_BY_KEY, FIELDS, INDICATOR_FIELDS
 from projects.content.pairing import pair_indicators
 from projects.content.types import FormContent, IndicatorContent, ProjectContent
-from projects.errors import DomainError
 from projects.models import Indicator, PerformanceForm, Project
 
 
@@ -43,37 +41,6 @@ def indicator_content(row: Indicator) -> IndicatorContent:
     for spec in INDICATOR_FIELDS:
         setattr(item, spec.key, getattr(row, spec.attr))
     return item
-
-
-class CategoryLookup:
-    """(framework, level1, level2) → category id, each framework read once."""
-
-    def __init__(self) -> None:
-        self.loaded: dict[int, dict[tuple[str, str], int]] = {}
-
-    def get(self, framework_id: int, level1: str, level2: str) -> int | None:
-        if framework_id not in self.loaded:
-            from indicators.models import Category
-
-            table: dict[tuple[str, str], int] = {}
-            for category in Category.objects.filter(framework_id=framework_id).select_related(
-                "parent"
-            ):
-                if category.parent is not None:
-                    table[(category.parent.name, category.name)] = category.pk
-                else:
-                    table[(category.name, "")] = category.pk
-            self.loaded[framework_id] = table
-        return self.loaded[framework_id].get((level1, level2))
-
-    def require(self, framework_id: int, item: IndicatorContent) -> int:
-        found = self.get(framework_id, item.level1, item.level2)
-        if found is None:
-            raise DomainError(
-                _("指标类别“%(category)s”不在这张表所用的指标体系中。")
-                % {"category": item.level2 or item.level1}
-            )
-        return found
 
 
 def set_fields(

@@ -24,14 +24,13 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from projects.content import FormContent, load_content
+from projects.content import CategoryLookup, FormContent, load_content
 from projects.exporting import FORMATS, ExportError, ExportFormat, Rendered
 from projects.exporting.content_json import content_document
 from projects.exporting.pdf import PdfPart, render_pdf, write_pdf_parts
 from projects.exporting.xlsx import SheetSpec, render_workbook
 from projects.layouts import (
     LAYOUTS,
-    CategoryRef,
     Grid,
     Layout,
     UnitForms,
@@ -102,13 +101,9 @@ class Selection:
 def select_forms(*, actor: Actor, selection: Selection) -> PerformanceFormQuerySet:
     """The forms the selection names, among those the actor may see. Ordered as they print:
     year, then department, unit and project by pinyin (``pinyin``: PostgreSQL only)."""
-    forms = PerformanceForm.objects.visible_to(actor)
-    if selection.year is not None:
-        forms = forms.filter(fiscal_year=selection.year)
-    if selection.department_id is not None:
-        forms = forms.filter(project__department_id=selection.department_id)
-    if selection.unit_id is not None:
-        forms = forms.filter(project__unit_id=selection.unit_id)
+    forms = PerformanceForm.objects.visible_to(actor).matching(
+        year=selection.year, department=selection.department_id, unit=selection.unit_id
+    )
     if selection.project_ids:
         forms = forms.filter(project_id__in=selection.project_ids)
     if selection.form_ids:
@@ -127,22 +122,11 @@ def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, Fo
     return [(form, load_content(form)) for form in forms.with_content()]
 
 
-class CategoryCache:
-    """Each framework's categories, read once per export."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, list[CategoryRef]] = {}
-
-    def __call__(self, framework_id: int) -> list[CategoryRef]:
-        if framework_id not in self._known:
-            self._known[framework_id] = framework_categories(framework_id)
-        return self._known[framework_id]
-
-
 def form_grid(
-    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryCache
+    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryLookup
 ) -> Grid:
-    return build_grid(layout, data, categories(form.framework_id))
+    """The form's grid; ``categories``: read each framework once per export."""
+    return build_grid(layout, data, framework_categories(form.framework_id, categories))
 
 
 def department_grids(
@@ -218,7 +202,7 @@ def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -
     if not is_per_form(layout):
         layout = DEFAULT_LAYOUT
     ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk))
-    grid = form_grid(form, data, layout, CategoryCache())
+    grid = form_grid(form, data, layout, CategoryLookup())
     name = data.project.name
     content = render_grids(
         [grid], fmt=fmt, names=[name], stacked=False, document_title=f"{form.fiscal_year} {name}"
@@ -254,7 +238,7 @@ def _form_parts(
     forms: PerformanceFormQuerySet, ids: Sequence[int], layout: str
 ) -> Iterator[PdfPart]:
     """Each form laid out, in the order of ``ids``, loading ``LOAD_SLICE`` forms at a time."""
-    categories = CategoryCache()
+    categories = CategoryLookup()
     for start in range(0, len(ids), LOAD_SLICE):
         wanted = ids[start : start + LOAD_SLICE]
         found = {form.pk: (form, data) for form, data in load_forms(forms.filter(pk__in=wanted))}
@@ -323,7 +307,7 @@ def write_batch(
         grids = [grid for grid, _count in department_grids(layout, loaded)]
         names = [grid.title for grid in grids]
     else:
-        categories = CategoryCache()
+        categories = CategoryLookup()
         grids = [form_grid(form, data, selection.layout, categories) for form, data in loaded]
         names = [data.project.name for _form, data in loaded]
     output.write(

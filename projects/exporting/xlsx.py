@@ -4,8 +4,8 @@ Merged cells come from ``Grid.merges()``; every cell has a thin border, text wra
 come from the layout and row heights are estimated from the text (CJK characters two width units,
 others one). Pages are A4, fitted to the width, with print titles and a page break between forms;
 a sheet of one form breaks its pages where no merged 一级/二级 label is cut (``sheet_pages``).
-Text is always written as text (``data_type = "s"`` and Excel's quote prefix), so ``=1+1``,
-``+86``, ``-1`` or ``@SUM(A1)`` typed into a form never become formulas.
+Text is always written as text (``write_text``: ``data_type = "s"`` and Excel's quote prefix), so
+``=1+1``, ``+86``, ``-1`` or ``@SUM(A1)`` typed into a form never become formulas.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -68,6 +68,17 @@ class SheetSpec:
     name: str
     grids: Sequence[Grid]
     landscape: bool = False
+
+
+def write_text(cell: Cell, text: str) -> None:
+    """Write text as text: never a formula, whatever it begins with (``=``, ``+``, ``-``,
+    ``@``: Excel's quote prefix marks it), and without the characters a workbook may not
+    hold. Every xlsx this project writes puts its text through here."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.value = text
+    cell.data_type = "s"
+    if text[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
 
 
 def numeric_value(text: str) -> tuple[Decimal, str] | None:
@@ -197,10 +208,7 @@ def write_grid(
                 target.value = number[0]
                 target.number_format = number[1]
             elif text:
-                target.value = text
-                target.data_type = "s"  # never a formula, whatever the text begins with
-                if text[0] in "=+-@":
-                    target.quotePrefix = True
+                write_text(target, text)
             bordered = role not in ("title", "note")
             if cell.rowspan > 1 or cell.colspan > 1:
                 last_row = excel_row + cell.rowspan - 1

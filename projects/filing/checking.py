@@ -5,34 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from indicators.models import Category, Framework
-from projects.content import FormContent, load_content
-from projects.filing.checks import (
-    CategoryInfo,
-    CheckContext,
-    Finding,
-    Setting,
-    Severity,
-    run_checks,
-)
+from indicators.models import Framework
+from projects.content import CategoryLookup, FormContent, load_content
+from projects.content.findings import Finding
+from projects.filing.checks import CategoryInfo, CheckContext, Setting, run_checks
 from projects.importing.plan import ImportPlan
-from projects.models import CheckSetting, PerformanceForm
+from projects.models import CheckSetting, PerformanceForm, Severity
 
 
-def framework_info(framework_id: int) -> list[CategoryInfo]:
+def framework_info(
+    framework_id: int, categories: CategoryLookup | None = None
+) -> list[CategoryInfo]:
     """The framework's categories in order, each second-level one with its core flag (a
     first-level category with no children stands for itself)."""
-    categories = list(
-        Category.objects.filter(framework_id=framework_id).order_by("level", "order", "id")
-    )
-    tops = [c for c in categories if c.level == 1]
-    found: list[CategoryInfo] = []
-    for top in tops:
-        children = [c for c in categories if c.parent_id == top.pk]
-        if not children:
-            found.append(CategoryInfo(top.name, "", top.is_core))
-        found += [CategoryInfo(top.name, child.name, child.is_core) for child in children]
-    return found
+    return [
+        CategoryInfo(c.level1, c.level2, c.is_core)
+        for c in (categories or CategoryLookup()).in_order(framework_id)
+    ]
 
 
 def framework_settings(framework_id: int) -> dict[str, Setting]:
@@ -47,16 +36,16 @@ class Checker:
     once."""
 
     def __init__(self) -> None:
-        self._info: dict[int, list[CategoryInfo]] = {}
+        self._categories = CategoryLookup()
         self._settings: dict[int, dict[str, Setting]] = {}
 
     def run(
         self, content: FormContent, *, framework_id: int, last_year: FormContent | None = None
     ) -> list[Finding]:
-        if framework_id not in self._info:
-            self._info[framework_id] = framework_info(framework_id)
+        if framework_id not in self._settings:
             self._settings[framework_id] = framework_settings(framework_id)
-        context = CheckContext(content, self._info[framework_id], last_year)
+        info = framework_info(framework_id, self._categories)
+        context = CheckContext(content, info, last_year)
         return run_checks(context, self._settings[framework_id])
 
 

@@ -16,28 +16,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from indicators.parsing import ParsedTarget, parse_target
 from projects.content import FormContent, IndicatorContent, field_label
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
-
-
-class Property(StrEnum):
-    COMPLETENESS = "完整性"
-    RELEVANCE = "相关性"
-    APPROPRIATENESS = "适当性"
-    FEASIBILITY = "可行性"
+from projects.content.findings import Finding, Property
+from projects.models.checks import Severity
 
 
 @dataclass(frozen=True)
@@ -48,34 +32,6 @@ class CategoryInfo:
     level1: str
     level2: str
     is_core: bool = False
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    severity: Severity
-    prop: Property  # the property of the four it serves
-    message: str
-    suggestion: str = ""
-    field: str = ""  # a content key (``goals.annual``)
-    indicator: int | None = None  # the row's index in the content
-    indicator_uid: str = ""
-    category: tuple[str, str] | None = None
-    where: str = ""  # the place, as a person names it
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": str(self.severity),
-            "property": str(self.prop),
-            "where": self.where,
-            "message": self.message,
-            "suggestion": self.suggestion,
-        }
 
 
 @dataclass

@@ -18,8 +18,9 @@ from django.http import QueryDict
 from indicators.models import Category
 from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
+from projects.content.findings import Finding
 from projects.filing.checking import check_content, last_years_content
-from projects.filing.checks import Finding, same_indicator
+from projects.filing.checks import same_indicator
 from projects.filing.forms import (
     CategoryForm,
     HeaderForm,

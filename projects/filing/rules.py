@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from indicators.parsing import Comparator, TargetKind, parse_target
+from projects.content.findings import Finding, Property
 from projects.filing.checks import (
     YEAR_IN_TEXT,
     Check,
     CheckContext,
-    Finding,
-    Property,
-    Severity,
     amount_in_yuan,
     check,
     is_category,
@@ -20,6 +18,7 @@ from projects.filing.checks import (
     yuan_text,
 )
 from projects.layouts import LAYOUTS
+from projects.models import Severity
 
 # The fields each layout asks for, among those it prints.
 REQUIRED_FIELDS = (

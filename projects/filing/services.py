@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from indicators.models import Framework
 from projects.content import FIELD_BY_KEY, ContentDiff, FormContent, diff_content, load_content
 from projects.errors import DomainError
+from projects.filing.rollover import roll_over
 from projects.history import event_for, write_version
 from projects.layouts import LAYOUTS
 from projects.models import FormEvent, Organization, PerformanceForm, Project
 from projects.permissions import Actor, can_create_form, can_edit
-from projects.services.rollover import roll_over
 
 
 class FilingError(DomainError):

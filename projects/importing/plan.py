@@ -6,18 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
 from projects.content import ALL_KEYS, ALWAYS_CARRIED, ContentDiff, FormContent, to_json
+from projects.content.findings import Finding
 from projects.layouts import LAYOUTS
 from projects.layouts.reading import Problem
 from projects.layouts.sheet import SEPARATOR
 from projects.models import MAX_YEAR, MIN_YEAR
-
-if TYPE_CHECKING:
-    from projects.filing.checks import Finding
 
 Action = Literal["create", "update", "unchanged"]
 

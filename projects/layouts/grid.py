@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from projects.content import FormContent, IndicatorContent
+from projects.content import CategoryLookup, FormContent, IndicatorContent
 
 if TYPE_CHECKING:
     from projects.layouts.base import Layout
@@ -221,19 +221,13 @@ def merge_repeats(body: list[list[Cell]], groups: list[int], columns: tuple[int,
     ]
 
 
-def framework_categories(framework_id: int) -> list[CategoryRef]:
+def framework_categories(
+    framework_id: int, categories: CategoryLookup | None = None
+) -> list[CategoryRef]:
     """The framework's categories in print order: each second-level category under its parent;
-    a first-level category with no children stands for itself."""
-    from indicators.models import Category
-
-    tops = list(Category.objects.filter(framework_id=framework_id, level=1).order_by("order", "id"))
-    children = list(
-        Category.objects.filter(framework_id=framework_id, level=2).order_by("order", "id")
-    )
-    refs: list[CategoryRef] = []
-    for top in tops:
-        mine = [child for child in children if child.parent_id == top.id]
-        if not mine:
-            refs.append(CategoryRef(top.name, "", top.short_name, ""))
-        refs += [CategoryRef(top.name, c.name, top.short_name, c.short_name) for c in mine]
-    return refs
+    a first-level category with no children stands for itself. ``categories``: the cache to
+    read them from (each framework once), when the caller has one."""
+    return [
+        CategoryRef(c.level1, c.level2, c.short1, c.short2)
+        for c in (categories or CategoryLookup()).in_order(framework_id)
+    ]

@@ -1,6 +1,6 @@
 """The domain model, one module per concern; import the models from here."""
 
-from projects.models.checks import CheckSetting
+from projects.models.checks import CheckSetting, Severity
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import (
@@ -52,6 +52,7 @@ __all__ = [
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "Severity",
     "Stage",
     "StagedImport",
     "StagedImportFile",

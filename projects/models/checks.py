@@ -6,11 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Severity(models.TextChoices):
+    """How severe a check's finding is: an error blocks submission, a warning or an info does
+    not. The one definition: the checks' findings and the admin's settings both use it."""
+
+    ERROR = "error", _("错误")
+    WARNING = "warning", _("警告")
+    INFO = "info", _("提示")
+
+
 class CheckSetting(models.Model):
-    class Severity(models.TextChoices):
-        ERROR = "error", _("错误（阻止提交）")
-        WARNING = "warning", _("警告")
-        INFO = "info", _("提示")
+    Severity = Severity
 
     framework = models.ForeignKey(
         "indicators.Framework",
@@ -27,7 +33,7 @@ class CheckSetting(models.Model):
         max_length=10,
         choices=Severity.choices,
         blank=True,
-        help_text=_("留空则用检查项的默认严重程度。"),
+        help_text=_("留空则用检查项的默认严重程度。“错误”阻止提交。"),
     )
 
     class Meta:

@@ -113,7 +113,7 @@ class ExportJobQuerySet(JobQuerySet["ExportJob"]):
 
 
 class ExportJob(BackgroundJob):
-    """A batch export running in the background (projects.tasks.run_export_job): its request,
+    """A batch export running in the background (``projects.exporting.tasks.run_export_job``): its request,
     progress and, when done, the file. Only the user who asked may see it."""
 
     user = models.ForeignKey(
@@ -164,34 +164,12 @@ class ExportJob(BackgroundJob):
         )
 
     @property
-    def state(self) -> str:
-        """The status as the user sees it: ``interrupted`` and ``expired`` besides the
-        stored ones."""
-        if self.is_interrupted():
-            return "interrupted"
-        if self.is_expired:
-            return "expired"
-        return str(self.status)
-
-    @property
-    def state_label(self) -> str:
-        if self.state == "interrupted":
-            return str(_("生成中断，可重试"))
-        if self.state == "expired":
-            return str(self.Status.EXPIRED.label)
-        return self.get_status_display()
-
-    @property
-    def in_progress(self) -> bool:
-        return self.state in ACTIVE_STATUSES
-
-    @property
     def can_retry(self) -> bool:
-        return self.state in ("failed", "interrupted", "expired")
+        return self.state in (self.State.FAILED, self.State.INTERRUPTED, self.State.EXPIRED)
 
     @property
     def can_download(self) -> bool:
-        return self.state == "done" and bool(self.file)
+        return self.state == self.State.DONE and bool(self.file)
 
     # ----------------------------------------------------------------- what a run writes
 

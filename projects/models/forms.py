@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -49,6 +48,26 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
 
     def for_year(self, year: int) -> PerformanceFormQuerySet:
         return self.filter(fiscal_year=year)
+
+    def matching(
+        self,
+        *,
+        year: int | None = None,
+        department: int | str | None = None,
+        unit: int | str | None = None,
+    ) -> PerformanceFormQuerySet:
+        """The forms of a year, a department and a unit (each left out when ``None``): the one
+        way every page, export and command selects forms by them. A department or unit is its
+        id, or (a command's argument) its name."""
+        lookups: dict[str, object] = {}
+        if year is not None:
+            lookups["fiscal_year"] = year
+        for owner, value in (("department", department), ("unit", unit)):
+            if isinstance(value, str):
+                lookups[f"project__{owner}__name"] = value
+            elif value is not None:
+                lookups[f"project__{owner}_id"] = value
+        return self.filter(**lookups)
 
     def in_list_order(self) -> PerformanceFormQuerySet:
         """Newest year first, then unit and project name in pinyin order."""
@@ -241,13 +260,6 @@ class PerformanceForm(models.Model):
         """An approved form whose adjustment is being drafted or reviewed: the approved
         version (``approved_version``) stays in force until the new one is approved."""
         return self.approved_version is not None and self.status != self.Status.APPROVED
-
-    @property
-    def funding_total(self) -> Decimal | None:
-        parts = [self.fiscal_amount, self.special_amount, self.other_amount]
-        if all(part is None for part in parts):
-            return None
-        return sum((part or Decimal(0) for part in parts), Decimal(0))
 
 
 class Indicator(models.Model):

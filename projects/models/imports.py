@@ -115,7 +115,7 @@ class ImportJobQuerySet(JobQuerySet["ImportJob"]):
 
 class ImportJob(BackgroundJob):
     """A big upload read (for its preview) or committed by the background worker
-    (``projects.tasks.run_import_job``). Only the user who uploaded may see it. An upload has at
+    (``projects.services.import_tasks.run_import_job``). Only the user who uploaded may see it. An upload has at
     most one pending or running job (the database enforces it: a double click starts one)."""
 
     class Kind(models.TextChoices):
@@ -151,20 +151,11 @@ class ImportJob(BackgroundJob):
         return f"{self.pk} {self.get_kind_display()} {self.get_status_display()}"
 
     @property
-    def state(self) -> str:
-        """``pending``, ``running``, ``interrupted``, ``done`` or ``failed``."""
-        return "interrupted" if self.is_interrupted() else str(self.status)
-
-    @property
-    def in_progress(self) -> bool:
-        return self.state in ACTIVE_STATUSES
-
-    @property
     def can_retry(self) -> bool:
         """An interrupted run may run again; so may a read that failed. A commit that failed
         is read again instead (its preview no longer holds)."""
-        return self.state == "interrupted" or (
-            self.state == "failed" and self.kind == self.Kind.READ
+        return self.state == self.State.INTERRUPTED or (
+            self.state == self.State.FAILED and self.kind == self.Kind.READ
         )
 
     def _clear_result(self) -> list[str]:

@@ -2,9 +2,10 @@
 heartbeat and attempts, and the rules for claiming, beating and failing a run.
 
 A job's life: 排队中 (pending) → 运行中 (running: its run stamps ``heartbeat_at`` every few
-seconds) → 已完成 (done) or 失败 (failed). A running job whose heartbeat is older than
-``JOB_LEASE_SECONDS`` was interrupted (its worker died or hangs): it shows as such, and may be
-claimed by a new run (a retry).
+seconds, ``heartbeat()``) → 已完成 (done) or 失败 (failed). A running job whose heartbeat is
+older than ``JOB_LEASE_SECONDS`` was interrupted (its worker died or hangs): it shows as such,
+and may be claimed by a new run (a retry). What the pages show is ``state`` (a ``JobState``),
+computed in one place from the stored status, the lease and (for an export) the file's age.
 
 Each run of the task is an attempt (``attempts`` counts them). Everything a run writes is
 conditional on the job still running under its own attempt (``_mine``), so a run that lost its
@@ -13,17 +14,23 @@ job (retried while it was silent) can no longer change it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Self
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+logger = logging.getLogger(__name__)
+
 ACTIVE_STATUSES = ("pending", "running")
+HEARTBEAT_SECONDS = 5.0  # well within JOB_LEASE_SECONDS (at least 15)
 
 
 def lease() -> timedelta:
@@ -90,6 +97,19 @@ class JobQuerySet[J: BackgroundJob](models.QuerySet[J]):
             return job
 
 
+class JobState(models.TextChoices):
+    """A job's state as the user sees it: the stored status, or ``INTERRUPTED`` (running, but
+    silent past the lease) or ``EXPIRED`` (an export whose file is past its lifetime, whether
+    or not it is purged yet). ``BackgroundJob.state`` computes it."""
+
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    INTERRUPTED = "interrupted", _("生成中断，可重试")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")
+
+
 class BackgroundJob(models.Model):
     """The state of a job that a worker runs (abstract: each kind of job adds its request and
     its result)."""
@@ -113,6 +133,8 @@ class BackgroundJob(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    State = JobState  # for the templates: ``job.state == job.State.EXPIRED``
+
     class Meta:
         abstract = True
 
@@ -124,6 +146,28 @@ class BackgroundJob(models.Model):
             return False
         silent_since = self.heartbeat_at or self.created_at
         return silent_since < (now or timezone.now()) - lease()
+
+    @property
+    def is_expired(self) -> bool:
+        """Its result is gone (or about to go); only an export's file expires."""
+        return self.status == self.Status.EXPIRED
+
+    @property
+    def state(self) -> JobState:
+        """The one place a job's state is decided (see ``JobState``)."""
+        if self.is_interrupted():
+            return JobState.INTERRUPTED
+        if self.is_expired:
+            return JobState.EXPIRED
+        return JobState(self.status)
+
+    @property
+    def state_label(self) -> str:
+        return str(self.state.label)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (JobState.PENDING, JobState.RUNNING)
 
     @property
     def can_retry(self) -> bool:
@@ -161,6 +205,34 @@ class BackgroundJob(models.Model):
         """Stamp the heartbeat, with the progress fields given (``done``, ``total``…);
         ``False``: the job is no longer this run's."""
         return bool(self._mine().update(heartbeat_at=timezone.now(), **progress))
+
+    @contextmanager
+    def heartbeat(self, progress: Callable[[], dict[str, Any]] | None = None) -> Iterator[None]:
+        """While the block runs, a thread stamps the heartbeat every ``HEARTBEAT_SECONDS``
+        (whatever the run is doing: loading, rendering, storing), on its own connection, with
+        ``progress()`` (fields of the job) when given: so progress made inside a transaction
+        shows at once. When the process dies the stamps stop, and after the lease the job
+        shows as interrupted."""
+        stop = threading.Event()
+        name = f"{type(self).__name__} {self.pk}"
+
+        def beat() -> None:
+            try:
+                while not stop.wait(HEARTBEAT_SECONDS):
+                    try:
+                        self.beat(**(progress() if progress else {}))
+                    except DatabaseError:
+                        logger.warning("%s: heartbeat not recorded", name, exc_info=True)
+            finally:
+                connections.close_all()  # this thread's connections only
+
+        thread = threading.Thread(target=beat, name=f"{name} heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def fail(self, message: str) -> bool:
         now = timezone.now()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Membership, Notification, PerformanceForm
 from projects.permissions import Actor, reviewers_at
+from projects.review.tasks import send_notification_mail
 from projects.workflow import review_stage
 
 Role = Membership.Role
@@ -65,8 +66,6 @@ def notify(form: PerformanceForm, *, actor: Actor, recipients: Q, text: str) -> 
 
 
 def _queue_mail(ids: list[int]) -> None:
-    from projects.tasks import send_notification_mail
-
     send_notification_mail.enqueue(ids)
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from projects.content import ContentDiff
+from projects.content.findings import Finding
 from projects.filing.checking import check_form
-from projects.filing.checks import Finding
 from projects.history import compare_versions, returned_version
 from projects.models import COMMENT_LIMIT, GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade
 from projects.permissions import Actor, available_transitions, can_grade

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
@@ -61,3 +62,9 @@ class QueuePaginator(Paginator[PerformanceForm]):
         if isinstance(chosen, QuerySet):  # not yet run (a list when the queue already was)
             page.object_list = self.forms.filter(pk__in=chosen.values("pk"))
         return page
+
+
+def waiting_days(form: PerformanceForm, now: datetime) -> int:
+    """Whole days since the form reached its state (``review_queue``'s ``waiting_since``)."""
+    since: datetime = form.waiting_since  # type: ignore[attr-defined]
+    return (now - since).days

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -29,8 +28,7 @@ from projects.review.comments import (
 )
 from projects.review.dashboard import overdue_in_any_year
 from projects.review.grading import GradeRefused, grade_form
-from projects.review.queue import QueuePaginator, review_queue
-from projects.review.queue_export import queue_workbook, waiting_days
+from projects.review.queue import QueuePaginator, review_queue, waiting_days
 from projects.review.services import TransitionRefused, comment_problem, take_transition
 from projects.workflow import TRANSITIONS, Transition
 
@@ -164,14 +162,13 @@ CHECK_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
 BATCH_LIMIT = 200
 
 
-def _filtered_queue(
+def filtered_queue(
     actor: Actor, params: QueryDict
 ) -> tuple[PerformanceFormQuerySet, dict[str, str]]:
     """The actor's queue narrowed by the page's filters, with the filters as understood."""
     forms = review_queue(actor)
     department = params.get("department", "")
-    if (department_id := as_int(department)) is not None:
-        forms = forms.filter(project__department_id=department_id)
+    forms = forms.matching(department=as_int(department))
     project_type = params.get("project_type", "")
     if project_type:
         forms = forms.filter(project_type=project_type)
@@ -226,7 +223,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     departments = sorted({(pk, name) for pk, name, _type in choices}, key=lambda pair: pair[1])
     types = sorted({kind for _pk, _name, kind in choices if kind})
-    forms, filters = _filtered_queue(actor, request.GET)
+    forms, filters = filtered_queue(actor, request.GET)
     page = QueuePaginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(form, waiting_days(form, now)) for form in page]
@@ -249,20 +246,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "comment_limit": COMMENT_LIMIT,
         },
     )
-
-
-@login_required
-@require_GET
-def queue_export(request: HttpRequest) -> HttpResponse:
-    """The whole filtered queue (every page) as an xlsx."""
-    forms, _filters = _filtered_queue(actor_of(request), request.GET)
-    rendered = queue_workbook(
-        list(forms), url_for=lambda form: request.build_absolute_uri(form.get_absolute_url())
-    )
-    response = HttpResponse(rendered.content, content_type=rendered.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
-    response["Cache-Control"] = "private"
-    return response
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from projects.content import (
     set_fields,
 )
 from projects.errors import DomainError
+from projects.filing.library import rebuild_library_later
 from projects.history import event_for, write_version
 from projects.importing.errors import ImportError_
 from projects.importing.limits import FORM_LIMITS, INDICATOR_LIMITS
@@ -73,7 +74,6 @@ from projects.services.import_matching import (
     match_all,
     plan_matches,
 )
-from projects.tasks import rebuild_library_later
 
 __all__ = [
     "CHOICES",

@@ -1,4 +1,10 @@
-from projects.views.exports import export_job, export_job_download, export_page, form_export
+from projects.views.exports import (
+    export_job,
+    export_job_download,
+    export_page,
+    form_export,
+    queue_export,
+)
 from projects.views.forms import form_detail, form_list
 from projects.views.history import form_compare
 from projects.views.imports import (
@@ -22,4 +28,5 @@ __all__ = [
     "import_preview",
     "import_retry",
     "import_upload",
+    "queue_export",
 ]

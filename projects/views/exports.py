@@ -17,10 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from projects.exporting import TABLE_FORMATS, ExportError, Rendered
 from projects.exporting.batch import check_batch_size, export_batch, export_form, select_forms
 from projects.exporting.forms import ExportRequestForm
+from projects.exporting.queue import queue_workbook
+from projects.exporting.tasks import enqueue_export_job, purge_exports
+from projects.forms import RetryForm
 from projects.layouts import LAYOUTS, is_per_form
 from projects.models import ExportJob
 from projects.permissions import actor_of, get_form_for_actor
-from projects.tasks import enqueue_export_job, purge_exports
+from projects.review.views import filtered_queue
 
 PURGE_PER_REQUEST = 20  # expired files deleted on each export request (the command does all)
 
@@ -69,10 +72,13 @@ def _get_job_for_user(request: HttpRequest, pk: int) -> ExportJob:
 
 def _retry(request: HttpRequest) -> HttpResponse:
     """Run the user's failed, interrupted or expired job again (one retry at a time)."""
+    retry_form = RetryForm(request.POST)
+    if not retry_form.is_valid():
+        raise Http404(gettext("没有找到这个导出任务。"))
+    pk = retry_form.cleaned_data["retry"]
     try:
-        pk = int(request.POST.get("retry", ""))
         shown, queued = ExportJob.objects.retry(pk=pk, user_id=_user_id(request))
-    except (ValueError, ExportJob.DoesNotExist):
+    except ExportJob.DoesNotExist:
         raise Http404(gettext("没有找到这个导出任务。")) from None
     if queued:
         enqueue_export_job(shown)
@@ -147,5 +153,19 @@ def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
     if not job.can_download:
         raise Http404(gettext("这个导出文件不存在或已过期。"))
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    response["Cache-Control"] = "private"
+    return response
+
+
+@login_required
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The whole filtered queue (every page) as an xlsx."""
+    forms, _filters = filtered_queue(actor_of(request), request.GET)
+    rendered = queue_workbook(
+        list(forms), url_for=lambda form: request.build_absolute_uri(form.get_absolute_url())
+    )
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
     response["Cache-Control"] = "private"
     return response

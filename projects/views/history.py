@@ -10,16 +10,9 @@ from django.views.decorators.http import require_GET
 
 from projects.content import diff_content, load_content
 from projects.errors import DomainError
+from projects.forms import CompareForm
 from projects.history import compare_versions, returned_version
 from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
-
-
-def _version(request: HttpRequest, name: str, default: int) -> int:
-    try:
-        value = int(request.GET.get(name, default))
-    except ValueError:
-        raise Http404 from None
-    return value
 
 
 @login_required
@@ -50,8 +43,13 @@ def form_compare(request: HttpRequest, pk: int) -> HttpResponse:
         )
     returned = returned_version(form)
     default_old = returned if returned is not None and returned < form.version else None
-    new = _version(request, "new", form.version)
-    old = _version(request, "old", default_old if default_old is not None else new - 1)
+    asked = CompareForm(request.GET)
+    if not asked.is_valid():
+        raise Http404
+    new = asked.cleaned_data["new"]
+    new = form.version if new is None else new
+    old = asked.cleaned_data["old"]
+    old = (default_old if default_old is not None else new - 1) if old is None else old
     try:
         diff = compare_versions(form, old, new)
     except DomainError as error:

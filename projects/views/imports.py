@@ -41,6 +41,7 @@ from projects.filing.checking import check_plan
 from projects.importing.pdf import is_pdf_bytes
 from projects.models import ImportJob, StagedImport
 from projects.permissions import actor_of, can_import, require
+from projects.services.import_tasks import start_import_job
 from projects.services.importing import (
     CHOICES,
     ImportAlreadyCommitted,
@@ -50,7 +51,6 @@ from projects.services.importing import (
     read_staged,
     stage_import,
 )
-from projects.tasks import start_import_job
 
 SESSION_KEY = "import_preview"
 STAGED_FIELD = "staged"  # the staged upload's id, posted back by the preview page
@@ -166,13 +166,13 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("没有待确认的导入，请重新上传。"))
         return redirect("projects:import_upload")
     job = staged.jobs.first()  # the latest, for an upload the worker handles
-    if job is not None and job.kind == ImportJob.Kind.COMMIT and job.state == "done":
+    if job is not None and job.kind == ImportJob.Kind.COMMIT and job.state == ImportJob.State.DONE:
         _forget(request, staged)
         messages.success(request, job.result.get("message") or _("导入完成。"))
         return redirect("projects:form_list")
     if staged.is_consumed:
         return _already_committed(request, staged)
-    if job is not None and job.state != "done":
+    if job is not None and job.state != ImportJob.State.DONE:
         return render(
             request, "projects/import_job.html", {"nav": "import", "job": job, "staged": staged}
         )

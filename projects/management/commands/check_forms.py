@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indicators.models import Framework
 from projects.content import FormContent, load_content
+from projects.content.findings import Finding
 from projects.filing.checking import Checker, check_form, last_years_content
-from projects.filing.checks import Finding
 from projects.layouts.reading import Problem
 from projects.models import PerformanceForm
 from projects.services.importing import read_sources

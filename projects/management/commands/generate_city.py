@@ -58,6 +58,7 @@ from indicators.models import Category, Framework
 from indicators.parsing import parse_target
 from projects.content import FIELDS, FormContent, IndicatorContent, ProjectContent
 from projects.content import to_json as content_json
+from projects.filing.library import rebuild_library
 from projects.models import (
     MAX_YEAR,
     MIN_YEAR,
@@ -69,7 +70,6 @@ from projects.models import (
     PerformanceForm,
     Project,
 )
-from projects.services.library import rebuild_library
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_YEAR = 2023

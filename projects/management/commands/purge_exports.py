@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from projects.tasks import purge_exports
+from projects.exporting.tasks import purge_exports
 
 
 class Command(BaseCommand):

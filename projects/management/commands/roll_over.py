@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from projects.filing.rollover import RolloverError, roll_over
 from projects.models import PerformanceForm
-from projects.services.rollover import RolloverError, roll_over
 
 
 class Command(BaseCommand):
@@ -20,11 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--form", type=int, nargs="*", default=[], help="只结转这些表（编号）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        forms = PerformanceForm.objects.filter(fiscal_year=options["year"])
-        if options["department"]:
-            forms = forms.filter(project__department__name=options["department"])
-        if options["unit"]:
-            forms = forms.filter(project__unit__name=options["unit"])
+        forms = PerformanceForm.objects.matching(
+            year=options["year"],
+            department=options["department"] or None,  # by name
+            unit=options["unit"] or None,
+        )
         if options["form"]:
             forms = forms.filter(pk__in=options["form"])
         ids = list(forms.values_list("pk", flat=True))

@@ -1,7 +1,7 @@
 """The indicator library (指标库): every indicator name seen on forms, by category, with how
 many forms use it and its usual units and values. It is derived data, rebuilt as a whole from
 the indicators (set-based: three grouped queries and one bulk insert), after imports and
-roll-overs by a background task."""
+roll-overs by a background task (``rebuild_library_later``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.tasks import task
 
 from indicators.models import LibraryEntry
 from projects.models import Indicator
@@ -64,3 +65,14 @@ def rebuild_library() -> int:
         LibraryEntry.objects.all().delete()
         LibraryEntry.objects.bulk_create(entries.values(), batch_size=1000)
     return len(entries)
+
+
+@task()
+def rebuild_library_task() -> int:
+    return rebuild_library()
+
+
+def rebuild_library_later() -> None:
+    """Queue a rebuild of the indicator library once the current transaction has committed
+    (nothing if it rolls back)."""
+    transaction.on_commit(rebuild_library_task.enqueue)

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from projects.content import ALL_KEYS, CategoryLookup, load_content, new_indicator_rows, set_fields
 from projects.errors import DomainError
+from projects.filing.library import rebuild_library_later
 from projects.history import event_for
 from projects.models import MAX_YEAR, FormEvent, Indicator, PerformanceForm
 from projects.permissions import Actor, can_roll_over
-from projects.tasks import rebuild_library_later
 
 
 class RolloverError(DomainError):

@@ -1,15 +1,14 @@
 """待我审核 as a workbook: one row per form of the (filtered) queue, with how long it has waited,
 what the filing checks found and the grades of its current version at each review stage.
 
-Text is always written as text (``data_type = "s"`` and Excel's quote prefix, as
-``projects.exporting.xlsx`` does), so a project named ``=1+1`` never becomes a formula.
+Text is always written as text (``projects.exporting.xlsx.write_text``, as the official tables
+are), so a project named ``=1+1`` never becomes a formula.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import F
@@ -17,13 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from projects.exporting import Rendered
 from projects.exporting.batch import safe_filename
+from projects.exporting.xlsx import write_text
 from projects.models import PerformanceForm, ReviewGrade
+from projects.review.queue import waiting_days
 
 Stage = ReviewGrade.Stage
 
@@ -48,27 +48,12 @@ HEADER_FONT = Font(bold=True)
 WRAP = Alignment(vertical="top", wrap_text=True)
 
 
-def waiting_days(form: PerformanceForm, now: datetime) -> int:
-    """Whole days since the form reached its state (``review_queue``'s ``waiting_since``)."""
-    since: datetime = form.waiting_since  # type: ignore[attr-defined]
-    return (now - since).days
-
-
 def current_grades(forms: Iterable[PerformanceForm]) -> dict[tuple[int, str], str]:
     """The overall grade of each form's current version at each stage it was graded, keyed by
     (form id, stage), in one query."""
     ids = [form.pk for form in forms]
     grades = ReviewGrade.objects.filter(form_id__in=ids, version=F("form__version"))
     return {(grade.form_id, grade.stage): grade.overall for grade in grades}
-
-
-def _text(cell: Cell, value: str) -> None:
-    """Write text as text: never a formula, whatever it begins with."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
-    cell.data_type = "s"
-    if value[:1] in ("=", "+", "-", "@"):
-        cell.quotePrefix = True
 
 
 def queue_workbook(
@@ -84,7 +69,7 @@ def queue_workbook(
     ws.title = _("待我审核")
     for index, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=index)
-        _text(cell, str(header))
+        write_text(cell, str(header))
         cell.font = HEADER_FONT
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -103,7 +88,7 @@ def queue_workbook(
         }
         for column, text in texts.items():
             if text:
-                _text(ws.cell(row=row, column=column), str(text))
+                write_text(ws.cell(row=row, column=column), str(text))
         ws.cell(row=row, column=2).alignment = WRAP
         numbers: dict[int, int | Decimal | None] = {
             1: number,

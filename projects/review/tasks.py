@@ -1,0 +1,33 @@
+"""The review's background job: mail the notices a workflow step sent (Django's tasks API;
+the database backend's worker runs it: ``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.models import Notification
+
+
+@task()
+def send_notification_mail(notification_ids: list[int]) -> None:
+    """Mail each notice to its recipient (those with an address), once: a notice already
+    mailed is skipped, so the task may safely run again."""
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("recipient", "form")
+    for notice in pending:
+        address = notice.recipient.email
+        if not address:
+            continue
+        link = f"{settings.SITE_URL}{notice.form.get_absolute_url()}"
+        send_mail(
+            subject=_("【绩效目标表】%(text)s") % {"text": notice.text[:60]},
+            message=_("%(text)s\n\n查看：%(link)s\n") % {"text": notice.text, "link": link},
+            from_email=None,
+            recipient_list=[address],
+        )
+        Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
