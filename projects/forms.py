@@ -34,6 +34,29 @@ class CompareForm(forms.Form):
     new = WholeNumberField(required=False)
 
 
+class SeenVersionForm(forms.Form):
+    """The version of the form the page showed (``version``), posted with a decision or a
+    save: acting on another version is refused."""
+
+    version = WholeNumberField()
+    # the page's clock (static/js/app.js), sent with each save of the editor
+    edit_seq = WholeNumberField(required=False)
+
+    def seen(self) -> int | None:
+        return self.cleaned_data["version"] if self.is_valid() else None
+
+    def sequence(self) -> int | None:
+        return self.cleaned_data.get("edit_seq") if self.is_valid() else None
+
+
+class NewRowsForm(forms.Form):
+    """``?category=`` of the rows to add, and the editor's row count (``ind-TOTAL_FORMS``) they
+    are numbered after (from the query or the posted page)."""
+
+    category = WholeNumberField(required=False)
+    TOTAL_FORMS = WholeNumberField(required=False)
+
+
 class RetryForm(forms.Form):
     """The job to run again, posted from the export pages."""
 

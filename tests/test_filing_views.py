@@ -356,6 +356,22 @@ def test_a_row_is_added_in_place_with_the_formsets_count_raised(client, alice, f
     assert client.post(edit_url(filled), data).status_code == 302
     assert Indicator.objects.get(form=filled, name="服务时限").category_id == time_id
     assert client.get(url, {"category": time_id, "ind-TOTAL_FORMS": "x"}).status_code == 400
+    # digits other than ASCII are no number (Python's int() would read "٣" as 3)
+    assert client.get(url, {"category": time_id, "ind-TOTAL_FORMS": "٣"}).status_code == 400
+    assert client.get(url, {"category": "²", "ind-TOTAL_FORMS": total}).status_code == 400
+
+
+def test_a_save_with_a_version_that_is_no_number_is_refused_and_changes_nothing(
+    client, alice, filled
+) -> None:
+    client.force_login(alice)
+    data = page_data(client, filled)
+    data["goals__annual"] = "不应保存的目标"
+    for version in ("", "²", "٢", "-1"):
+        data["version"] = version
+        assert client.post(edit_url(filled), data).status_code == 400
+    filled.refresh_from_db()
+    assert filled.version == 1 and filled.annual_goal != "不应保存的目标"
 
 
 def test_pasted_rows_come_back_as_rows_to_review(client, alice, charlie, filled) -> None:

@@ -29,6 +29,7 @@ from projects.filing.services import (
     roll_over_form,
     save_draft,
 )
+from projects.forms import NewRowsForm, SeenVersionForm
 from projects.layouts import layout_choices
 from projects.models import DEFAULT_LAYOUT, Comment, Organization, PerformanceForm
 from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
@@ -42,14 +43,6 @@ def _edit_session(request: HttpRequest) -> str:
     """The editor page's own token (posted back), or a new one for a page being opened."""
     posted = request.POST.get("edit_session", "")
     return posted if SESSION_TOKEN.fullmatch(posted) else secrets.token_urlsafe(16)
-
-
-def _edit_seq(request: HttpRequest) -> int | None:
-    """When the page sent this save (its clock, set by static/js/app.js), if it says."""
-    try:
-        return int(request.POST.get("edit_seq", ""))
-    except ValueError:
-        return None
 
 
 def _by_field(comments: list[Comment]) -> dict[str, list[Comment]]:
@@ -100,9 +93,8 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = get_form_for_actor(actor, pk, check=can_edit)
     if request.method == "GET":
         return _editor_page(request, Editor(form), version=form.version)
-    try:
-        seen = int(request.POST.get("version", ""))
-    except ValueError:
+    seen = SeenVersionForm(request.POST).seen()
+    if seen is None:
         return HttpResponseBadRequest(_("缺少版本号，请重新打开编辑页面。"))
     editor = Editor(form, data=request.POST)
     if getattr(request, "htmx", False):  # django-htmx: a background save
@@ -118,7 +110,7 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
             seen_version=seen,
             content=content,
             edit_session=_edit_session(request),
-            edit_seq=_edit_seq(request),
+            edit_seq=SeenVersionForm(request.POST).sequence(),
         )
     except VersionConflict as conflict:
         # nothing typed is lost: the page keeps it, beside what the newer version says
@@ -159,7 +151,7 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
                 seen_version=seen,
                 content=editor.content(),
                 edit_session=_edit_session(request),
-                edit_seq=_edit_seq(request),
+                edit_seq=SeenVersionForm(request.POST).sequence(),
             )
         except VersionConflict as conflict:
             context["save_message"] = _(
@@ -189,9 +181,9 @@ def _added_rows(
     request: HttpRequest, editor: Editor, category_id: int, values: list[dict[str, str]]
 ) -> HttpResponse:
     """New rows for the page (htmx), with the formset's count raised to take them."""
-    try:
-        start = int(request.GET.get(TOTAL, request.POST.get(TOTAL, "")))
-    except ValueError:
+    asked = NewRowsForm(request.GET if TOTAL in request.GET else request.POST, prefix=PREFIX)
+    start = asked.cleaned_data.get("TOTAL_FORMS") if asked.is_valid() else None
+    if start is None:
         return HttpResponseBadRequest(_("缺少指标行数，请刷新页面。"))
     if not 0 <= start <= MAX_ROWS - len(values) or category_id not in editor.order:
         return HttpResponseBadRequest(_("无法添加指标行，请刷新页面。"))
@@ -209,10 +201,10 @@ def _added_rows(
 
 
 def _category(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("category", ""))
-    except ValueError:
-        return -1
+    """The category asked for (``?category=``), -1 when it names none."""
+    asked = NewRowsForm(request.GET)
+    category = asked.cleaned_data.get("category") if asked.is_valid() else None
+    return -1 if category is None else category
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from projects.errors import as_int
+from projects.forms import SeenVersionForm
 from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
 from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
 from projects.review.comments import (
@@ -42,16 +43,13 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         raise Http404
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)  # 404 for whom may not see it
-    try:
-        seen = int(request.POST.get("version", ""))
-    except ValueError:
-        seen = -1
+    seen = SeenVersionForm(request.POST).seen()
     try:
         take_transition(
             actor=actor,
             verb=verb,
             form_id=form.pk,
-            seen_version=seen,
+            seen_version=-1 if seen is None else seen,
             seen_status=request.POST.get("status", ""),
             comment=request.POST.get("comment", ""),
         )
@@ -69,16 +67,13 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
     post = request.POST
-    try:
-        seen = int(post.get("version", ""))
-    except ValueError:
-        seen = -1
+    seen = SeenVersionForm(post).seen()
     keys = [key for key, _label, _hint in GRADED_CHECKS]
     try:
         grade = grade_form(
             actor=actor,
             form_id=form.pk,
-            seen_version=seen,
+            seen_version=-1 if seen is None else seen,
             grades={key: post.get(key, "") for key in keys},
             notes={key: post.get(f"{key}_note", "") for key in keys},
         )
