@@ -1,7 +1,6 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class IndicatorsConfig(AppConfig):
     name = "indicators"
-    verbose_name = _("绩效指标")
+    verbose_name = "绩效指标"

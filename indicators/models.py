@@ -8,21 +8,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 
 class Framework(models.Model):
     """A versioned set of first- and second-level indicator categories."""
 
-    code = models.SlugField(_("代码"), max_length=50, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    version = models.CharField(_("版本"), max_length=20)
-    description = models.TextField(_("说明"), blank=True)
-    is_default = models.BooleanField(_("默认"), default=False)
+    code = models.SlugField("代码", max_length=50, unique=True)
+    name = models.CharField("名称", max_length=100)
+    version = models.CharField("版本", max_length=20)
+    description = models.TextField("说明", blank=True)
+    is_default = models.BooleanField("默认", default=False)
 
     class Meta:
-        verbose_name = _("指标体系")
-        verbose_name_plural = _("指标体系")
+        verbose_name = "指标体系"
+        verbose_name_plural = "指标体系"
         ordering = ["-is_default", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -38,29 +37,27 @@ class Category(models.Model):
     """一级指标 (level 1, no parent) or 二级指标 (level 2, parent is a level-1 category)."""
 
     framework = models.ForeignKey(
-        Framework, verbose_name=_("指标体系"), on_delete=models.CASCADE, related_name="categories"
+        Framework, verbose_name="指标体系", on_delete=models.CASCADE, related_name="categories"
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("一级指标"),
+        verbose_name="一级指标",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="children",
     )
-    level = models.PositiveSmallIntegerField(_("级次"), choices=[(1, _("一级")), (2, _("二级"))])
-    name = models.CharField(_("名称"), max_length=50, help_text=_("如“数量指标”"))
-    short_name = models.CharField(
-        _("简称"), max_length=50, help_text=_("如“数量”，深圳、广州表样使用")
-    )
-    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    level = models.PositiveSmallIntegerField("级次", choices=[(1, "一级"), (2, "二级")])
+    name = models.CharField("名称", max_length=50, help_text="如“数量指标”")
+    short_name = models.CharField("简称", max_length=50, help_text="如“数量”，深圳、广州表样使用")
+    order = models.PositiveSmallIntegerField("排序", default=0)
     is_core = models.BooleanField(
-        _("核心指标"), default=False, help_text=_("深圳表样以“*”标记的必填类别")
+        "核心指标", default=False, help_text="深圳表样以“*”标记的必填类别"
     )
 
     class Meta:
-        verbose_name = _("指标类别")
-        verbose_name_plural = _("指标类别")
+        verbose_name = "指标类别"
+        verbose_name_plural = "指标类别"
         ordering = ["framework", "level", "order", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -84,25 +81,23 @@ class Category(models.Model):
 
     def clean(self) -> None:
         if self.parent is not None and self.parent.framework_id != self.framework_id:
-            raise ValidationError({"parent": _("上级类别必须属于同一指标体系。")})
+            raise ValidationError({"parent": "上级类别必须属于同一指标体系。"})
 
 
 class LibraryEntry(models.Model):
     """指标库: an indicator name seen on forms, with its usual units and values."""
 
     category = models.ForeignKey(
-        Category, verbose_name=_("指标类别"), on_delete=models.CASCADE, related_name="library"
+        Category, verbose_name="指标类别", on_delete=models.CASCADE, related_name="library"
     )
-    name = models.CharField(_("三级指标"), max_length=300)
-    units: models.JSONField[Any] = models.JSONField(_("常用单位"), default=list, blank=True)
-    sample_values: models.JSONField[Any] = models.JSONField(
-        _("常见指标值"), default=list, blank=True
-    )
-    usage_count = models.PositiveIntegerField(_("使用次数"), default=0)
+    name = models.CharField("三级指标", max_length=300)
+    units: models.JSONField[Any] = models.JSONField("常用单位", default=list, blank=True)
+    sample_values: models.JSONField[Any] = models.JSONField("常见指标值", default=list, blank=True)
+    usage_count = models.PositiveIntegerField("使用次数", default=0)
 
     class Meta:
-        verbose_name = _("指标库条目")
-        verbose_name_plural = _("指标库")
+        verbose_name = "指标库条目"
+        verbose_name_plural = "指标库"
         ordering = ["category", "-usage_count", "name"]
         constraints = [
             models.UniqueConstraint(fields=["category", "name"], name="library_unique_name"),

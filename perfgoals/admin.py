@@ -18,7 +18,6 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
@@ -62,39 +61,39 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):  # type: ignore[misc, u
         )
         return queryset
 
-    @admin.display(description=_("锁定状态"))
+    @admin.display(description="锁定状态")
     def lock_state(self, attempt: AccessAttempt) -> str:
         limit: int = settings.AXES_FAILURE_LIMIT
         by_username = attempt.username_failures >= limit
         by_address = attempt.address_failures >= limit
         if by_username and by_address:
-            return str(_("账号和地址均已锁定"))
+            return "账号和地址均已锁定"
         if by_username:
-            return str(_("账号已锁定"))
+            return "账号已锁定"
         if by_address:
-            return str(_("地址已锁定"))
+            return "地址已锁定"
         left = limit - max(attempt.username_failures, attempt.address_failures)
-        return str(_("未锁定（还可尝试 %(count)d 次）") % {"count": left})
+        return f"未锁定（还可尝试 {left} 次）"
 
-    @admin.display(description=_("过期时间"))
+    @admin.display(description="过期时间")
     def expiration(self, attempt: AccessAttempt) -> Any:
         return super().expiration(attempt)
 
-    @admin.action(description=_("解锁所选（删除这些登录失败记录）"))
+    @admin.action(description="解锁所选（删除这些登录失败记录）")
     def unlock(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = len(queryset)
         for attempt in queryset:
             attempt.delete()  # one by one: django-axes' delete signal clears its cache
         self.message_user(
             request,
-            _("已解锁：删除了 %(count)d 条登录失败记录。") % {"count": count},
+            f"已解锁：删除了 {count} 条登录失败记录。",
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("清除已过期的记录"))
+    @admin.action(description="清除已过期的记录")
     def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = self.handler.clean_expired_user_attempts(request=request)
-        self.message_user(request, _("已清除 %(count)d 条过期记录。") % {"count": count})
+        self.message_user(request, f"已清除 {count} 条过期记录。")
 
 
 class TaskResultAdmin(DBTaskResultAdmin):
@@ -111,15 +110,15 @@ class TaskResultAdmin(DBTaskResultAdmin):
         "queue_name",
     )
 
-    @admin.display(description=_("任务"))
+    @admin.display(description="任务")
     def task_label(self, result: DBTaskResult[Any, Any]) -> str:
         return result.task_name
 
-    @admin.display(description=_("错误追踪"))
+    @admin.display(description="错误追踪")
     def formatted_traceback(self, result: DBTaskResult[Any, Any]) -> str:
         return super().formatted_traceback(result)
 
-    @admin.display(description=_("最早运行时间"))
+    @admin.display(description="最早运行时间")
     def display_run_after(self, result: DBTaskResult[Any, Any]) -> datetime | str:
         return super().display_run_after(result)
 
@@ -132,16 +131,17 @@ def name_axes_records() -> None:
     """django-axes names its records in English (the admin's titles, breadcrumbs and history
     show the names): name them in Chinese. Only ``__str__``; nothing stored changes."""
     AccessAttempt.__str__ = lambda record: str(
-        _("%(username)s 的登录失败记录（%(time)s）")
-        % {"username": record.username or "-", "time": _when(record)}
+        "{username} 的登录失败记录（{time}）".format(
+            username=record.username or "-", time=_when(record)
+        )
     )
     AccessFailureLog.__str__ = lambda record: str(
-        _("%(username)s 登录失败（%(time)s，%(address)s）")
-        % {"username": record.username or "-", "time": _when(record), "address": record.ip_address}
+        "{username} 登录失败（{time}，{address}）".format(
+            username=record.username or "-", time=_when(record), address=record.ip_address
+        )
     )
     AccessLog.__str__ = lambda record: str(
-        _("%(username)s 登录（%(time)s）")
-        % {"username": record.username or "-", "time": _when(record)}
+        "{username} 登录（{time}）".format(username=record.username or "-", time=_when(record))
     )
 
 

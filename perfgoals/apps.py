@@ -8,12 +8,11 @@ classes name in English are renamed in perfgoals/admin.py.
 from __future__ import annotations
 
 from axes.apps import AppConfig as BaseAxesConfig  # type: ignore[import-untyped, unused-ignore]
-from django.utils.translation import gettext_lazy as _
 from django_tasks_db.apps import TasksAppConfig
 
 
 class AxesConfig(BaseAxesConfig):  # type: ignore[misc, unused-ignore]
-    verbose_name = _("登录保护")
+    verbose_name = "登录保护"
 
     def ready(self) -> None:
         super().ready()
@@ -24,7 +23,7 @@ class AxesConfig(BaseAxesConfig):  # type: ignore[misc, unused-ignore]
 
 
 class TasksConfig(TasksAppConfig):
-    verbose_name = _("后台任务")  # type: ignore[assignment]
+    verbose_name = "后台任务"
 
     def ready(self) -> None:
         super().ready()

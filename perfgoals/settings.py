@@ -16,7 +16,6 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 # Lets generic admin and queryset classes be subscripted at run time (ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
@@ -97,7 +96,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,7 +156,9 @@ LOGIN_REDIRECT_URL = "projects:form_list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Chinese only: our own strings are written in Chinese, not translated (docs/ARCHITECTURE.md,
+# "Language"); Django's and other packages' strings come in their Chinese translations.
+LANGUAGES = [("zh-hans", "简体中文")]
 # perfgoals/third_party_locale: Chinese for other packages' English strings (django-axes,
 # django-tasks-db, Django 6.1's new "- Select an option -"). Not named "locale", so that
 # makemessages, which would drop them as unused, leaves it alone; edit the .po, then
@@ -234,8 +234,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_COOLOFF_MESSAGE = _("登录失败次数过多，账号或地址已被暂时锁定，请稍后再试。")
-AXES_PERMALOCK_MESSAGE = _("登录失败次数过多，账号或地址已被锁定，请联系系统管理员解锁。")
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号或地址已被暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号或地址已被锁定，请联系系统管理员解锁。"
 AXES_CLIENT_IP_CALLABLE = "perfgoals.middleware.client_ip" if PROXY_COUNT > 0 else None
 
 TASKS = {

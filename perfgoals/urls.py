@@ -3,12 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-admin.site.site_header = _("项目绩效目标管理 · 系统管理")
-admin.site.site_title = _("项目绩效目标管理")
-admin.site.index_title = _("系统管理")
+admin.site.site_header = "项目绩效目标管理 · 系统管理"
+admin.site.site_title = "项目绩效目标管理"
+admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:form_list", permanent=False), name="home"),

@@ -7,7 +7,6 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
 from projects.filing.rollover import RolloverError, roll_over
 from projects.models import (
@@ -109,7 +108,7 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
     inlines = [FormEventInline]
     actions = ["roll_over_selected"]
 
-    @admin.action(description=_("结转为下一年度草稿"))
+    @admin.action(description="结转为下一年度草稿")
     def roll_over_selected(self, request: HttpRequest, queryset: QuerySet[PerformanceForm]) -> None:
         actor = replace(actor_of(request), source=FormEvent.Source.ADMIN)
         try:
@@ -119,8 +118,7 @@ class PerformanceFormAdmin(admin.ModelAdmin[PerformanceForm]):
             return
         self.message_user(
             request,
-            _("已结转 %(created)d 张表，跳过 %(skipped)d 张（下一年度的表已存在）。")
-            % {"created": len(result.created), "skipped": len(result.skipped)},
+            f"已结转 {len(result.created)} 张表，跳过 {len(result.skipped)} 张（下一年度的表已存在）。",
             messages.SUCCESS,
         )
 
@@ -136,16 +134,16 @@ class UserMembershipInline(admin.TabularInline[Membership, Any]):
     model = Membership
     extra = 0
     autocomplete_fields = ["organization"]
-    verbose_name_plural = _("所属单位与角色")
+    verbose_name_plural = "所属单位与角色"
 
 
 # Django stores the default permissions' names in English when it makes them ("Can change
 # 绩效目标表"); the admin lists them by these words instead.
 _PERMISSION_ACTIONS = {
-    "add": _("添加"),
-    "change": _("修改"),
-    "delete": _("删除"),
-    "view": _("查看"),
+    "add": "添加",
+    "change": "修改",
+    "delete": "删除",
+    "view": "查看",
 }
 
 
@@ -216,7 +214,7 @@ class ReviewGradeAdmin(admin.ModelAdmin[ReviewGrade]):
     list_select_related = ["form__project", "reviewer"]
     raw_id_fields = ["form"]
 
-    @admin.display(description=_("综合评定"))
+    @admin.display(description="综合评定")
     def overall(self, grade: ReviewGrade) -> str:
         return grade.overall
 

@@ -2,12 +2,11 @@ from collections.abc import Callable, Sequence
 
 from django.apps import AppConfig
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
 class ProjectsConfig(AppConfig):
     name = "projects"
-    verbose_name = _("项目与绩效目标表")
+    verbose_name = "项目与绩效目标表"
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

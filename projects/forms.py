@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from projects.errors import as_int
 from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
@@ -67,22 +66,22 @@ class ListFilterForm(forms.Form):
     """The filters of the form list. Choices come from the forms the user can see."""
 
     q = forms.CharField(
-        label=_("搜索"),
+        label="搜索",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("项目名称、编码或单位")}),
+        widget=forms.TextInput(attrs={"placeholder": "项目名称、编码或单位"}),
     )
-    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
     department = forms.TypedChoiceField(
-        label=_("主管部门"), required=False, coerce=int, empty_value=None
+        label="主管部门", required=False, coerce=int, empty_value=None
     )
-    unit = forms.TypedChoiceField(label=_("用款单位"), required=False, coerce=int, empty_value=None)
+    unit = forms.TypedChoiceField(label="用款单位", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
-        label=_("状态"),
+        label="状态",
         required=False,
-        choices=[("", _("全部状态")), *PerformanceForm.Status.choices],
+        choices=[("", "全部状态"), *PerformanceForm.Status.choices],
     )
-    project_type = forms.ChoiceField(label=_("项目类型"), required=False)
+    project_type = forms.ChoiceField(label="项目类型", required=False)
 
     def __init__(
         self, data: object, *, visible: PerformanceFormQuerySet, sees_everything: bool = False
@@ -91,7 +90,7 @@ class ListFilterForm(forms.Form):
         self.years = list(
             visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
         )
-        self.fields["year"].choices = [("", _("全部年度")), *((y, str(y)) for y in self.years)]  # type: ignore[attr-defined]
+        self.fields["year"].choices = [("", "全部年度"), *((y, str(y)) for y in self.years)]  # type: ignore[attr-defined]
         # departments: every one for whom sees every form (no scan of the forms), else those of
         # the forms they see; units: only the chosen department's (a city has thousands)
         if sees_everything:
@@ -100,11 +99,11 @@ class ListFilterForm(forms.Form):
             departments_qs = Organization.objects.filter(
                 id__in=visible.values("project__department")
             )
-        departments: list[tuple[object, str]] = [("", str(_("全部部门")))]
+        departments: list[tuple[object, str]] = [("", "全部部门")]
         departments += departments_qs.order_by(pinyin("name")).values_list("id", "name")
         self.fields["department"].choices = departments  # type: ignore[attr-defined]
         chosen = self.data.get("department", "") if hasattr(self.data, "get") else ""
-        units: list[tuple[object, str]] = [("", str(_("全部单位")))]
+        units: list[tuple[object, str]] = [("", "全部单位")]
         if (department_id := as_int(str(chosen))) is not None:
             unit_qs = Organization.objects.filter(parent_id=department_id)
             if not sees_everything:
@@ -123,7 +122,7 @@ class ListFilterForm(forms.Form):
             .values_list("project_type", flat=True)
             .distinct()
         )
-        self.fields["project_type"].choices = [("", _("全部类型")), *((t, t) for t in types)]  # type: ignore[attr-defined]
+        self.fields["project_type"].choices = [("", "全部类型"), *((t, t) for t in types)]  # type: ignore[attr-defined]
 
     def apply(self, queryset: PerformanceFormQuerySet) -> PerformanceFormQuerySet:
         if not self.is_valid():

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext as _
-
 from projects.content import (
     CategoryLookup,
     ContentDiff,
@@ -146,7 +144,7 @@ def content_at(form: PerformanceForm, version: int) -> FormContent:
     """The content as it stood at ``version`` (the last event that left that version)."""
     event = form.events.filter(version=version).order_by("-created_at", "-id").first()
     if event is None:
-        raise DomainError(_("没有第 %(version)s 版的记录。") % {"version": version})
+        raise DomainError(f"没有第 {version} 版的记录。")
     return from_json(event.snapshot)
 
 

@@ -32,7 +32,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext as _
 
 from projects.models import FormEvent, Membership, Organization, PerformanceForm, Stage
 from projects.workflow import (
@@ -182,27 +181,27 @@ def can_view(actor: Actor, form: PerformanceForm) -> Decision:
         return ALLOWED
     if any(actor.reviews_at(stage, form.project.department_id) for stage in Stage):
         return ALLOWED
-    return False, _("您无权查看这张绩效目标表。")
+    return False, "您无权查看这张绩效目标表。"
 
 
 def can_edit(actor: Actor, form: PerformanceForm) -> Decision:
     """Change the content: only a filer of the form's own unit, only in 草稿 or 已退回."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以修改这张表。")
+        return False, "只有本单位的填报人可以修改这张表。"
     return _editable(form)
 
 
 def can_create_form(actor: Actor, unit: Organization) -> Decision:
     """File a new project's form for a unit: the unit's own filers."""
     if unit.pk not in actor.filer_units:
-        return False, _("只有本单位的填报人可以为本单位新建绩效目标表。")
+        return False, "只有本单位的填报人可以为本单位新建绩效目标表。"
     return ALLOWED
 
 
 def can_roll_over(actor: Actor, form: PerformanceForm) -> Decision:
     """Start next year's draft from this form: its unit's filers, or an administrator."""
     if not (actor.is_system or actor.is_admin or actor.is_filer_of(form)):
-        return False, _("只能结转本单位的表。")
+        return False, "只能结转本单位的表。"
     return ALLOWED
 
 
@@ -210,7 +209,7 @@ def can_file_next_year(actor: Actor, form: PerformanceForm) -> Decision:
     """Offer, on the form's page, to start next year's draft from it (以此表填报): its unit's
     filers. Administrators and commands roll forms over in bulk (``can_roll_over``)."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以以此表填报下一年度。")
+        return False, "只有本单位的填报人可以以此表填报下一年度。"
     return can_roll_over(actor, form)
 
 
@@ -230,20 +229,18 @@ def reviewers_at(stage: Stage, department_id: int) -> Q:
 def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
     stage = review_stage(form)
     if stage is None:
-        return False, _("表单状态为“%(status)s”，不在审核中。") % {
-            "status": form.get_status_display()
-        }
+        return False, f"表单状态为“{form.get_status_display()}”，不在审核中。"
     if actor.reviews_at(stage, form.project.department_id):
         return ALLOWED
     if stage == Stage.DEPARTMENT:
-        return False, _("这张表正等待主管部门审核，只有本部门的审核人可以处理。")
-    return False, _("这张表正等待财政审核，只有负责本部门的财政审核人可以处理。")
+        return False, "这张表正等待主管部门审核，只有本部门的审核人可以处理。"
+    return False, "这张表正等待财政审核，只有负责本部门的财政审核人可以处理。"
 
 
 def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
     """Send a draft (or a returned form) for review: its unit's filers."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以提交这张表。")
+        return False, "只有本单位的填报人可以提交这张表。"
     if not leaves_from(form, "submit"):
         return _not_editable(form)
     return ALLOWED
@@ -252,18 +249,16 @@ def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
 def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
     """Take a submission back before any reviewer has acted on it: its unit's filers."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以撤回这张表。")
+        return False, "只有本单位的填报人可以撤回这张表。"
     if not leaves_from(form, "withdraw"):
-        return False, _("只有已提交、尚未审核的表可以撤回（当前状态：%(status)s）。") % {
-            "status": form.get_status_display()
-        }
+        return False, f"只有已提交、尚未审核的表可以撤回（当前状态：{form.get_status_display()}）。"
     return ALLOWED
 
 
 def can_pass_on(actor: Actor, form: PerformanceForm) -> Decision:
     """Pass a submission on to finance (the department's review)."""
     if review_stage(form) not in TRANSITIONS["pass_on"].stages:
-        return False, _("这张表不在主管部门审核阶段。")
+        return False, "这张表不在主管部门审核阶段。"
     return _reviewer_at_stage(actor, form)
 
 
@@ -271,7 +266,7 @@ def can_return(actor: Actor, form: PerformanceForm) -> Decision:
     """Send the form back to its unit, from whichever review stage it is in."""
     stage = review_stage(form)
     if stage is not None and stage not in TRANSITIONS["return"].stages:
-        return False, _("这张表在这个审核阶段不能退回。")
+        return False, "这张表在这个审核阶段不能退回。"
     return _reviewer_at_stage(actor, form)
 
 
@@ -279,7 +274,7 @@ def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
     """Approve the form (the finance review)."""
     stage = review_stage(form)
     if stage is not None and stage not in TRANSITIONS["approve"].stages:
-        return False, _("这张表还在主管部门审核阶段。")
+        return False, "这张表还在主管部门审核阶段。"
     return _reviewer_at_stage(actor, form)
 
 
@@ -287,11 +282,9 @@ def can_adjust(actor: Actor, form: PerformanceForm) -> Decision:
     """Ask to adjust (调整) an approved form: its unit's filers. The approved version stays in
     force until the adjusted one is approved."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以申请调整这张表。")
+        return False, "只有本单位的填报人可以申请调整这张表。"
     if not leaves_from(form, "adjust"):
-        return False, _("只有已通过的表需要申请调整（当前状态：%(status)s）。") % {
-            "status": form.get_status_display()
-        }
+        return False, f"只有已通过的表需要申请调整（当前状态：{form.get_status_display()}）。"
     return ALLOWED
 
 
@@ -299,9 +292,9 @@ def can_cancel_adjust(actor: Actor, form: PerformanceForm) -> Decision:
     """Give up an adjustment before it is submitted: its unit's filers; the approved version
     comes back as it was."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以撤销调整。")
+        return False, "只有本单位的填报人可以撤销调整。"
     if not form.is_adjusting:
-        return False, _("这张表没有在调整中。")
+        return False, "这张表没有在调整中。"
     if not leaves_from(form, "cancel_adjust"):
         return _not_editable(form)
     return ALLOWED
@@ -331,16 +324,16 @@ def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
     department = form.project.department
     stages = [Stage.DEPARTMENT] if department.department_review else []
     if not any(actor.reviews_at(stage, department.pk) for stage in [*stages, Stage.FINANCE]):
-        return False, _("只有这张表的审核人可以提出或处理审核意见。")
+        return False, "只有这张表的审核人可以提出或处理审核意见。"
     if form.status not in COMMENTABLE:
-        return False, _("草稿尚未提交，不能提出审核意见。")
+        return False, "草稿尚未提交，不能提出审核意见。"
     return ALLOWED
 
 
 def can_answer(actor: Actor, form: PerformanceForm) -> Decision:
     """Answer the reviewers' comments: the unit's filers."""
     if not actor.is_filer_of(form):
-        return False, _("只有本单位的填报人可以答复审核意见。")
+        return False, "只有本单位的填报人可以答复审核意见。"
     return ALLOWED
 
 
@@ -348,7 +341,7 @@ def can_import(actor: Actor) -> Decision:
     """Import sheets (which creates and overwrites forms of any unit): administrators."""
     if actor.is_system or actor.is_admin:
         return ALLOWED
-    return False, _("只有管理员可以导入绩效目标表。")
+    return False, "只有管理员可以导入绩效目标表。"
 
 
 def can_import_over(actor: Actor, form: PerformanceForm) -> Decision:
@@ -368,7 +361,7 @@ def _editable(form: PerformanceForm) -> Decision:
 
 
 def _not_editable(form: PerformanceForm) -> Decision:
-    return False, _("表单状态为“%(status)s”，不能修改。") % {"status": form.get_status_display()}
+    return False, f"表单状态为“{form.get_status_display()}”，不能修改。"
 
 
 # --------------------------------------------------------------------------- fetching
@@ -386,7 +379,7 @@ def get_form_for_actor(
     try:
         form = PerformanceForm.objects.with_content().visible_to(actor).get(pk=pk)
     except PerformanceForm.DoesNotExist:
-        raise Http404(_("没有找到这张绩效目标表，或您无权查看。")) from None
+        raise Http404("没有找到这张绩效目标表，或您无权查看。") from None
     if check is not None:
         allowed, reason = check(actor, form)
         if not allowed:

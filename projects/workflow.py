@@ -25,8 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from projects.models import FormEvent, Grade, PerformanceForm, Stage
 
@@ -89,16 +87,16 @@ class Transition:
     from the states of those stages."""
 
     verb: str
-    label: StrOrPromise  # the button
+    label: str  # the button
     target: Status
     kind: FormEvent.Kind
-    done: StrOrPromise  # what the page says once it is taken
+    done: str  # what the page says once it is taken
     sources: frozenset[str] = frozenset()
     stages: frozenset[Stage] = frozenset()
-    batch_label: StrOrPromise = ""  # the queue's button to take it on many forms at once
+    batch_label: str = ""  # the queue's button to take it on many forms at once
     suggested_by: frozenset[str] = frozenset()  # the overall grades that suggest it
-    comment_label: StrOrPromise = ""  # a comment is required, with this prompt
-    comment_missing: StrOrPromise = ""  # and this refusal without one
+    comment_label: str = ""  # a comment is required, with this prompt
+    comment_missing: str = ""  # and this refusal without one
     runs_checks: bool = False  # refused while the filing checks find errors
     restores_approved: bool = False  # the content goes back to the version in force
 
@@ -127,69 +125,69 @@ TRANSITIONS: dict[str, Transition] = {
     for t in (
         Transition(
             "submit",
-            _("提交审核"),
+            "提交审核",
             Status.SUBMITTED,
             Kind.SUBMIT,
-            _("已提交审核。"),
+            "已提交审核。",
             sources=PerformanceForm.EDITABLE_STATUSES,
             runs_checks=True,
         ),
         Transition(
             "withdraw",
-            _("撤回"),
+            "撤回",
             Status.DRAFT,
             Kind.WITHDRAW,
-            _("已撤回，表回到草稿状态。"),
+            "已撤回，表回到草稿状态。",
             sources=frozenset({Status.SUBMITTED}),
         ),
         Transition(
             "pass_on",
-            _("部门审核通过，报财政"),
+            "部门审核通过，报财政",
             Status.DEPARTMENT_APPROVED,
             Kind.PASS_ON,
-            _("部门审核通过，已报财政审核。"),
+            "部门审核通过，已报财政审核。",
             stages=frozenset({Stage.DEPARTMENT}),
-            batch_label=_("批量部门审核通过，报财政"),
+            batch_label="批量部门审核通过，报财政",
             suggested_by=GOOD,
         ),
         Transition(
             "return",
-            _("退回修改"),
+            "退回修改",
             Status.RETURNED,
             Kind.RETURN,
-            _("已退回单位修改。"),
+            "已退回单位修改。",
             stages=frozenset(Stage),
-            batch_label=_("批量退回"),
+            batch_label="批量退回",
             suggested_by=POOR,
-            comment_label=_("退回理由（单位会看到）"),
-            comment_missing=_("请写明退回的理由。"),
+            comment_label="退回理由（单位会看到）",
+            comment_missing="请写明退回的理由。",
         ),
         Transition(
             "approve",
-            _("审核通过"),
+            "审核通过",
             Status.APPROVED,
             Kind.APPROVE,
-            _("审核通过。"),
+            "审核通过。",
             stages=frozenset({Stage.FINANCE}),
-            batch_label=_("批量审核通过"),
+            batch_label="批量审核通过",
             suggested_by=GOOD,
         ),
         Transition(
             "adjust",
-            _("申请调整"),
+            "申请调整",
             Status.DRAFT,
             Kind.ADJUST,
-            _("已开始调整：修改后提交审核；审核通过前，原已通过的版本继续有效。"),
+            "已开始调整：修改后提交审核；审核通过前，原已通过的版本继续有效。",
             sources=frozenset({Status.APPROVED}),
-            comment_label=_("调整理由（审核人会看到）"),
-            comment_missing=_("请写明调整的理由。"),
+            comment_label="调整理由（审核人会看到）",
+            comment_missing="请写明调整的理由。",
         ),
         Transition(
             "cancel_adjust",
-            _("撤销调整"),
+            "撤销调整",
             Status.APPROVED,
             Kind.CANCEL_ADJUST,
-            _("已撤销调整，表恢复为已通过的版本。"),
+            "已撤销调整，表恢复为已通过的版本。",
             sources=PerformanceForm.EDITABLE_STATUSES,
             restores_approved=True,
         ),

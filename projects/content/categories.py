@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from indicators.models import Category
 from projects.content.types import IndicatorContent
 from projects.errors import DomainError
@@ -87,8 +85,5 @@ class CategoryLookup:
     def require(self, framework_id: int, item: IndicatorContent) -> int:
         found = self.get(framework_id, item.level1, item.level2)
         if found is None:
-            raise DomainError(
-                _("指标类别“%(category)s”不在这张表所用的指标体系中。")
-                % {"category": item.level2 or item.level1}
-            )
+            raise DomainError(f"指标类别“{item.level2 or item.level1}”不在这张表所用的指标体系中。")
         return found

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from projects.content.fields import ALL_KEYS, FIELD_BY_KEY, INDICATOR_FIELDS, FieldSpec
 from projects.content.types import FormContent, IndicatorContent, ProjectContent
 from projects.errors import DomainError
@@ -64,10 +62,10 @@ class ContentError(DomainError):
 def from_json(data: Any) -> FormContent:
     """The content of an import-JSON object. Raises ``ContentError`` naming the bad key."""
     if not isinstance(data, dict):
-        raise ContentError(_("每张表应是一个 JSON 对象。"))
+        raise ContentError("每张表应是一个 JSON 对象。")
     project_data = data.get("project")
     if not isinstance(project_data, dict) or not str(project_data.get("name") or "").strip():
-        raise ContentError(_("缺少项目名称（project.name）。"))
+        raise ContentError("缺少项目名称（project.name）。")
     project = ProjectContent(name=str(project_data["name"]))
     for key in ("code", "department", "unit", "type", "level"):
         setattr(project, key, _text(project_data.get(key), f"project.{key}"))
@@ -75,27 +73,27 @@ def from_json(data: Any) -> FormContent:
         setattr(project, key, _int(project_data.get(key), f"project.{key}"))
     layout = data.get("layout") or DEFAULT_LAYOUT
     if layout not in PerformanceForm.layout_keys():
-        raise ContentError(_("未知的表样（layout）：%(value)s") % {"value": layout})
+        raise ContentError(f"未知的表样（layout）：{layout}")
     year = _int(data.get("fiscal_year"), "fiscal_year")
     content = FormContent(project=project, fiscal_year=year or 0, layout=layout)
     content.amount_unit_label = _text(data.get("amount_unit_label"), "amount_unit_label")
     for section in ("amounts", "goals", "details"):
         values = data.get(section) or {}
         if not isinstance(values, dict):
-            raise ContentError(_("“%(key)s”应是一个对象。") % {"key": section})
+            raise ContentError(f"“{section}”应是一个对象。")
         for name, value in values.items():
             key = f"{section}.{name}"
             spec = FIELD_BY_KEY.get(key)
             if spec is None:
-                raise ContentError(_("未知的字段：%(key)s") % {"key": key})
+                raise ContentError(f"未知的字段：{key}")
             content.set(key, _typed(spec, value))
     items = data.get("indicators") or []
     if not isinstance(items, list):
-        raise ContentError(_("“indicators”应是一个列表。"))
+        raise ContentError("“indicators”应是一个列表。")
     for number, item in enumerate(items, start=1):
         where = f"indicators[{number}]"
         if not isinstance(item, dict) or not item.get("level1"):
-            raise ContentError(_("%(where)s 缺少一级指标（level1）。") % {"where": where})
+            raise ContentError(f"{where} 缺少一级指标（level1）。")
         indicator = IndicatorContent(
             level1=_text(item.get("level1"), where),
             level2=_text(item.get("level2"), where),
@@ -115,7 +113,7 @@ def _text(value: Any, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, (str, int)):
-        raise ContentError(_("“%(key)s”应是文字。") % {"key": where})
+        raise ContentError(f"“{where}”应是文字。")
     return str(value)
 
 
@@ -125,7 +123,7 @@ def _int(value: Any, where: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ContentError(_("“%(key)s”应是整数。") % {"key": where}) from None
+        raise ContentError(f"“{where}”应是整数。") from None
 
 
 def _typed(spec: FieldSpec, value: Any) -> Any:
@@ -135,7 +133,7 @@ def _typed(spec: FieldSpec, value: Any) -> Any:
         try:
             return Decimal(str(value))
         except InvalidOperation:
-            raise ContentError(_("“%(key)s”应是金额。") % {"key": spec.key}) from None
+            raise ContentError(f"“{spec.key}”应是金额。") from None
     if spec.kind == "bool":
         return value if value in (None, True, False) else bool(value)
     if spec.kind == "int":

@@ -22,7 +22,6 @@ from itertools import groupby
 from typing import BinaryIO
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from projects.content import CategoryLookup, FormContent, load_content
 from projects.exporting import FORMATS, ExportError, ExportFormat, Rendered
@@ -64,9 +63,9 @@ class Selection:
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
-            raise ExportError(_("未知的表样：%(layout)s") % {"layout": self.layout})
+            raise ExportError(f"未知的表样：{self.layout}")
         if self.format not in FORMATS:
-            raise ExportError(_("未知的导出格式：%(format)s") % {"format": self.format})
+            raise ExportError(f"未知的导出格式：{self.format}")
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -217,11 +216,8 @@ def check_batch_size(*, selection: Selection, count: int) -> None:
     limit: int = settings.EXPORT_PDF_MAX_FORMS
     if selection.format == "pdf" and count > limit:
         raise ExportError(
-            _(
-                "一份 PDF 最多包含 %(limit)s 张表，所选有 %(count)s 张：请按主管部门或单位分批"
-                "导出，或导出 Excel。"
-            )
-            % {"limit": limit, "count": count}
+            f"一份 PDF 最多包含 {limit} 张表，所选有 {count} 张：请按主管部门或单位分批"
+            "导出，或导出 Excel。"
         )
 
 
@@ -249,11 +245,7 @@ def _form_parts(
 
 
 def _document_title(selection: Selection, total: int) -> str:
-    what = (
-        selection.labels.get("unit")
-        or selection.labels.get("department")
-        or (_("%(count)s张") % {"count": total})
-    )
+    what = selection.labels.get("unit") or selection.labels.get("department") or (f"{total}张")
     return safe_filename(selection.year, what, _title(selection.layout))
 
 
@@ -274,7 +266,7 @@ def write_batch(
     forms = select_forms(actor=actor, selection=selection)
     if selection.format == "json":  # the content, whatever the layout
         if not forms.exists():
-            raise ExportError(_("没有符合条件的绩效目标表。"))
+            raise ExportError("没有符合条件的绩效目标表。")
         output.write(content_document(forms, with_snapshots=selection.with_snapshots))
         name = safe_filename(selection.year, selection.labels.get("unit"), "绩效目标表")
         return f"{name}.json"
@@ -288,7 +280,7 @@ def write_batch(
         loaded = load_forms(forms)
         total = len(loaded)
     if not total:
-        raise ExportError(_("没有符合条件的绩效目标表。"))
+        raise ExportError("没有符合条件的绩效目标表。")
     check_batch_size(selection=selection, count=total)
     document_title = _document_title(selection, total)
     if selection.format == "pdf":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from projects.exporting.batch import Selection
 from projects.layouts import LAYOUTS
@@ -21,11 +20,7 @@ def export_layout_choices() -> list[tuple[str, str]]:
     return [
         (
             key,
-            (
-                _("%(label)s（每表一页起）")
-                if layout.per_form
-                else _("%(label)s（按部门和年度汇总）")
-            )
+            ("%(label)s（每表一页起）" if layout.per_form else "%(label)s（按部门和年度汇总）")
             % {"label": layout.label},
         )
         for key, layout in LAYOUTS.items()
@@ -33,32 +28,32 @@ def export_layout_choices() -> list[tuple[str, str]]:
 
 
 class ExportRequestForm(forms.Form):
-    layout = forms.ChoiceField(label=_("表样"), choices=export_layout_choices)
-    format = forms.ChoiceField(label=_("格式"), choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")])
-    year = forms.TypedChoiceField(label=_("预算年度"), coerce=int, required=False, empty_value=None)
+    layout = forms.ChoiceField(label="表样", choices=export_layout_choices)
+    format = forms.ChoiceField(label="格式", choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")])
+    year = forms.TypedChoiceField(label="预算年度", coerce=int, required=False, empty_value=None)
     department = forms.ModelChoiceField(
-        label=_("主管部门"),
+        label="主管部门",
         queryset=Organization.objects.none(),
         required=False,
-        empty_label=_("全部"),
+        empty_label="全部",
     )
     unit = forms.ModelChoiceField(
-        label=_("用款单位"),
+        label="用款单位",
         queryset=Organization.objects.none(),
         required=False,
-        empty_label=_("全部"),
+        empty_label="全部",
     )
     stacked = forms.BooleanField(
-        label=_("Excel 中所有表放在同一工作表（上下排列）"),
+        label="Excel 中所有表放在同一工作表（上下排列）",
         required=False,
-        help_text=_("不勾选时每张表一个工作表，以项目名称命名。"),
+        help_text="不勾选时每张表一个工作表，以项目名称命名。",
     )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
         visible = PerformanceForm.objects.visible_to(actor)
         years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
-        self.fields["year"].choices = [("", _("全部"))] + [(y, str(y)) for y in years]  # type: ignore[attr-defined]
+        self.fields["year"].choices = [("", "全部")] + [(y, str(y)) for y in years]  # type: ignore[attr-defined]
         department_field = cast("forms.ModelChoiceField[Organization]", self.fields["department"])
         department_field.queryset = (
             Organization.objects.filter(

@@ -13,8 +13,6 @@ from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -29,19 +27,19 @@ Stage = ReviewGrade.Stage
 
 # (header, width in Excel's character units: a CJK character takes about two)
 COLUMNS = (
-    (gettext_lazy("序号"), 6),
-    (gettext_lazy("项目名称"), 40),
-    (gettext_lazy("主管部门"), 22),
-    (gettext_lazy("用款单位"), 26),
-    (gettext_lazy("项目类型"), 16),
-    (gettext_lazy("本年度金额（元）"), 18),
-    (gettext_lazy("状态"), 10),
-    (gettext_lazy("等待天数"), 10),
-    (gettext_lazy("检查错误"), 10),
-    (gettext_lazy("检查提醒"), 10),
-    (gettext_lazy("部门评定"), 10),
-    (gettext_lazy("财政评定"), 10),
-    (gettext_lazy("链接"), 46),
+    ("序号", 6),
+    ("项目名称", 40),
+    ("主管部门", 22),
+    ("用款单位", 26),
+    ("项目类型", 16),
+    ("本年度金额（元）", 18),
+    ("状态", 10),
+    ("等待天数", 10),
+    ("检查错误", 10),
+    ("检查提醒", 10),
+    ("部门评定", 10),
+    ("财政评定", 10),
+    ("链接", 46),
 )
 AMOUNT_FORMAT = "#,##0.00"
 HEADER_FONT = Font(bold=True)
@@ -66,7 +64,7 @@ def queue_workbook(
     workbook = Workbook()
     ws = workbook.active
     assert ws is not None  # a new workbook has its one sheet
-    ws.title = _("待我审核")
+    ws.title = "待我审核"
     for index, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=index)
         write_text(cell, str(header))
@@ -111,4 +109,4 @@ def queue_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     day = timezone.localdate().isoformat()
-    return Rendered(buffer.getvalue(), f"{safe_filename(_('待我审核'), day)}.xlsx")
+    return Rendered(buffer.getvalue(), f"{safe_filename('待我审核', day)}.xlsx")

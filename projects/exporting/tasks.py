@@ -11,7 +11,6 @@ from pathlib import Path
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from projects.exporting import ExportError
 from projects.exporting.batch import Selection, pdf_workers, write_batch
@@ -72,7 +71,7 @@ def run_export_job(job_id: int) -> None:
         job.fail(str(error))
     except Exception:
         logger.exception("export job %s failed", job.pk)
-        job.fail(_("导出失败，请稍后重试或联系管理员。"))
+        job.fail("导出失败，请稍后重试或联系管理员。")
     finally:
         path.unlink(missing_ok=True)  # gone already when the storage moved it
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 from projects.content import FIELD_BY_KEY, FieldSpec
 from projects.content.fields import EXPLANATION_LIMIT, TEXT_LIMIT
@@ -55,18 +54,18 @@ class AmountField(forms.Field):
     def to_python(self, value: Any) -> Decimal | None:
         text = "" if value in self.empty_values else str(value)
         if len(text) > self.MAX_TYPED:
-            raise ValidationError(_("金额太长。"))
+            raise ValidationError("金额太长。")
         text = _AMOUNT_TRASH.sub("", unicodedata.normalize("NFKC", text))
         if not text:
             return None
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValidationError(_("请填写金额数字，如 699,000.00。")) from None
+            raise ValidationError("请填写金额数字，如 699,000.00。") from None
         if not amount.is_finite() or amount < 0:
-            raise ValidationError(_("金额不能为负数。"))
+            raise ValidationError("金额不能为负数。")
         if amount.adjusted() >= AMOUNT_DIGITS:  # before any arithmetic on a 1e40
-            raise ValidationError(_("金额太大。"))
+            raise ValidationError("金额太大。")
         return amount
 
 
@@ -117,10 +116,10 @@ class HeaderForm(forms.Form):
     """The form's own fields, those its layout prints; amounts in the chosen unit."""
 
     amount_unit = forms.ChoiceField(
-        label=_("金额单位"),
+        label="金额单位",
         choices=[("元", "元"), ("万元", "万元")],
         initial="元",
-        help_text=_("金额按此单位填写，系统一律换算为元保存。"),
+        help_text="金额按此单位填写，系统一律换算为元保存。",
     )
 
     def __init__(self, *args: Any, keys: tuple[str, ...], **kwargs: Any) -> None:
@@ -138,7 +137,7 @@ class HeaderForm(forms.Form):
         cleaned = super().clean() or {}
         start, end = cleaned.get("project__start_year"), cleaned.get("project__end_year")
         if start and end and start > end:
-            self.add_error("project__end_year", _("到期年度不能早于起始年度。"))
+            self.add_error("project__end_year", "到期年度不能早于起始年度。")
         factor = WAN if cleaned.get("amount_unit") == "万元" else Decimal(1)
         limit = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES)
         for key in self.keys:
@@ -147,10 +146,10 @@ class HeaderForm(forms.Form):
                 continue
             amount = (cleaned[name] * factor).quantize(Decimal("0.01"))
             if amount >= limit:
-                self.add_error(name, _("金额太大。"))
+                self.add_error(name, "金额太大。")
                 continue
             if amount * 100 != cleaned[name] * factor * 100:
-                self.add_error(name, _("金额最多精确到分。"))
+                self.add_error(name, "金额最多精确到分。")
                 continue
             cleaned[name] = amount
         return cleaned
@@ -168,22 +167,22 @@ class IndicatorForm(forms.Form):
     """One indicator row. A row left blank is dropped; a row with values needs a name."""
 
     uid = forms.CharField(required=False, widget=forms.HiddenInput)
-    category = forms.TypedChoiceField(label=_("指标类别"), coerce=int)
-    name = TextField(label=_("三级指标"), required=False, max_length=_limit("name"))
+    category = forms.TypedChoiceField(label="指标类别", coerce=int)
+    name = TextField(label="三级指标", required=False, max_length=_limit("name"))
     period_value = TextField(
-        label=_("实施周期指标值"), required=False, max_length=_limit("period_value")
+        label="实施周期指标值", required=False, max_length=_limit("period_value")
     )
     annual_value = TextField(
-        label=_("当年度指标值"), required=False, max_length=_limit("annual_value")
+        label="当年度指标值", required=False, max_length=_limit("annual_value")
     )
-    value = TextField(label=_("指标值"), required=False, max_length=_limit("value"))
+    value = TextField(label="指标值", required=False, max_length=_limit("value"))
     explanation = TextField(
-        label=_("指标解释"),
+        label="指标解释",
         required=False,
         max_length=EXPLANATION_LIMIT,
         widget=forms.Textarea(attrs={"rows": 1}),
     )
-    core = forms.BooleanField(label=_("核心"), required=False)
+    core = forms.BooleanField(label="核心", required=False)
 
     VALUES = ("period_value", "annual_value", "value", "explanation")
 
@@ -202,7 +201,7 @@ class IndicatorForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("name") and any(cleaned.get(key) for key in self.VALUES):
-            self.add_error("name", _("请填写三级指标名称。"))
+            self.add_error("name", "请填写三级指标名称。")
         return cleaned
 
 
@@ -231,15 +230,15 @@ class CategoryForm(forms.Form):
     """One category of the indicator table: declared 不适用 (with the reason), and rows pasted
     from Excel (tab-separated: 三级指标, then the values in the layout's column order)."""
 
-    marked = forms.BooleanField(label=_("不适用"), required=False)
-    reason = TextField(label=_("不适用的理由"), required=False, max_length=EXPLANATION_LIMIT)
+    marked = forms.BooleanField(label="不适用", required=False)
+    reason = TextField(label="不适用的理由", required=False, max_length=EXPLANATION_LIMIT)
     paste = forms.CharField(
-        label=_("从 Excel 粘贴"),
+        label="从 Excel 粘贴",
         required=False,
         max_length=100_000,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("每行一个指标：三级指标、指标值……用制表符分隔（从 Excel 复制即是）。"),
+        help_text="每行一个指标：三级指标、指标值……用制表符分隔（从 Excel 复制即是）。",
     )
 
     def __init__(self, *args: Any, columns: tuple[str, ...], **kwargs: Any) -> None:
@@ -249,7 +248,7 @@ class CategoryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("marked") and not cleaned.get("reason"):
-            self.add_error("reason", _("请说明不适用的理由。"))
+            self.add_error("reason", "请说明不适用的理由。")
         cleaned["rows"] = self._pasted(cleaned.get("paste") or "")
         return cleaned
 
@@ -265,13 +264,10 @@ class CategoryForm(forms.Form):
                 if len(text_value) > limit:
                     self.add_error(
                         "paste",
-                        _("第 %(number)s 行的内容超过 %(limit)s 个字。")
-                        % {"number": number, "limit": limit},
+                        f"第 {number} 行的内容超过 {limit} 个字。",
                     )
             if not row.get("name"):
-                self.add_error(
-                    "paste", _("第 %(number)s 行没有三级指标名称。") % {"number": number}
-                )
+                self.add_error("paste", f"第 {number} 行没有三级指标名称。")
             rows.append(row)
         return rows
 
@@ -279,12 +275,10 @@ class CategoryForm(forms.Form):
 class NewFormForm(forms.Form):
     """A new project of the filer's unit and its first form."""
 
-    unit = forms.TypedChoiceField(label=_("用款单位"), coerce=int)
-    name = TextField(
-        label=_("项目名称"), max_length=Project._meta.get_field("name").max_length or 300
-    )
-    fiscal_year = forms.IntegerField(label=_("预算年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
-    layout = forms.ChoiceField(label=_("表样"))
+    unit = forms.TypedChoiceField(label="用款单位", coerce=int)
+    name = TextField(label="项目名称", max_length=Project._meta.get_field("name").max_length or 300)
+    fiscal_year = forms.IntegerField(label="预算年度", min_value=MIN_YEAR, max_value=MAX_YEAR)
+    layout = forms.ChoiceField(label="表样")
 
     def __init__(
         self,

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from projects.content import ALL_KEYS, CategoryLookup, load_content, new_indicator_rows, set_fields
 from projects.errors import DomainError
@@ -42,7 +41,7 @@ def roll_over(*, form_ids: Sequence[int], actor: Actor | None = None) -> Rollove
             PerformanceForm.objects.filter(pk__in=form_ids).with_content().order_by("pk")
         )
         if len(sources) != len(set(form_ids)):
-            raise RolloverError(_("有的表不存在或已被删除。"))
+            raise RolloverError("有的表不存在或已被删除。")
         for source in sources:
             allowed, reason = can_roll_over(actor, source)
             if not allowed:
@@ -60,9 +59,9 @@ def roll_over(*, form_ids: Sequence[int], actor: Actor | None = None) -> Rollove
         for source in sources:
             year = source.fiscal_year + 1
             if year > MAX_YEAR:
-                raise RolloverError(_("年度超出范围。"))
+                raise RolloverError("年度超出范围。")
             if (source.project_id, year) in taken:
-                result.skipped.append((source, _("%(year)s 年的表已经存在。") % {"year": year}))
+                result.skipped.append((source, f"{year} 年的表已经存在。"))
                 continue
             taken.add((source.project_id, year))
             content = load_content(source)
@@ -88,8 +87,7 @@ def roll_over(*, form_ids: Sequence[int], actor: Actor | None = None) -> Rollove
                     draft,
                     actor=actor,
                     kind=FormEvent.Kind.ROLL_OVER,
-                    comment=_("由 %(year)s 年的表结转（第 %(version)s 版）。")
-                    % {"year": source.fiscal_year, "version": source.version},
+                    comment=f"由 {source.fiscal_year} 年的表结转（第 {source.version} 版）。",
                     content=content,
                 )
                 for draft, content, source in events

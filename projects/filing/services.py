@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from projects.content import FIELD_BY_KEY, ContentDiff, FormContent, diff_content, load_content
@@ -66,10 +65,10 @@ def create_form(
     """A new project of the unit with its first form (草稿, version 1, the default framework)."""
     name = name.strip()
     if not name:
-        raise FilingError(_("请填写项目名称。"))
+        raise FilingError("请填写项目名称。")
     framework = Framework.objects.filter(is_default=True).first()
     if framework is None:
-        raise FilingError(_("系统还没有默认的指标体系，请联系管理员设置。"))
+        raise FilingError("系统还没有默认的指标体系，请联系管理员设置。")
     with transaction.atomic():
         unit = Organization.objects.select_for_update().get(pk=unit.pk)  # one creation at a time
         allowed, reason = can_create_form(actor, unit)
@@ -77,11 +76,8 @@ def create_form(
             raise FilingError(reason)
         if Project.objects.filter(unit=unit, name=name).exists():
             raise FilingError(
-                _(
-                    "本单位已有项目“%(name)s”：请打开它以前年度的表，用“以此表填报”开始，"
-                    "或换一个项目名称。"
-                )
-                % {"name": name}
+                f"本单位已有项目“{name}”：请打开它以前年度的表，用“以此表填报”开始，"
+                "或换一个项目名称。"
             )
         project = Project.objects.create(unit=unit, name=name)
         form = PerformanceForm.objects.create(
@@ -118,11 +114,10 @@ def save_draft(
             form, seen_version, actor, edit_session, edit_seq
         ):
             raise VersionConflict(
-                _(
-                    "这张表在您打开之后已被保存为第 %(version)s 版。您填写的内容没有丢失：请对照"
+                (
+                    f"这张表在您打开之后已被保存为第 {form.version} 版。您填写的内容没有丢失：请对照"
                     "下面的最新版本核对后再保存。"
-                )
-                % {"version": form.version},
+                ),
                 current=current,
                 version=form.version,
             )
@@ -159,19 +154,18 @@ def _check_project_fields(form: PerformanceForm, content: FormContent, diff: Con
     )
     if frozen is not None:
         raise InvalidContent(
-            _(
-                "“%(fields)s”是项目信息，与本项目 %(year)s 年度的表（%(status)s）共用，"
+            (
+                "“{fields}”是项目信息，与本项目 {year} 年度的表（{status}）共用，"
                 "在那张表审核期间或通过后不能修改。"
+            ).format(
+                fields="、".join(c.label for c in changed),
+                year=frozen.fiscal_year,
+                status=frozen.get_status_display(),
             )
-            % {
-                "fields": "、".join(c.label for c in changed),
-                "year": frozen.fiscal_year,
-                "status": frozen.get_status_display(),
-            }
         )
     code = content.project.code.strip()
     if code and Project.objects.filter(code=code).exclude(pk=form.project_id).exists():
-        raise InvalidContent(_("项目编码“%(code)s”已被其他项目使用。") % {"code": code})
+        raise InvalidContent(f"项目编码“{code}”已被其他项目使用。")
 
 
 def _own_saves(
@@ -202,7 +196,7 @@ def roll_over_form(*, actor: Actor, form_id: int) -> PerformanceForm:
     try:
         result = roll_over(form_ids=[form_id], actor=actor)
     except IntegrityError:  # a second click that lost the race to the first
-        raise FilingError(_("下一年度的表已经存在。")) from None
+        raise FilingError("下一年度的表已经存在。") from None
     if result.skipped:
         _source, reason = result.skipped[0]
         raise FilingError(reason)
@@ -229,6 +223,6 @@ def resolve_import_leftover(*, actor: Actor, form_id: int) -> PerformanceForm:
             actor=actor,
             kind=FormEvent.Kind.EDIT,
             from_status=form.status,
-            comment=_("已处理导入时未能识别的内容（原文见导入记录）。"),
+            comment="已处理导入时未能识别的内容（原文见导入记录）。",
         ).save()
     return form

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.content import diff_content
@@ -95,12 +94,12 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _editor_page(request, Editor(form), version=form.version)
     seen = SeenVersionForm(request.POST).seen()
     if seen is None:
-        return HttpResponseBadRequest(_("缺少版本号，请重新打开编辑页面。"))
+        return HttpResponseBadRequest("缺少版本号，请重新打开编辑页面。")
     editor = Editor(form, data=request.POST)
     if getattr(request, "htmx", False):  # django-htmx: a background save
         return _autosave(request, editor, seen)
     if not editor.is_valid():
-        messages.error(request, _("有填写错误，尚未保存：请按提示修改。"))
+        messages.error(request, "有填写错误，尚未保存：请按提示修改。")
         return _editor_page(request, editor, version=seen, status=400)
     content = editor.content()
     try:
@@ -128,11 +127,9 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except FilingError as error:
         raise PermissionDenied(error.message) from error
     if result.changed:
-        messages.success(
-            request, _("已保存为第 %(version)s 版。") % {"version": result.form.version}
-        )
+        messages.success(request, f"已保存为第 {result.form.version} 版。")
     else:
-        messages.info(request, _("没有改动，无需保存。"))
+        messages.info(request, "没有改动，无需保存。")
     return redirect("projects:form_edit", pk=form.pk)
 
 
@@ -142,7 +139,7 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
     shows it in full, with nothing typed lost."""
     context: dict[str, Any] = {"version": seen, "save_failed": True, "refreshed": False}
     if not editor.is_valid():
-        context["save_message"] = _("有填写错误，未自动保存：请点“保存”查看提示。")
+        context["save_message"] = "有填写错误，未自动保存：请点“保存”查看提示。"
     else:
         try:
             result = save_draft(
@@ -154,9 +151,9 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
                 edit_seq=SeenVersionForm(request.POST).sequence(),
             )
         except VersionConflict as conflict:
-            context["save_message"] = _(
-                "另一处已保存第 %(version)s 版，未自动保存：请点“保存”核对。"
-            ) % {"version": conflict.version}
+            context["save_message"] = (
+                f"另一处已保存第 {conflict.version} 版，未自动保存：请点“保存”核对。"
+            )
         except FilingError as error:
             context["save_message"] = error.message
         else:
@@ -169,9 +166,7 @@ def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
                 findings=findings,
                 errors=[f for f in findings if f.is_error],
                 save_message=(
-                    _("已自动保存为第 %(version)s 版。") % {"version": result.form.version}
-                    if result.changed
-                    else _("没有改动。")
+                    f"已自动保存为第 {result.form.version} 版。" if result.changed else "没有改动。"
                 ),
             )
     return render(request, "filing/editor.html#autosaved", context)
@@ -184,9 +179,9 @@ def _added_rows(
     asked = NewRowsForm(request.GET if TOTAL in request.GET else request.POST, prefix=PREFIX)
     start = asked.cleaned_data.get("TOTAL_FORMS") if asked.is_valid() else None
     if start is None:
-        return HttpResponseBadRequest(_("缺少指标行数，请刷新页面。"))
+        return HttpResponseBadRequest("缺少指标行数，请刷新页面。")
     if not 0 <= start <= MAX_ROWS - len(values) or category_id not in editor.order:
-        return HttpResponseBadRequest(_("无法添加指标行，请刷新页面。"))
+        return HttpResponseBadRequest("无法添加指标行，请刷新页面。")
     group, rows = editor.new_rows(category_id, start, values)
     html = "".join(
         render_to_string(
@@ -238,7 +233,7 @@ def form_new(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     units = list(Organization.objects.filter(pk__in=actor.filer_units).order_by("name"))
     if not units:
-        raise PermissionDenied(_("只有用款单位的填报人可以新建绩效目标表。"))
+        raise PermissionDenied("只有用款单位的填报人可以新建绩效目标表。")
     new_form = NewFormForm(
         request.POST or None,
         units=[(unit.pk, unit.name) for unit in units],
@@ -259,7 +254,7 @@ def form_new(request: HttpRequest) -> HttpResponse:
         except FilingError as error:
             new_form.add_error(None, error.message)
         else:
-            messages.success(request, _("已新建，请填写表的内容。"))
+            messages.success(request, "已新建，请填写表的内容。")
             return redirect("projects:form_edit", pk=form.pk)
     return render(request, "filing/new.html", {"nav": "forms", "new_form": new_form})
 
@@ -281,8 +276,7 @@ def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已按 %(year)s 年的表生成 %(next)s 年度草稿，请逐项修改。")
-                % {"year": form.fiscal_year, "next": draft.fiscal_year},
+                f"已按 {form.fiscal_year} 年的表生成 {draft.fiscal_year} 年度草稿，请逐项修改。",
             )
             return redirect("projects:form_edit", pk=draft.pk)
     return render(
@@ -303,5 +297,5 @@ def form_leftover_done(request: HttpRequest, pk: int) -> HttpResponse:
     except FilingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("已清除“待修正”提示，这张表可以提交了。"))
+        messages.success(request, "已清除“待修正”提示，这张表可以提交了。")
     return redirect("projects:form_edit", pk=form.pk)

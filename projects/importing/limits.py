@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import models
-from django.utils.translation import gettext as _
 
 from projects.content import FIELDS, INDICATOR_FIELDS, FormContent
 from projects.content.fields import EXPLANATION_LIMIT, TEXT_LIMIT
@@ -51,12 +50,11 @@ def length_problems(data: FormContent, locate: Callable[[str], str]) -> list[Pro
                 Problem(
                     "error",
                     locate(text),
-                    _("%(field)s有 %(length)s 个字，超过上限 %(limit)s 个字。")
-                    % {
-                        "field": where_label + label,
-                        "length": f"{len(text):,}",
-                        "limit": f"{limit:,}",
-                    },
+                    "{field}有 {length} 个字，超过上限 {limit} 个字。".format(
+                        field=where_label + label,
+                        length=f"{len(text):,}",
+                        limit=f"{limit:,}",
+                    ),
                 )
             )
 
@@ -68,5 +66,5 @@ def length_problems(data: FormContent, locate: Callable[[str], str]) -> list[Pro
         for key, label, limit in INDICATOR_LIMITS:
             value = getattr(item, key, None)
             if isinstance(value, str):
-                check(value, label, limit, _("第 %(n)s 项指标的") % {"n": number})
+                check(value, label, limit, f"第 {number} 项指标的")
     return problems

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from projects.importing.errors import SourceError
 from projects.importing.pdf_extract import (
@@ -83,12 +82,8 @@ class PdfSheet(Sheet):
     def a1(self, r: int, c: int = 0) -> str:
         page, row = self.places[r]
         if not row:
-            return _("第 %(page)s 页") % {"page": page}
-        return _("第 %(page)s 页，表格第 %(row)s 行第 %(col)s 列") % {
-            "page": page,
-            "row": row,
-            "col": c + 1,
-        }
+            return f"第 {page} 页"
+        return f"第 {page} 页，表格第 {row} 行第 {c + 1} 列"
 
     def part(self, rows: tuple[int, int]) -> str:
         """The pages the sheet rows ``rows`` (1-based, as ``source_rows`` gives them) are
@@ -96,15 +91,15 @@ class PdfSheet(Sheet):
         first = self.places[rows[0] - 1][0]
         last = max(self.last_pages[rows[0] - 1 : rows[1]], default=first)
         if first == last:
-            return _("第 %(page)s 页") % {"page": first}
-        return _("第 %(first)s–%(last)s 页") % {"first": first, "last": last}
+            return f"第 {first} 页"
+        return f"第 {first}–{last} 页"
 
 
 def read_pdf(data: bytes, *, file: str) -> list[Sheet]:
     """The PDF's tables as one sheet; :class:`SourceError` (in Chinese) when it cannot be read
     or holds no ruled table."""
     if not is_pdf_bytes(data):
-        raise SourceError(_("不是 PDF 文件（文件开头没有 PDF 标记），无法读取。"))
+        raise SourceError("不是 PDF 文件（文件开头没有 PDF 标记），无法读取。")
     limits = PdfLimits(
         max_pages=settings.IMPORT_PDF_MAX_PAGES,
         content_bytes=PAGE_CONTENT_BYTES,
@@ -118,44 +113,42 @@ def read_pdf(data: bytes, *, file: str) -> list[Sheet]:
     if not any(isinstance(item, PdfRow) for page in pages for item in page.items):
         if not any(page.chars for page in pages):
             raise SourceError(
-                _(
-                    "PDF 中没有文字（可能是扫描件或图片），无法读取；"
-                    "请导入原始的 Excel 表格，或由表格直接导出的 PDF。"
-                )
+                "PDF 中没有文字（可能是扫描件或图片），无法读取；"
+                "请导入原始的 Excel 表格，或由表格直接导出的 PDF。"
             )
-        raise SourceError(_("PDF 中没有找到带边框的表格，无法读取绩效目标表。"))
+        raise SourceError("PDF 中没有找到带边框的表格，无法读取绩效目标表。")
     return [assemble(pages, file)]
 
 
 def _refusal_message(refusal: PdfRefusal, limits: PdfLimits) -> str:
     details = refusal.details
     if refusal.reason == "encrypted":
-        return _("PDF 文件已加密，需要密码才能打开；请提供未加密的文件。")
+        return "PDF 文件已加密，需要密码才能打开；请提供未加密的文件。"
     if refusal.reason == "pages":
         if not details.get("pages"):
-            return _("PDF 的页数超过上限 %(limit)s 页，已拒绝整个文件。") % {
-                "limit": f"{limits.max_pages:,}"
-            }
-        return _("PDF 有 %(pages)s 页，超过上限 %(limit)s 页，已拒绝整个文件。") % {
-            "pages": f"{details['pages']:,}",
-            "limit": f"{limits.max_pages:,}",
-        }
+            return "PDF 的页数超过上限 {limit} 页，已拒绝整个文件。".format(
+                limit=f"{limits.max_pages:,}",
+            )
+        return "PDF 有 {pages} 页，超过上限 {limit} 页，已拒绝整个文件。".format(
+            pages=f"{details['pages']:,}",
+            limit=f"{limits.max_pages:,}",
+        )
     if refusal.reason == "content":
-        return _(
-            "PDF 第 %(page)s 页的内容超过 %(limit)s（文件可能已损坏或被篡改），已拒绝整个文件。"
-        ) % {"page": details.get("page", 0), "limit": f"{limits.content_bytes // 1048576} MB"}
+        return (
+            "PDF 第 {page} 页的内容超过 {limit}（文件可能已损坏或被篡改），已拒绝整个文件。"
+        ).format(page=details.get("page", 0), limit=f"{limits.content_bytes // 1048576} MB")
     if refusal.reason == "complex":
-        return _(
-            "PDF 第 %(page)s 页的文字或线条过多（文件可能已损坏或被篡改），已拒绝整个文件。"
-        ) % {"page": details.get("page", 0)}
+        return (
+            "PDF 第 {page} 页的文字或线条过多（文件可能已损坏或被篡改），已拒绝整个文件。"
+        ).format(page=details.get("page", 0))
     if refusal.reason == "time":
-        return _(
-            "PDF 在 %(seconds)s 秒内没有读完（页数过多或内容过于复杂），已停止读取；"
+        return (
+            "PDF 在 {seconds} 秒内没有读完（页数过多或内容过于复杂），已停止读取；"
             "请只导入绩效目标表所在的页，或导入原始的 Excel 表格。"
-        ) % {"seconds": f"{limits.seconds:g}"}
+        ).format(seconds=f"{limits.seconds:g}")
     if refusal.reason == "memory":
-        return _("读取这个 PDF 需要的内存超过上限（文件可能已损坏或被篡改），已停止读取。")
-    return _("PDF 文件已损坏，无法读取。")
+        return "读取这个 PDF 需要的内存超过上限（文件可能已损坏或被篡改），已停止读取。"
+    return "PDF 文件已损坏，无法读取。"
 
 
 # --------------------------------------------------------------------------- pages → one grid
@@ -278,16 +271,14 @@ class _Grid:
             sheet.notes.append(
                 (
                     0,
-                    _("第 %(page)s 页表格下方的文字“%(text)s”不在表格中，未导入。")
-                    % {"page": page, "text": text[:40]},
+                    f"第 {page} 页表格下方的文字“{text[:40]}”不在表格中，未导入。",
                 )
             )
         if len(self.dropped) > MAX_DROPPED_NOTES:
             sheet.notes.append(
                 (
                     0,
-                    _("另有 %(count)s 行表格之外的文字未导入。")
-                    % {"count": len(self.dropped) - MAX_DROPPED_NOTES},
+                    f"另有 {len(self.dropped) - MAX_DROPPED_NOTES} 行表格之外的文字未导入。",
                 )
             )
         return sheet

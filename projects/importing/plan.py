@@ -8,8 +8,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.utils.translation import gettext as _
-
 from projects.content import ALL_KEYS, ALWAYS_CARRIED, ContentDiff, FormContent, to_json
 from projects.content.findings import Finding
 from projects.layouts import LAYOUTS
@@ -84,9 +82,9 @@ class PlannedForm:
             return SEPARATOR.join([self.file, self.part])
         parts = [self.file] + ([self.sheet] if self.sheet else [])
         first, last = self.rows
-        rows = _("第 %(first)s–%(last)s 行") % {"first": first, "last": last}
+        rows = f"第 {first}–{last} 行"
         if first == last:
-            rows = _("第 %(row)s 行") % {"row": first}
+            rows = f"第 {first} 行"
         return SEPARATOR.join([*parts, rows])
 
     def to_json(self) -> dict[str, Any]:

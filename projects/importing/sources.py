@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from projects.content import ContentError, from_json
 from projects.importing.detect import find_segments
@@ -53,7 +52,7 @@ def read_plan(
             size = path.stat().st_size
             data = path.read_bytes() if size <= settings.IMPORT_MAX_UPLOAD_BYTES else None
         except OSError:
-            plan.problems.append(Problem("error", path.name, _("无法打开文件。")))
+            plan.problems.append(Problem("error", path.name, "无法打开文件。"))
             continue
         if data is None:
             plan.problems.append(Problem("error", path.name, _too_large(size)))
@@ -70,10 +69,10 @@ def read_plan(
 
 def _too_large(size: int) -> str:
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    return _("文件大小为 %(size)s，超过上限 %(limit)s。") % {
-        "size": f"{size / 1048576:.1f} MB",
-        "limit": f"{limit / 1048576:.1f} MB",
-    }
+    return "文件大小为 {size}，超过上限 {limit}。".format(
+        size=f"{size / 1048576:.1f} MB",
+        limit=f"{limit / 1048576:.1f} MB",
+    )
 
 
 def _read_one(
@@ -99,10 +98,8 @@ def _read_one(
             sheets = [_text_sheet(decode_text(data), name)]
         else:
             raise SourceError(
-                _(
-                    "不是 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）、PDF 或文本文件，"
-                    "无法读取。"
-                )
+                "不是 Excel 工作簿（.xlsx、.xls）、OpenDocument 表格（.ods）、PDF 或文本文件，"
+                "无法读取。"
             )
     except SourceError as error:
         plan.problems.append(Problem("error", name, error.message))
@@ -132,10 +129,8 @@ def _decode_utf16(data: bytes, encoding: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError:
         raise SourceError(
-            _(
-                "文本看起来是没有字节顺序标记（BOM）的 UTF-16 编码，但无法按 UTF-16 读取；"
-                "请另存为 UTF-8 文本后再导入。"
-            )
+            "文本看起来是没有字节顺序标记（BOM）的 UTF-16 编码，但无法按 UTF-16 读取；"
+            "请另存为 UTF-8 文本后再导入。"
         ) from None
 
 
@@ -152,13 +147,12 @@ def _text_sheet(text: str, name: str) -> Sheet:
     ]
     for r, c in cells[:MAX_CONTROL_NOTES]:
         if r < len(sheet.rows):
-            sheet.cell_notes.append((r, c, _("单元格含有控制字符（如 NUL），已删除。")))
+            sheet.cell_notes.append((r, c, "单元格含有控制字符（如 NUL），已删除。"))
     if len(cells) > MAX_CONTROL_NOTES:
         sheet.notes.append(
             (
                 0,
-                _("另有 %(count)s 个单元格含有控制字符（如 NUL），已删除。")
-                % {"count": len(cells) - MAX_CONTROL_NOTES},
+                f"另有 {len(cells) - MAX_CONTROL_NOTES} 个单元格含有控制字符（如 NUL），已删除。",
             )
         )
     return sheet
@@ -169,7 +163,7 @@ def _or(names: Iterable[str]) -> str:
     names = list(names)
     if len(names) < 2:
         return "".join(names)
-    return _("%(some)s或%(last)s") % {"some": "、".join(names[:-1]), "last": names[-1]}
+    return "{some}或{last}".format(some="、".join(names[:-1]), last=names[-1])
 
 
 def _read_sheets(
@@ -217,22 +211,22 @@ def _read_sheets(
         else:
             holder.problems = [*holder.problems, problem]
     if not found:
-        message = _("没有找到可识别的绩效目标表（%(layouts)s表样）。") % {
-            "layouts": _or(layout.name for layout in LAYOUTS.values())
-        }
+        message = (
+            f"没有找到可识别的绩效目标表（{_or(layout.name for layout in LAYOUTS.values())}表样）。"
+        )
         if layouts is not None:  # a PDF
-            message = _(
-                "PDF 中没有找到%(read)s表样的绩效目标表（PDF 只能导入%(read)s表样；"
-                "%(others)s表样请导入 Excel 工作簿或文本）。"
-            ) % {
-                "read": _or(LAYOUTS[key].name for key in layouts),
-                "others": "、".join(lay.name for key, lay in LAYOUTS.items() if key not in layouts),
-            }
+            message = (
+                "PDF 中没有找到{read}表样的绩效目标表（PDF 只能导入{read}表样；"
+                "{others}表样请导入 Excel 工作簿或文本）。"
+            ).format(
+                read=_or(LAYOUTS[key].name for key in layouts),
+                others="、".join(lay.name for key, lay in LAYOUTS.items() if key not in layouts),
+            )
         plan.problems.append(Problem("error", name, message))
         return
     for sheet in empty_sheets:
         plan.problems.append(
-            Problem("warning", sheet.where(), _("这个工作表中没有找到绩效目标表，已跳过。"))
+            Problem("warning", sheet.where(), "这个工作表中没有找到绩效目标表，已跳过。")
         )
     for form in found:
         plan.forms.append(
@@ -254,12 +248,12 @@ def _read_json(plan: ImportPlan, name: str, data: bytes, year: int | None) -> No
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise SourceError(_("不是有效的 JSON 文件：%(error)s") % {"error": error}) from error
+        raise SourceError(f"不是有效的 JSON 文件：{error}") from error
     entries = document.get("forms") if isinstance(document, dict) else document
     if not isinstance(entries, list) or not entries:
-        raise SourceError(_('JSON 文件中没有绩效目标表（应为 {"forms": [...]}）。'))
+        raise SourceError('JSON 文件中没有绩效目标表（应为 {"forms": [...]}）。')
     for number, entry in enumerate(entries, start=1):
-        part = _("第 %(number)s 张表") % {"number": number}
+        part = f"第 {number} 张表"
         where = SEPARATOR.join([name, part])
         try:
             content = from_json(entry)
@@ -269,15 +263,14 @@ def _read_json(plan: ImportPlan, name: str, data: bytes, year: int | None) -> No
         problems = []
         if not content.fiscal_year:
             if year is None:
-                problems.append(Problem("error", where, _("缺少预算年度（fiscal_year）。")))
+                problems.append(Problem("error", where, "缺少预算年度（fiscal_year）。"))
             content.fiscal_year = year or 0
         elif year is not None and year != content.fiscal_year:
             problems.append(
                 Problem(
                     "error",
                     where,
-                    _("表内的年度是 %(found)s 年，与指定的 %(given)s 年不一致。")
-                    % {"found": content.fiscal_year, "given": year},
+                    f"表内的年度是 {content.fiscal_year} 年，与指定的 {year} 年不一致。",
                 )
             )
         plan.forms.append(

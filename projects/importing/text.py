@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext as _
-
 from projects.importing.errors import SourceError
 from projects.layouts.normalize import clean_text
 from projects.layouts.sheet import Sheet, make_sheet
@@ -29,7 +27,7 @@ def decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SourceError(_("无法识别文本的编码，请另存为 UTF-8 文本后再导入。"))
+    raise SourceError("无法识别文本的编码，请另存为 UTF-8 文本后再导入。")
 
 
 def split_records(text: str) -> list[tuple[int, list[str]]]:

@@ -29,7 +29,6 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from python_calamine import (
     CalamineSheet,
     CalamineWorkbook,
@@ -158,7 +157,7 @@ def _read_sheet(calamine_sheet: CalamineSheet, scan: SheetScan, file: str, kind:
     )
     for i in range(len(grid)):
         if hidden_rows[i] and any(grid[i]):
-            sheet.cell_notes.append((i, 0, _("这一行在原表中是隐藏的，已照常读取，请核对。")))
+            sheet.cell_notes.append((i, 0, "这一行在原表中是隐藏的，已照常读取，请核对。"))
     skipped_cols = [
         left + j + 1 for j in range(width) if hidden_cols[j] and any(grid[i][j] for i in rows_kept)
     ]
@@ -166,8 +165,9 @@ def _read_sheet(calamine_sheet: CalamineSheet, scan: SheetScan, file: str, kind:
         sheet.notes.append(
             (
                 0,
-                _("隐藏的列（%(cols)s 列）有内容，已忽略。")
-                % {"cols": "、".join(column_letter(c) for c in skipped_cols[:10])},
+                "隐藏的列（{cols} 列）有内容，已忽略。".format(
+                    cols="、".join(column_letter(c) for c in skipped_cols[:10])
+                ),
             )
         )
     row_index = {top + i: n for n, i in enumerate(rows_kept)}
@@ -204,16 +204,15 @@ def _texts(
 
 def _too_long(sheet: str, r: int, c: int, length: int) -> SourceError:
     return SourceError(
-        _(
-            "工作表“%(sheet)s”的单元格 %(cell)s 有 %(length)s 个字符，超过 Excel 单元格的上限 "
-            "%(limit)s 个字符（文件可能已损坏或被篡改），已拒绝整个文件。"
+        (
+            "工作表“{sheet}”的单元格 {cell} 有 {length} 个字符，超过 Excel 单元格的上限 "
+            "{limit} 个字符（文件可能已损坏或被篡改），已拒绝整个文件。"
+        ).format(
+            sheet=sheet,
+            cell=f"{column_letter(c + 1)}{r + 1}",
+            length=f"{length:,}",
+            limit=f"{MAX_CELL_CHARS:,}",
         )
-        % {
-            "sheet": sheet,
-            "cell": f"{column_letter(c + 1)}{r + 1}",
-            "length": f"{length:,}",
-            "limit": f"{MAX_CELL_CHARS:,}",
-        }
     )
 
 
@@ -232,8 +231,7 @@ def _fill_merges(grid: list[list[str]], scan: SheetScan, top: int, left: int) ->
         budget -= last - r0
         if budget < 0:
             raise SourceError(
-                _("工作表“%(sheet)s”的合并单元格互相重叠（文件已损坏），已拒绝整个文件。")
-                % {"sheet": scan.name}
+                f"工作表“{scan.name}”的合并单元格互相重叠（文件已损坏），已拒绝整个文件。"
             )
         for r in range(r0 + 1, last + 1):
             grid[r - top][c0 - left] = text
@@ -257,13 +255,12 @@ def _control_notes(
 ) -> None:
     shown = [(row_index[r], col_index[c]) for r, c in cells if r in row_index and c in col_index]
     for r, c in shown[:MAX_LISTED]:
-        sheet.cell_notes.append((r, c, _("单元格含有控制字符（如 NUL），已删除。")))
+        sheet.cell_notes.append((r, c, "单元格含有控制字符（如 NUL），已删除。"))
     if len(shown) > MAX_LISTED:
         sheet.notes.append(
             (
                 0,
-                _("另有 %(count)s 个单元格含有控制字符（如 NUL），已删除。")
-                % {"count": len(shown) - MAX_LISTED},
+                f"另有 {len(shown) - MAX_LISTED} 个单元格含有控制字符（如 NUL），已删除。",
             )
         )
 
@@ -280,7 +277,7 @@ def _formula_notes(
                 (
                     row_index[r],
                     col_index[c],
-                    _(
+                    (
                         "这个单元格是公式，但文件中没有保存计算结果（文件可能由程序生成、未在 "
                         "Excel 中打开保存过），按空白读取；请在 Excel 中打开并保存后再导入。"
                     ),
@@ -294,11 +291,10 @@ def _formula_notes(
         sheet.notes.append(
             (
                 0,
-                _(
-                    "共 %(count)s 个公式单元格没有保存计算结果（如 %(cells)s），按空白读取；"
+                (
+                    f"共 {len(elsewhere) + unlisted} 个公式单元格没有保存计算结果（如 {cells}），按空白读取；"
                     "请在 Excel 中打开并保存后再导入。"
-                )
-                % {"count": len(elsewhere) + unlisted, "cells": cells},
+                ),
             )
         )
 

@@ -49,7 +49,6 @@ from typing import Literal
 from xml.parsers import expat
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from projects.importing.errors import SourceError
 from projects.layouts.sheet import column_letter
@@ -95,7 +94,7 @@ def is_workbook_bytes(data: bytes) -> bool:
 
 
 def damaged() -> SourceError:
-    return SourceError(_("工作簿已损坏或部分内容无法读取，整个文件未导入。"))
+    return SourceError("工作簿已损坏或部分内容无法读取，整个文件未导入。")
 
 
 # --------------------------------------------------------------------------- scan results
@@ -131,8 +130,7 @@ class SheetScan:
         """Cells holding a value at (r, c); refuse the file once the data area is too big."""
         if r >= MAX_ROWS or c >= MAX_COLUMNS or r < 0 or c < 0:
             raise SourceError(
-                _("工作表“%(sheet)s”有单元格位于工作表范围之外（文件已损坏或被篡改），已拒绝。")
-                % {"sheet": self.name}
+                f"工作表“{self.name}”有单元格位于工作表范围之外（文件已损坏或被篡改），已拒绝。"
             )
         self.cells += count
         if self.top < 0:
@@ -154,8 +152,9 @@ class SheetScan:
     def add_merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
         if len(self.merges) >= MAX_MERGES:
             raise SourceError(
-                _("工作表“%(sheet)s”的合并单元格超过 %(limit)s 个，已拒绝整个文件。")
-                % {"sheet": self.name, "limit": f"{MAX_MERGES:,}"}
+                "工作表“{sheet}”的合并单元格超过 {limit} 个，已拒绝整个文件。".format(
+                    sheet=self.name, limit=f"{MAX_MERGES:,}"
+                )
             )
         if r1 >= r0 and c1 >= c0:
             self.merges.append((r0, c0, r1, c1))
@@ -176,27 +175,25 @@ def too_large(scan: SheetScan) -> SourceError:
         f"{column_letter(scan.right + 1)}{scan.bottom + 1}"
     )
     return SourceError(
-        _(
-            "工作表“%(sheet)s”的数据区域 %(area)s 有 %(cells)s 个单元格，超过上限 %(limit)s 个，"
+        (
+            "工作表“{sheet}”的数据区域 {area} 有 {cells} 个单元格，超过上限 {limit} 个，"
             "已拒绝整个文件。"
+        ).format(
+            sheet=scan.name,
+            area=area,
+            cells=f"{scan.area:,}",
+            limit=f"{MAX_SHEET_CELLS:,}",
         )
-        % {
-            "sheet": scan.name,
-            "area": area,
-            "cells": f"{scan.area:,}",
-            "limit": f"{MAX_SHEET_CELLS:,}",
-        }
     )
 
 
 def too_many_sheets(count: int | None) -> SourceError:
     if count is None:
-        return SourceError(
-            _("工作簿的工作表超过上限 %(limit)s 个，已拒绝。") % {"limit": MAX_SHEETS}
-        )
+        return SourceError(f"工作簿的工作表超过上限 {MAX_SHEETS} 个，已拒绝。")
     return SourceError(
-        _("工作簿有 %(count)s 个工作表，超过上限 %(limit)s 个，已拒绝。")
-        % {"count": f"{count:,}", "limit": MAX_SHEETS}
+        "工作簿有 {count} 个工作表，超过上限 {limit} 个，已拒绝。".format(
+            count=f"{count:,}", limit=MAX_SHEETS
+        )
     )
 
 
@@ -210,10 +207,9 @@ class WorkbookScan:
         total = sum(s.area for s in self.sheets)
         if total > MAX_WORKBOOK_CELLS:
             raise SourceError(
-                _(
-                    "工作簿各工作表的数据区域共有 %(cells)s 个单元格，超过上限 %(limit)s 个，已拒绝。"
-                )
-                % {"cells": f"{total:,}", "limit": f"{MAX_WORKBOOK_CELLS:,}"}
+                (
+                    "工作簿各工作表的数据区域共有 {cells} 个单元格，超过上限 {limit} 个，已拒绝。"
+                ).format(cells=f"{total:,}", limit=f"{MAX_WORKBOOK_CELLS:,}")
             )
 
 
@@ -225,54 +221,47 @@ def check_workbook(data: bytes) -> Kind:
     safe one."""
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if len(data) > limit:
-        raise SourceError(
-            _("文件大小为 %(size)s，超过上限 %(limit)s。")
-            % {"size": _megabytes(len(data)), "limit": _megabytes(limit)}
-        )
+        raise SourceError(f"文件大小为 {_megabytes(len(data))}，超过上限 {_megabytes(limit)}。")
     if data.startswith(CFB_SIGNATURE):
         if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data:
             raise encrypted()
         return "xls"
     if not data.startswith(ZIP_SIGNATURE):
         raise SourceError(
-            _("不是 Excel 工作簿（.xlsx、.xls）或 OpenDocument 表格（.ods），无法读取。")
+            "不是 Excel 工作簿（.xlsx、.xls）或 OpenDocument 表格（.ods），无法读取。"
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except READ_ERRORS:
-        raise SourceError(_("工作簿已损坏或不完整，无法读取。")) from None
+        raise SourceError("工作簿已损坏或不完整，无法读取。") from None
     if len(members) > MAX_MEMBERS:
-        raise SourceError(_("工作簿内部文件过多，疑似恶意文件，已拒绝。"))
+        raise SourceError("工作簿内部文件过多，疑似恶意文件，已拒绝。")
     total = sum(member.file_size for member in members)
     if total > settings.IMPORT_MAX_UNCOMPRESSED_BYTES:
         raise SourceError(
-            _("工作簿解压后为 %(size)s，超过上限 %(limit)s（疑似压缩炸弹），已拒绝。")
-            % {
-                "size": _megabytes(total),
-                "limit": _megabytes(settings.IMPORT_MAX_UNCOMPRESSED_BYTES),
-            }
+            f"工作簿解压后为 {_megabytes(total)}，超过上限 {_megabytes(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)}（疑似压缩炸弹），已拒绝。"
         )
     for member in members:
         if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(
             member.compress_size, 1
         ):
-            raise SourceError(_("工作簿的压缩比异常（疑似压缩炸弹），已拒绝。"))
+            raise SourceError("工作簿的压缩比异常（疑似压缩炸弹），已拒绝。")
     names = {member.filename for member in members}
     if "xl/workbook.xml" in names and "[Content_Types].xml" in names:
         return "xlsx"
     if "mimetype" in names and "content.xml" in names:
         if _read_small(archive, "mimetype").strip() != ODS_MIMETYPE:
-            raise SourceError(_("这是 OpenDocument 文件，但不是表格（.ods），无法读取。"))
+            raise SourceError("这是 OpenDocument 文件，但不是表格（.ods），无法读取。")
         manifest = "META-INF/manifest.xml"
         if manifest in names and b"encryption-data" in _read_small(archive, manifest, 1 << 20):
             raise encrypted()
         return "ods"
-    raise SourceError(_("压缩包中没有 Excel 工作簿的内容（不是 .xlsx 或 .ods 文件）。"))
+    raise SourceError("压缩包中没有 Excel 工作簿的内容（不是 .xlsx 或 .ods 文件）。")
 
 
 def encrypted() -> SourceError:
-    return SourceError(_("工作簿已加密（设置了打开密码），请在 Excel 中取消密码后再导入。"))
+    return SourceError("工作簿已加密（设置了打开密码），请在 Excel 中取消密码后再导入。")
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 256) -> bytes:
@@ -312,9 +301,7 @@ class _Stop(Exception):
 
 
 def _refuse_doctype(*_args: object) -> None:
-    raise SourceError(
-        _("工作簿内部的 XML 含有文档类型声明（DOCTYPE），疑似 XML 实体攻击，已拒绝。")
-    )
+    raise SourceError("工作簿内部的 XML 含有文档类型声明（DOCTYPE），疑似 XML 实体攻击，已拒绝。")
 
 
 def _prolog_only(_name: str, _attrs: dict[str, str]) -> None:
@@ -765,9 +752,7 @@ class _Compound:
 
 def damaged_xls() -> SourceError:
     return SourceError(
-        _(
-            "这个 Excel 97-2003 工作簿（.xls）已损坏或不完整，无法读取；请在 Excel 中另存为 .xlsx 后再导入。"
-        )
+        "这个 Excel 97-2003 工作簿（.xls）已损坏或不完整，无法读取；请在 Excel 中另存为 .xlsx 后再导入。"
     )
 
 
@@ -809,11 +794,10 @@ def _check_dimensions(body: bytes, sheet: SheetScan) -> None:
     cols = (last_col - first_col + 1) & 0xFFFFFFFF
     if rows * cols > MAX_SHEET_CELLS:
         raise SourceError(
-            _(
-                "工作表“%(sheet)s”声明的数据区域有 %(cells)s 个单元格，超过上限 %(limit)s 个"
+            (
+                "工作表“{sheet}”声明的数据区域有 {cells} 个单元格，超过上限 {limit} 个"
                 "（文件可能已损坏或被篡改），已拒绝整个文件。"
-            )
-            % {"sheet": sheet.name, "cells": f"{rows * cols:,}", "limit": f"{MAX_SHEET_CELLS:,}"}
+            ).format(sheet=sheet.name, cells=f"{rows * cols:,}", limit=f"{MAX_SHEET_CELLS:,}")
         )
 
 
@@ -841,7 +825,7 @@ def _records(stream: bytes, pos: int) -> list[tuple[int, int, int]]:
 def _scan_xls(data: bytes) -> WorkbookScan:
     stream = _Compound(data).stream(("Workbook", "Book"))
     if stream is None:
-        raise SourceError(_("这不是 Excel 工作簿（没有 .xls 的工作簿内容），无法读取。"))
+        raise SourceError("这不是 Excel 工作簿（没有 .xls 的工作簿内容），无法读取。")
     sheets: list[tuple[int, int, int]] = []  # offset, visibility, type
     percent_formats = set(_PERCENT_FORMATS)
     xf_formats: list[int] = []

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django_stubs_ext import StrOrPromise
-
 from projects.content import FormContent
 from projects.layouts.base import (
     NOT_APPLICABLE,
@@ -85,7 +83,7 @@ for _layout in (DONGGUAN, SHENZHEN, GUANGZHOU):
     register(_layout)
 
 
-def layout_choices() -> list[tuple[str, StrOrPromise]]:
+def layout_choices() -> list[tuple[str, str]]:
     """Every layout, for the form's layout field and the editor's choice."""
     return [(key, layout.label) for key, layout in LAYOUTS.items()]
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from django_stubs_ext import StrOrPromise
-
 from projects.content import FormContent
 
 if TYPE_CHECKING:
@@ -109,7 +107,7 @@ class Layout:
 
     key: str
     name: str  # the place that issues it, as people call the layout: 东莞
-    label: StrOrPromise  # the choice in menus: 东莞 项目绩效目标表
+    label: str  # the choice in menus: 东莞 项目绩效目标表
     title: str
     header: tuple[Label, ...]
     columns: tuple[Label, ...]

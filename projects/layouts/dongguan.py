@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
 from projects.layouts.formats import format_plain_yuan
@@ -163,7 +160,7 @@ def _read(
             r += 1
             continue
         if header is None:
-            reader.warning(r, c0, _("无法识别的行“%(text)s”，已忽略。") % {"text": first[:30]})
+            reader.warning(r, c0, f"无法识别的行“{first[:30]}”，已忽略。")
             r += 1
             continue
         label, found = header
@@ -195,10 +192,10 @@ def _read(
     fiscal_year = reader.fiscal_year()
     require_project_fields(reader, project, ("name", "department", "unit"))
     if "amounts.annual" in seen and "annual" not in amounts:
-        reader.warning(segment.first, 0, _("预算金额为空。"))
+        reader.warning(segment.first, 0, "预算金额为空。")
     reader.warn_if_empty(goals["annual"], indicators)
     if project.start_year and project.end_year and project.start_year > project.end_year:
-        reader.error(segment.first, 0, _("起始年度晚于到期年度。"))
+        reader.error(segment.first, 0, "起始年度晚于到期年度。")
     data = FormContent(
         project=project,
         fiscal_year=fiscal_year,
@@ -256,7 +253,7 @@ DONGGUAN = Layout(
     landscape=False,
     font_pt=10.0,
     name="东莞",
-    label=gettext_lazy("东莞 项目绩效目标表"),
+    label="东莞 项目绩效目标表",
     value_columns=("period_value", "annual_value"),
     marks=("project.level", "project.department", "project.period", "amounts.annual"),
     form_builder=_grid,

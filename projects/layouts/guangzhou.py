@@ -7,9 +7,6 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import Label, Layout, match_label
 from projects.layouts.formats import format_thousands, yuan_to_wan
@@ -231,7 +228,7 @@ def _read(
                 Problem(
                     "warning",
                     where(r, cells[0][0]),
-                    _("表头之前的行“%(text)s”，已忽略。") % {"text": first[:30]},
+                    f"表头之前的行“{first[:30]}”，已忽略。",
                 )
             )
             continue
@@ -256,16 +253,14 @@ def _read(
             try:
                 value = parse_amount(raw, wan=wan)
             except ValueProblem:
-                problems.append(
-                    Problem("error", where(r, c), _("金额“%(text)s”不是数字。") % {"text": raw})
-                )
+                problems.append(Problem("error", where(r, c), f"金额“{raw}”不是数字。"))
                 continue
             if value is not None:
                 amounts[key] = value
         if name in ("合计", "总计"):
             continue
         if not name:
-            problems.append(Problem("error", where(r, name_c), _("项目名称为空。")))
+            problems.append(Problem("error", where(r, name_c), "项目名称为空。"))
         if not (content or goal or indicator_text) and amounts and name:
             unit = canonical_org_name(name)
             subtotals[(department, unit)] = (r, amounts)
@@ -275,7 +270,7 @@ def _read(
                 Problem(
                     "error",
                     where(r, name_c),
-                    _("项目“%(name)s”前面没有单位小计行，无法确定资金使用单位。") % {"name": name},
+                    f"项目“{name}”前面没有单位小计行，无法确定资金使用单位。",
                 )
             )
         indicators: list[IndicatorContent] = []
@@ -285,7 +280,7 @@ def _read(
                 Problem(
                     "error",
                     where(r, indicator_c),
-                    _("绩效指标无法按“1、产出指标：…，年度指标值：…。”的格式读取。"),
+                    "绩效指标无法按“1、产出指标：…，年度指标值：…。”的格式读取。",
                 )
             )
             items = []
@@ -296,11 +291,11 @@ def _read(
                     Problem(
                         "error",
                         where(r, indicator_c),
-                        _("一级指标“%(name)s”不在指标体系中。") % {"name": level1_text},
+                        f"一级指标“{level1_text}”不在指标体系中。",
                     )
                 )
             if not indicator_name:
-                problems.append(Problem("error", where(r, indicator_c), _("三级指标名称为空。")))
+                problems.append(Problem("error", where(r, indicator_c), "三级指标名称为空。"))
             indicators.append(
                 IndicatorContent(
                     level1=level1 or level1_text, name=indicator_name, annual_value=target
@@ -312,18 +307,15 @@ def _read(
                 Problem(
                     "error",
                     where(r, 0),
-                    _("表内的年度是 %(found)s 年，与指定的 %(given)s 年不一致。")
-                    % {"found": title_year, "given": year},
+                    f"表内的年度是 {title_year} 年，与指定的 {year} 年不一致。",
                 )
             )
         if not fiscal:
-            problems.append(
-                Problem("error", where(r, 0), _("无法从表中确定预算年度，请指定年度。"))
-            )
+            problems.append(Problem("error", where(r, 0), "无法从表中确定预算年度，请指定年度。"))
         if not department:
-            problems.append(Problem("error", where(r, 0), _("缺少部门名称。")))
+            problems.append(Problem("error", where(r, 0), "缺少部门名称。"))
         if not goal:
-            problems.append(Problem("warning", where(r, 0), _("绩效目标为空。")))
+            problems.append(Problem("warning", where(r, 0), "绩效目标为空。"))
         data = FormContent(
             project=ProjectContent(name=name, department=department, unit=unit),
             fiscal_year=fiscal or 0,
@@ -354,7 +346,7 @@ def _read(
                     Problem(
                         "warning",
                         where(r, 0),
-                        _("单位“%(unit)s”小计与所列项目之和不符。") % {"unit": unit_key[1]},
+                        f"单位“{unit_key[1]}”小计与所列项目之和不符。",
                     )
                 )
                 break
@@ -402,7 +394,7 @@ GUANGZHOU = Layout(
     landscape=True,
     font_pt=8.0,
     name="广州",
-    label=gettext_lazy("广州 项目支出绩效目标表"),
+    label="广州 项目支出绩效目标表",
     value_columns=("annual_value",),
     tiered=False,
     reads_pdf=True,

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from django.utils.translation import gettext as _
-
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import Label, Layout, match_label
 from projects.layouts.normalize import (
@@ -52,7 +50,7 @@ class Problem:
         """One line (two with the row as typed), for a form that keeps what it could not
         place (待修正)."""
         line = f"{self.where}：{self.message}"
-        return f"{line}\n    {_('原文')}：{self.text}" if self.text else line
+        return f"{line}\n    {'原文'}：{self.text}" if self.text else line
 
     @property
     def is_error(self) -> bool:
@@ -119,8 +117,9 @@ class FormReader:
             self.error(
                 first,
                 0,
-                _("表内的年度不一致：%(years)s。")
-                % {"years": "、".join(str(y) for y in sorted(self.years))},
+                "表内的年度不一致：{years}。".format(
+                    years="、".join(str(y) for y in sorted(self.years))
+                ),
             )
         if self.years:
             found = min(self.years)
@@ -128,8 +127,7 @@ class FormReader:
                 self.error(
                     self.years[found],
                     0,
-                    _("表内的年度是 %(found)s 年，与指定的 %(given)s 年不一致。")
-                    % {"found": found, "given": self.year},
+                    f"表内的年度是 {found} 年，与指定的 {self.year} 年不一致。",
                 )
             return found
         if self.year is not None:
@@ -138,24 +136,24 @@ class FormReader:
             self.error(
                 first,
                 0,
-                _("这种表样没有写预算年度，请指定年度（导入页面的“预算年度”或命令的 --year）。"),
+                "这种表样没有写预算年度，请指定年度（导入页面的“预算年度”或命令的 --year）。",
             )
         else:
-            self.error(first, 0, _("无法从表中确定预算年度，请指定年度。"))
+            self.error(first, 0, "无法从表中确定预算年度，请指定年度。")
         return 0
 
     def amount(self, text: str, r: int, c: int, *, wan: bool = False) -> Decimal | None:
         try:
             return parse_amount(text, wan=wan)
         except ValueProblem:
-            self.error(r, c, _("金额“%(text)s”不是数字。") % {"text": text})
+            self.error(r, c, f"金额“{text}”不是数字。")
             return None
 
     def number(self, parse: object, text: str, r: int, c: int, what: str) -> object:
         try:
             return parse(text)  # type: ignore[operator]
         except ValueProblem:
-            self.error(r, c, _("%(what)s“%(text)s”无法识别。") % {"what": what, "text": text})
+            self.error(r, c, f"{what}“{text}”无法识别。")
             return None
 
     def value_after(
@@ -229,7 +227,7 @@ class FormReader:
                 self.error(
                     r,
                     col1 + offset,
-                    _("一级指标“%(name)s”不在指标体系中。") % {"name": text1},
+                    f"一级指标“{text1}”不在指标体系中。",
                     text=self.row_text(r),
                 )
             if text2:
@@ -238,7 +236,7 @@ class FormReader:
                     self.error(
                         r,
                         col2 + offset,
-                        _("二级指标“%(name)s”不在指标体系中。") % {"name": text2},
+                        f"二级指标“{text2}”不在指标体系中。",
                         text=self.row_text(r),
                     )
                     carry1, carry2, carry_core = level1 or carry1, "", False
@@ -247,8 +245,7 @@ class FormReader:
                         self.warning(
                             r,
                             col1 + offset,
-                            _("一级指标“%(given)s”与二级指标“%(level2)s”不符，按“%(level1)s”导入。")
-                            % {"given": text1, "level2": text2, "level1": match2.level1},
+                            f"一级指标“{text1}”与二级指标“{text2}”不符，按“{match2.level1}”导入。",
                         )
                     carry1, carry2, carry_core = match2.level1, match2.level2, match2.core
             elif level1:
@@ -264,22 +261,21 @@ class FormReader:
                 self.warning(
                     r,
                     k if k is not None else (j or 0),
-                    _("这一行比表头%(direction)s %(n)s 列，已按指标类别的位置对齐读取，请核对。")
-                    % {"direction": _("右移") if offset > 0 else _("左移"), "n": abs(offset)},
+                    "这一行比表头{direction} {n} 列，已按指标类别的位置对齐读取，请核对。".format(
+                        direction="右移" if offset > 0 else "左移", n=abs(offset)
+                    ),
                 )
             name = clean_line(values.get("name", ""))
             not_applicable = is_not_applicable(name)
             if not_applicable:
                 name = ""
             if not name and not not_applicable:
-                self.error(
-                    r, columns["name"] + offset, _("三级指标名称为空。"), text=self.row_text(r)
-                )
+                self.error(r, columns["name"] + offset, "三级指标名称为空。", text=self.row_text(r))
             if not carry1 or not carry2:
                 self.error(
                     r,
                     col2 + offset,
-                    _("无法确定这一行的指标类别（一级、二级指标）。"),
+                    "无法确定这一行的指标类别（一级、二级指标）。",
                     text=self.row_text(r),
                 )
             result.append(
@@ -300,9 +296,9 @@ class FormReader:
     def warn_if_empty(self, annual_goal: str, indicators: list[IndicatorContent]) -> None:
         """A form read without its 年度目标 or without any 三级指标 is worth a look."""
         if not annual_goal:
-            self.warning(self.segment.first, 0, _("年度目标为空。"))
+            self.warning(self.segment.first, 0, "年度目标为空。")
         if not indicators:
-            self.warning(self.segment.first, 0, _("没有读到任何三级指标。"))
+            self.warning(self.segment.first, 0, "没有读到任何三级指标。")
 
     def result(self, data: FormContent) -> ReadForm:
         first, last = self.segment.first, self.segment.last
@@ -320,11 +316,11 @@ def require_project_fields(
     reader: FormReader, project: ProjectContent, keys: tuple[str, ...]
 ) -> None:
     labels = {
-        "name": _("项目名称"),
-        "department": _("主管部门"),
-        "unit": _("用款单位"),
-        "code": _("项目编码"),
+        "name": "项目名称",
+        "department": "主管部门",
+        "unit": "用款单位",
+        "code": "项目编码",
     }
     for key in keys:
         if not getattr(project, key):
-            reader.error(reader.segment.first, 0, _("缺少%(label)s。") % {"label": labels[key]})
+            reader.error(reader.segment.first, 0, f"缺少{labels[key]}。")

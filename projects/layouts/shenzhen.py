@@ -6,9 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
 from projects.layouts.formats import format_bool, format_thousands
@@ -157,9 +154,7 @@ def _read(
                     vr, vc, old, found = values[last_key]
                     values[last_key] = (vr, vc, f"{old}\n{text}" if old else text, found)
                 else:
-                    reader.warning(
-                        r, c, _("无法识别的单元格“%(text)s”，已忽略。") % {"text": text[:30]}
-                    )
+                    reader.warning(r, c, f"无法识别的单元格“{text[:30]}”，已忽略。")
                 index += 1
                 continue
             label, found = header
@@ -191,8 +186,8 @@ def _read(
         "is_new": None,
     }
     for key, parse, what, setter in (
-        ("project.duration_years", parse_int, _("实施期限"), "duration_years"),
-        ("details.is_new", parse_bool, _("是否新增项目"), "is_new"),
+        ("project.duration_years", parse_int, "实施期限", "duration_years"),
+        ("details.is_new", parse_bool, "是否新增项目", "is_new"),
     ):
         if key in values and values[key][2]:
             vr, vc, raw, _found = values[key]
@@ -217,18 +212,18 @@ def _read(
                 reader.warning(
                     vr,
                     vc,
-                    _(
-                        "金额标注为“万元”，但 %(amount)s 显然是以元为单位，已按元导入（保留原表单位“万元”）。"
-                    )
-                    % {"amount": clean_line(raw)},
+                    (
+                        f"金额标注为“万元”，但 {clean_line(raw)} 显然是以元为单位，已按元导入（保留原表单位“万元”）。"
+                    ),
                 )
             else:
                 amount *= 10000
                 reader.warning(
                     vr,
                     vc,
-                    _("金额 %(amount)s 按“万元”换算为 %(yuan)s 元。")
-                    % {"amount": clean_line(raw), "yuan": f"{amount:,.2f}"},
+                    "金额 {amount} 按“万元”换算为 {yuan} 元。".format(
+                        amount=clean_line(raw), yuan=f"{amount:,.2f}"
+                    ),
                 )
         amounts[key] = amount
     goals = {
@@ -306,7 +301,7 @@ SHENZHEN = Layout(
     prints_sheet_unit=True,
     font_pt=8.5,
     name="深圳",
-    label=gettext_lazy("深圳 二级项目支出绩效目标申报表"),
+    label="深圳 二级项目支出绩效目标申报表",
     value_columns=("value", "explanation"),
     anchors=("project.code", "project.name"),
     marks=(

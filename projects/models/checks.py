@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
 class Severity(models.TextChoices):
     """How severe a check's finding is: an error blocks submission, a warning or an info does
     not. The one definition: the checks' findings and the admin's settings both use it."""
 
-    ERROR = "error", _("错误")
-    WARNING = "warning", _("警告")
-    INFO = "info", _("提示")
+    ERROR = "error", "错误"
+    WARNING = "warning", "警告"
+    INFO = "info", "提示"
 
 
 class CheckSetting(models.Model):
@@ -20,25 +19,25 @@ class CheckSetting(models.Model):
 
     framework = models.ForeignKey(
         "indicators.Framework",
-        verbose_name=_("指标体系"),
+        verbose_name="指标体系",
         on_delete=models.CASCADE,
         related_name="check_settings",
     )
     # The checks are registered in ``projects.filing.checks``, above the models:
     # ``ProjectsConfig.ready`` gives this field their ids as its choices.
-    check_id = models.CharField(_("检查项"), max_length=50, choices=[])
-    enabled = models.BooleanField(_("启用"), default=True)
+    check_id = models.CharField("检查项", max_length=50, choices=[])
+    enabled = models.BooleanField("启用", default=True)
     severity = models.CharField(
-        _("严重程度"),
+        "严重程度",
         max_length=10,
         choices=Severity.choices,
         blank=True,
-        help_text=_("留空则用检查项的默认严重程度。“错误”阻止提交。"),
+        help_text="留空则用检查项的默认严重程度。“错误”阻止提交。",
     )
 
     class Meta:
-        verbose_name = _("检查设置")
-        verbose_name_plural = _("检查设置")
+        verbose_name = "检查设置"
+        verbose_name_plural = "检查设置"
         ordering = ["framework", "check_id"]
         constraints = [
             models.UniqueConstraint(

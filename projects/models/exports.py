@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core.files import File
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from projects.models.jobs import ACTIVE_STATUSES, BackgroundJob, JobQuerySet
 
@@ -118,20 +117,20 @@ class ExportJob(BackgroundJob):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("用户"),
+        verbose_name="用户",
         on_delete=models.CASCADE,
         related_name="export_jobs",
     )
-    selection: models.JSONField[Any] = models.JSONField(_("导出条件"), default=dict)
-    selection_hash = models.CharField(_("导出条件摘要"), max_length=64, blank=True, editable=False)
-    file = models.FileField(_("文件"), upload_to=_export_upload_to, blank=True)
-    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    selection: models.JSONField[Any] = models.JSONField("导出条件", default=dict)
+    selection_hash = models.CharField("导出条件摘要", max_length=64, blank=True, editable=False)
+    file = models.FileField("文件", upload_to=_export_upload_to, blank=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("导出任务")
-        verbose_name_plural = _("导出任务")
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models.functions import Collate
-from django_stubs_ext import StrOrPromise
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -17,7 +16,7 @@ AMOUNT_DIGITS = 16
 AMOUNT_PLACES = 2
 
 
-def amount_field(label: StrOrPromise) -> models.DecimalField[Decimal | None, Decimal | None]:
+def amount_field(label: str) -> models.DecimalField[Decimal | None, Decimal | None]:
     """An amount in 元, to the cent, optional (non-negative by a check constraint)."""
     return models.DecimalField(
         label, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES, null=True, blank=True

@@ -10,7 +10,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Category
 from indicators.parsing import ParsedTarget, parse_target
@@ -95,93 +94,93 @@ class PerformanceForm(models.Model):
     """One project's 绩效目标表 for one fiscal year."""
 
     class Level(models.TextChoices):
-        FIRST = "一级项目", _("一级项目")
-        SECOND = "二级项目", _("二级项目")
+        FIRST = "一级项目", "一级项目"
+        SECOND = "二级项目", "二级项目"
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("已提交")
-        DEPARTMENT_APPROVED = "department_approved", _("部门已审")
-        APPROVED = "approved", _("已通过")
-        RETURNED = "returned", _("已退回")
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
+        DEPARTMENT_APPROVED = "department_approved", "部门已审"
+        APPROVED = "approved", "已通过"
+        RETURNED = "returned", "已退回"
 
     EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 
     project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="forms"
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="forms"
     )
     fiscal_year = models.PositiveSmallIntegerField(
-        _("预算年度"), validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
+        "预算年度", validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)]
     )
     # The official layouts are described in ``projects.layouts``, which sits above the models:
     # ``ProjectsConfig.ready`` gives this field the registered layouts as its choices.
-    layout = models.CharField(_("表样"), max_length=20, choices=[], default=DEFAULT_LAYOUT)
+    layout = models.CharField("表样", max_length=20, choices=[], default=DEFAULT_LAYOUT)
     framework = models.ForeignKey(
         "indicators.Framework",
-        verbose_name=_("指标体系"),
+        verbose_name="指标体系",
         on_delete=models.PROTECT,
         related_name="forms",
     )
-    project_type = models.CharField(_("项目类型"), max_length=100, blank=True)
-    level = models.CharField(_("项目等级"), max_length=10, choices=Level.choices, blank=True)
+    project_type = models.CharField("项目类型", max_length=100, blank=True)
+    level = models.CharField("项目等级", max_length=10, choices=Level.choices, blank=True)
     start_year = models.PositiveSmallIntegerField(
-        _("起始年度"),
+        "起始年度",
         null=True,
         blank=True,
         validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
     )
     end_year = models.PositiveSmallIntegerField(
-        _("到期年度"),
+        "到期年度",
         null=True,
         blank=True,
         validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
     )
     duration_years = models.PositiveSmallIntegerField(
-        _("实施期限（年）"), null=True, blank=True, validators=[MaxValueValidator(50)]
+        "实施期限（年）", null=True, blank=True, validators=[MaxValueValidator(50)]
     )
-    allocation_method = models.CharField(_("分配方式"), max_length=50, blank=True)
-    is_new = models.BooleanField(_("是否新增项目"), null=True, blank=True)
-    annual_amount = amount_field(_("本年度预算金额（元）"))
-    total_amount = amount_field(_("项目总金额（中期规划，元）"))
-    fiscal_amount = amount_field(_("财政拨款（元）"))
-    special_amount = amount_field(_("财政专户拨款（元）"))
-    other_amount = amount_field(_("其他资金（元）"))
+    allocation_method = models.CharField("分配方式", max_length=50, blank=True)
+    is_new = models.BooleanField("是否新增项目", null=True, blank=True)
+    annual_amount = amount_field("本年度预算金额（元）")
+    total_amount = amount_field("项目总金额（中期规划，元）")
+    fiscal_amount = amount_field("财政拨款（元）")
+    special_amount = amount_field("财政专户拨款（元）")
+    other_amount = amount_field("其他资金（元）")
     amount_unit_label = models.CharField(
-        _("原表金额单位"),
+        "原表金额单位",
         max_length=10,
         blank=True,
-        help_text=_("原表上标注的金额单位；金额一律以元保存。"),
+        help_text="原表上标注的金额单位；金额一律以元保存。",
     )
-    content = models.TextField(_("项目内容"), blank=True)
-    policy_basis = models.TextField(_("政策依据"), blank=True)
-    calculation_basis = models.TextField(_("测算依据"), blank=True)
-    period_goal = models.TextField(_("实施周期总目标（长期目标）"), blank=True)
-    annual_goal = models.TextField(_("年度目标"), blank=True)
+    content = models.TextField("项目内容", blank=True)
+    policy_basis = models.TextField("政策依据", blank=True)
+    calculation_basis = models.TextField("测算依据", blank=True)
+    period_goal = models.TextField("实施周期总目标（长期目标）", blank=True)
+    annual_goal = models.TextField("年度目标", blank=True)
     # 广州: the 绩效指标 cell as it was typed (ASCII colons and spaces kept); printed again
     # while the indicators still say what it says, else the layout writes its own text
-    indicator_text = models.TextField(_("绩效指标（原文）"), blank=True)
+    indicator_text = models.TextField("绩效指标（原文）", blank=True)
     # what an import could not place (rows whose category or cells it could not read), kept
     # as text for the unit to move into the form: the form is 待修正 while this is not empty
-    import_leftover = models.TextField(_("导入时未能识别的内容"), blank=True)
+    import_leftover = models.TextField("导入时未能识别的内容", blank=True)
     status = models.CharField(
-        _("状态"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
+        "状态", max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    version = models.PositiveIntegerField(_("版本"), default=1)
+    version = models.PositiveIntegerField("版本", default=1)
     # The version last approved, which stays in force while an adjustment (调整) of it is
     # drafted and reviewed; empty until the form is first approved.
-    approved_version = models.PositiveIntegerField(_("现行有效版本"), null=True, blank=True)
+    approved_version = models.PositiveIntegerField("现行有效版本", null=True, blank=True)
     # What the filing checks found when the form was last submitted (a submitted form's
     # content no longer changes): the queue filters on them.
-    check_errors = models.PositiveIntegerField(_("检查错误数"), null=True, blank=True)
-    check_warnings = models.PositiveIntegerField(_("检查提醒数"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    check_errors = models.PositiveIntegerField("检查错误数", null=True, blank=True)
+    check_warnings = models.PositiveIntegerField("检查提醒数", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = PerformanceFormQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("绩效目标表")
-        verbose_name_plural = _("绩效目标表")
+        verbose_name = "绩效目标表"
+        verbose_name_plural = "绩效目标表"
         ordering = ["-fiscal_year", "project__department__name", "project__unit__name", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -267,46 +266,46 @@ class Indicator(models.Model):
     updated in place), so comments stay attached; ``origin`` is last year's indicator it was
     rolled over from."""
 
-    uid = models.UUIDField(_("指标标识"), default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField("指标标识", default=uuid.uuid4, unique=True, editable=False)
     form = models.ForeignKey(
         PerformanceForm,
-        verbose_name=_("绩效目标表"),
+        verbose_name="绩效目标表",
         on_delete=models.CASCADE,
         related_name="indicators",
     )
     category = models.ForeignKey(
-        Category, verbose_name=_("指标类别"), on_delete=models.PROTECT, related_name="indicators"
+        Category, verbose_name="指标类别", on_delete=models.PROTECT, related_name="indicators"
     )
-    name = models.CharField(_("三级指标"), max_length=300, blank=True)
-    period_value = models.CharField(_("实施周期指标值"), max_length=500, blank=True)
-    annual_value = models.CharField(_("当年度指标值"), max_length=500, blank=True)
-    value = models.CharField(_("指标值"), max_length=500, blank=True)
-    explanation = models.TextField(_("指标解释"), blank=True)
-    is_core = models.BooleanField(_("核心指标"), default=False)
-    not_applicable = models.BooleanField(_("不适用"), default=False)
-    order = models.PositiveIntegerField(_("排序"), default=0)
+    name = models.CharField("三级指标", max_length=300, blank=True)
+    period_value = models.CharField("实施周期指标值", max_length=500, blank=True)
+    annual_value = models.CharField("当年度指标值", max_length=500, blank=True)
+    value = models.CharField("指标值", max_length=500, blank=True)
+    explanation = models.TextField("指标解释", blank=True)
+    is_core = models.BooleanField("核心指标", default=False)
+    not_applicable = models.BooleanField("不适用", default=False)
+    order = models.PositiveIntegerField("排序", default=0)
     origin = models.ForeignKey(
         "self",
-        verbose_name=_("上年指标"),
+        verbose_name="上年指标",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="carried_into",
-        help_text=_("结转时，本指标所来自的上一年度指标。"),
+        help_text="结转时，本指标所来自的上一年度指标。",
     )
 
     # The target value (当年度指标值, else 指标值) as parsed; kept in step by set_parsed().
-    target_kind = models.CharField(_("指标值类型"), max_length=20, blank=True)
-    target_comparator = models.CharField(_("比较符"), max_length=2, blank=True)
+    target_kind = models.CharField("指标值类型", max_length=20, blank=True)
+    target_comparator = models.CharField("比较符", max_length=2, blank=True)
     target_number = models.DecimalField(
-        _("数值"), max_digits=24, decimal_places=6, null=True, blank=True
+        "数值", max_digits=24, decimal_places=6, null=True, blank=True
     )
-    target_unit = models.CharField(_("计量单位"), max_length=30, blank=True)
-    target_qualifier = models.CharField(_("限定"), max_length=50, blank=True)
+    target_unit = models.CharField("计量单位", max_length=30, blank=True)
+    target_qualifier = models.CharField("限定", max_length=50, blank=True)
 
     class Meta:
-        verbose_name = _("三级指标")
-        verbose_name_plural = _("三级指标")
+        verbose_name = "三级指标"
+        verbose_name_plural = "三级指标"
         # The order typed: the per-form grids group by category themselves, and the 广州
         # numbered text keeps the form's own order.
         ordering = ["form", "order", "id"]
@@ -319,7 +318,7 @@ class Indicator(models.Model):
         indexes = [models.Index(fields=["form", "order"], name="indicator_form_order_idx")]
 
     def __str__(self) -> str:
-        return self.name or str(_("不适用"))
+        return self.name or "不适用"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.set_parsed()
@@ -351,4 +350,4 @@ class Indicator(models.Model):
             and self.category_id is not None
             and self.category.framework_id != self.form.framework_id
         ):
-            raise ValidationError({"category": _("指标类别不属于本表所用的指标体系。")})
+            raise ValidationError({"category": "指标类别不属于本表所用的指标体系。"})

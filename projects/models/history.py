@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from projects.models.forms import Indicator, PerformanceForm
 
@@ -24,58 +23,58 @@ class FormEvent(models.Model):
     compared. Written only by the services, inside the transaction that made the change."""
 
     class Kind(models.TextChoices):
-        IMPORT = "import", _("导入")
-        ROLL_OVER = "roll_over", _("结转")
-        CREATE = "create", _("新建")
-        EDIT = "edit", _("修改")
-        SUBMIT = "submit", _("提交")
-        WITHDRAW = "withdraw", _("撤回")
-        PASS_ON = "pass_on", _("部门审核通过")
-        RETURN = "return", _("退回")
-        APPROVE = "approve", _("审核通过")
-        ADJUST = "adjust", _("申请调整")
-        CANCEL_ADJUST = "cancel_adjust", _("撤销调整")
+        IMPORT = "import", "导入"
+        ROLL_OVER = "roll_over", "结转"
+        CREATE = "create", "新建"
+        EDIT = "edit", "修改"
+        SUBMIT = "submit", "提交"
+        WITHDRAW = "withdraw", "撤回"
+        PASS_ON = "pass_on", "部门审核通过"
+        RETURN = "return", "退回"
+        APPROVE = "approve", "审核通过"
+        ADJUST = "adjust", "申请调整"
+        CANCEL_ADJUST = "cancel_adjust", "撤销调整"
 
     class Source(models.TextChoices):
-        WEB = "web", _("网页")
-        ADMIN = "admin", _("系统管理")
-        COMMAND = "command", _("命令行")
-        SYSTEM = "system", _("系统")
+        WEB = "web", "网页"
+        ADMIN = "admin", "系统管理"
+        COMMAND = "command", "命令行"
+        SYSTEM = "system", "系统"
 
     form = models.ForeignKey(
         PerformanceForm,
-        verbose_name=_("绩效目标表"),
+        verbose_name="绩效目标表",
         on_delete=models.CASCADE,
         related_name="events",
     )
-    kind = models.CharField(_("操作"), max_length=20, choices=Kind.choices)
+    kind = models.CharField("操作", max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
+        verbose_name="操作人",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="form_events",
     )
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    source = models.CharField("来源", max_length=20, choices=Source.choices)
     from_status = models.CharField(
-        _("原状态"), max_length=30, choices=PerformanceForm.Status.choices, blank=True
+        "原状态", max_length=30, choices=PerformanceForm.Status.choices, blank=True
     )
-    to_status = models.CharField(_("新状态"), max_length=30, choices=PerformanceForm.Status.choices)
-    version = models.PositiveIntegerField(_("版本"))
-    comment = models.TextField(_("说明"), blank=True)
+    to_status = models.CharField("新状态", max_length=30, choices=PerformanceForm.Status.choices)
+    version = models.PositiveIntegerField("版本")
+    comment = models.TextField("说明", blank=True)
     # The editor page a save came from (one per page opened): a page's own earlier saves
     # (its background saves) are no conflict for it; anyone else's are.
-    edit_session = models.CharField(_("编辑页面"), max_length=64, blank=True)
+    edit_session = models.CharField("编辑页面", max_length=64, blank=True)
     # When that page sent the save (its clock, in ms): a page's later save wins over its own
     # earlier one, whichever reaches the server first.
-    edit_seq = models.BigIntegerField(_("编辑序号"), null=True, blank=True)
-    snapshot: models.JSONField[Any] = models.JSONField(_("内容快照"), default=dict)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    edit_seq = models.BigIntegerField("编辑序号", null=True, blank=True)
+    snapshot: models.JSONField[Any] = models.JSONField("内容快照", default=dict)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("变更记录")
-        verbose_name_plural = _("变更记录")
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
         ordering = ["form", "created_at", "id"]
         indexes = [models.Index(fields=["form", "version"], name="event_form_version_idx")]
 
@@ -98,45 +97,43 @@ class Comment(models.Model):
     the unit answers it."""
 
     class QuickPick(models.TextChoices):
-        INCOMPLETE = "incomplete", _("指标不够完整")
-        NOT_QUANTIFIED = "not_quantified", _("指标不够细化量化")
-        NOT_RELEVANT = "not_relevant", _("指标与项目相关性不够")
-        VALUE_MISMATCH = "value_mismatch", _("指标与指标值不匹配")
-        SPLIT = "split", _("建议拆分指标")
-        WRONG_CATEGORY = "wrong_category", _("一级/二级指标类型错误")
-        ADD_INDICATORS = "add_indicators", _("建议增加产出/效益/满意度指标")
-        VALUE_LOW = "value_low", _("指标值偏低")
+        INCOMPLETE = "incomplete", "指标不够完整"
+        NOT_QUANTIFIED = "not_quantified", "指标不够细化量化"
+        NOT_RELEVANT = "not_relevant", "指标与项目相关性不够"
+        VALUE_MISMATCH = "value_mismatch", "指标与指标值不匹配"
+        SPLIT = "split", "建议拆分指标"
+        WRONG_CATEGORY = "wrong_category", "一级/二级指标类型错误"
+        ADD_INDICATORS = "add_indicators", "建议增加产出/效益/满意度指标"
+        VALUE_LOW = "value_low", "指标值偏低"
 
     form = models.ForeignKey(
         PerformanceForm,
-        verbose_name=_("绩效目标表"),
+        verbose_name="绩效目标表",
         on_delete=models.CASCADE,
         related_name="comments",
     )
     indicator = models.ForeignKey(
         Indicator,
-        verbose_name=_("指标"),
+        verbose_name="指标",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="comments",
     )
-    field = models.CharField(_("字段"), max_length=50, blank=True)  # a content key
-    quick_pick = models.CharField(
-        _("常用意见"), max_length=30, choices=QuickPick.choices, blank=True
-    )
+    field = models.CharField("字段", max_length=50, blank=True)  # a content key
+    quick_pick = models.CharField("常用意见", max_length=30, choices=QuickPick.choices, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT
     )
-    text = models.TextField(_("内容"), blank=True)
-    version = models.PositiveIntegerField(_("针对的版本"), default=1)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    answer = models.TextField(_("单位答复"), blank=True)
-    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    text = models.TextField("内容", blank=True)
+    version = models.PositiveIntegerField("针对的版本", default=1)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    answer = models.TextField("单位答复", blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    resolved_at = models.DateTimeField("解决时间", null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("标为解决的人"),
+        verbose_name="标为解决的人",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -144,8 +141,8 @@ class Comment(models.Model):
     )
 
     class Meta:
-        verbose_name = _("审核意见")
-        verbose_name_plural = _("审核意见")
+        verbose_name = "审核意见"
+        verbose_name_plural = "审核意见"
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from projects.models.jobs import ACTIVE_STATUSES, BackgroundJob, JobQuerySet
 
@@ -37,20 +36,20 @@ class StagedImport(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
+        verbose_name="上传人",
         on_delete=models.CASCADE,
         related_name="staged_imports",
     )
-    text = models.TextField(_("粘贴的文本"), blank=True)
-    year = models.PositiveIntegerField(_("预算年度"), null=True, blank=True)
-    created_at = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
-    consumed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    text = models.TextField("粘贴的文本", blank=True)
+    year = models.PositiveIntegerField("预算年度", null=True, blank=True)
+    created_at = models.DateTimeField("上传时间", default=timezone.now, db_index=True)
+    consumed_at = models.DateTimeField("导入时间", null=True, blank=True)
 
     objects = StagedImportQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("待确认的导入")
-        verbose_name_plural = _("待确认的导入")
+        verbose_name = "待确认的导入"
+        verbose_name_plural = "待确认的导入"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -73,17 +72,17 @@ class StagedImportFile(models.Model):
 
     staged = models.ForeignKey(
         StagedImport,
-        verbose_name=_("待确认的导入"),
+        verbose_name="待确认的导入",
         on_delete=models.CASCADE,
         related_name="files",
     )
-    position = models.PositiveSmallIntegerField(_("序号"))
-    name = models.CharField(_("文件名"), max_length=255)
-    data = models.BinaryField(_("内容"))
+    position = models.PositiveSmallIntegerField("序号")
+    name = models.CharField("文件名", max_length=255)
+    data = models.BinaryField("内容")
 
     class Meta:
-        verbose_name = _("待确认导入的文件")
-        verbose_name_plural = _("待确认导入的文件")
+        verbose_name = "待确认导入的文件"
+        verbose_name_plural = "待确认导入的文件"
         ordering = ["staged", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -119,25 +118,25 @@ class ImportJob(BackgroundJob):
     most one pending or running job (the database enforces it: a double click starts one)."""
 
     class Kind(models.TextChoices):
-        READ = "read", _("读取预览")
-        COMMIT = "commit", _("导入")
+        READ = "read", "读取预览"
+        COMMIT = "commit", "导入"
 
     staged = models.ForeignKey(
-        StagedImport, verbose_name=_("待确认的导入"), on_delete=models.CASCADE, related_name="jobs"
+        StagedImport, verbose_name="待确认的导入", on_delete=models.CASCADE, related_name="jobs"
     )
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    stage = models.CharField(_("进度说明"), max_length=100, blank=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    stage = models.CharField("进度说明", max_length=100, blank=True)
     # the commit's request, as posted from the preview: its fingerprint and choice (all, hold, drafts)
-    options: models.JSONField[Any] = models.JSONField(_("导入选项"), default=dict)
+    options: models.JSONField[Any] = models.JSONField("导入选项", default=dict)
     # read: the preview's summary and fingerprint; commit: what was created, updated…
-    result: models.JSONField[Any] = models.JSONField(_("结果"), default=dict)
-    preview = models.TextField(_("预览"), blank=True)  # the preview table, rendered once
+    result: models.JSONField[Any] = models.JSONField("结果", default=dict)
+    preview = models.TextField("预览", blank=True)  # the preview table, rendered once
 
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("后台导入任务")
-        verbose_name_plural = _("后台导入任务")
+        verbose_name = "后台导入任务"
+        verbose_name_plural = "后台导入任务"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

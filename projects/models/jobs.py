@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -102,12 +101,12 @@ class JobState(models.TextChoices):
     silent past the lease) or ``EXPIRED`` (an export whose file is past its lifetime, whether
     or not it is purged yet). ``BackgroundJob.state`` computes it."""
 
-    PENDING = "pending", _("排队中")
-    RUNNING = "running", _("生成中")
-    INTERRUPTED = "interrupted", _("生成中断，可重试")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
-    EXPIRED = "expired", _("已过期")
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "生成中"
+    INTERRUPTED = "interrupted", "生成中断，可重试"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "已过期"
 
 
 class BackgroundJob(models.Model):
@@ -115,23 +114,21 @@ class BackgroundJob(models.Model):
     its result)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-        EXPIRED = "expired", _("已过期")
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        EXPIRED = "expired", "已过期"
 
-    status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    total = models.PositiveIntegerField(_("表数"), default=0)
-    done = models.PositiveIntegerField(_("已处理"), default=0)
-    error = models.TextField(_("错误"), blank=True)
-    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
-    attempts = models.PositiveIntegerField(_("运行次数"), default=0)
-    heartbeat_at = models.DateTimeField(_("最近进度时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField("表数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    error = models.TextField("错误", blank=True)
+    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    attempts = models.PositiveIntegerField("运行次数", default=0)
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     State = JobState  # for the templates: ``job.state == job.State.EXPIRED``
 

@@ -6,35 +6,34 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        FINANCE = "finance", _("财政局")
-        DEPARTMENT = "department", _("主管部门")
-        UNIT = "unit", _("用款单位")
+        FINANCE = "finance", "财政局"
+        DEPARTMENT = "department", "主管部门"
+        UNIT = "unit", "用款单位"
 
-    name = models.CharField(_("名称"), max_length=200)
-    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("上级主管部门"),
+        verbose_name="上级主管部门",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="units",
     )
-    code = models.CharField(_("单位编码"), max_length=50, blank=True)
+    code = models.CharField("单位编码", max_length=50, blank=True)
     department_review = models.BooleanField(
-        _("部门审核"),
+        "部门审核",
         default=True,
-        help_text=_("主管部门是否先审核其单位提交的表（关闭则直接交财政审核）。"),
+        help_text="主管部门是否先审核其单位提交的表（关闭则直接交财政审核）。",
     )
 
     class Meta:
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -63,10 +62,10 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        FILER = "filer", _("填报人")
-        DEPARTMENT_REVIEWER = "department_reviewer", _("部门审核人")
-        FINANCE_REVIEWER = "finance_reviewer", _("财政审核人")
-        ADMINISTRATOR = "administrator", _("管理员")
+        FILER = "filer", "填报人"
+        DEPARTMENT_REVIEWER = "department_reviewer", "部门审核人"
+        FINANCE_REVIEWER = "finance_reviewer", "财政审核人"
+        ADMINISTRATOR = "administrator", "管理员"
 
     # A finance reviewer belongs to the finance bureau (and reviews every department) or to
     # the departments assigned to them.
@@ -79,21 +78,21 @@ class Membership(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("用户"),
+        verbose_name="用户",
         on_delete=models.CASCADE,
         related_name="memberships",
     )
     organization = models.ForeignKey(
         Organization,
-        verbose_name=_("单位"),
+        verbose_name="单位",
         on_delete=models.CASCADE,
         related_name="memberships",
     )
-    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("成员")
-        verbose_name_plural = _("成员")
+        verbose_name = "成员"
+        verbose_name_plural = "成员"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organization", "role"], name="membership_unique_role"
@@ -108,10 +107,9 @@ class Membership(models.Model):
         if self.organization_id and self.organization.kind not in expected:
             raise ValidationError(
                 {
-                    "organization": _("角色“%(role)s”只能属于%(kind)s。")
-                    % {
-                        "role": self.get_role_display(),
-                        "kind": "或".join(str(kind.label) for kind in expected),
-                    }
+                    "organization": "角色“{role}”只能属于{kind}。".format(
+                        role=self.get_role_display(),
+                        kind="或".join(str(kind.label) for kind in expected),
+                    )
                 }
             )

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from projects.models.organizations import Organization
 
@@ -17,26 +16,26 @@ class Project(models.Model):
     form says about it (type, level, period, allocation…) is on that form, so that changing
     this year's draft never changes a form of another year."""
 
-    code = models.CharField(_("项目编码"), max_length=64, blank=True)
-    name = models.CharField(_("项目名称"), max_length=300)
+    code = models.CharField("项目编码", max_length=64, blank=True)
+    name = models.CharField("项目名称", max_length=300)
     department = models.ForeignKey(
         Organization,
-        verbose_name=_("主管部门"),
+        verbose_name="主管部门",
         on_delete=models.PROTECT,
         related_name="department_projects",
         limit_choices_to={"kind": Organization.Kind.DEPARTMENT},
     )
     unit = models.ForeignKey(
         Organization,
-        verbose_name=_("用款单位"),
+        verbose_name="用款单位",
         on_delete=models.PROTECT,
         related_name="projects",
         limit_choices_to={"kind": Organization.Kind.UNIT},
     )
 
     class Meta:
-        verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
         ordering = ["department__name", "unit__name", "name"]
         constraints = [
             models.UniqueConstraint(

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from projects.models.fields import MAX_YEAR, MIN_YEAR
 from projects.models.forms import PerformanceForm
 
 
 class Grade(models.TextChoices):
-    EXCELLENT = "优", _("优")
-    GOOD = "良", _("良")
-    FAIR = "中", _("中")
-    POOR = "差", _("差")
+    EXCELLENT = "优", "优"
+    GOOD = "良", "良"
+    FAIR = "中", "中"
+    POOR = "差", "差"
 
 
 GRADE_SCORE = {Grade.EXCELLENT: 4, Grade.GOOD: 3, Grade.FAIR: 2, Grade.POOR: 1}
@@ -35,11 +33,11 @@ class Stage(models.TextChoices):
     """A review stage: the department's (when the department reviews its units' forms), then
     finance's. Which one a form is at follows from its status (``projects.workflow``)."""
 
-    DEPARTMENT = "department", _("主管部门审核")
-    FINANCE = "finance", _("财政审核")
+    DEPARTMENT = "department", "主管部门审核"
+    FINANCE = "finance", "财政审核"
 
 
-def grade_field(label: StrOrPromise) -> models.CharField[str, str]:
+def grade_field(label: str) -> models.CharField[str, str]:
     return models.CharField(label, max_length=1, choices=Grade.choices)
 
 
@@ -52,28 +50,28 @@ class ReviewGrade(models.Model):
 
     form = models.ForeignKey(
         PerformanceForm,
-        verbose_name=_("绩效目标表"),
+        verbose_name="绩效目标表",
         on_delete=models.CASCADE,
         related_name="grades",
     )
-    version = models.PositiveIntegerField(_("版本"))
-    stage = models.CharField(_("审核阶段"), max_length=20, choices=Stage.choices)
+    version = models.PositiveIntegerField("版本")
+    stage = models.CharField("审核阶段", max_length=20, choices=Stage.choices)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT
+        settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.PROTECT
     )
-    completeness = grade_field(_("完整性"))
-    completeness_note = models.TextField(_("完整性说明"), blank=True)
-    relevance = grade_field(_("相关性"))
-    relevance_note = models.TextField(_("相关性说明"), blank=True)
-    appropriateness = grade_field(_("适当性"))
-    appropriateness_note = models.TextField(_("适当性说明"), blank=True)
-    feasibility = grade_field(_("可行性"))
-    feasibility_note = models.TextField(_("可行性说明"), blank=True)
-    updated_at = models.DateTimeField(_("评定时间"), auto_now=True)
+    completeness = grade_field("完整性")
+    completeness_note = models.TextField("完整性说明", blank=True)
+    relevance = grade_field("相关性")
+    relevance_note = models.TextField("相关性说明", blank=True)
+    appropriateness = grade_field("适当性")
+    appropriateness_note = models.TextField("适当性说明", blank=True)
+    feasibility = grade_field("可行性")
+    feasibility_note = models.TextField("可行性说明", blank=True)
+    updated_at = models.DateTimeField("评定时间", auto_now=True)
 
     class Meta:
-        verbose_name = _("审核评定")
-        verbose_name_plural = _("审核评定")
+        verbose_name = "审核评定"
+        verbose_name_plural = "审核评定"
         ordering = ["form", "version", "updated_at"]
         constraints = [
             models.UniqueConstraint(
@@ -115,17 +113,17 @@ class Deadline(models.Model):
     departments' review, the finance review."""
 
     class Stage(models.TextChoices):
-        SUBMIT = "submit", _("单位提交")
-        DEPARTMENT = "department", _("主管部门审核")
-        FINANCE = "finance", _("财政审核")
+        SUBMIT = "submit", "单位提交"
+        DEPARTMENT = "department", "主管部门审核"
+        FINANCE = "finance", "财政审核"
 
-    fiscal_year = models.PositiveSmallIntegerField(_("预算年度"))
-    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices)
-    due = models.DateField(_("截止日期"))
+    fiscal_year = models.PositiveSmallIntegerField("预算年度")
+    stage = models.CharField("阶段", max_length=20, choices=Stage.choices)
+    due = models.DateField("截止日期")
 
     class Meta:
-        verbose_name = _("截止日期")
-        verbose_name_plural = _("截止日期")
+        verbose_name = "截止日期"
+        verbose_name_plural = "截止日期"
         ordering = ["-fiscal_year", "due"]
         constraints = [
             models.UniqueConstraint(
@@ -147,24 +145,24 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("收件人"),
+        verbose_name="收件人",
         on_delete=models.CASCADE,
         related_name="notifications",
     )
     form = models.ForeignKey(
         PerformanceForm,
-        verbose_name=_("绩效目标表"),
+        verbose_name="绩效目标表",
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    text = models.CharField(_("内容"), max_length=500)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    text = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),

@@ -7,7 +7,6 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from projects.content import FIELD_BY_KEY
 from projects.errors import DomainError
@@ -31,13 +30,13 @@ def add_comment(
 ) -> Comment:
     text = text.strip()
     if quick_pick and quick_pick not in Comment.QuickPick.values:
-        raise CommentRefused(_("未知的常用意见。"))
+        raise CommentRefused("未知的常用意见。")
     if not text and not quick_pick:
-        raise CommentRefused(_("请选择常用意见或写下意见。"))
+        raise CommentRefused("请选择常用意见或写下意见。")
     if len(text) > COMMENT_LIMIT:
-        raise CommentRefused(_("意见不能超过 %(limit)s 个字。") % {"limit": COMMENT_LIMIT})
+        raise CommentRefused(f"意见不能超过 {COMMENT_LIMIT} 个字。")
     if field and field not in FIELD_BY_KEY:
-        raise CommentRefused(_("未知的字段。"))
+        raise CommentRefused("未知的字段。")
     with transaction.atomic():
         form = (
             PerformanceForm.objects.with_related().select_for_update(of=("self",)).get(pk=form_id)
@@ -51,10 +50,10 @@ def add_comment(
             try:
                 uid = uuid.UUID(indicator_uid)
             except ValueError:
-                raise CommentRefused(_("这张表没有这个指标，请刷新页面。")) from None
+                raise CommentRefused("这张表没有这个指标，请刷新页面。") from None
             indicator = form.indicators.filter(uid=uid).first()
             if indicator is None:
-                raise CommentRefused(_("这张表没有这个指标（可能已被删除），请刷新页面。"))
+                raise CommentRefused("这张表没有这个指标（可能已被删除），请刷新页面。")
         comment = Comment.objects.create(
             form=form,
             indicator=indicator,
@@ -76,14 +75,14 @@ def _comment_of(form_id: int, comment_id: int) -> Comment:
         .first()
     )
     if comment is None:
-        raise CommentRefused(_("没有这条审核意见。"))
+        raise CommentRefused("没有这条审核意见。")
     return comment
 
 
 def answer_comment(*, actor: Actor, form_id: int, comment_id: int, text: str) -> Comment:
     text = text.strip()
     if not text or len(text) > COMMENT_LIMIT:
-        raise CommentRefused(_("请写下答复（不超过 %(limit)s 个字）。") % {"limit": COMMENT_LIMIT})
+        raise CommentRefused(f"请写下答复（不超过 {COMMENT_LIMIT} 个字）。")
     with transaction.atomic():
         comment = _comment_of(form_id, comment_id)
         allowed, reason = can_answer(actor, comment.form)

@@ -19,9 +19,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise
 
 from projects.models import Deadline, PerformanceForm, Stage, pinyin
 from projects.permissions import Actor, visible_forms
@@ -164,7 +161,7 @@ def total_row(rows: Iterable[DepartmentRow]) -> DepartmentRow:
     rows = list(rows)
     return DepartmentRow(
         department_id=None,
-        name=_("合计"),
+        name="合计",
         **{name: sum(getattr(row, name) for row in rows) for name in COUNTED},
     )
 
@@ -182,11 +179,11 @@ def fiscal_years(actor: Actor) -> list[int]:
 
 # --------------------------------------------------------------------------- a unit's forms
 
-HOLDERS: dict[str, StrOrPromise] = {
-    "unit": gettext_lazy("本单位"),
-    Stage.DEPARTMENT: gettext_lazy("主管部门"),
-    Stage.FINANCE: gettext_lazy("财政"),
-    "approved": gettext_lazy("已通过"),
+HOLDERS: dict[str, str] = {
+    "unit": "本单位",
+    Stage.DEPARTMENT: "主管部门",
+    Stage.FINANCE: "财政",
+    "approved": "已通过",
 }
 
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.errors import as_int
@@ -61,10 +60,10 @@ def count_rows(rows: Sequence[DepartmentRow], year: int) -> SafeString:
     (``:d``) and the status keys the workflow's own."""
     labels = {status: escape(label) for status, label in status_labels().items()}
     words = {
-        "l_department": escape(_("主管部门")),
-        "l_total": escape(_("合计")),
-        "l_adjusting": escape(_("调整中")),
-        "l_overdue": escape(_("逾期")),
+        "l_department": escape("主管部门"),
+        "l_total": escape("合计"),
+        "l_adjusting": escape("调整中"),
+        "l_overdue": escape("逾期"),
     }
     form_list = escape(f"{reverse('projects:form_list')}?year={year:d}")
     drawn = []

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from projects.errors import DomainError
 from projects.models import GRADED_CHECKS, Grade, PerformanceForm, ReviewGrade, Stage
@@ -65,16 +64,11 @@ def grade_form(
         grade = grades.get(key, "")
         note = notes.get(key, "").strip()
         if grade not in Grade.values:
-            raise GradeRefused(_("请评定“%(check)s”的等级（优、良、中、差）。") % {"check": label})
+            raise GradeRefused(f"请评定“{label}”的等级（优、良、中、差）。")
         if grade in (Grade.FAIR, Grade.POOR) and not note:
-            raise GradeRefused(
-                _("“%(check)s”评为%(grade)s，请写明理由。") % {"check": label, "grade": grade}
-            )
+            raise GradeRefused(f"“{label}”评为{grade}，请写明理由。")
         if len(note) > NOTE_LIMIT:
-            raise GradeRefused(
-                _("“%(check)s”的说明不能超过 %(limit)s 个字。")
-                % {"check": label, "limit": NOTE_LIMIT}
-            )
+            raise GradeRefused(f"“{label}”的说明不能超过 {NOTE_LIMIT} 个字。")
         cleaned[key], cleaned[f"{key}_note"] = grade, note
     with transaction.atomic():
         form = (
@@ -84,10 +78,7 @@ def grade_form(
         if not allowed:
             raise GradeRefused(reason)
         if form.version != seen_version:
-            raise GradeRefused(
-                _("这张表已更新为第 %(version)s 版，请刷新页面后再评定。")
-                % {"version": form.version}
-            )
+            raise GradeRefused(f"这张表已更新为第 {form.version} 版，请刷新页面后再评定。")
         assert actor.user_id is not None  # a reviewer is a person
         stage = review_stage(form)
         assert stage is not None  # can_grade: the form is under review

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from projects.models import Membership, Notification, PerformanceForm
 from projects.permissions import Actor, reviewers_at
@@ -36,15 +35,12 @@ def reviewers_of(form: PerformanceForm) -> Q:
 
 
 def _name(form: PerformanceForm) -> str:
-    return _("《%(project)s》%(year)s 年度绩效目标表") % {
-        "project": form.project.name,
-        "year": form.fiscal_year,
-    }
+    return f"《{form.project.name}》{form.fiscal_year} 年度绩效目标表"
 
 
 def _who(actor: Actor) -> str:
     if actor.user_id is None:
-        return _("系统")
+        return "系统"
     user = get_user_model().objects.get(pk=actor.user_id)
     return user.get_full_name() or user.get_username()
 
@@ -74,33 +70,25 @@ def after_transition(form: PerformanceForm, *, actor: Actor, verb: str, comment:
     who, name = _who(actor), _name(form)
     reason = f"：{comment}" if comment else ""
     if verb in ("submit", "pass_on"):
-        text = _("%(who)s提交了%(name)s，等待您审核。") % {"who": who, "name": name}
+        text = f"{who}提交了{name}，等待您审核。"
         if verb == "pass_on":
-            text = _("%(who)s部门审核通过了%(name)s，等待财政审核。") % {"who": who, "name": name}
+            text = f"{who}部门审核通过了{name}，等待财政审核。"
         notify(form, actor=actor, recipients=reviewers_of(form), text=text)
     elif verb == "return":
-        text = _("%(who)s退回了%(name)s%(reason)s") % {"who": who, "name": name, "reason": reason}
+        text = f"{who}退回了{name}{reason}"
         notify(form, actor=actor, recipients=filers_of(form), text=text)
     elif verb == "approve":
-        text = _("%(name)s已审核通过。") % {"name": name}
+        text = f"{name}已审核通过。"
         notify(form, actor=actor, recipients=filers_of(form), text=text)
 
 
 def after_comment(form: PerformanceForm, *, actor: Actor, said: str) -> None:
-    text = _("%(who)s对%(name)s提出了审核意见：%(said)s") % {
-        "who": _who(actor),
-        "name": _name(form),
-        "said": said,
-    }
+    text = f"{_who(actor)}对{_name(form)}提出了审核意见：{said}"
     notify(form, actor=actor, recipients=filers_of(form), text=text)
 
 
 def after_answer(form: PerformanceForm, *, actor: Actor, author_id: int, answer: str) -> None:
-    text = _("%(who)s答复了您对%(name)s的审核意见：%(answer)s") % {
-        "who": _who(actor),
-        "name": _name(form),
-        "answer": answer,
-    }
+    text = f"{_who(actor)}答复了您对{_name(form)}的审核意见：{answer}"
     notify(form, actor=actor, recipients=Q(pk=author_id), text=text)
 
 

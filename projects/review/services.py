@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from projects.content import FormContent, diff_content, load_content
 from projects.errors import DomainError
@@ -38,7 +37,7 @@ def take_transition(
     return, approve). ``seen_version`` and ``seen_status`` are what the actor's page showed."""
     step = TRANSITIONS.get(verb)
     if step is None:
-        raise TransitionRefused(_("未知的操作。"))
+        raise TransitionRefused("未知的操作。")
     comment = comment.strip()
     if problem := comment_problem(step, comment):
         raise TransitionRefused(problem)
@@ -52,24 +51,22 @@ def take_transition(
             raise TransitionRefused((_what_happened(form) if moved_on else "") or reason)
         if form.version != seen_version:
             raise TransitionRefused(
-                _("这张表已更新为第 %(version)s 版，请刷新页面，看过新版本后再操作。")
-                % {"version": form.version}
+                f"这张表已更新为第 {form.version} 版，请刷新页面，看过新版本后再操作。"
             )
         updated = ["status", "updated_at"]
         if step.runs_checks and form.import_leftover:
             raise TransitionRefused(
-                _(
-                    "这张表是导入的“待修正”草稿：请先把导入时未能识别的内容补入表中，"
-                    "在填写页点“已全部补入”，然后再提交。"
-                )
+                "这张表是导入的“待修正”草稿：请先把导入时未能识别的内容补入表中，"
+                "在填写页点“已全部补入”，然后再提交。"
             )
         if step.runs_checks:
             findings = check_form(form)
             errors = [f for f in findings if f.is_error]
             if errors:
                 raise TransitionRefused(
-                    _("检查发现 %(count)s 个错误，改正后才能提交：%(first)s")
-                    % {"count": len(errors), "first": f"{errors[0].where}：{errors[0].message}"}
+                    "检查发现 {count} 个错误，改正后才能提交：{first}".format(
+                        count=len(errors), first=f"{errors[0].where}：{errors[0].message}"
+                    )
                 )
             form.check_errors, form.check_warnings = 0, len(findings)
             updated += ["check_errors", "check_warnings"]
@@ -102,10 +99,7 @@ def comment_problem(step: Transition, comment: str) -> str:
     if step.comment_label and not comment:
         return str(step.comment_missing)
     if len(comment) > COMMENT_LIMIT:
-        return _("说明不能超过 %(limit)s 个字（现有 %(count)s 个字），请删减后再提交。") % {
-            "limit": COMMENT_LIMIT,
-            "count": len(comment),
-        }
+        return f"说明不能超过 {COMMENT_LIMIT} 个字（现有 {len(comment)} 个字），请删减后再提交。"
     return ""
 
 
@@ -126,11 +120,4 @@ def _what_happened(form: PerformanceForm) -> str:
     if last is None or last.kind not in {t.kind for t in TRANSITIONS.values()}:
         return ""
     when = timezone.localtime(last.created_at).strftime("%m-%d %H:%M")
-    return _(
-        "这张表已由%(who)s于 %(when)s %(what)s，现在的状态是“%(status)s”，您的操作没有执行。"
-    ) % {
-        "who": last.actor_label,
-        "when": when,
-        "what": last.get_kind_display(),
-        "status": form.get_status_display(),
-    }
+    return f"这张表已由{last.actor_label}于 {when} {last.get_kind_display()}，现在的状态是“{form.get_status_display()}”，您的操作没有执行。"

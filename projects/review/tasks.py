@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from projects.models import Notification
 
@@ -25,8 +24,8 @@ def send_notification_mail(notification_ids: list[int]) -> None:
             continue
         link = f"{settings.SITE_URL}{notice.form.get_absolute_url()}"
         send_mail(
-            subject=_("【绩效目标表】%(text)s") % {"text": notice.text[:60]},
-            message=_("%(text)s\n\n查看：%(link)s\n") % {"text": notice.text, "link": link},
+            subject=f"【绩效目标表】{notice.text[:60]}",
+            message=f"{notice.text}\n\n查看：{link}\n",
             from_email=None,
             recipient_list=[address],
         )

@@ -12,10 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from django_stubs_ext import StrOrPromise
 
 from projects.errors import as_int
 from projects.forms import SeenVersionForm
@@ -80,9 +77,7 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
     except GradeRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(
-            request, _("已保存审核评定，综合评定为“%(overall)s”。") % {"overall": grade.overall}
-        )
+        messages.success(request, f"已保存审核评定，综合评定为“{grade.overall}”。")
     return redirect(f"{form.get_absolute_url()}#review")
 
 
@@ -118,7 +113,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
             indicator_uid=target.removeprefix("i:") if target.startswith("i:") else "",
             field=target.removeprefix("f:") if target.startswith("f:") else "",
         ),
-        _("已记录审核意见。"),
+        "已记录审核意见。",
     )
 
 
@@ -132,7 +127,7 @@ def comment_answer(request: HttpRequest, pk: int, comment_id: int) -> HttpRespon
         lambda actor, form: answer_comment(
             actor=actor, form_id=form.pk, comment_id=comment_id, text=text
         ),
-        _("已答复。"),
+        "已答复。",
     )
 
 
@@ -143,16 +138,16 @@ def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpRespo
         request,
         pk,
         lambda actor, form: resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id),
-        _("已标为解决。"),
+        "已标为解决。",
     )
 
 
 # --------------------------------------------------------------------------- 待我审核
 
-CHECK_FILTERS: dict[str, tuple[StrOrPromise, Q]] = {
-    "errors": (gettext_lazy("有错误"), Q(check_errors__gt=0)),
-    "warnings": (gettext_lazy("有提醒"), Q(check_warnings__gt=0)),
-    "clean": (gettext_lazy("无问题"), Q(check_errors=0, check_warnings=0)),
+CHECK_FILTERS: dict[str, tuple[str, Q]] = {
+    "errors": ("有错误", Q(check_errors__gt=0)),
+    "warnings": ("有提醒", Q(check_warnings__gt=0)),
+    "clean": ("无问题", Q(check_errors=0, check_warnings=0)),
 }
 BATCH_LIMIT = 200
 
@@ -263,7 +258,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     verb = post.get("verb", "")
     step = TRANSITIONS.get(verb)
     if step is None or not step.batchable:
-        return HttpResponseBadRequest(_("不能批量执行这个操作。"))
+        return HttpResponseBadRequest("不能批量执行这个操作。")
     back = reverse("projects:queue")
     if query := QueryDict(post.get("query", "")).urlencode():
         back = f"{back}?{query}"
@@ -271,12 +266,9 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     comment = post.get("comment", "").strip() if step.comment_label else ""
     problem = ""
     if not pks:
-        problem = _("请先勾选要处理的表。")
+        problem = "请先勾选要处理的表。"
     elif len(pks) > BATCH_LIMIT:
-        problem = _("一次最多批量处理 %(limit)s 张表，您选了 %(count)s 张。") % {
-            "limit": BATCH_LIMIT,
-            "count": len(pks),
-        }
+        problem = f"一次最多批量处理 {BATCH_LIMIT} 张表，您选了 {len(pks)} 张。"
     else:
         problem = comment_problem(step, comment)
     if problem:
@@ -290,7 +282,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
     outcomes = []
     for pk in pks:
         if pk not in visible:
-            outcomes.append(BatchOutcome(pk, None, _("没有找到这张绩效目标表，或您无权查看。")))
+            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
             continue
         version = post.get(f"version_{pk}", "")
         try:
@@ -305,7 +297,7 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
         except TransitionRefused as refused:
             outcomes.append(BatchOutcome(pk, visible[pk], refused.message))
         except PerformanceForm.DoesNotExist:  # deleted since
-            outcomes.append(BatchOutcome(pk, None, _("没有找到这张绩效目标表，或您无权查看。")))
+            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
         else:
             outcomes.append(BatchOutcome(pk, form))
     done = sum(1 for outcome in outcomes if not outcome.refusal)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from indicators.models import Framework
 from projects.content import (
     CategoryLookup,
@@ -41,7 +39,7 @@ def default_framework() -> Framework:
     try:
         return Framework.objects.get(is_default=True)
     except Framework.DoesNotExist:
-        raise ImportError_(_("没有默认的指标体系，请先在系统管理中设置。")) from None
+        raise ImportError_("没有默认的指标体系，请先在系统管理中设置。") from None
 
 
 @dataclass
@@ -125,7 +123,7 @@ def match_all(
                 Problem(
                     "error",
                     planned.where,
-                    _("与 %(other)s 的表是同一项目、同一年度，重复了。") % {"other": seen[key]},
+                    f"与 {seen[key]} 的表是同一项目、同一年度，重复了。",
                 )
             )
         seen.setdefault(key, planned.where)
@@ -136,8 +134,9 @@ def match_all(
                     Problem(
                         "error",
                         planned.where,
-                        _("指标类别“%(category)s”不在这张表所用的指标体系中。")
-                        % {"category": "／".join(x for x in (item.level1, item.level2) if x)},
+                        "指标类别“{category}”不在这张表所用的指标体系中。".format(
+                            category="／".join(x for x in (item.level1, item.level2) if x)
+                        ),
                     )
                 )
                 break
@@ -151,8 +150,7 @@ def match_all(
                     Problem(
                         "error",
                         planned.where,
-                        _("系统中这张表的状态是“%(status)s”，不能被导入覆盖。")
-                        % {"status": form.get_status_display()},
+                        f"系统中这张表的状态是“{form.get_status_display()}”，不能被导入覆盖。",
                     )
                 )
         matches.append(

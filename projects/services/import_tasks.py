@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
 from projects.filing.checking import check_plan
 from projects.importing.errors import ImportError_
@@ -58,10 +57,10 @@ def run_import_job(job_id: int) -> None:
     try:
         with job.heartbeat(now.fields):
             if job.kind == ImportJob.Kind.READ:
-                say(str(_("读取文件")))
+                say("读取文件")
                 plan = read_staged(staged)
                 now.total = len(plan.forms)
-                say(str(_("检查")))
+                say("检查")
                 check_plan(plan, progress=lambda done: setattr(now, "done", done))
                 job.finish(
                     result=plan.overview(),
@@ -86,7 +85,7 @@ def run_import_job(job_id: int) -> None:
         job.fail(error.message)
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        job.fail(_("导入失败，请稍后重试或联系管理员。"))
+        job.fail("导入失败，请稍后重试或联系管理员。")
 
 
 def start_import_job(job: ImportJob) -> None:

@@ -38,7 +38,6 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from projects.content import (
@@ -142,11 +141,11 @@ def commit_import(
             p for f in plan.forms for p in f.errors
         ]
         raise ImportError_(
-            _("有 %(count)s 个错误，未导入任何数据。请修正后重新导入。") % {"count": len(errors)},
+            f"有 {len(errors)} 个错误，未导入任何数据。请修正后重新导入。",
             errors,
         )
     if not plan.forms:
-        raise ImportError_(_("没有可以导入的绩效目标表。"))
+        raise ImportError_("没有可以导入的绩效目标表。")
     framework = default_framework()
     result = ImportResult(plan=plan)
     try:
@@ -157,16 +156,11 @@ def commit_import(
             _commit(plan, framework, result, actor, replan=replan)
     except IntegrityError as error:
         raise ImportError_(
-            _(
-                "另一项操作同时写入了相同的单位、项目或表，未导入任何数据。请重新上传预览，"
-                "或稍后重新导入（%(error)s）。"
-            )
-            % {"error": error}
+            "另一项操作同时写入了相同的单位、项目或表，未导入任何数据。请重新上传预览，"
+            f"或稍后重新导入（{error}）。"
         ) from error
     except DatabaseError as error:
-        raise ImportError_(
-            _("写入数据库时出错，未导入任何数据：%(error)s") % {"error": error}
-        ) from error
+        raise ImportError_(f"写入数据库时出错，未导入任何数据：{error}") from error
     except DomainError as error:
         if isinstance(error, ImportError_):
             raise
@@ -215,10 +209,7 @@ def _as_draft(planned: PlannedForm, framework_id: int, categories: CategoryLooku
     for key, label, limit in FORM_LIMITS:
         value = data.get(key)
         if isinstance(value, str) and len(value) > limit:
-            lines.append(
-                _("%(field)s（超过 %(limit)s 字，未放入表中）：%(text)s")
-                % {"field": label, "limit": limit, "text": value}
-            )
+            lines.append(f"{label}（超过 {limit} 字，未放入表中）：{value}")
             data.set(key, "")
     kept = []
     tiered = LAYOUTS[data.layout].tiered  # its rows sit under a 二级指标
@@ -245,7 +236,7 @@ def _as_draft(planned: PlannedForm, framework_id: int, categories: CategoryLooku
             item.explanation,
         ]
         lines.append(
-            _("未能放入指标表的一行：%(cells)s") % {"cells": " | ".join(c for c in cells if c)}
+            "未能放入指标表的一行：{cells}".format(cells=" | ".join(c for c in cells if c))
         )
     data.indicators = kept
     return dataclasses.replace(planned, data=data, draft=True, leftover="\n".join(lines))
@@ -275,9 +266,9 @@ def _consume(staged: StagedImport, actor: Actor) -> None:
         .first()
     )
     if row is None or row.user_id != actor.user_id:
-        raise ImportError_(_("这次上传已被取消或已过期，请重新上传。"))
+        raise ImportError_("这次上传已被取消或已过期，请重新上传。")
     if row.consumed_at is not None:
-        raise ImportAlreadyCommitted(_("这次导入已经提交过了，没有再次导入。"))
+        raise ImportAlreadyCommitted("这次导入已经提交过了，没有再次导入。")
     staged.consumed_at = timezone.now()
     StagedImport.objects.filter(pk=staged.pk).update(consumed_at=staged.consumed_at)
     StagedImportFile.objects.filter(staged_id=staged.pk).delete()
@@ -297,11 +288,10 @@ def _commit(
             problems += match.problems
         if problems:
             raise ImportError_(
-                _(
-                    "导入时系统中的数据已有变化，有 %(count)s 个错误，未导入任何数据。"
+                (
+                    f"导入时系统中的数据已有变化，有 {len(problems)} 个错误，未导入任何数据。"
                     "请修正后重新导入。"
-                )
-                % {"count": len(problems)},
+                ),
                 problems,
             )
     for planned, match in zip(plan.forms, matches, strict=True):
@@ -311,8 +301,7 @@ def _commit(
             match.version,
         ) or match.problems:
             raise ImportError_(
-                _("预览之后系统中的数据已有变化（%(where)s），请重新预览后再导入。")
-                % {"where": planned.where}
+                f"预览之后系统中的数据已有变化（{planned.where}），请重新预览后再导入。"
             )
         if match.action == "update" and match.form is not None:
             allowed, reason = can_import_over(actor, match.form)
@@ -405,7 +394,7 @@ def _write(
                     planned.data.set(spec.key, getattr(match.project, spec.attr))
             comment = planned.source_label
             if planned.leftover:  # kept in the history too, whatever becomes of it on the form
-                comment += "\n" + _("待修正，导入时未能识别的内容：") + "\n" + planned.leftover
+                comment += "\n" + "待修正，导入时未能识别的内容：" + "\n" + planned.leftover
             events.append(
                 event_for(
                     match.form,
@@ -502,7 +491,7 @@ def stage_import(
     """Keep an upload for its preview and commit (purging the stale ones first)."""
     allowed, reason = can_import(actor)
     if not allowed or actor.user_id is None:
-        raise ImportError_(reason or _("只有管理员可以导入绩效目标表。"))
+        raise ImportError_(reason or "只有管理员可以导入绩效目标表。")
     purge_staged_imports()
     with transaction.atomic():
         staged = StagedImport.objects.create(user_id=actor.user_id, text=text, year=year)
@@ -540,37 +529,33 @@ def commit_staged(
     Raises ImportAlreadyCommitted (committed before), ImportStale (the preview no longer holds:
     nothing written) or ImportError_. ``stage(text)`` hears what it is doing."""
     say = stage or (lambda _text: None)
-    say(_("读取文件"))
+    say("读取文件")
     plan = read_staged(staged)
     if plan.fingerprint() != fingerprint:
         staged.refresh_from_db(fields=["consumed_at"])
         if staged.is_consumed:  # committed by an earlier click or run meanwhile
-            raise ImportAlreadyCommitted(_("这次导入已经提交过了，没有再次导入。"))
-        raise ImportStale(_("预览之后系统中的数据已有变化，请核对新的预览后再确认。"))
+            raise ImportAlreadyCommitted("这次导入已经提交过了，没有再次导入。")
+        raise ImportStale("预览之后系统中的数据已有变化，请核对新的预览后再确认。")
     held = len(plan.held_back)
     if held and choice == "drafts":
         plan = with_drafts(plan)
     elif held and choice == "hold":
         plan = plan.without_errors()
-    say(_("写入 %(count)s 张表") % {"count": len(plan.forms)})
+    say(f"写入 {len(plan.forms)} 张表")
     result = commit_import(plan=plan, actor=actor, staged=staged)
     return result, held - result.drafts if held and choice != "all" else 0
 
 
 def done_message(result: ImportResult, held_back: int) -> str:
     """What a finished import tells its user."""
-    done = _("导入完成：新建 %(created)s 张，更新 %(updated)s 张，%(unchanged)s 张无变化。") % {
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-    }
+    done = f"导入完成：新建 {result.created} 张，更新 {result.updated} 张，{result.unchanged} 张无变化。"
     if result.drafts:
-        done += _(
-            "其中 %(count)s 张有错误，已作为“待修正”草稿导入：未能识别的内容保留在表上，"
+        done += (
+            f"其中 {result.drafts} 张有错误，已作为“待修正”草稿导入：未能识别的内容保留在表上，"
             "请填报单位补入表中。"
-        ) % {"count": result.drafts}
+        )
     if held_back:
-        done += _("有错误的 %(count)s 张未导入：请修正原表后重新上传。") % {"count": held_back}
+        done += f"有错误的 {held_back} 张未导入：请修正原表后重新上传。"
     return done
 
 

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from projects.exporting import TABLE_FORMATS, ExportError, Rendered
@@ -55,8 +54,7 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         # giving another layout
         messages.error(
             request,
-            gettext("“%(layout)s”不是单张表的表样，请在“批量导出”中按部门导出。")
-            % {"layout": LAYOUTS[layout].label if layout in LAYOUTS else layout[:30]},
+            f"“{LAYOUTS[layout].label if layout in LAYOUTS else layout[:30]}”不是单张表的表样，请在“批量导出”中按部门导出。",
         )
         return redirect(form.get_absolute_url())
     return _download(export_form(form=form, fmt=fmt, layout=layout))
@@ -67,25 +65,25 @@ def _get_job_for_user(request: HttpRequest, pk: int) -> ExportJob:
     try:
         return ExportJob.objects.of_user(_user_id(request)).get(pk=pk)
     except ExportJob.DoesNotExist:
-        raise Http404(gettext("没有找到这个导出任务。")) from None
+        raise Http404("没有找到这个导出任务。") from None
 
 
 def _retry(request: HttpRequest) -> HttpResponse:
     """Run the user's failed, interrupted or expired job again (one retry at a time)."""
     retry_form = RetryForm(request.POST)
     if not retry_form.is_valid():
-        raise Http404(gettext("没有找到这个导出任务。"))
+        raise Http404("没有找到这个导出任务。")
     pk = retry_form.cleaned_data["retry"]
     try:
         shown, queued = ExportJob.objects.retry(pk=pk, user_id=_user_id(request))
     except ExportJob.DoesNotExist:
-        raise Http404(gettext("没有找到这个导出任务。")) from None
+        raise Http404("没有找到这个导出任务。") from None
     if queued:
         enqueue_export_job(shown)
     elif shown.pk != pk:
-        messages.info(request, gettext("相同条件的导出任务正在进行，已为您打开。"))
+        messages.info(request, "相同条件的导出任务正在进行，已为您打开。")
     elif shown.in_progress:
-        messages.info(request, gettext("这个导出任务已在重新生成。"))
+        messages.info(request, "这个导出任务已在重新生成。")
     return redirect("projects:export_job", pk=shown.pk)
 
 
@@ -102,7 +100,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
         count = select_forms(actor=actor, selection=selection).count()
         problem = ""
         if count == 0:
-            problem = gettext("没有符合条件的绩效目标表。")
+            problem = "没有符合条件的绩效目标表。"
         else:
             try:
                 check_batch_size(selection=selection, count=count)
@@ -119,7 +117,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
             if queued:
                 enqueue_export_job(job)
             else:
-                messages.info(request, gettext("相同条件的导出任务正在进行，已为您打开。"))
+                messages.info(request, "相同条件的导出任务正在进行，已为您打开。")
             return redirect("projects:export_job", pk=job.pk)
     jobs = ExportJob.objects.of_user(_user_id(request))[:10]
     return render(
@@ -151,7 +149,7 @@ def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The finished file, through the storage (any storage Django is configured with)."""
     job = _get_job_for_user(request, pk)
     if not job.can_download:
-        raise Http404(gettext("这个导出文件不存在或已过期。"))
+        raise Http404("这个导出文件不存在或已过期。")
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
     response["Cache-Control"] = "private"
     return response

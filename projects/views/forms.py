@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.content import ALWAYS_CARRIED, FIELDS, load_content
@@ -70,10 +69,10 @@ def unit_note(form: PerformanceForm, spec: Layout) -> str:
     """A visible note where the sheet's own amount label (printed by this layout) is wrong:
     the amounts are kept in 元 whatever the original sheet said."""
     if spec.prints_sheet_unit and form.amount_unit_label == "万元":
-        return _(
+        return (
             "原表把金额单位标为“万元”，但金额实为元：表中照原样印出“万元”，系统按元保存。"
-            "本年度预算金额为 %(amount)s 元。"
-        ) % {"amount": f"{form.annual_amount or 0:,.2f}"}
+            "本年度预算金额为 {amount} 元。"
+        ).format(amount=f"{form.annual_amount or 0:,.2f}")
     return ""
 
 

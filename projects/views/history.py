@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.content import diff_content, load_content
@@ -34,7 +33,7 @@ def form_compare(request: HttpRequest, pk: int) -> HttpResponse:
     context["last_year"] = last_year
     if request.GET.get("against") == "last_year":
         if last_year is None:
-            raise Http404(_("这个项目没有上一年度的绩效目标表。"))
+            raise Http404("这个项目没有上一年度的绩效目标表。")
         diff = diff_content(load_content(last_year), load_content(form))
         return render(
             request,

@@ -32,8 +32,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.errors import as_int
@@ -69,16 +67,16 @@ def importer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 class UploadForm(forms.Form):
     text = forms.CharField(
-        label=gettext_lazy("或粘贴从 Excel 复制的表格"),
+        label="或粘贴从 Excel 复制的表格",
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "class": "form-control font-monospace"}),
     )
     year = forms.IntegerField(
-        label=gettext_lazy("预算年度"),
+        label="预算年度",
         required=False,
         min_value=2000,
         max_value=2100,
-        help_text=gettext_lazy("表上没有年度时必填（如深圳表样）。"),
+        help_text="表上没有年度时必填（如深圳表样）。",
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
 
@@ -111,7 +109,7 @@ def _forget(request: HttpRequest, staged: StagedImport) -> None:
 
 def _already_committed(request: HttpRequest, staged: StagedImport) -> HttpResponse:
     _forget(request, staged)
-    messages.info(request, _("这次导入已经提交过了，没有再次导入。"))
+    messages.info(request, "这次导入已经提交过了，没有再次导入。")
     return redirect("projects:form_list")
 
 
@@ -126,13 +124,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         files = request.FILES.getlist("files")
         text = upload_form.cleaned_data["text"] or ""
         if not files and not text.strip():
-            upload_form.add_error(None, _("请选择文件或粘贴表格。"))
+            upload_form.add_error(None, "请选择文件或粘贴表格。")
         elif len(files) > MAX_FILES:
-            upload_form.add_error(None, _("一次最多导入 %(count)s 个文件。") % {"count": MAX_FILES})
+            upload_form.add_error(None, f"一次最多导入 {MAX_FILES} 个文件。")
         else:
             limit = settings.IMPORT_MAX_UPLOAD_BYTES
             # read one byte past the limit: enough for the service to refuse the file
-            uploads = [(Path(f.name or "").name or _("未命名"), f.read(limit + 1)) for f in files]
+            uploads = [(Path(f.name or "").name or "未命名", f.read(limit + 1)) for f in files]
             previous = get_staged_for_user(request, None)
             if previous is not None and not previous.is_consumed:
                 previous.delete()  # replaced by this upload (as a cancel would)
@@ -163,12 +161,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest) -> HttpResponse:
     staged = get_staged_for_user(request, request.GET.get(STAGED_FIELD))
     if staged is None:
-        messages.info(request, _("没有待确认的导入，请重新上传。"))
+        messages.info(request, "没有待确认的导入，请重新上传。")
         return redirect("projects:import_upload")
     job = staged.jobs.first()  # the latest, for an upload the worker handles
     if job is not None and job.kind == ImportJob.Kind.COMMIT and job.state == ImportJob.State.DONE:
         _forget(request, staged)
-        messages.success(request, job.result.get("message") or _("导入完成。"))
+        messages.success(request, job.result.get("message") or "导入完成。")
         return redirect("projects:form_list")
     if staged.is_consumed:
         return _already_committed(request, staged)
@@ -195,7 +193,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 def import_commit(request: HttpRequest) -> HttpResponse:
     staged = get_staged_for_user(request, request.POST.get(STAGED_FIELD))
     if staged is None:
-        messages.error(request, _("没有待确认的导入，请重新上传。"))
+        messages.error(request, "没有待确认的导入，请重新上传。")
         return redirect("projects:import_upload")
     if staged.is_consumed:
         return _already_committed(request, staged)
@@ -268,7 +266,7 @@ def import_cancel(request: HttpRequest) -> HttpResponse:
     if staged is not None:
         _forget(request, staged)
         staged.delete()
-    messages.info(request, _("已取消导入，上传的文件已删除。"))
+    messages.info(request, "已取消导入，上传的文件已删除。")
     return redirect("projects:import_upload")
 
 

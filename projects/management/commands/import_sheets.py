@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
 
 from projects.content import ContentDiff
 from projects.services.importing import ImportError_, ImportPlan, commit_import, read_sources
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         paths: list[Path] = options["paths"]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
-            raise CommandError(_("找不到文件：%(paths)s") % {"paths": "、".join(missing)})
+            raise CommandError("找不到文件：{paths}".format(paths="、".join(missing)))
         plan = read_sources(paths=paths, year=options["year"])
         committed = False
         message = ""
@@ -58,8 +57,8 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _report(self, plan: ImportPlan, committed: bool, dry_run: bool, message: str) -> None:
-        labels = {"create": _("新建"), "update": _("更新"), "unchanged": _("不变")}
-        severity = {"error": _("错误"), "warning": _("警告")}
+        labels = {"create": "新建", "update": "更新", "unchanged": "不变"}
+        severity = {"error": "错误", "warning": "警告"}
         for problem in plan.problems:
             self.stderr.write(f"{severity[problem.severity]}：{problem.where}：{problem.message}")
         for form in plan.forms:
@@ -76,20 +75,19 @@ class Command(BaseCommand):
                 )
         summary = plan.summary()
         self.stdout.write(
-            _(
-                "共 %(forms)s 张表：新建 %(create)s，更新 %(update)s，不变 %(unchanged)s；"
-                "错误 %(errors)s，警告 %(warnings)s。"
-            )
-            % summary
+            (
+                "共 {forms} 张表：新建 {create}，更新 {update}，不变 {unchanged}；"
+                "错误 {errors}，警告 {warnings}。"
+            ).format(**summary)
         )
         if message:
             self.stderr.write(message)
         elif plan.has_errors:
-            self.stderr.write(_("有错误，未写入任何数据。"))
+            self.stderr.write("有错误，未写入任何数据。")
         elif dry_run:
-            self.stdout.write(_("试运行，未写入数据库。"))
+            self.stdout.write("试运行，未写入数据库。")
         elif committed:
-            self.stdout.write(self.style.SUCCESS(_("已导入。")))
+            self.stdout.write(self.style.SUCCESS("已导入。"))
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -99,12 +97,12 @@ def _short(value: str, limit: int = 60) -> str:
 
 def describe_changes(diff: ContentDiff) -> list[str]:
     """An update, field by field and indicator by indicator, in Chinese, before → after."""
-    empty = _("（空）")
+    empty = "（空）"
     lines = [
         f"{change.label}：{_short(change.before) or empty} → {_short(change.after) or empty}"
         for change in diff.fields
     ]
-    kinds = {"added": _("新增指标"), "removed": _("删除指标"), "changed": _("修改指标")}
+    kinds = {"added": "新增指标", "removed": "删除指标", "changed": "修改指标"}
     for change in diff.indicators:
         parts = [
             f"{f.label} {_short(f.before) or empty} → {_short(f.after) or empty}"
@@ -113,5 +111,5 @@ def describe_changes(diff: ContentDiff) -> list[str]:
         detail = "：" + "；".join(parts) if parts else ""
         lines.append(f"{kinds.get(change.kind, change.kind)} {change.label}{detail}")
     if diff.reordered:
-        lines.append(_("指标顺序调整"))
+        lines.append("指标顺序调整")
     return lines

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
 
 from projects.exporting.tasks import purge_exports
 
@@ -21,4 +20,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = purge_exports()
-        self.stdout.write(_("已删除 %(count)s 个过期的导出文件。") % {"count": count})
+        self.stdout.write(f"已删除 {count} 个过期的导出文件。")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
 
 from projects.services.importing import purge_staged_imports
 
@@ -20,4 +19,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = purge_staged_imports()
-        self.stdout.write(_("已删除 %(count)s 个过期的待确认导入。") % {"count": count})
+        self.stdout.write(f"已删除 {count} 个过期的待确认导入。")
