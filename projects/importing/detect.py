@@ -10,7 +10,8 @@ headers, until the next form. Labels are compared with :func:`projects.layouts.m
 
 from __future__ import annotations
 
-from projects.layouts import LAYOUTS, Label, Layout, match_label
+from projects.layouts import LAYOUTS, Layout, match_label
+from projects.layouts.base import LabelSet
 from projects.layouts.reading import Segment
 from projects.layouts.sheet import Sheet
 
@@ -23,10 +24,6 @@ def _cells(sheet: Sheet, r: int) -> list[str]:
     return [text for text in sheet.rows[r] if text]
 
 
-def _any(labels: tuple[Label, ...], text: str) -> bool:
-    return any(match_label(label, text) is not None for label in labels)
-
-
 class _Detector:
     """The registered layouts' labels, gathered once a sheet."""
 
@@ -34,21 +31,19 @@ class _Detector:
         layouts = list(LAYOUTS.values())
         self.per_form = [layout for layout in layouts if layout.per_form]
         self.tables = [layout for layout in layouts if not layout.per_form]
-        self.anchors = tuple(
-            {label for layout in self.per_form for label in _labels(layout, layout.anchors)}
+        self.anchors = LabelSet(
+            [layout.label_of(key) for layout in self.per_form for key in layout.anchors]
         )
         # a new form's name ends the look-ahead of the one before
-        self.names = tuple(
-            {layout.label_of("project.name") for layout in self.per_form},
-        )
-        self.marks = {layout.key: _labels(layout, layout.marks) for layout in self.per_form}
+        self.names = LabelSet([layout.label_of("project.name") for layout in self.per_form])
+        self.marks = {layout.key: layout.labels_of(layout.marks) for layout in self.per_form}
 
     def table_start(self, cells: list[str]) -> Layout | None:
         """The department layout whose title or column header the row is."""
         for layout in self.tables:
             if len(cells) == 1 and match_label(layout.title_label, cells[0]) is not None:
                 return layout
-            hits = sum(1 for text in cells if _any(layout.columns, text))
+            hits = sum(1 for text in cells if layout.column_labels.has(text))
             if hits >= layout.min_header_hits:
                 return layout
         return None
@@ -56,26 +51,22 @@ class _Detector:
     def form_start(self, sheet: Sheet, r: int) -> Layout | None:
         """The per-form layout that row ``r`` starts, if it starts one."""
         cells = _cells(sheet, r)
-        if not cells or not any(_any(self.anchors, text) for text in cells):
+        if not cells or not any(self.anchors.has(text) for text in cells):
             return None
         if self.table_start(cells) is not None:
             return None
         scores = dict.fromkeys(self.marks, 0)
         for row in range(r, min(r + LOOKAHEAD, len(sheet.rows))):
             row_cells = _cells(sheet, row)
-            if row > r and any(_any(self.names, text) for text in row_cells):
+            if row > r and any(self.names.has(text) for text in row_cells):
                 break
             for text in row_cells:
                 for key, marks in self.marks.items():
-                    scores[key] += _any(marks, text)
+                    scores[key] += marks.has(text)
         best = max(scores, key=lambda key: scores[key], default=None)
         if best is None or not scores[best]:
             return None
         return LAYOUTS[best]
-
-
-def _labels(layout: Layout, keys: tuple[str, ...]) -> tuple[Label, ...]:
-    return tuple(layout.label_of(key) for key in keys)
 
 
 def find_segments(sheet: Sheet) -> list[Segment]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from projects.content import FormContent
@@ -20,19 +20,6 @@ if TYPE_CHECKING:
     from projects.layouts.sheet import Sheet
 
 NOT_APPLICABLE = "不适用"
-
-
-@dataclass(frozen=True)
-class Label:
-    """A printed label and the other ways real sheets spell it."""
-
-    key: str
-    text: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def spellings(self) -> tuple[str, ...]:
-        return (self.text, *self.aliases)
 
 
 _LABEL_TRASH = re.compile(r"[\s:：*＊]+")
@@ -52,22 +39,44 @@ _PLACEHOLDERS = {
 MAX_LABEL_LENGTH = 80  # longer cells are values, never labels
 
 
-@cache
-def _compiled(label: Label) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    """The label's spellings, normalised: exact ones as a set, ones with placeholders as
-    regular expressions."""
-    exact: set[str] = set()
-    patterns = []
-    for spelling in label.spellings:
-        normalized = normalize_label(spelling)
-        if "{" not in normalized:
-            exact.add(normalized)
-            continue
-        text = re.escape(normalized)
-        for placeholder, regex in _PLACEHOLDERS.items():
-            text = text.replace(re.escape(placeholder), regex)
-        patterns.append(re.compile(f"^{text}$"))
-    return frozenset(exact), tuple(patterns)
+@dataclass(frozen=True)
+class Label:
+    """A printed label and the other ways real sheets spell it."""
+
+    key: str
+    text: str
+    aliases: tuple[str, ...] = ()
+    # its spellings, normalised: those without a placeholder as they are, the others as
+    # regular expressions (computed once, here)
+    exact: frozenset[str] = field(init=False, compare=False, repr=False)
+    patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        exact: set[str] = set()
+        patterns = []
+        for spelling in self.spellings:
+            normalized = normalize_label(spelling)
+            if "{" not in normalized:
+                exact.add(normalized)
+                continue
+            text = re.escape(normalized)
+            for placeholder, regex in _PLACEHOLDERS.items():
+                text = text.replace(re.escape(placeholder), regex)
+            patterns.append(re.compile(f"^{text}$"))
+        object.__setattr__(self, "exact", frozenset(exact))
+        object.__setattr__(self, "patterns", tuple(patterns))
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.text, *self.aliases)
+
+    def match_normalized(self, wanted: str) -> dict[str, str] | None:
+        """``match_label`` on a cell's text already normalised."""
+        for pattern in self.patterns:  # first: they capture the year or unit an alias would hide
+            found = pattern.match(wanted)
+            if found:
+                return {k: v for k, v in found.groupdict().items() if v}
+        return {} if wanted in self.exact else None
 
 
 _normalized = lru_cache(maxsize=65536)(normalize_label)
@@ -79,13 +88,42 @@ def match_label(label: Label, text: str) -> dict[str, str] | None:
     match a year or a unit and return it."""
     if not text or len(text) > MAX_LABEL_LENGTH:
         return None
-    exact, patterns = _compiled(label)
-    wanted = _normalized(text)
-    for pattern in patterns:  # first: they capture the year or unit an alias would hide
-        found = pattern.match(wanted)
-        if found:
-            return {k: v for k, v in found.groupdict().items() if v}
-    return {} if wanted in exact else None
+    return label.match_normalized(_normalized(text))
+
+
+class LabelSet:
+    """Several labels, looked up at once: a cell's normalised text is found in one dictionary
+    of the exact spellings, and only the few spellings with a placeholder are tried as regular
+    expressions. ``find`` gives what trying ``match_label`` on each label in order would: the
+    first label the cell is."""
+
+    def __init__(self, labels: Sequence[Label]) -> None:
+        self.labels = tuple(labels)
+        self._exact: dict[str, int] = {}
+        self._patterns: list[int] = []
+        for index, label in enumerate(self.labels):
+            for spelling in label.exact:
+                self._exact.setdefault(spelling, index)
+            if label.patterns:
+                self._patterns.append(index)
+
+    def find(self, text: str) -> tuple[Label, dict[str, str]] | None:
+        if not text or len(text) > MAX_LABEL_LENGTH:
+            return None
+        wanted = _normalized(text)
+        first = self._exact.get(wanted, len(self.labels))
+        for index in self._patterns:
+            if index > first:
+                break
+            found = self.labels[index].match_normalized(wanted)
+            if found is not None:
+                return self.labels[index], found
+        if first < len(self.labels):
+            return self.labels[first], {}
+        return None
+
+    def has(self, text: str) -> bool:
+        return self.find(text) is not None
 
 
 # Lays one form out as the layout's table (东莞, 深圳: one table a form).
@@ -156,9 +194,20 @@ class Layout:
     def per_form(self) -> bool:
         return self.form_builder is not None
 
-    @property
+    @cached_property
     def title_label(self) -> Label:
         return Label("title", self.title, self.title_aliases)
+
+    @cached_property
+    def header_labels(self) -> LabelSet:
+        return LabelSet(self.header)
+
+    @cached_property
+    def column_labels(self) -> LabelSet:
+        return LabelSet(self.columns)
+
+    def labels_of(self, keys: Sequence[str]) -> LabelSet:
+        return LabelSet([self.label_of(key) for key in keys])
 
     def build(self, content: FormContent, categories: Sequence[CategoryRef]) -> Grid:
         """Lay one form out in this layout (a per-form layout only)."""
@@ -183,8 +232,4 @@ class Layout:
 
 def find_header_label(layout: Layout, text: str) -> tuple[Label, dict[str, str]] | None:
     """The header label of the layout that the cell is, with the placeholders it fills."""
-    for label in layout.header:
-        found = match_label(label, text)
-        if found is not None:
-            return label, found
-    return None
+    return layout.header_labels.find(text)

@@ -170,9 +170,9 @@ class FormReader:
     def indicator_header(self, r: int, layout: Layout) -> dict[str, int] | None:
         columns: dict[str, int] = {}
         for c, text in self.cells(r):
-            for label in layout.columns:
-                if label.key not in columns and match_label(label, text) is not None:
-                    columns[label.key] = c
+            found = layout.column_labels.find(text)
+            if found is not None and found[0].key not in columns:
+                columns[found[0].key] = c
         if {"level1", "level2", "name"} <= columns.keys():
             return columns
         return None
