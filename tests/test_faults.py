@@ -40,9 +40,9 @@ def test_a_connection_lost_during_a_save_leaves_the_form_as_it_was(
     data[f"{row_prefix(data, '维护项目数量')}-annual_value"] = "5个"
     data["goals__annual"] = "改过的年度目标"
 
-    from projects.filing import services
+    from projects import history  # the one writer of a new version (write_version)
 
-    real = services.apply_indicators
+    real = history.apply_indicators
 
     def lose_the_connection(*args, **kwargs):  # half-way through the save's transaction
         changed = real(*args, **kwargs)
@@ -50,7 +50,7 @@ def test_a_connection_lost_during_a_save_leaves_the_form_as_it_was(
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return changed
 
-    monkeypatch.setattr(services, "apply_indicators", lose_the_connection)
+    monkeypatch.setattr(history, "apply_indicators", lose_the_connection)
     client.raise_request_exception = False
     response = client.post(edit_url(alice_form), data)
     assert response.status_code == 500
