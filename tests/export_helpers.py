@@ -17,6 +17,7 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 from indicators.models import Category, Framework
+from projects.layouts import yuan_to_wan
 from projects.models import Indicator, Organization, PerformanceForm, Project
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures" / "seeds"
@@ -340,6 +341,19 @@ _SPACES = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """Cell text compared ignoring full/half-width punctuation and spaces."""
     return _SPACES.sub("", str(text)).translate(_WIDTH)
+
+
+def in_wan_as_labelled(cells: list[str]) -> list[str]:
+    """The 深圳 seed's amounts as they truly are under their 万元 labels: each number after a
+    label that says 万元 divided by 10,000 where it is plainly 元 (as the importer reads it,
+    and as our 深圳 table prints it: in the unit its label states)."""
+    fixed = list(cells)
+    for index, cell in enumerate(cells[:-1]):
+        if "万元" in cell and cell.endswith(":"):
+            number = Decimal(cells[index + 1].replace(",", ""))
+            if number >= 10000:
+                fixed[index + 1] = f"{yuan_to_wan(number):,.2f}"
+    return fixed
 
 
 def seed_forms(filename: str, title: str) -> list[list[list[str]]]:

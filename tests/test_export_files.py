@@ -19,6 +19,7 @@ from projects.layouts import build_grid, framework_categories
 from projects.models import Indicator
 from tests.export_helpers import (
     has_embedded_cjk_serif,
+    in_wan_as_labelled,
     make_dongguan_form,
     make_guangzhou_forms,
     make_long_form,
@@ -122,9 +123,11 @@ def test_dongguan_pdf_holds_the_seed_text_with_an_embedded_cjk_font(tmp_path):
 def test_shenzhen_xlsx_holds_the_seed_form_cell_for_cell():
     rendered = export_form(form=make_shenzhen_form(), fmt="xlsx")
 
-    assert nonempty(xlsx_rows(rendered.content)) == seed_rows(
-        "shenzhen_futian_2023.txt", "二级项目支出绩效目标申报表"
-    )
+    # cell for cell, the amounts in the 万元 their labels state (the seed's are plainly 元)
+    assert nonempty(xlsx_rows(rendered.content)) == [
+        in_wan_as_labelled(row)
+        for row in seed_rows("shenzhen_futian_2023.txt", "二级项目支出绩效目标申报表")
+    ]
 
 
 def test_shenzhen_pdf_holds_the_seed_text_with_core_marks_and_not_applicable_rows(tmp_path):
@@ -134,7 +137,7 @@ def test_shenzhen_pdf_holds_the_seed_text_with_core_marks_and_not_applicable_row
     cells = [
         cell
         for row in seed_rows("shenzhen_futian_2023.txt", "二级项目支出绩效目标申报表")
-        for cell in row
+        for cell in in_wan_as_labelled(row)
     ]
     assert in_order(cells, text) == []
     assert "*数量" in text and "不适用" in text

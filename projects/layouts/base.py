@@ -162,8 +162,10 @@ class Layout:
     # Its indicators sit under a 二级指标 (广州 names only the 一级 of each).
     tiered: bool = True
     landscape: bool = False  # printed on landscape A4 (PDF and the xlsx page setup)
-    # The amounts are printed under the unit the form's own sheet named (``amount_unit_label``),
-    # not converted to a unit of the layout's.
+    # The amounts are printed in the unit the form's own sheet named (``amount_unit_label``:
+    # 元 or 万元), where it is one of this layout's; its label says that unit. A sheet may
+    # have labelled 元 amounts 万元 (the importer keeps them in 元 and says so): the
+    # ``unit-wan-yuan`` check and the form page point it out.
     prints_sheet_unit: bool = False
     font_pt: float = 10.0  # PDF text size
     # How the importer finds it. A per-form layout starts at a row with one of its ``anchors``

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
-from projects.layouts.formats import format_bool, format_thousands
+from projects.layouts.formats import format_bool, format_thousands, yuan_to_wan
 from projects.layouts.grid import (
     CategoryRef,
     Cell,
@@ -37,8 +37,19 @@ from projects.layouts.reading import (
 from projects.layouts.sheet import Sheet
 
 
+def amount_unit(layout: Layout, data: FormContent) -> str:
+    """The unit the 深圳 table states its amounts in, and prints them in: the official 万元,
+    or 元 for a 深圳 form whose own sheet stated 元. Amounts are kept in 元 and converted
+    (a sheet that labelled 元 amounts 万元 is printed in 万元, truly)."""
+    return "元" if data.layout == layout.key and data.amount_unit_label == "元" else "万元"
+
+
 def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) -> Grid:
-    unit = data.amount_unit_label or "元"
+    unit = amount_unit(layout, data)
+
+    def money(value: Decimal | None) -> str:
+        return format_thousands(value if unit == "元" else yuan_to_wan(value))
+
     project = data.project
     details = data.details
     rows: list[Row] = [Row([Cell(layout.title, colspan=5, role="title")], 0)]
@@ -70,9 +81,9 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         ),
         two(
             "amounts.total",
-            format_thousands(amounts.get("total")),
+            money(amounts.get("total")),
             "amounts.annual",
-            format_thousands(amounts.get("annual")),
+            money(amounts.get("annual")),
             "number",
         ),
         wide("details.policy_basis", str(details.get("policy_basis") or "")),

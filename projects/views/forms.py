@@ -68,9 +68,9 @@ def form_list(request: HttpRequest) -> HttpResponse:
 def unit_note(form: PerformanceForm, spec: Layout) -> str:
     """A visible note where the sheet's own amount label (printed by this layout) is wrong:
     the amounts are kept in 元 whatever the original sheet said."""
-    if spec.prints_sheet_unit and form.amount_unit_label == "万元":
+    if spec.prints_sheet_unit and form.layout == spec.key and form.amount_unit_label == "万元":
         return (
-            "原表把金额单位标为“万元”，但金额实为元：表中照原样印出“万元”，系统按元保存。"
+            "原表把金额单位标为“万元”，但金额实为元：系统按元保存，表中按万元换算印出。"
             "本年度预算金额为 {amount} 元。"
         ).format(amount=f"{form.annual_amount or 0:,.2f}")
     return ""
