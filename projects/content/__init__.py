@@ -33,6 +33,7 @@ from projects.content.fields import (
     FieldSpec,
     IndicatorFieldSpec,
     field_label,
+    service_written,
     verbose_name,
 )
 from projects.content.pairing import pair_indicators
@@ -64,6 +65,7 @@ __all__ = [
     "load_content",
     "new_indicator_rows",
     "pair_indicators",
+    "service_written",
     "set_fields",
     "shown",
     "to_json",

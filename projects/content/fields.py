@@ -99,6 +99,22 @@ INDICATOR_FIELDS: tuple[IndicatorFieldSpec, ...] = (
 )
 
 
+def service_written(model: type[models.Model]) -> tuple[str, ...]:
+    """The attributes of a project or a form that only the services write (the content fields
+    of ``FIELDS``, a form's ``WORKFLOW_FIELDS`` and its time stamps): a change to one needs a
+    new version and an event, so the Django admin shows them read-only."""
+    if model is Project:
+        return tuple(spec.attr for spec in FIELDS if spec.model == "project")
+    if model is PerformanceForm:
+        return (
+            *(spec.attr for spec in FIELDS if spec.model == "form"),
+            *PerformanceForm.WORKFLOW_FIELDS,
+            "created_at",
+            "updated_at",
+        )
+    raise ValueError(f"no service-written fields for {model.__name__}")
+
+
 def field_label(key: str) -> str:
     if key == "indicators":
         return str(Indicator._meta.verbose_name_plural)

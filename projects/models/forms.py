@@ -106,6 +106,23 @@ class PerformanceForm(models.Model):
 
     EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 
+    # What the services write beside the content (``projects.content.FIELDS``): which
+    # project and year the form is, its framework, its place in the workflow, its version and
+    # the version in force, what the checks found at submission and what an import could not
+    # place. Only the services change them (with a version and an event); the Django admin
+    # shows them read-only (``projects.content.service_written``).
+    WORKFLOW_FIELDS = (
+        "project",
+        "fiscal_year",
+        "framework",
+        "status",
+        "version",
+        "approved_version",
+        "check_errors",
+        "check_warnings",
+        "import_leftover",
+    )
+
     project = models.ForeignKey(
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="forms"
     )
