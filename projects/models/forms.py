@@ -271,6 +271,25 @@ class PerformanceForm(models.Model):
             return ["status", "approved_version"]
         return ["status"]
 
+    def review_begun(self) -> bool:
+        """A reviewer has acted on the submission in hand: graded it or commented on it since
+        it was last submitted (one query). Withdrawing it would take that work back to the
+        draft unseen, so a form under review is returned by its reviewer instead."""
+        if self.pk is None:
+            return False
+        submissions = self.events.filter(kind="submit")
+        last = models.Subquery(submissions.order_by("-created_at", "-id").values("created_at")[:1])
+        never = ~models.Exists(submissions)  # (a form imported as submitted)
+        return (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .filter(
+                models.Exists(self.grades.filter(Q(updated_at__gte=last) | never))
+                | models.Exists(self.comments.filter(Q(created_at__gte=last) | never))
+            )
+            .exists()
+        )
+
     @property
     def is_adjusting(self) -> bool:
         """An approved form whose adjustment is being drafted or reviewed: the approved
