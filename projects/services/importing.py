@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -94,6 +95,8 @@ __all__ = [
     "with_drafts",
 ]
 
+logger = logging.getLogger(__name__)
+
 # The key of the PostgreSQL advisory lock every import commit takes: any bigint, the same in
 # every process (the bytes of "perfgoal" read as a number).
 IMPORT_LOCK_KEY = int.from_bytes(b"perfgoal", "big")
@@ -155,12 +158,18 @@ def commit_import(
                 _consume(staged, actor)
             _commit(plan, framework, result, actor, replan=replan)
     except IntegrityError as error:
+        # the database's own words (English, naming tables) are for the log, not the page
+        logger.warning("import commit refused by a constraint", exc_info=True)
         raise ImportError_(
             "另一项操作同时写入了相同的单位、项目或表，未导入任何数据。请重新上传预览，"
-            f"或稍后重新导入（{error}）。"
+            "或稍后重新导入。"
         ) from error
     except DatabaseError as error:
-        raise ImportError_(f"写入数据库时出错，未导入任何数据：{error}") from error
+        logger.exception("import commit failed in the database")
+        raise ImportError_(
+            "写入数据库时出错，未导入任何数据。请稍后重新导入；如仍不成功，请联系系统管理员"
+            "（详细错误已记入系统日志）。"
+        ) from error
     except DomainError as error:
         if isinstance(error, ImportError_):
             raise
