@@ -11,11 +11,13 @@ from django.http import HttpRequest
 from projects.content import service_written
 from projects.filing.rollover import RolloverError, roll_over
 from projects.models import (
+    MAIL_ATTEMPTS,
     CheckSetting,
     Comment,
     Deadline,
     FormEvent,
     Membership,
+    Notification,
     Organization,
     PerformanceForm,
     Project,
@@ -205,6 +207,49 @@ class ReviewGradeAdmin(admin.ModelAdmin[ReviewGrade]):
     @admin.display(description="综合评定")
     def overall(self, grade: ReviewGrade) -> str:
         return grade.overall
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class MailStateFilter(admin.SimpleListFilter):
+    title = "邮件"
+    parameter_name = "mail"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("sent", "已发送"),
+            ("retrying", "发送失败，将重试"),
+            ("failed", "发送失败，已停止重试"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        unsent = queryset.filter(emailed_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(emailed_at__isnull=False)
+        if self.value() == "retrying":
+            return unsent.filter(mail_failures__gt=0, mail_failures__lt=MAIL_ATTEMPTS)
+        if self.value() == "failed":
+            return unsent.filter(mail_failures__gte=MAIL_ATTEMPTS)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin[Notification]):
+    """The notices and their mail: an administrator sees here which mails failed and why."""
+
+    list_display = ["recipient", "short_text", "created_at", "emailed_at", "mail_failures"]
+    list_filter = [MailStateFilter]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "text"]
+    raw_id_fields = ["form"]
+
+    @admin.display(description="内容")
+    def short_text(self, notice: Notification) -> str:
+        return notice.text[:60]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
