@@ -49,6 +49,7 @@ from projects.services.importing import (
     read_staged,
     stage_import,
 )
+from projects.views.uploads import limited_uploads, upload_refusal
 
 SESSION_KEY = "import_preview"
 STAGED_FIELD = "staged"  # the staged upload's id, posted back by the preview page
@@ -116,21 +117,25 @@ def _already_committed(request: HttpRequest, staged: StagedImport) -> HttpRespon
 # --------------------------------------------------------------------------- views
 
 
+@limited_uploads(max_files=MAX_FILES)
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """The upload: files (streamed to disk, each refused past the size limit while it
+    arrives, at most ``MAX_FILES``: ``limited_uploads``) and pasted text."""
+    refused = upload_refusal(request) if request.method == "POST" else ""
     upload_form = UploadForm(request.POST or None)
-    if request.method == "POST" and upload_form.is_valid():
+    if refused:
+        upload_form.is_valid()
+        upload_form.add_error(None, refused)
+    elif request.method == "POST" and upload_form.is_valid():
         files = request.FILES.getlist("files")
         text = upload_form.cleaned_data["text"] or ""
         if not files and not text.strip():
             upload_form.add_error(None, "请选择文件或粘贴表格。")
-        elif len(files) > MAX_FILES:
-            upload_form.add_error(None, f"一次最多导入 {MAX_FILES} 个文件。")
         else:
-            limit = settings.IMPORT_MAX_UPLOAD_BYTES
-            # read one byte past the limit: enough for the service to refuse the file
-            uploads = [(Path(f.name or "").name or "未命名", f.read(limit + 1)) for f in files]
+            # each file at most IMPORT_MAX_UPLOAD_BYTES (the limiter stopped any larger one)
+            uploads = [(Path(f.name or "").name or "未命名", f.read()) for f in files]
             previous = get_staged_for_user(request, None)
             if previous is not None and not previous.is_consumed:
                 previous.delete()  # replaced by this upload (as a cancel would)
@@ -151,6 +156,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "nav": "import",
             "upload_form": upload_form,
             "limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_files": MAX_FILES,
             "pdf_pages": settings.IMPORT_PDF_MAX_PAGES,
         },
     )
