@@ -178,7 +178,14 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         return _already_committed(request, staged)
     if job is not None and job.state != ImportJob.State.DONE:
         return render(
-            request, "projects/import_job.html", {"nav": "import", "job": job, "staged": staged}
+            request,
+            "projects/import_job.html",
+            {
+                "nav": "import",
+                "job": job,
+                "staged": staged,
+                "max_attempts": settings.JOB_MAX_ATTEMPTS,
+            },
         )
     if job is not None:  # the worker's read: the preview it rendered
         overview, table = job.result, mark_safe(job.preview)
