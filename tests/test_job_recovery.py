@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.management.commands import run_worker
-from projects.models import ExportJob, ImportJob, PerformanceForm, StagedImport
+from projects.models import ImportJob, PerformanceForm, StagedImport
 from projects.views.imports import SESSION_KEY
 from tests.import_helpers import DONGGUAN_SEED
 from tests.test_export_jobs import make_job
