@@ -36,6 +36,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.errors import as_int
 from projects.filing.checking import check_plan
+from projects.forms import WholeNumbersField
 from projects.importing.pdf import is_pdf_bytes
 from projects.models import ImportJob, StagedImport
 from projects.permissions import actor_of, can_import, require
@@ -80,6 +81,16 @@ class UploadForm(forms.Form):
         help_text="表上没有年度时必填（如深圳表样）。",
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
+
+
+class OverwriteForm(forms.Form):
+    """The forms under revision the administrator ticked on the preview (their ids): an
+    import overwrites those alone of the forms their units are revising."""
+
+    overwrite = WholeNumbersField(required=False)
+
+    def ids(self) -> list[int]:
+        return list(self.cleaned_data["overwrite"]) if self.is_valid() else []
 
 
 # --------------------------------------------------------------------------- staged uploads
@@ -214,12 +225,20 @@ def import_commit(request: HttpRequest) -> HttpResponse:
     choice = request.POST.get("choice", "all")
     if choice not in CHOICES:
         choice = "all"
+    overwrite = OverwriteForm(request.POST).ids()
     if staged.jobs.exists():  # read by the worker: committed by it too
-        _start(staged, ImportJob.Kind.COMMIT, {"fingerprint": fingerprint, "choice": choice})
+        options: dict[str, Any] = {"fingerprint": fingerprint, "choice": choice}
+        if overwrite:
+            options["overwrite"] = overwrite
+        _start(staged, ImportJob.Kind.COMMIT, options)
         return redirect(_preview_url(request, staged))
     try:
         result, held_back = commit_staged(
-            staged=staged, actor=actor_of(request), fingerprint=fingerprint, choice=choice
+            staged=staged,
+            actor=actor_of(request),
+            fingerprint=fingerprint,
+            choice=choice,
+            overwrite=overwrite,
         )
     except ImportAlreadyCommitted:
         return _already_committed(request, staged)
