@@ -12,7 +12,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # a small batch export (EXPORT_INLINE_MAX_FORMS) or a large import preview is rendered in the
-# request: give it time; anything larger goes to the worker (manage.py db_worker)
+# request: give it time; anything larger goes to the worker (manage.py run_worker)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5

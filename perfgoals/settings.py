@@ -295,10 +295,19 @@ EXPORT_PDF_CHUNK_FORMS = env_int("EXPORT_PDF_CHUNK_FORMS", 20)
 # files are deleted after the TTL.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", env_int("EXPORT_JOB_LEASE_SECONDS", 60))
 EXPORT_FILE_TTL_HOURS = env_int("EXPORT_FILE_TTL_HOURS", 24)
-if JOB_LEASE_SECONDS < 15 or EXPORT_PDF_CHUNK_FORMS < 1 or EXPORT_PDF_WORKERS < 0:
+# A worker (manage.py run_worker) queues an interrupted job again by itself, up to this many
+# runs in all; then the job fails and says so.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+if (
+    JOB_LEASE_SECONDS < 15
+    or EXPORT_PDF_CHUNK_FORMS < 1
+    or EXPORT_PDF_WORKERS < 0
+    or JOB_MAX_ATTEMPTS < 1
+):
     raise ImproperlyConfigured(
         "JOB_LEASE_SECONDS must be at least 15 (a job reports every 5 s), "
-        "EXPORT_PDF_CHUNK_FORMS at least 1 and EXPORT_PDF_WORKERS not negative."
+        "EXPORT_PDF_CHUNK_FORMS and JOB_MAX_ATTEMPTS at least 1 and EXPORT_PDF_WORKERS not "
+        "negative."
     )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

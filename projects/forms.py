@@ -26,6 +26,18 @@ class WholeNumberField(forms.IntegerField):
         return number
 
 
+class WholeNumbersField(forms.Field):
+    """Several whole numbers under one name (ticked checkboxes of ids), each read as
+    ``WholeNumberField`` reads one."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[int]:
+        values = value if isinstance(value, (list, tuple)) else [] if value is None else [value]
+        numbers = [WholeNumberField().to_python(item) for item in values]
+        return [number for number in numbers if number is not None]
+
+
 class CompareForm(forms.Form):
     """``?old=N&new=M`` of the history's comparison (each optional)."""
 

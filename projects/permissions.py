@@ -252,6 +252,11 @@ def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
         return False, "只有本单位的填报人可以撤回这张表。"
     if not leaves_from(form, "withdraw"):
         return False, f"只有已提交、尚未审核的表可以撤回（当前状态：{form.get_status_display()}）。"
+    if form.review_begun():
+        return (
+            False,
+            "审核人已开始审核这张表（已有评定或审核意见），不能撤回；如需修改，请联系审核人退回。",
+        )
     return ALLOWED
 
 

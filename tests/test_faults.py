@@ -176,3 +176,64 @@ def test_a_background_import_killed_in_its_commit_writes_nothing_and_can_be_retr
     assert PerformanceForm.objects.count() == 14 * 12
     done = client.get(reverse("projects:import_preview"), follow=True).content.decode()
     assert "导入完成：新建 168 张" in done
+
+
+def test_a_killed_workers_import_is_finished_by_the_next_worker_without_a_click(
+    transactional_db, adam
+) -> None:
+    """The worker (``run_worker``) is killed in the middle of a big upload's commit; once the
+    lease has run out, the next worker to start queues the job again by itself and runs it to
+    the end: nobody clicks 重试."""
+    from projects.models import ImportJob
+    from projects.permissions import Actor
+    from projects.services.importing import read_staged, stage_import
+
+    default_framework()
+    text = DONGGUAN_SEED.read_text(encoding="utf-8")
+    big = "\n\n".join(text.replace("东莞市财政局", f"东莞市第{n}局") for n in range(12))
+    staged = stage_import(
+        actor=Actor.for_user(adam), uploads=[("大批.txt", big.encode())], year=2023
+    )
+    fingerprint = read_staged(staged).fingerprint()
+    job = ImportJob.objects.create(
+        staged=staged, kind="commit", options={"fingerprint": fingerprint, "choice": "all"}
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "perfgoals.settings", "DEBUG": "1"}
+    env["DATABASE_URL"] = _url()
+    manage = [sys.executable, "manage.py"]
+    enqueue = f"from projects.services.import_tasks import run_import_job; run_import_job.enqueue({job.pk})"
+    subprocess.run(
+        [*manage, "shell", "-c", enqueue], cwd=settings.BASE_DIR, env=env, check=True, timeout=60
+    )
+    worker = [*manage, "run_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+    first = subprocess.Popen(
+        worker,
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not _holds_the_import_lock() and first.poll() is None:
+            assert time.monotonic() < deadline, "the worker never reached the commit"
+            time.sleep(0.02)
+        assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    time.sleep(0.5)  # the server notices the dropped connection and rolls back
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("running", 1)
+    assert PerformanceForm.objects.count() == 0
+    # the lease runs out; the next worker starts (and stops once nothing is left: --batch)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at - timedelta(hours=1))
+    second = subprocess.run(
+        [*worker, "--batch"], cwd=settings.BASE_DIR, env=env, capture_output=True, timeout=300
+    )
+    assert second.returncode == 0, second.stderr.decode()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2), job.error
+    assert PerformanceForm.objects.count() == 14 * 12
+    assert "queued again" in second.stderr.decode()

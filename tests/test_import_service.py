@@ -168,3 +168,29 @@ def test_a_rounded_guangzhou_sheet_keeps_the_exact_amounts_it_rounds_from() -> N
     import_files(paths=[GUANGZHOU_SEED], year=2023)
     form.refresh_from_db()
     assert form.annual_amount == Decimal("19802800")
+
+
+@pytest.mark.parametrize("raised", ["integrity", "database"])
+def test_a_database_error_in_the_commit_is_told_in_chinese_and_logged(
+    raised, monkeypatch, caplog
+) -> None:
+    """The database's own words (English, naming tables and constraints) go to the log; the
+    person is told in Chinese that nothing was imported."""
+    from django.db import DatabaseError, IntegrityError
+
+    from projects.services import importing
+
+    plan = read_sources(paths=[DONGGUAN_SEED])
+    detail = 'duplicate key value violates unique constraint "project_unique_code"'
+
+    def fail(*args, **kwargs):
+        raise (IntegrityError if raised == "integrity" else DatabaseError)(detail)
+
+    monkeypatch.setattr(importing, "_commit", fail)
+    with pytest.raises(ImportError_) as caught:
+        commit_import(plan=plan)
+    message = caught.value.message
+    assert "未导入任何数据" in message
+    assert detail not in message and not any("a" <= c.lower() <= "z" for c in message)
+    assert detail in caplog.text
+    assert PerformanceForm.objects.count() == 0

@@ -121,3 +121,71 @@ def test_finance_notices_go_to_the_bureau_and_to_whom_the_department_is_assigned
     assert len(inbox(users["finance"])) == 1
     assert len(inbox(assigned)) == 1
     assert inbox(elsewhere) == []
+
+
+def test_a_two_line_return_reason_is_mailed_with_a_one_line_subject(
+    seeded, django_capture_on_commit_callbacks
+) -> None:
+    forms, users = seeded
+    form = forms[0]
+    users["filer"].email = "filer@example.gov.cn"
+    users["filer"].save()
+    act(users["filer"], form, "submit")
+    act(users["dept"], form, "pass_on")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(users["finance"], form, "return", "第一条：指标值偏低\r\n第二条：请补充满意度指标")
+    [sent] = mail.outbox
+    assert "\n" not in sent.subject and "\r" not in sent.subject
+    assert sent.subject.startswith("【绩效目标表】finance退回了")
+    assert "第一条：指标值偏低\r\n第二条：请补充满意度指标" in sent.body  # the body keeps them
+    assert Notification.objects.get(recipient=users["filer"]).emailed_at is not None
+
+
+def test_a_failed_mail_does_not_stop_the_others_and_is_tried_again(
+    seeded, monkeypatch, caplog
+) -> None:
+    """The mail server refuses one notice's mail: the others of the batch go out, the failed
+    one is tried again (at once here: the test backend runs tasks at once) up to the limit,
+    and its reason is kept for the administrator's list."""
+    from projects.models import MAIL_ATTEMPTS
+    from projects.review import tasks
+
+    forms, users = seeded
+    for name in ("dept", "finance"):
+        users[name].email = f"{name}@example.gov.cn"
+        users[name].save()
+    act(users["filer"], forms[0], "submit")
+    act(users["filer"], forms[1], "submit")
+    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(ids) == 2
+    real = tasks.send_mail
+    tries: list[str] = []
+
+    def refuse_the_first(**kwargs):
+        tries.append(kwargs["subject"])
+        if forms[0].project.name[:10] in kwargs["subject"]:
+            raise ConnectionRefusedError("邮件服务器拒绝连接")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", refuse_the_first)
+    send_notification_mail.call(ids)
+    assert len(mail.outbox) == 1
+    failed = Notification.objects.get(pk=ids[0])
+    assert failed.emailed_at is None and failed.mail_failures == MAIL_ATTEMPTS
+    assert "ConnectionRefusedError" in failed.mail_error and failed.mail_given_up
+    assert len(tries) == MAIL_ATTEMPTS + 1
+    assert Notification.objects.get(pk=ids[1]).emailed_at is not None
+    assert "mail 5 of 5 failed" in caplog.text
+
+
+def test_the_administrator_sees_the_failed_mails(client, seeded, adam) -> None:
+    forms, users = seeded
+    act(users["filer"], forms[0], "submit")
+    from projects.models import MAIL_ATTEMPTS
+
+    Notification.objects.update(mail_failures=MAIL_ATTEMPTS, mail_error="SMTPServerDisconnected")
+    client.force_login(adam)
+    url = reverse("admin:projects_notification_changelist")
+    page = client.get(url, {"mail": "failed"}).content.decode()
+    assert "发送失败，已停止重试" in page and "filer提交了" in page
+    assert "filer提交了" not in client.get(url, {"mail": "sent"}).content.decode()

@@ -196,3 +196,55 @@ def test_a_reason_over_the_comment_limit_is_refused_and_nothing_changes(client, 
     form.refresh_from_db()
     assert form.status == "returned"
     assert form.events.order_by("-id").first().comment == too_long[1:]  # all of it
+
+
+def _grade(user, form: PerformanceForm) -> None:
+    from projects.review.grading import grade_form
+
+    form.refresh_from_db()
+    checks = ("completeness", "relevance", "appropriateness", "feasibility")
+    grade_form(
+        actor=Actor.for_user(user),
+        form_id=form.pk,
+        seen_version=form.version,
+        grades=dict.fromkeys(checks, "中"),
+        notes=dict.fromkeys(checks, "还要细化"),
+    )
+
+
+@pytest.mark.parametrize("review", ["grade", "comment"])
+def test_a_submission_cannot_be_withdrawn_once_its_review_has_begun(seeded, review) -> None:
+    from projects.review.comments import add_comment
+
+    forms, users = seeded
+    form = forms[0]
+    act(users["filer"], form, "submit")
+    if review == "grade":
+        _grade(users["dept"], form)
+    else:
+        add_comment(actor=Actor.for_user(users["dept"]), form_id=form.pk, text="请细化")
+    with pytest.raises(TransitionRefused, match="审核人已开始审核这张表"):
+        act(users["filer"], form, "withdraw")
+    form.refresh_from_db()
+    assert form.status == "submitted" and not form.events.filter(kind="withdraw").exists()
+    # the button is not offered either
+    from projects.permissions import available_transitions
+
+    form = PerformanceForm.objects.with_related().get(pk=form.pk)
+    verbs = [t.verb for t in available_transitions(Actor.for_user(users["filer"]), form)]
+    assert "withdraw" not in verbs and verbs == []
+
+
+def test_the_review_of_an_earlier_submission_does_not_stop_a_withdrawal(seeded) -> None:
+    """Graded and commented, returned, resubmitted as it was: the new submission has no
+    review yet, and may be withdrawn."""
+    from projects.review.comments import add_comment
+
+    forms, users = seeded
+    form = forms[0]
+    act(users["filer"], form, "submit")
+    _grade(users["dept"], form)
+    add_comment(actor=Actor.for_user(users["dept"]), form_id=form.pk, text="请细化")
+    act(users["dept"], form, "return", "指标值偏低")
+    act(users["filer"], form, "submit")
+    assert act(users["filer"], form, "withdraw").status == "draft"

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from projects.content.categories import CategoryLookup as CategoryLookup  # where the services look
-from projects.content.fields import FIELD_BY_KEY, FIELDS, INDICATOR_FIELDS
+from projects.content.fields import FIELD_BY_KEY, FIELDS, INDICATOR_FIELDS, one_line
 from projects.content.pairing import pair_indicators
 from projects.content.types import FormContent, IndicatorContent, ProjectContent
 from projects.models import Indicator, PerformanceForm, Project
@@ -55,6 +55,8 @@ def set_fields(
         if spec.kind == "organization" or spec.model != which:
             continue
         value = spec.stored(content.get(key))
+        if spec.single_line and content.get(key) not in (None, value):
+            content.set(key, value)  # folded to one line: the snapshot says what is stored
         if getattr(target, spec.attr) != value:
             setattr(target, spec.attr, value)
             changed.append(spec.attr)
@@ -80,6 +82,9 @@ def _set_row(row: Indicator, item: IndicatorContent, category_id: int) -> list[s
         changed.append("category")
     for spec in INDICATOR_FIELDS:
         value = getattr(item, spec.key)
+        if spec.single_line and isinstance(value, str) and (folded := one_line(value)) != value:
+            value = folded  # one line, on the row and in the snapshot
+            setattr(item, spec.key, value)
         if getattr(row, spec.attr) != value:
             setattr(row, spec.attr, value)
             changed.append(spec.attr)

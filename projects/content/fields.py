@@ -4,11 +4,13 @@ model field's ``verbose_name``, so no label is typed twice)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import models
 
+from projects.content.types import FormContent
 from projects.models import Indicator, PerformanceForm, Project
 
 FieldKind = Literal["text", "int", "amount", "bool", "organization"]
@@ -19,6 +21,28 @@ def verbose_name(model: type[models.Model], attr: str) -> str:
     found = model._meta.get_field(attr)
     assert isinstance(found, models.Field)
     return str(found.verbose_name)
+
+
+# What breaks a line: CR, LF and the rest Python's str.splitlines knows (a mail header, a
+# printed cell or a list row take none of them).
+_LINE_BREAKS = re.compile(r"(?:[ \t]*[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029])+[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """Text for a single-line field (a name, a code, a value): each run of line breaks, with
+    the spaces around it, becomes one space; text without a line break is left as it is.
+    The product folds rather than refuses: a name pasted from a wrapped Excel cell keeps its
+    words, and nothing typed is lost."""
+    if not _LINE_BREAKS.search(text):
+        return text
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def is_single_line(model: type[models.Model], attr: str) -> bool:
+    """A text field the database keeps to a length (``CharField``): one line. A
+    ``TextField`` (goals, bases, an explanation) keeps its line breaks."""
+    field = model._meta.get_field(attr)
+    return isinstance(field, models.CharField)
 
 
 @dataclass(frozen=True)
@@ -33,10 +57,17 @@ class FieldSpec:
         model: type[models.Model] = Project if self.model == "project" else PerformanceForm
         return verbose_name(model, self.attr)
 
+    @property
+    def single_line(self) -> bool:
+        model: type[models.Model] = Project if self.model == "project" else PerformanceForm
+        return self.kind in ("text", "organization") and is_single_line(model, self.attr)
+
     def stored(self, value: Any) -> Any:
-        """The value as the model keeps it (text fields hold '' rather than None)."""
+        """The value as the model keeps it (text fields hold '' rather than None, a
+        single-line field one line: ``one_line``)."""
         if self.kind in ("text", "organization"):
-            return "" if value is None else str(value)
+            text = "" if value is None else str(value)
+            return one_line(text) if self.single_line else text
         return value
 
 
@@ -87,6 +118,10 @@ class IndicatorFieldSpec:
     def label(self) -> str:
         return verbose_name(Indicator, self.attr)
 
+    @property
+    def single_line(self) -> bool:
+        return is_single_line(Indicator, self.attr)
+
 
 INDICATOR_FIELDS: tuple[IndicatorFieldSpec, ...] = (
     IndicatorFieldSpec("name", "name"),
@@ -97,6 +132,36 @@ INDICATOR_FIELDS: tuple[IndicatorFieldSpec, ...] = (
     IndicatorFieldSpec("core", "is_core"),
     IndicatorFieldSpec("not_applicable", "not_applicable"),
 )
+
+
+def fold_single_lines(content: FormContent) -> None:
+    """Make each single-line field of the content (and of its indicators) one line, in place
+    (``one_line``): what every writer stores, so the history's snapshot says what the
+    database does."""
+    for spec in FIELDS:
+        value = content.get(spec.key)
+        if spec.single_line and isinstance(value, str) and one_line(value) != value:
+            content.set(spec.key, one_line(value))
+    for item in content.indicators:
+        for item_spec in INDICATOR_FIELDS:
+            if item_spec.single_line and isinstance(value := getattr(item, item_spec.key), str):
+                setattr(item, item_spec.key, one_line(value))
+
+
+def service_written(model: type[models.Model]) -> tuple[str, ...]:
+    """The attributes of a project or a form that only the services write (the content fields
+    of ``FIELDS``, a form's ``WORKFLOW_FIELDS`` and its time stamps): a change to one needs a
+    new version and an event, so the Django admin shows them read-only."""
+    if model is Project:
+        return tuple(spec.attr for spec in FIELDS if spec.model == "project")
+    if model is PerformanceForm:
+        return (
+            *(spec.attr for spec in FIELDS if spec.model == "form"),
+            *PerformanceForm.WORKFLOW_FIELDS,
+            "created_at",
+            "updated_at",
+        )
+    raise ValueError(f"no service-written fields for {model.__name__}")
 
 
 def field_label(key: str) -> str:

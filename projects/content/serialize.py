@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from projects.content.fields import ALL_KEYS, FIELD_BY_KEY, INDICATOR_FIELDS, FieldSpec
+from projects.content.fields import (
+    ALL_KEYS,
+    FIELD_BY_KEY,
+    INDICATOR_FIELDS,
+    FieldSpec,
+    fold_single_lines,
+)
 from projects.content.types import FormContent, IndicatorContent, ProjectContent
 from projects.errors import DomainError
 from projects.models import DEFAULT_LAYOUT, PerformanceForm
@@ -106,6 +112,7 @@ def from_json(data: Any) -> FormContent:
             else:
                 setattr(indicator, item_spec.key, _text(value, f"{where}.{item_spec.key}"))
         content.indicators.append(indicator)
+    fold_single_lines(content)  # a name or a value is one line, as the sheets' readers give it
     return content
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from projects.content import FIELD_BY_KEY, FieldSpec
+from projects.content import FIELD_BY_KEY, FieldSpec, one_line
 from projects.content.fields import EXPLANATION_LIMIT, TEXT_LIMIT
 from projects.models import (
     AMOUNT_DIGITS,
@@ -38,6 +38,14 @@ def clean_text(value: str) -> str:
 class TextField(forms.CharField):
     def to_python(self, value: Any) -> str:
         return clean_text(super().to_python(value) or "")
+
+
+class LineField(TextField):
+    """A single-line field (a name, a code, a value): line breaks typed or pasted into it fold
+    into spaces (``projects.content.one_line``), as the importer folds them."""
+
+    def to_python(self, value: Any) -> str:
+        return one_line(super().to_python(value))
 
 
 class AmountField(forms.Field):
@@ -98,7 +106,7 @@ def header_field(spec: FieldSpec) -> forms.Field:
     )
     limit = getattr(model_field, "max_length", None)
     if limit:
-        return TextField(label=label, required=False, max_length=limit)
+        return LineField(label=label, required=False, max_length=limit)
     return TextField(
         label=label,
         required=False,
@@ -168,14 +176,14 @@ class IndicatorForm(forms.Form):
 
     uid = forms.CharField(required=False, widget=forms.HiddenInput)
     category = forms.TypedChoiceField(label="指标类别", coerce=int)
-    name = TextField(label="三级指标", required=False, max_length=_limit("name"))
-    period_value = TextField(
+    name = LineField(label="三级指标", required=False, max_length=_limit("name"))
+    period_value = LineField(
         label="实施周期指标值", required=False, max_length=_limit("period_value")
     )
-    annual_value = TextField(
+    annual_value = LineField(
         label="当年度指标值", required=False, max_length=_limit("annual_value")
     )
-    value = TextField(label="指标值", required=False, max_length=_limit("value"))
+    value = LineField(label="指标值", required=False, max_length=_limit("value"))
     explanation = TextField(
         label="指标解释",
         required=False,
@@ -276,7 +284,7 @@ class NewFormForm(forms.Form):
     """A new project of the filer's unit and its first form."""
 
     unit = forms.TypedChoiceField(label="用款单位", coerce=int)
-    name = TextField(label="项目名称", max_length=Project._meta.get_field("name").max_length or 300)
+    name = LineField(label="项目名称", max_length=Project._meta.get_field("name").max_length or 300)
     fiscal_year = forms.IntegerField(label="预算年度", min_value=MIN_YEAR, max_value=MAX_YEAR)
     layout = forms.ChoiceField(label="表样")
 

@@ -38,6 +38,16 @@ class PlannedForm:
     # a form with errors imported as a 待修正 draft: what it could not place, as text
     draft: bool = False
     leftover: str = ""
+    # the saved form it matched: its status (as shown), and whether its unit is revising it
+    # (已退回, or a 草稿 its unit edited since it was last imported): such a form is updated
+    # only when the administrator ticks it (``overwrite`` of the commit)
+    status: str = ""
+    revising: bool = False
+
+    @property
+    def held_for_revision(self) -> bool:
+        """An update of a form its unit is revising: waits for the administrator's tick."""
+        return self.action == "update" and self.revising
 
     @property
     def has_errors(self) -> bool:
@@ -136,6 +146,11 @@ class ImportPlan:
             year=self.year,
         )
 
+    @property
+    def under_revision(self) -> list[PlannedForm]:
+        """The updates of forms their units are revising (each waits for a tick)."""
+        return [form for form in self.forms if form.held_for_revision and not form.has_errors]
+
     def count(self, action: str) -> int:
         return sum(1 for form in self.forms if form.action == action)
 
@@ -162,6 +177,16 @@ class ImportPlan:
             "clean": len(self.clean_forms),
             "held_back": len(self.held_back),
             "draftable": len(self.draftable),
+            "revising": [
+                {
+                    "id": form.form_id,
+                    "where": form.where,
+                    "project": form.data.project.name,
+                    "unit": form.data.project.unit,
+                    "status": form.status,
+                }
+                for form in self.under_revision
+            ],
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -169,7 +194,9 @@ class ImportPlan:
 
     def fingerprint(self) -> str:
         """Changes when the sources or the matched database rows change."""
-        state = [(f.where, f.action, f.form_id, f.version, f.changes) for f in self.forms]
+        state = [
+            (f.where, f.action, f.form_id, f.version, f.changes, f.revising) for f in self.forms
+        ]
         digest = hashlib.sha256(json.dumps(state, ensure_ascii=False).encode())
         return digest.hexdigest()
 
@@ -183,6 +210,8 @@ class ImportResult:
     form_ids: list[int] = field(default_factory=list)
     committed: bool = False
     drafts: int = 0  # of the created: 待修正 drafts
+    # updates of forms their units are revising, not ticked for overwriting: left as they are
+    kept_for_revision: int = 0
 
     def to_json(self) -> dict[str, Any]:
         result = self.plan.to_json()

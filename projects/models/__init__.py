@@ -20,6 +20,7 @@ from projects.models.organizations import Membership, Organization
 from projects.models.projects import Project
 from projects.models.review import (
     GRADED_CHECKS,
+    MAIL_ATTEMPTS,
     Deadline,
     Grade,
     Notification,
@@ -34,6 +35,7 @@ __all__ = [
     "COMMENT_LIMIT",
     "DEFAULT_LAYOUT",
     "GRADED_CHECKS",
+    "MAIL_ATTEMPTS",
     "MAX_YEAR",
     "MIN_YEAR",
     "STAGED_IMPORT_LIFETIME",

@@ -106,6 +106,23 @@ class PerformanceForm(models.Model):
 
     EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 
+    # What the services write beside the content (``projects.content.FIELDS``): which
+    # project and year the form is, its framework, its place in the workflow, its version and
+    # the version in force, what the checks found at submission and what an import could not
+    # place. Only the services change them (with a version and an event); the Django admin
+    # shows them read-only (``projects.content.service_written``).
+    WORKFLOW_FIELDS = (
+        "project",
+        "fiscal_year",
+        "framework",
+        "status",
+        "version",
+        "approved_version",
+        "check_errors",
+        "check_warnings",
+        "import_leftover",
+    )
+
     project = models.ForeignKey(
         Project, verbose_name="项目", on_delete=models.CASCADE, related_name="forms"
     )
@@ -253,6 +270,25 @@ class PerformanceForm(models.Model):
             self.approved_version = self.version
             return ["status", "approved_version"]
         return ["status"]
+
+    def review_begun(self) -> bool:
+        """A reviewer has acted on the submission in hand: graded it or commented on it since
+        it was last submitted (one query). Withdrawing it would take that work back to the
+        draft unseen, so a form under review is returned by its reviewer instead."""
+        if self.pk is None:
+            return False
+        submissions = self.events.filter(kind="submit")
+        last = models.Subquery(submissions.order_by("-created_at", "-id").values("created_at")[:1])
+        never = ~models.Exists(submissions)  # (a form imported as submitted)
+        return (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .filter(
+                models.Exists(self.grades.filter(Q(updated_at__gte=last) | never))
+                | models.Exists(self.comments.filter(Q(created_at__gte=last) | never))
+            )
+            .exists()
+        )
 
     @property
     def is_adjusting(self) -> bool:

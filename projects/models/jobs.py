@@ -77,6 +77,36 @@ class JobQuerySet[J: BackgroundJob](models.QuerySet[J]):
                 return twins(job).get(status__in=ACTIVE_STATUSES), False
             return job, True
 
+    def lapsed(self, now: datetime | None = None) -> Self:
+        """The running jobs silent past the lease: their run is gone (its worker died)."""
+        cutoff = (now or timezone.now()) - lease()
+        return self.filter(status=BackgroundJob.Status.RUNNING).filter(
+            models.Q(heartbeat_at__lt=cutoff)
+            | models.Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+        )
+
+    def recover(self, enqueue: Callable[[J], object]) -> tuple[list[J], list[J]]:
+        """Queue again, each under its lock, the jobs whose run is gone (``lapsed``) and
+        enqueue a new run of each (``enqueue(job)``), as a click on 重试 would; a job that has
+        run ``JOB_MAX_ATTEMPTS`` times already fails instead, saying so. What a worker does
+        when it starts, and every so often while it runs (``manage.py run_worker``). Returns
+        the jobs queued again and those given up."""
+        queued: list[J] = []
+        given_up: list[J] = []
+        for pk in list(self.lapsed().values_list("pk", flat=True)):
+            with transaction.atomic():
+                job = self.select_for_update(of=("self",)).filter(pk=pk).first()
+                if job is None or not job.is_interrupted():
+                    continue  # finished, or taken over meanwhile
+                if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                    job._give_up()
+                    given_up.append(job)
+                    continue
+                job._queue_again()
+            enqueue(job)
+            queued.append(job)
+        return queued, given_up
+
     def claim(self, pk: int) -> J | None:
         """For a run of the task: the job, now running under a new attempt, if it was
         pending or interrupted; ``None`` if it is finished or another run holds it."""
@@ -163,6 +193,12 @@ class BackgroundJob(models.Model):
         return str(self.state.label)
 
     @property
+    def runs_again(self) -> bool:
+        """Queued again after an earlier run of it stopped (the worker died, or someone
+        retried it): the page says it starts over by itself."""
+        return self.state == JobState.PENDING and self.attempts > 0
+
+    @property
     def in_progress(self) -> bool:
         return self.state in (JobState.PENDING, JobState.RUNNING)
 
@@ -183,6 +219,17 @@ class BackgroundJob(models.Model):
         self.save(
             update_fields=["status", "heartbeat_at", "finished_at", "done", "error", *cleared]
         )
+
+    def _give_up(self) -> None:
+        """Failed: interrupted on each of its ``JOB_MAX_ATTEMPTS`` runs (it may be what kills
+        its worker)."""
+        self.status = self.Status.FAILED
+        self.error = (
+            f"后台任务已中断 {self.attempts} 次（可能是服务反复重启，或任务本身过大），"
+            "不再自动重试。请稍后重试；如仍不成功，请联系系统管理员。"
+        )
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "finished_at"])
 
     @property
     def percent(self) -> int:

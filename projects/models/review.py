@@ -139,6 +139,11 @@ class Deadline(models.Model):
         return f"{self.fiscal_year} {self.get_stage_display()} {self.due:%Y-%m-%d}"
 
 
+# How many times the worker tries to mail a notice before it gives up (and the admin's list of
+# notices shows it as 发送失败).
+MAIL_ATTEMPTS = 5
+
+
 class Notification(models.Model):
     """Something a person should know about a form (it was submitted to them, returned,
     approved, commented on): shown in the app, and sent by email by the background worker."""
@@ -159,6 +164,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # The mail's tries that failed (the worker tries again later, up to MAIL_ATTEMPTS) and
+    # the last failure, for an administrator to see in 系统管理 › 通知.
+    mail_failures = models.PositiveSmallIntegerField("邮件发送失败次数", default=0)
+    mail_error = models.CharField("邮件发送失败原因", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "通知"
@@ -170,3 +179,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    @property
+    def mail_given_up(self) -> bool:
+        """Every try of its mail failed: it stays unmailed until an administrator looks."""
+        return self.emailed_at is None and self.mail_failures >= MAIL_ATTEMPTS

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Max, Q
+
 from indicators.models import Framework
 from projects.content import (
     CategoryLookup,
@@ -28,7 +30,7 @@ from projects.importing.plan import Action, ImportPlan, PlannedForm
 from projects.layouts import yuan_to_wan
 from projects.layouts.normalize import org_key
 from projects.layouts.reading import Problem
-from projects.models import Organization, PerformanceForm, Project
+from projects.models import FormEvent, Organization, PerformanceForm, Project
 
 HUNDRED_YUAN = Decimal(100)  # 0.01 万元
 
@@ -53,6 +55,7 @@ class Match:
     project: Project | None
     form: PerformanceForm | None
     problems: list[Problem]
+    revising: bool = False  # its unit is revising the saved form (``under_revision``)
 
 
 def identity(data: FormContent) -> tuple[Any, ...]:
@@ -103,6 +106,7 @@ def match_all(
     if lock:
         existing_forms = existing_forms.select_for_update(of=("self",))
     existing = {(form.project_id, form.fiscal_year): form for form in existing_forms.with_content()}
+    revising = under_revision(list(existing.values()))
     categories = CategoryLookup()
     seen: dict[tuple[Any, ...], str] = {}
     matches = []
@@ -164,9 +168,35 @@ def match_all(
                 project,
                 form,
                 problems,
+                revising=form is not None and form.pk in revising,
             )
         )
     return matches
+
+
+def under_revision(forms: Sequence[PerformanceForm]) -> set[int]:
+    """The forms their units are revising, which an import does not overwrite unless the
+    administrator ticks them: 已退回 (sent back for the unit to change), or 草稿 and edited by
+    its unit since it was last imported (or ever, when it never was). One query."""
+    returned = {f.pk for f in forms if f.status == PerformanceForm.Status.RETURNED}
+    drafts = [f.pk for f in forms if f.status == PerformanceForm.Status.DRAFT]
+    if not drafts:
+        return returned
+    Kind = FormEvent.Kind
+    latest = (
+        FormEvent.objects.filter(form_id__in=drafts)
+        .values("form_id")
+        .annotate(
+            imported=Max("created_at", filter=Q(kind=Kind.IMPORT)),
+            edited=Max("created_at", filter=Q(kind=Kind.EDIT)),
+        )
+    )
+    return returned | {
+        row["form_id"]
+        for row in latest
+        if row["edited"] is not None
+        and (row["imported"] is None or row["edited"] > row["imported"])
+    }
 
 
 def plan_matches(plan: ImportPlan, framework: Framework) -> None:
@@ -183,6 +213,8 @@ def apply_match(planned: PlannedForm, match: Match) -> None:
     planned.project_id = match.project.pk if match.project else None
     planned.diff = match.diff
     planned.changes = match.diff.keys if match.diff else []
+    planned.revising = match.revising
+    planned.status = match.form.get_status_display() if match.form is not None else ""
     planned.problems += [p for p in match.problems if p not in planned.problems]
 
 

@@ -73,6 +73,7 @@ def run_import_job(job_id: int) -> None:
                     actor=Actor.for_user(staged.user),
                     fingerprint=str(job.options.get("fingerprint", "")),
                     choice=str(job.options.get("choice", "all")),
+                    overwrite=[int(pk) for pk in job.options.get("overwrite", [])],
                     stage=say,
                 )
                 job.finish(

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,8 @@ __all__ = [
     "with_drafts",
 ]
 
+logger = logging.getLogger(__name__)
+
 # The key of the PostgreSQL advisory lock every import commit takes: any bigint, the same in
 # every process (the bytes of "perfgoal" read as a number).
 IMPORT_LOCK_KEY = int.from_bytes(b"perfgoal", "big")
@@ -124,6 +127,8 @@ def commit_import(
     actor: Actor | None = None,
     replan: bool = False,
     staged: StagedImport | None = None,
+    overwrite: Collection[int] = (),
+    overwrite_revising: bool = False,
 ) -> ImportResult:
     """Write the plan in one transaction, or nothing. Raises ImportError_ when the plan has
     errors, when the actor may not import, or when the database changed since the plan was
@@ -134,7 +139,14 @@ def commit_import(
     made just before) it takes what the database says now: forms another import created
     meanwhile are then updated or left unchanged, never created twice. ``staged``: the upload
     the plan was read from, marked consumed in the same transaction (ImportAlreadyCommitted
-    when it was already)."""
+    when it was already).
+
+    A form its unit is revising (已退回, or a 草稿 its unit edited since it was last imported:
+    ``import_matching.under_revision``) is updated only when its id is in ``overwrite`` (the
+    administrator ticked it); its event then says so and names the import, and the version
+    it overwrote stays in the history. The others are left as they are
+    (``ImportResult.kept_for_revision``); ``overwrite_revising`` overwrites them all (the
+    command's ``--overwrite-revising``)."""
     actor = actor or Actor.system()
     if plan.has_errors:
         errors = [p for p in plan.problems if p.is_error] + [
@@ -153,14 +165,27 @@ def commit_import(
             _lock_imports(writes=any(f.action != "unchanged" for f in plan.forms))
             if staged is not None:
                 _consume(staged, actor)
-            _commit(plan, framework, result, actor, replan=replan)
+            _commit(
+                plan,
+                framework,
+                result,
+                actor,
+                replan=replan,
+                overwrite=None if overwrite_revising else set(overwrite),
+            )
     except IntegrityError as error:
+        # the database's own words (English, naming tables) are for the log, not the page
+        logger.warning("import commit refused by a constraint", exc_info=True)
         raise ImportError_(
             "另一项操作同时写入了相同的单位、项目或表，未导入任何数据。请重新上传预览，"
-            f"或稍后重新导入（{error}）。"
+            "或稍后重新导入。"
         ) from error
     except DatabaseError as error:
-        raise ImportError_(f"写入数据库时出错，未导入任何数据：{error}") from error
+        logger.exception("import commit failed in the database")
+        raise ImportError_(
+            "写入数据库时出错，未导入任何数据。请稍后重新导入；如仍不成功，请联系系统管理员"
+            "（详细错误已记入系统日志）。"
+        ) from error
     except DomainError as error:
         if isinstance(error, ImportError_):
             raise
@@ -275,7 +300,13 @@ def _consume(staged: StagedImport, actor: Actor) -> None:
 
 
 def _commit(
-    plan: ImportPlan, framework: Framework, result: ImportResult, actor: Actor, *, replan: bool
+    plan: ImportPlan,
+    framework: Framework,
+    result: ImportResult,
+    actor: Actor,
+    *,
+    replan: bool,
+    overwrite: set[int] | None,
 ) -> None:
     allowed, reason = can_import(actor)
     if not allowed:
@@ -295,10 +326,11 @@ def _commit(
                 problems,
             )
     for planned, match in zip(plan.forms, matches, strict=True):
-        if (planned.action, planned.form_id, planned.version) != (
+        if (planned.action, planned.form_id, planned.version, planned.revising) != (
             match.action,
             match.form_id,
             match.version,
+            match.revising,
         ) or match.problems:
             raise ImportError_(
                 f"预览之后系统中的数据已有变化（{planned.where}），请重新预览后再导入。"
@@ -307,7 +339,17 @@ def _commit(
             allowed, reason = can_import_over(actor, match.form)
             if not allowed:
                 raise ImportError_(f"{planned.where}：{reason}")
-    _write(plan.forms, matches, framework, result, actor)
+    kept = [
+        match.action == "update"
+        and match.revising
+        and overwrite is not None
+        and match.form_id not in overwrite
+        for match in matches
+    ]
+    result.kept_for_revision = sum(kept)
+    forms = [planned for planned, keep in zip(plan.forms, kept, strict=True) if not keep]
+    matches = [match for match, keep in zip(matches, kept, strict=True) if not keep]
+    _write(forms, matches, framework, result, actor)
 
 
 def _write(
@@ -364,13 +406,19 @@ def _write(
             result.created += 1
             result.drafts += planned.draft
             continue
+        comment = planned.source_label
+        if match.revising:  # ticked: the unit's version stays in the history, before this one
+            comment = (
+                f"导入覆盖了单位正在修改的第 {match.version} 版（{planned.status}，"
+                f"经管理员勾选确认）。来源：{planned.source_label}"
+            )
         write_version(  # its project is written above, with the others
             match.form,
             data,
             keys=planned.keys,
             actor=actor,
             kind=FormEvent.Kind.IMPORT,
-            comment=planned.source_label,
+            comment=comment,
             indicators="indicators" in planned.changes,
             categories=categories,
             with_project=False,
@@ -523,9 +571,11 @@ def commit_staged(
     fingerprint: str,
     choice: str = "all",
     stage: Callable[[str], None] | None = None,
+    overwrite: Collection[int] = (),
 ) -> tuple[ImportResult, int]:
     """Commit a staged upload as its preview showed it (``fingerprint``), with the preview's
-    choice for the forms with errors. Returns the result and how many forms were held back.
+    choice for the forms with errors and the forms under revision it ticked (``overwrite``:
+    their ids). Returns the result and how many forms were held back.
     Raises ImportAlreadyCommitted (committed before), ImportStale (the preview no longer holds:
     nothing written) or ImportError_. ``stage(text)`` hears what it is doing."""
     say = stage or (lambda _text: None)
@@ -542,7 +592,7 @@ def commit_staged(
     elif held and choice == "hold":
         plan = plan.without_errors()
     say(f"写入 {len(plan.forms)} 张表")
-    result = commit_import(plan=plan, actor=actor, staged=staged)
+    result = commit_import(plan=plan, actor=actor, staged=staged, overwrite=overwrite)
     return result, held - result.drafts if held and choice != "all" else 0
 
 
@@ -556,6 +606,11 @@ def done_message(result: ImportResult, held_back: int) -> str:
         )
     if held_back:
         done += f"有错误的 {held_back} 张未导入：请修正原表后重新上传。"
+    if result.kept_for_revision:
+        done += (
+            f"有 {result.kept_for_revision} 张表正由填报单位修改（已退回，或单位在上次导入后改过），"
+            "未勾选覆盖，保持原样。"
+        )
     return done
 
 

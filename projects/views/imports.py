@@ -36,6 +36,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.errors import as_int
 from projects.filing.checking import check_plan
+from projects.forms import WholeNumbersField
 from projects.importing.pdf import is_pdf_bytes
 from projects.models import ImportJob, StagedImport
 from projects.permissions import actor_of, can_import, require
@@ -49,6 +50,7 @@ from projects.services.importing import (
     read_staged,
     stage_import,
 )
+from projects.views.uploads import limited_uploads, upload_refusal
 
 SESSION_KEY = "import_preview"
 STAGED_FIELD = "staged"  # the staged upload's id, posted back by the preview page
@@ -79,6 +81,16 @@ class UploadForm(forms.Form):
         help_text="表上没有年度时必填（如深圳表样）。",
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
+
+
+class OverwriteForm(forms.Form):
+    """The forms under revision the administrator ticked on the preview (their ids): an
+    import overwrites those alone of the forms their units are revising."""
+
+    overwrite = WholeNumbersField(required=False)
+
+    def ids(self) -> list[int]:
+        return list(self.cleaned_data["overwrite"]) if self.is_valid() else []
 
 
 # --------------------------------------------------------------------------- staged uploads
@@ -116,21 +128,25 @@ def _already_committed(request: HttpRequest, staged: StagedImport) -> HttpRespon
 # --------------------------------------------------------------------------- views
 
 
+@limited_uploads(max_files=MAX_FILES)
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """The upload: files (streamed to disk, each refused past the size limit while it
+    arrives, at most ``MAX_FILES``: ``limited_uploads``) and pasted text."""
+    refused = upload_refusal(request) if request.method == "POST" else ""
     upload_form = UploadForm(request.POST or None)
-    if request.method == "POST" and upload_form.is_valid():
+    if refused:
+        upload_form.is_valid()
+        upload_form.add_error(None, refused)
+    elif request.method == "POST" and upload_form.is_valid():
         files = request.FILES.getlist("files")
         text = upload_form.cleaned_data["text"] or ""
         if not files and not text.strip():
             upload_form.add_error(None, "请选择文件或粘贴表格。")
-        elif len(files) > MAX_FILES:
-            upload_form.add_error(None, f"一次最多导入 {MAX_FILES} 个文件。")
         else:
-            limit = settings.IMPORT_MAX_UPLOAD_BYTES
-            # read one byte past the limit: enough for the service to refuse the file
-            uploads = [(Path(f.name or "").name or "未命名", f.read(limit + 1)) for f in files]
+            # each file at most IMPORT_MAX_UPLOAD_BYTES (the limiter stopped any larger one)
+            uploads = [(Path(f.name or "").name or "未命名", f.read()) for f in files]
             previous = get_staged_for_user(request, None)
             if previous is not None and not previous.is_consumed:
                 previous.delete()  # replaced by this upload (as a cancel would)
@@ -151,6 +167,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "nav": "import",
             "upload_form": upload_form,
             "limit_mb": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_files": MAX_FILES,
             "pdf_pages": settings.IMPORT_PDF_MAX_PAGES,
         },
     )
@@ -172,7 +189,14 @@ def import_preview(request: HttpRequest) -> HttpResponse:
         return _already_committed(request, staged)
     if job is not None and job.state != ImportJob.State.DONE:
         return render(
-            request, "projects/import_job.html", {"nav": "import", "job": job, "staged": staged}
+            request,
+            "projects/import_job.html",
+            {
+                "nav": "import",
+                "job": job,
+                "staged": staged,
+                "max_attempts": settings.JOB_MAX_ATTEMPTS,
+            },
         )
     if job is not None:  # the worker's read: the preview it rendered
         overview, table = job.result, mark_safe(job.preview)
@@ -201,12 +225,20 @@ def import_commit(request: HttpRequest) -> HttpResponse:
     choice = request.POST.get("choice", "all")
     if choice not in CHOICES:
         choice = "all"
+    overwrite = OverwriteForm(request.POST).ids()
     if staged.jobs.exists():  # read by the worker: committed by it too
-        _start(staged, ImportJob.Kind.COMMIT, {"fingerprint": fingerprint, "choice": choice})
+        options: dict[str, Any] = {"fingerprint": fingerprint, "choice": choice}
+        if overwrite:
+            options["overwrite"] = overwrite
+        _start(staged, ImportJob.Kind.COMMIT, options)
         return redirect(_preview_url(request, staged))
     try:
         result, held_back = commit_staged(
-            staged=staged, actor=actor_of(request), fingerprint=fingerprint, choice=choice
+            staged=staged,
+            actor=actor_of(request),
+            fingerprint=fingerprint,
+            choice=choice,
+            overwrite=overwrite,
         )
     except ImportAlreadyCommitted:
         return _already_committed(request, staged)

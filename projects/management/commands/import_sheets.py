@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
         parser.add_argument("--year", type=int, help="预算年度（深圳表样没有年度时必填）")
+        parser.add_argument(
+            "--overwrite-revising",
+            action="store_true",
+            help="也覆盖填报单位正在修改的表（已退回，或单位在上次导入后改过）；默认保持原样",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         paths: list[Path] = options["paths"]
@@ -41,8 +46,15 @@ class Command(BaseCommand):
             try:
                 # matched again under the import lock: forms another import created since
                 # the reading above are updated or left unchanged, not created twice
-                commit_import(plan=plan, replan=True)
+                result = commit_import(
+                    plan=plan, replan=True, overwrite_revising=options["overwrite_revising"]
+                )
                 committed = True
+                if result.kept_for_revision and not options["json"]:
+                    self.stdout.write(
+                        f"有 {result.kept_for_revision} 张表正由填报单位修改，未覆盖"
+                        "（标为“单位正在修改”；要覆盖，加 --overwrite-revising）。"
+                    )
             except ImportError_ as error:
                 message = error.message
         if options["json"]:
@@ -62,9 +74,10 @@ class Command(BaseCommand):
         for problem in plan.problems:
             self.stderr.write(f"{severity[problem.severity]}：{problem.where}：{problem.message}")
         for form in plan.forms:
+            revising = "（单位正在修改）" if form.held_for_revision else ""
             self.stdout.write(
                 f"[{labels[form.action]}] {form.data.fiscal_year or '?'} "
-                f"{form.data.project.name} ({form.source_label})"
+                f"{form.data.project.name} ({form.source_label}){revising}"
             )
             if form.diff:
                 for line in describe_changes(form.diff):
