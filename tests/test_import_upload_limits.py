@@ -114,6 +114,20 @@ def test_more_files_than_allowed_are_refused(client, adam, seen) -> None:
     assert StagedImport.objects.count() == 0
 
 
+def test_files_each_within_the_limit_are_refused_when_together_they_pass_the_total(
+    client, adam, seen, settings
+) -> None:
+    settings.IMPORT_MAX_TOTAL_BYTES = 2 * LIMIT
+    client.force_login(adam)
+    files = [(f"表{n}.txt", b"x" * (LIMIT - 10)) for n in range(4)]
+    response = post(client, body(*files, text="粘贴的表格"))
+    page = response.content.decode()
+    assert "这次上传的文件合计超过上限 0.5 MB，未上传任何文件" in page
+    assert "粘贴的表格" in page
+    assert seen["files"] == 3 and seen["bytes"] <= 2 * LIMIT + CHUNK
+    assert StagedImport.objects.count() == 0
+
+
 def test_an_upload_within_the_limits_is_staged(client, adam) -> None:
     client.force_login(adam)
     response = post(client, body(("东莞.txt", DONGGUAN_SEED.read_bytes()[: LIMIT - 1])))

@@ -3,8 +3,9 @@
 ``limited_uploads(max_files=…)`` puts an ``UploadLimiter`` in front of the request's upload
 handlers, and the temporary-file handler behind it (an uploaded file goes to a temporary file
 on disk as it arrives, never whole into memory). The limiter counts each file's bytes and the
-files as they arrive: at the first file past ``IMPORT_MAX_UPLOAD_BYTES``, or past the number of
-files allowed, it stops the upload (``StopUpload``). The file arriving is closed and its
+files as they arrive: at the first file past ``IMPORT_MAX_UPLOAD_BYTES``, at the byte that
+takes the files together past ``IMPORT_MAX_TOTAL_BYTES``, or past the number of files allowed,
+it stops the upload (``StopUpload``). The file arriving is closed and its
 temporary file deleted, as the earlier ones are with the request; the rest of the body is read
 and dropped a chunk at a time (so the browser, still sending, gets the page that says why).
 The view asks ``upload_refusal(request)`` first and stores nothing when it says why. (A
@@ -42,12 +43,16 @@ class UploadLimiter(FileUploadHandler):
     """Counts the upload as it streams and stops it at the first file too large or too many;
     passes every chunk on to the next handler (the temporary file) otherwise."""
 
-    def __init__(self, request: HttpRequest, *, max_files: int, max_bytes: int) -> None:
+    def __init__(
+        self, request: HttpRequest, *, max_files: int, max_bytes: int, max_total: int
+    ) -> None:
         super().__init__(request)
         self.max_files = max_files
         self.max_bytes = max_bytes
+        self.max_total = max_total
         self.files = 0
         self.received = 0  # of the file arriving now
+        self.total = 0  # of all the files so far
         self.name = ""
         self.refused = ""
 
@@ -60,6 +65,12 @@ class UploadLimiter(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
+        self.total += len(raw_data)
+        if self.total > self.max_total:
+            self._refuse(
+                f"这次上传的文件合计超过上限 {megabytes(self.max_total)}，未上传任何文件。"
+                "请分几次导入。"
+            )
         if self.received > self.max_bytes:
             self._refuse(
                 f"文件“{self.name}”超过上限 {megabytes(self.max_bytes)}，未上传任何文件。"
@@ -92,7 +103,8 @@ def limited_uploads(
     *, max_files: int
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a view that takes file uploads (the outermost decorator): at most
-    ``max_files`` files of at most ``IMPORT_MAX_UPLOAD_BYTES`` each, streamed to disk, the
+    ``max_files`` files of at most ``IMPORT_MAX_UPLOAD_BYTES`` each and
+    ``IMPORT_MAX_TOTAL_BYTES`` together, streamed to disk, the
     CSRF token checked after the handlers are set."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -102,7 +114,10 @@ def limited_uploads(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             limiter = UploadLimiter(
-                request, max_files=max_files, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES
+                request,
+                max_files=max_files,
+                max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+                max_total=settings.IMPORT_MAX_TOTAL_BYTES,
             )
             setattr(request, _LIMITER, limiter)
             request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
