@@ -41,9 +41,10 @@ def test_a_refused_grading_keeps_every_choice_and_note(client, submitted) -> Non
         assert any(f'value="{grade}" checked' in part.split(">")[0] for part in checked)
     assert 'value="指标齐全"' in html and 'value="金额适当"' in html
     # the error beside the note it is about, which takes the focus
-    note = html[html.index('name="feasibility_note"') :]
-    assert 'id="feasibility-note-error"' in note[: note.index("</fieldset>")]
-    assert "“可行性”评为中，请写明理由。" in note[: note.index("</fieldset>")]
+    fieldset = html[html.rindex("<fieldset", 0, html.index('name="feasibility_note"')) :]
+    fieldset = fieldset[: fieldset.index("</fieldset>")]
+    assert 'id="feasibility-note-error"' in fieldset
+    assert "“可行性”评为中，请写明理由。" in fieldset
     assert "autofocus" in html[html.index('id="feasibility-note"') - 400 :][:1200]
     assert not ReviewGrade.objects.exists()
 
