@@ -6,7 +6,13 @@ from django import forms
 from django.db.models import Q
 
 from projects.errors import as_int
-from projects.models import Organization, PerformanceForm, PerformanceFormQuerySet, pinyin
+from projects.models import (
+    ADJUSTING,
+    Organization,
+    PerformanceForm,
+    PerformanceFormQuerySet,
+    pinyin,
+)
 
 MAX_UNITS_LISTED = 300  # beyond this, choose a department first
 
@@ -45,6 +51,12 @@ class CompareForm(forms.Form):
     new = WholeNumberField(required=False)
 
 
+class VersionForm(forms.Form):
+    """``?version=N`` of a page or a download: the version asked for (optional)."""
+
+    version = WholeNumberField(required=False)
+
+
 class SeenVersionForm(forms.Form):
     """The version of the form the page showed (``version``), posted with a decision or a
     save: acting on another version is refused."""
@@ -74,6 +86,10 @@ class RetryForm(forms.Form):
     retry = WholeNumberField()
 
 
+# The list's status filter: the adjustment's status, or every form being adjusted.
+ADJUSTING_CHOICE = "adjusting"
+
+
 class ListFilterForm(forms.Form):
     """The filters of the form list. Choices come from the forms the user can see."""
 
@@ -91,7 +107,7 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态",
         required=False,
-        choices=[("", "全部状态"), *PerformanceForm.Status.choices],
+        choices=[("", "全部状态"), *PerformanceForm.Status.choices, (ADJUSTING_CHOICE, "调整中")],
     )
     project_type = forms.ChoiceField(label="项目类型", required=False)
 
@@ -150,7 +166,9 @@ class ListFilterForm(forms.Form):
         queryset = queryset.matching(
             year=data["year"], department=data["department"], unit=data["unit"]
         )
-        if data["status"]:
+        if data["status"] == ADJUSTING_CHOICE:
+            queryset = queryset.filter(ADJUSTING)
+        elif data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["project_type"]:
             queryset = queryset.filter(project_type=data["project_type"])

@@ -5,13 +5,17 @@ that made it, inside its transaction, with a snapshot of the content at the vers
 import over it, an adjustment given up): it writes the content in place, moves the version on
 and records the event with its snapshot. ``event_for`` builds one event (unsaved: save it, or
 bulk-insert many); ``content_at`` and ``compare_versions`` rebuild and compare any two
-versions from their snapshots.
+versions from their snapshots; ``approved_contents`` and ``content_in_force`` give what is in
+force while an adjustment is open (the approved version), which is what lists and exports
+show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from django.db.models import F
 
 from projects.content import (
     CategoryLookup,
@@ -146,6 +150,33 @@ def content_at(form: PerformanceForm, version: int) -> FormContent:
     if event is None:
         raise DomainError(f"没有第 {version} 版的记录。")
     return from_json(event.snapshot)
+
+
+def approved_contents(forms: Iterable[PerformanceForm]) -> dict[int, FormContent]:
+    """The content in force of each form being adjusted among ``forms`` (the version it was
+    approved at, from that version's snapshot), by form id: what lists and exports show
+    while the adjustment is drafted and reviewed. One query for all of them, none when no
+    form is being adjusted."""
+    adjusting = [form.pk for form in forms if form.is_adjusting]
+    if not adjusting:
+        return {}
+    events = (
+        FormEvent.objects.filter(form_id__in=adjusting, version=F("form__approved_version"))
+        .order_by("form_id", "created_at", "id")
+        .values_list("form_id", "snapshot")
+    )
+    snapshots = dict(events)  # the last event of the version wins: it left that content
+    return {form_id: from_json(snapshot) for form_id, snapshot in snapshots.items()}
+
+
+def content_in_force(form: PerformanceForm) -> FormContent:
+    """The content of the version in force: the approved version's while an adjustment is
+    open (one query), else the form as it stands (``load_content``: the caller loaded the
+    form ``with_content``)."""
+    if form.is_adjusting:
+        assert form.approved_version is not None
+        return content_at(form, form.approved_version)
+    return load_content(form)
 
 
 def returned_version(form: PerformanceForm) -> int | None:

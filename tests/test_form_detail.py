@@ -110,8 +110,10 @@ def test_it_links_the_downloads_in_the_layout_shown(client, alice, alice_form):
     html = client.get(url(alice_form), {"layout": "shenzhen"}).content.decode()
     pdf = reverse("projects:form_export", kwargs={"pk": alice_form.pk, "fmt": "pdf"})
     xlsx = reverse("projects:form_export", kwargs={"pk": alice_form.pk, "fmt": "xlsx"})
-    assert f'href="{pdf}?layout=shenzhen"' in html
-    assert f'href="{xlsx}?layout=shenzhen"' in html
+    # each link also carries the version the page shows (what was seen is what is printed)
+    version = f"&amp;version={alice_form.version}"
+    assert f'href="{pdf}?layout=shenzhen{version}"' in html
+    assert f'href="{xlsx}?layout=shenzhen{version}"' in html
     response = client.get(f"{pdf}?layout=shenzhen")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")

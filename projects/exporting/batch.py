@@ -5,8 +5,13 @@ forms in one file. The pages, the background task and ``manage.py export_forms``
 Forms print in pinyin order of department, unit and project on PostgreSQL (ICU collation); on
 SQLite, which has no Chinese collation, in the order of the characters' code points.
 
+What prints is the version in force: while an adjustment (调整) is open, the approved version,
+from its snapshot; the adjustment's draft only when asked for (``Selection.drafts``, a single
+form's ``version``), and then titled 调整稿.
+
 Loading is a fixed number of queries whatever the number of forms: the forms with their project,
-department, unit and framework; their indicators with categories; each framework's categories.
+department, unit and framework; their indicators with categories; each framework's categories;
+and, when some of them are being adjusted, the approved snapshots of those, in one query.
 A per-form PDF loads its forms ``LOAD_SLICE`` at a time (two queries a slice) so that memory does
 not grow with the batch either.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from itertools import groupby
 from typing import BinaryIO
@@ -24,10 +29,12 @@ from typing import BinaryIO
 from django.conf import settings
 
 from projects.content import CategoryLookup, FormContent, load_content
+from projects.errors import DomainError
 from projects.exporting import FORMATS, ExportError, ExportFormat, Rendered
 from projects.exporting.content_json import content_document
 from projects.exporting.pdf import PdfPart, render_pdf, write_pdf_parts
 from projects.exporting.xlsx import SheetSpec, render_workbook
+from projects.history import approved_contents, content_at
 from projects.layouts import (
     LAYOUTS,
     Grid,
@@ -59,6 +66,7 @@ class Selection:
     form_ids: tuple[int, ...] = ()
     stacked: bool = False  # xlsx: all forms in one sheet instead of one sheet per form
     with_snapshots: bool = False  # json: each history event with the content it left
+    drafts: bool = False  # a form being adjusted: its draft (titled 调整稿), not the approved
     labels: dict[str, str] = field(default_factory=dict, compare=False)  # for the filename
 
     def __post_init__(self) -> None:
@@ -78,6 +86,7 @@ class Selection:
             "form_ids": list(self.form_ids),
             "stacked": self.stacked,
             "with_snapshots": self.with_snapshots,
+            "drafts": self.drafts,
             "labels": self.labels,
         }
 
@@ -93,6 +102,7 @@ class Selection:
             form_ids=tuple(data.get("form_ids") or ()),  # type: ignore[arg-type]
             stacked=bool(data.get("stacked")),
             with_snapshots=bool(data.get("with_snapshots")),
+            drafts=bool(data.get("drafts")),
             labels=dict(data.get("labels") or {}),  # type: ignore[call-overload]
         )
 
@@ -116,25 +126,68 @@ def select_forms(*, actor: Actor, selection: Selection) -> PerformanceFormQueryS
     )
 
 
-def load_forms(forms: PerformanceFormQuerySet) -> list[tuple[PerformanceForm, FormContent]]:
-    """The forms with their content, in two queries."""
-    return [(form, load_content(form)) for form in forms.with_content()]
+# How a printed adjustment draft (not the version in force) is titled.
+DRAFT_MARK = "（调整稿）"
+
+
+def load_forms(
+    forms: PerformanceFormQuerySet, *, drafts: bool = False
+) -> list[tuple[PerformanceForm, FormContent]]:
+    """The forms with the content to print: the version in force, which for a form being
+    adjusted is its approved version (``drafts``: the adjustment's draft, which the grids
+    mark with ``draft_mark``). Two queries, and a third for the approved snapshots when
+    some form is being adjusted."""
+    loaded = [(form, load_content(form)) for form in forms.with_content()]
+    if drafts:
+        return loaded
+    approved = approved_contents(form for form, _data in loaded)
+    return [(form, approved.get(form.pk, data)) for form, data in loaded]
 
 
 def form_grid(
-    form: PerformanceForm, data: FormContent, layout: str, categories: CategoryLookup
+    form: PerformanceForm,
+    data: FormContent,
+    layout: str,
+    categories: CategoryLookup,
+    *,
+    mark: str = "",
 ) -> Grid:
-    """The form's grid; ``categories``: read each framework once per export."""
-    return build_grid(layout, data, framework_categories(form.framework_id, categories))
+    """The form's grid; ``categories``: read each framework once per export. ``mark`` is
+    added to the title (调整稿, or which version this is)."""
+    grid = build_grid(layout, data, framework_categories(form.framework_id, categories))
+    return marked(grid, mark)
+
+
+def marked(grid: Grid, mark: str) -> Grid:
+    """The grid with ``mark`` after its title, on the sheet and in the PDF's title."""
+    if mark:
+        grid.title += mark
+        for row in grid.rows:
+            titles = [cell for cell in row.cells if cell.role == "title"]
+            if titles:
+                titles[0].text += mark
+                break
+    return grid
+
+
+def draft_mark(form: PerformanceForm, drafts: bool) -> str:
+    """调整稿 for the draft of a form being adjusted, when drafts were asked for."""
+    return DRAFT_MARK if drafts and form.is_adjusting else ""
 
 
 def department_grids(
-    layout: Layout, loaded: Sequence[tuple[PerformanceForm, FormContent]]
+    layout: Layout,
+    loaded: Sequence[tuple[PerformanceForm, FormContent]],
+    *,
+    drafts: bool = False,
 ) -> list[tuple[Grid, int]]:
     """One table per department and year (广州), with the number of forms it holds: the unit
     named like the department first, then the others; departments and units in the order the
     forms come (``select_forms``: pinyin), each unit's projects in the order they were filed
-    (or imported)."""
+    (or imported). With ``drafts``, an adjustment's draft is marked 调整稿 after its
+    project's name (the table is the department's: its title is not the draft's)."""
+    if drafts:
+        loaded = [(form, _draft_named(form, data)) for form, data in loaded]
     departments: dict[str, int] = {}
     units: dict[tuple[str, str], int] = {}
     for _form, data in loaded:
@@ -161,6 +214,13 @@ def department_grids(
         ]
         grids.append((layout.build_department(department, year, unit_forms), len(forms)))
     return grids
+
+
+def _draft_named(form: PerformanceForm, data: FormContent) -> FormContent:
+    if not form.is_adjusting:
+        return data
+    project = replace(data.project, name=data.project.name + DRAFT_MARK)
+    return replace(data, project=project)
 
 
 def safe_filename(*parts: object) -> str:
@@ -194,19 +254,40 @@ def render_grids(
     return render_workbook(sheets)
 
 
-def export_form(*, form: PerformanceForm, fmt: ExportFormat, layout: str = "") -> Rendered:
+def export_form(
+    *, form: PerformanceForm, fmt: ExportFormat, layout: str = "", version: int | None = None
+) -> Rendered:
     """One form in its own layout (or another per-form layout on request); a form of a
-    department layout (广州) in the default one."""
+    department layout (广州) in the default one.
+
+    ``version``: the version to print (a download link carries the version its page showed);
+    by default the version in force, which while an adjustment is open is the approved one.
+    A version that is not in force says so in the title: the adjustment's draft is titled
+    调整稿, an earlier version by its number. Raises ``ExportError`` for a version the form
+    has no record of."""
     layout = layout or form.layout
     if not is_per_form(layout):
         layout = DEFAULT_LAYOUT
-    ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk))
-    grid = form_grid(form, data, layout, CategoryLookup())
+    in_force = form.version_in_force
+    wanted = in_force if version is None else version
+    mark = ""
+    if wanted == form.version:
+        ((_form, data),) = load_forms(PerformanceForm.objects.filter(pk=form.pk), drafts=True)
+        mark = draft_mark(form, drafts=True)
+    else:
+        try:
+            data = content_at(form, wanted)
+        except DomainError as error:
+            raise ExportError(error.message) from error
+        if wanted != in_force:
+            mark = f"（第{wanted}版）"
+    grid = form_grid(form, data, layout, CategoryLookup(), mark=mark)
     name = data.project.name
     content = render_grids(
         [grid], fmt=fmt, names=[name], stacked=False, document_title=f"{form.fiscal_year} {name}"
     )
-    return Rendered(content, f"{safe_filename(form.fiscal_year, name, _title(layout))}.{fmt}")
+    what = _title(layout) + mark.strip("（）") if mark else _title(layout)
+    return Rendered(content, f"{safe_filename(form.fiscal_year, name, what)}.{fmt}")
 
 
 def check_batch_size(*, selection: Selection, count: int) -> None:
@@ -231,17 +312,21 @@ def pdf_workers() -> int:
 
 
 def _form_parts(
-    forms: PerformanceFormQuerySet, ids: Sequence[int], layout: str
+    forms: PerformanceFormQuerySet, ids: Sequence[int], layout: str, *, drafts: bool = False
 ) -> Iterator[PdfPart]:
     """Each form laid out, in the order of ``ids``, loading ``LOAD_SLICE`` forms at a time."""
     categories = CategoryLookup()
     for start in range(0, len(ids), LOAD_SLICE):
         wanted = ids[start : start + LOAD_SLICE]
-        found = {form.pk: (form, data) for form, data in load_forms(forms.filter(pk__in=wanted))}
+        found = {
+            form.pk: (form, data)
+            for form, data in load_forms(forms.filter(pk__in=wanted), drafts=drafts)
+        }
         for pk in wanted:
             if pk in found:  # not deleted since the batch was chosen
                 form, data = found[pk]
-                yield PdfPart(form_grid(form, data, layout, categories), data.project.name)
+                grid = form_grid(form, data, layout, categories, mark=draft_mark(form, drafts))
+                yield PdfPart(grid, data.project.name)
 
 
 def _document_title(selection: Selection, total: int) -> str:
@@ -267,7 +352,11 @@ def write_batch(
     if selection.format == "json":  # the content, whatever the layout
         if not forms.exists():
             raise ExportError("没有符合条件的绩效目标表。")
-        output.write(content_document(forms, with_snapshots=selection.with_snapshots))
+        output.write(
+            content_document(
+                forms, with_snapshots=selection.with_snapshots, drafts=selection.drafts
+            )
+        )
         name = safe_filename(selection.year, selection.labels.get("unit"), "绩效目标表")
         return f"{name}.json"
     layout = LAYOUTS[selection.layout]
@@ -275,9 +364,11 @@ def write_batch(
     if selection.format == "pdf" and layout.per_form:
         ids = list(forms.values_list("pk", flat=True))
         total = len(ids)
-        parts: Iterable[PdfPart] = _form_parts(forms, ids, selection.layout)
+        parts: Iterable[PdfPart] = _form_parts(
+            forms, ids, selection.layout, drafts=selection.drafts
+        )
     else:
-        loaded = load_forms(forms)
+        loaded = load_forms(forms, drafts=selection.drafts)
         total = len(loaded)
     if not total:
         raise ExportError("没有符合条件的绩效目标表。")
@@ -285,7 +376,10 @@ def write_batch(
     document_title = _document_title(selection, total)
     if selection.format == "pdf":
         if not layout.per_form:
-            parts = [PdfPart(grid, forms=count) for grid, count in department_grids(layout, loaded)]
+            parts = [
+                PdfPart(grid, forms=count)
+                for grid, count in department_grids(layout, loaded, drafts=selection.drafts)
+            ]
         write_pdf_parts(
             parts,
             output=output,
@@ -296,11 +390,16 @@ def write_batch(
         )
         return f"{document_title}.pdf"
     if not layout.per_form:
-        grids = [grid for grid, _count in department_grids(layout, loaded)]
+        grids = [grid for grid, _count in department_grids(layout, loaded, drafts=selection.drafts)]
         names = [grid.title for grid in grids]
     else:
         categories = CategoryLookup()
-        grids = [form_grid(form, data, selection.layout, categories) for form, data in loaded]
+        grids = [
+            form_grid(
+                form, data, selection.layout, categories, mark=draft_mark(form, selection.drafts)
+            )
+            for form, data in loaded
+        ]
         names = [data.project.name for _form, data in loaded]
     output.write(
         render_grids(

@@ -48,6 +48,11 @@ class ExportRequestForm(forms.Form):
         required=False,
         help_text="不勾选时每张表一个工作表，以项目名称命名。",
     )
+    drafts = forms.BooleanField(
+        label="正在调整的表导出调整稿",
+        required=False,
+        help_text="不勾选时导出现行有效（已通过）的版本；勾选时导出调整稿，标题注明“调整稿”。",
+    )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -84,5 +89,6 @@ class ExportRequestForm(forms.Form):
             department_id=department.pk if department else None,
             unit_id=unit.pk if unit else None,
             stacked=bool(data.get("stacked")),
+            drafts=bool(data.get("drafts")),
             labels=labels,
         )

@@ -79,7 +79,9 @@ def queue_workbook(
             3: form.project.department.name,
             4: form.project.unit.name,
             5: form.project_type,
-            7: form.get_status_display(),
+            7: f"{form.get_status_display()}（调整中）"
+            if form.is_adjusting
+            else form.get_status_display(),
             11: grades.get((form.pk, Stage.DEPARTMENT), ""),
             12: grades.get((form.pk, Stage.FINANCE), ""),
             13: url,

@@ -4,6 +4,7 @@ from projects.models.checks import CheckSetting, Severity
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import (
+    ADJUSTING,
     DEFAULT_LAYOUT,
     Indicator,
     PerformanceForm,
@@ -30,6 +31,7 @@ from projects.models.review import (
 )
 
 __all__ = [
+    "ADJUSTING",
     "AMOUNT_DIGITS",
     "AMOUNT_PLACES",
     "COMMENT_LIMIT",

@@ -296,6 +296,28 @@ class PerformanceForm(models.Model):
         version (``approved_version``) stays in force until the new one is approved."""
         return self.approved_version is not None and self.status != self.Status.APPROVED
 
+    @property
+    def status_in_force(self) -> str:
+        """The status lists, counts and exports show: 已通过 for a form being adjusted (its
+        approved version is in force; ``status`` is the adjustment's)."""
+        return self.Status.APPROVED if self.is_adjusting else self.status
+
+    def get_status_in_force_display(self) -> str:
+        return str(self.Status(self.status_in_force).label)
+
+    @property
+    def version_in_force(self) -> int:
+        """The version that is printed and counted: the approved one while an adjustment is
+        open, else the current one."""
+        if self.is_adjusting:
+            assert self.approved_version is not None
+            return self.approved_version
+        return self.version
+
+
+# The forms being adjusted (``PerformanceForm.is_adjusting``), as a filter.
+ADJUSTING = Q(approved_version__isnull=False) & ~Q(status=PerformanceForm.Status.APPROVED)
+
 
 class Indicator(models.Model):
     """三级指标 on one form. ``uid`` stays the same through edits and re-imports (the row is

@@ -16,7 +16,13 @@ from projects.review import notify
 
 
 class CommentRefused(DomainError):
-    """A comment, answer or resolution that cannot be recorded."""
+    """A comment, answer or resolution that cannot be recorded. ``field`` names the input it
+    is about (``text``, ``quick_pick``, ``target``) when what was typed is the reason, ``""``
+    when it may not be recorded at all."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def add_comment(
@@ -30,13 +36,13 @@ def add_comment(
 ) -> Comment:
     text = text.strip()
     if quick_pick and quick_pick not in Comment.QuickPick.values:
-        raise CommentRefused("未知的常用意见。")
+        raise CommentRefused("未知的常用意见。", field="quick_pick")
     if not text and not quick_pick:
-        raise CommentRefused("请选择常用意见或写下意见。")
+        raise CommentRefused("请选择常用意见或写下意见。", field="text")
     if len(text) > COMMENT_LIMIT:
-        raise CommentRefused(f"意见不能超过 {COMMENT_LIMIT} 个字。")
+        raise CommentRefused(f"意见不能超过 {COMMENT_LIMIT} 个字。", field="text")
     if field and field not in FIELD_BY_KEY:
-        raise CommentRefused("未知的字段。")
+        raise CommentRefused("未知的字段。", field="target")
     with transaction.atomic():
         form = (
             PerformanceForm.objects.with_related().select_for_update(of=("self",)).get(pk=form_id)
@@ -50,10 +56,12 @@ def add_comment(
             try:
                 uid = uuid.UUID(indicator_uid)
             except ValueError:
-                raise CommentRefused("这张表没有这个指标，请刷新页面。") from None
+                raise CommentRefused("这张表没有这个指标，请刷新页面。", field="target") from None
             indicator = form.indicators.filter(uid=uid).first()
             if indicator is None:
-                raise CommentRefused("这张表没有这个指标（可能已被删除），请刷新页面。")
+                raise CommentRefused(
+                    "这张表没有这个指标（可能已被删除），请刷新页面。", field="target"
+                )
         comment = Comment.objects.create(
             form=form,
             indicator=indicator,

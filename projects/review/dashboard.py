@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -20,7 +21,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from projects.models import Deadline, PerformanceForm, Stage, pinyin
+from projects.history import approved_contents
+from projects.models import ADJUSTING, Deadline, PerformanceForm, Stage, pinyin
 from projects.permissions import Actor, visible_forms
 from projects.review.queue import in_status_since
 from projects.workflow import TRANSITIONS, at_stage, review_stage
@@ -79,9 +81,6 @@ def overdue_in_any_year(today: datetime.date) -> Q:
     for year, deadlines in by_year.items():
         late |= Q(fiscal_year=year) & overdue_q(deadlines, today)
     return late
-
-
-ADJUSTING = Q(approved_version__isnull=False) & ~Q(status=Status.APPROVED)
 
 
 # --------------------------------------------------------------------------- counts
@@ -202,6 +201,8 @@ class UnitRow:
     holder: str  # a key of HOLDERS
     days: int  # days in the current status
     overdue: bool
+    # 本年度预算金额 in force: the approved version's while an adjustment is open
+    annual_amount: Decimal | None = None
 
     @property
     def holder_label(self) -> str:
@@ -216,8 +217,10 @@ def unit_overview(
     now: datetime.datetime | None = None,
 ) -> list[UnitRow]:
     """The year's forms of the actor's own unit(s), by project name: who has each now, how
-    many days it has been in its status and whether it is late. One query (two without
-    ``deadlines``); none for an actor who files for no unit."""
+    many days it has been in its status, whether it is late and its amount in force (the
+    approved version's while an adjustment is open). One query (two without ``deadlines``,
+    one more for the approved snapshots when some form is being adjusted); none for an
+    actor who files for no unit."""
     if not actor.filer_units:
         return []
     now = now or timezone.now()
@@ -235,12 +238,19 @@ def unit_overview(
         )
         .order_by(pinyin("project__unit__name"), pinyin("project__name"), "id")
     )
+    loaded = list(forms)
+    approved = approved_contents(loaded)
     return [
         UnitRow(
             form=form,
             holder=holder(form),
             days=(now - form.since).days,  # type: ignore[attr-defined]
             overdue=bool(form.is_overdue),  # type: ignore[attr-defined]
+            annual_amount=(
+                approved[form.pk].amounts.get("annual")
+                if form.pk in approved
+                else form.annual_amount
+            ),
         )
-        for form in forms
+        for form in loaded
     ]

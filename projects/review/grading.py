@@ -18,7 +18,13 @@ NOTE_LIMIT = 1000
 
 
 class GradeRefused(DomainError):
-    """A grading that cannot be recorded; the message says why."""
+    """A grading that cannot be recorded; the message says why. ``field`` names the input
+    it is about (``feasibility``, ``feasibility_note``…) when what was typed is the reason,
+    ``""`` when the grading may not be recorded at all (the rule, a newer version)."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,11 @@ def grade_form(
         grade = grades.get(key, "")
         note = notes.get(key, "").strip()
         if grade not in Grade.values:
-            raise GradeRefused(f"请评定“{label}”的等级（优、良、中、差）。")
+            raise GradeRefused(f"请评定“{label}”的等级（优、良、中、差）。", field=key)
         if grade in (Grade.FAIR, Grade.POOR) and not note:
-            raise GradeRefused(f"“{label}”评为{grade}，请写明理由。")
+            raise GradeRefused(f"“{label}”评为{grade}，请写明理由。", field=f"{key}_note")
         if len(note) > NOTE_LIMIT:
-            raise GradeRefused(f"“{label}”的说明不能超过 {NOTE_LIMIT} 个字。")
+            raise GradeRefused(f"“{label}”的说明不能超过 {NOTE_LIMIT} 个字。", field=f"{key}_note")
         cleaned[key], cleaned[f"{key}_note"] = grade, note
     with transaction.atomic():
         form = (

@@ -1,8 +1,11 @@
 """What the form page shows for review: the check results, the four graded checks with the
-decision they suggest, what changed since the form was returned, and the buttons."""
+decision they suggest, what changed (an adjustment: against the approved version, which is in
+force; else since the form was returned), and the buttons. A refused grading comes back with
+what the reviewer chose and typed, and the error beside the input it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,37 +27,85 @@ class GradedCheck:
     grade: str
     note: str
     findings: list[Finding]  # what the filing checks found for this property
+    error: str = ""  # a refused grading: why, beside the grade
+    note_error: str = ""  # …or beside the note
 
 
-def graded_checks(grade: ReviewGrade | None, findings: list[Finding]) -> list[GradedCheck]:
-    return [
-        GradedCheck(
-            key,
-            label,
-            hint,
-            getattr(grade, key) if grade else "",
-            getattr(grade, f"{key}_note") if grade else "",
-            [f for f in findings if str(f.prop) == label],
+@dataclass(frozen=True)
+class RefusedGrading:
+    """What the reviewer posted (``<key>`` and ``<key>_note``), and the refusal: its message
+    and the input it is about (``GradeRefused.field``)."""
+
+    posted: Mapping[str, str]
+    field: str
+    message: str
+
+
+def graded_checks(
+    grade: ReviewGrade | None, findings: list[Finding], refused: RefusedGrading | None = None
+) -> list[GradedCheck]:
+    checks = []
+    for key, label, hint in GRADED_CHECKS:
+        if refused is not None:  # what was chosen and typed, not what is recorded
+            chosen, note = refused.posted.get(key, ""), refused.posted.get(f"{key}_note", "")
+        else:
+            chosen = getattr(grade, key) if grade else ""
+            note = getattr(grade, f"{key}_note") if grade else ""
+        field = refused.field if refused else ""
+        checks.append(
+            GradedCheck(
+                key,
+                label,
+                hint,
+                chosen,
+                note,
+                [f for f in findings if str(f.prop) == label],
+                error=refused.message if refused and field == key else "",
+                note_error=refused.message if refused and field == f"{key}_note" else "",
+            )
         )
-        for key, label, hint in GRADED_CHECKS
-    ]
+    return checks
 
 
-def since_returned(form: PerformanceForm) -> tuple[int | None, ContentDiff | None]:
-    """The version the form was last returned at, and what changed since (when it has
-    changed): what a reviewer looks at first on a resubmitted form."""
-    version = returned_version(form)
-    if version is None or version == form.version:
-        return version, None
-    return version, compare_versions(form, version, form.version)
+@dataclass(frozen=True)
+class Changes:
+    """What a reviewer looks at first: the version compared against, why that one
+    (``approved``: an adjustment, against the version in force; ``returned``: a form sent
+    back, since then), and what changed (``None``: the same version)."""
+
+    against: int
+    kind: str
+    diff: ContentDiff | None
+    returned: int | None = None  # an adjustment also returned: the version it was returned at
 
 
-def review_context(actor: Actor, form: PerformanceForm) -> dict[str, Any]:
+def changes_to_review(form: PerformanceForm) -> Changes | None:
+    """An adjustment against the approved version (what the approval would change; changes
+    approved before are not new), else what changed since the form was last returned."""
+    returned = returned_version(form)
+    if form.is_adjusting:
+        assert form.approved_version is not None
+        against = form.approved_version
+        diff = None
+        if against != form.version:
+            diff = compare_versions(form, against, form.version)
+        later = returned if returned is not None and returned > against else None
+        return Changes(against, "approved", diff, returned=later)
+    if returned is None:
+        return None
+    diff = None if returned == form.version else compare_versions(form, returned, form.version)
+    return Changes(returned, "returned", diff)
+
+
+def review_context(
+    actor: Actor, form: PerformanceForm, *, refused_grading: RefusedGrading | None = None
+) -> dict[str, Any]:
     findings = check_form(form)
     stage = review_stage(form)
     grade = current_grade(form) if stage else None
     may_grade = can_grade(actor, form)[0]
-    returned_at, changes = since_returned(form) if stage else (None, None)
+    changes = changes_to_review(form) if stage else None
+    shows = may_grade or grade
     return {
         "transitions": available_transitions(actor, form),
         "findings": findings,
@@ -62,11 +113,11 @@ def review_context(actor: Actor, form: PerformanceForm) -> dict[str, Any]:
         "stage": stage,
         "grade": grade,
         "may_grade": may_grade,
-        "graded_checks": graded_checks(grade, findings) if (may_grade or grade) else [],
+        "graded_checks": graded_checks(grade, findings, refused_grading) if shows else [],
+        "refused_grading": refused_grading,
         "grade_choices": Grade.values,
         "comment_limit": COMMENT_LIMIT,
         "note_limit": NOTE_LIMIT,
         "suggestion": suggestion_for(grade, stage),
-        "returned_at": returned_at,
-        "since_return": changes,
+        "changes": changes,
     }

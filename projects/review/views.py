@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from projects.errors import as_int
 from projects.forms import SeenVersionForm
 from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
-from projects.permissions import Actor, actor_of, can_view, get_form_for_actor
+from projects.permissions import (
+    Actor,
+    actor_of,
+    can_comment,
+    can_grade,
+    can_view,
+    get_form_for_actor,
+)
 from projects.review.comments import (
     CommentRefused,
     add_comment,
@@ -25,7 +32,9 @@ from projects.review.comments import (
     resolve_comment,
 )
 from projects.review.dashboard import overdue_in_any_year
+from projects.review.form_page import RefusedComment, render_form_page
 from projects.review.grading import GradeRefused, grade_form
+from projects.review.page import RefusedGrading
 from projects.review.queue import QueuePaginator, review_queue, waiting_days
 from projects.review.services import TransitionRefused, comment_problem, take_transition
 from projects.workflow import TRANSITIONS, Transition
@@ -60,21 +69,34 @@ def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 @login_required
 @require_POST
 def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the four graded checks of the version under review."""
+    """Record the four graded checks of the version under review. Refused for what was
+    chosen or typed (a grade missing, 中 without a note): the page again, every choice and
+    note kept, the error beside the input (400); refused otherwise (the rule, a newer
+    version): back to the page with the reason."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
     post = request.POST
     seen = SeenVersionForm(post).seen()
     keys = [key for key, _label, _hint in GRADED_CHECKS]
+    grades = {key: post.get(key, "") for key in keys}
+    notes = {key: post.get(f"{key}_note", "") for key in keys}
     try:
         grade = grade_form(
             actor=actor,
             form_id=form.pk,
             seen_version=-1 if seen is None else seen,
-            grades={key: post.get(key, "") for key in keys},
-            notes={key: post.get(f"{key}_note", "") for key in keys},
+            grades=grades,
+            notes=notes,
         )
     except GradeRefused as refused:
+        if refused.field and seen == form.version and can_grade(actor, form)[0]:
+            posted = grades | {f"{key}_note": note for key, note in notes.items()}
+            return render_form_page(
+                request,
+                actor,
+                form,
+                refused_grading=RefusedGrading(posted, refused.field, refused.message),
+            )
         messages.error(request, refused.message)
     else:
         messages.success(request, f"已保存审核评定，综合评定为“{grade.overall}”。")
@@ -99,22 +121,35 @@ def _comment_step(
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """``target``: ``i:<uid>`` for an indicator, ``f:<key>`` for a field, empty for the form."""
+    """``target``: ``i:<uid>`` for an indicator, ``f:<key>`` for a field, empty for the form.
+    Refused for what was chosen or typed: the page again with the comment kept and the
+    error beside it (400); refused otherwise: back to the page with the reason."""
+    actor = actor_of(request)
+    form = get_form_for_actor(actor, pk, check=can_view)
     post = request.POST
     target = post.get("target", "")
-    return _comment_step(
-        request,
-        pk,
-        lambda actor, form: add_comment(
+    try:
+        add_comment(
             actor=actor,
             form_id=form.pk,
             text=post.get("text", ""),
             quick_pick=post.get("quick_pick", ""),
             indicator_uid=target.removeprefix("i:") if target.startswith("i:") else "",
             field=target.removeprefix("f:") if target.startswith("f:") else "",
-        ),
-        "已记录审核意见。",
-    )
+        )
+    except CommentRefused as refused:
+        if refused.field and can_comment(actor, form)[0]:
+            posted = {name: post.get(name, "") for name in ("target", "quick_pick", "text")}
+            return render_form_page(
+                request,
+                actor,
+                form,
+                refused_comment=RefusedComment(posted, refused.field, refused.message),
+            )
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "已记录审核意见。")
+    return redirect(f"{form.get_absolute_url()}#comments")
 
 
 @login_required

@@ -18,7 +18,7 @@ from projects.exporting.batch import check_batch_size, export_batch, export_form
 from projects.exporting.forms import ExportRequestForm
 from projects.exporting.queue import queue_workbook
 from projects.exporting.tasks import enqueue_export_job, purge_exports
-from projects.forms import RetryForm
+from projects.forms import RetryForm, VersionForm
 from projects.layouts import LAYOUTS, is_per_form
 from projects.models import ExportJob
 from projects.permissions import actor_of, get_form_for_actor
@@ -44,10 +44,15 @@ def _download(rendered: Rendered) -> HttpResponse:
 @login_required
 @require_GET
 def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """One form as PDF or xlsx, in its layout or (``?layout=``) the other per-form one."""
+    """One form as PDF or xlsx, in its layout or (``?layout=``) the other per-form one, at
+    the version in force or (``?version=N``, which the form page's links carry) the version
+    the page showed; 404 for a version the form has no record of."""
     if fmt not in TABLE_FORMATS:
         raise Http404
     form = get_form_for_actor(actor_of(request), pk)
+    version_form = VersionForm(request.GET)
+    if not version_form.is_valid():
+        raise Http404
     layout = request.GET.get("layout", "")
     if layout and not is_per_form(layout):
         # the 广州 table is a department's, not one form's: say so rather than silently
@@ -57,7 +62,13 @@ def form_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             f"“{LAYOUTS[layout].label if layout in LAYOUTS else layout[:30]}”不是单张表的表样，请在“批量导出”中按部门导出。",
         )
         return redirect(form.get_absolute_url())
-    return _download(export_form(form=form, fmt=fmt, layout=layout))
+    try:
+        rendered = export_form(
+            form=form, fmt=fmt, layout=layout, version=version_form.cleaned_data["version"]
+        )
+    except ExportError as error:
+        raise Http404(error.message) from error
+    return _download(rendered)
 
 
 def _get_job_for_user(request: HttpRequest, pk: int) -> ExportJob:

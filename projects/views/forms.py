@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from projects.content import ALWAYS_CARRIED, FIELDS, load_content
-from projects.errors import DomainError, as_int
+from projects.content import FormContent
+from projects.errors import as_int
 from projects.forms import ListFilterForm
-from projects.history import content_at, timeline
-from projects.layouts import (
-    LAYOUTS,
-    Layout,
-    UnitForms,
-    build_grid,
-    framework_categories,
-    layout_choices,
-)
-from projects.models import Comment, PerformanceForm
-from projects.permissions import (
-    actor_of,
-    can_answer,
-    can_comment,
-    can_edit,
-    can_file_next_year,
-    can_view,
-    get_form_for_actor,
-    visible_forms,
-)
-from projects.review.page import review_context
+from projects.history import approved_contents
+from projects.models import PerformanceForm
+from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
+from projects.review.form_page import render_form_page
 
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ListedForm:
+    """A row of the list: the form, with the amount in force (the approved version's while
+    an adjustment is open: the list shows what is in force, marked 调整中)."""
+
+    form: PerformanceForm
+    annual_amount: Decimal | None
+
+    @classmethod
+    def of(cls, form: PerformanceForm, approved: FormContent | None) -> ListedForm:
+        if approved is None:
+            return cls(form, form.annual_amount)
+        return cls(form, approved.amounts.get("annual"))
 
 
 @login_required
@@ -50,6 +51,8 @@ def form_list(request: HttpRequest) -> HttpResponse:
         params["year"] = str(filter_form.years[0])
     forms = filter_form.apply(visible).with_related()
     page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    approved = approved_contents(page.object_list)  # a query only when some are adjusting
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -59,38 +62,11 @@ def form_list(request: HttpRequest) -> HttpResponse:
             "nav": "forms",
             "filter_form": filter_form,
             "page": page,
+            "rows": [ListedForm.of(form, approved.get(form.pk)) for form in page.object_list],
             "query": query.urlencode(),
             "may_create": bool(actor_of(request).filer_units),
         },
     )
-
-
-def unit_note(form: PerformanceForm, spec: Layout) -> str:
-    """A visible note where the sheet's own amount label (printed by this layout) is wrong:
-    the amounts are kept in 元 whatever the original sheet said."""
-    if spec.prints_sheet_unit and form.layout == spec.key and form.amount_unit_label == "万元":
-        return (
-            "原表把金额单位标为“万元”，但金额实为元：系统按元保存，表中按万元换算印出。"
-            "本年度预算金额为 {amount} 元。"
-        ).format(amount=f"{form.annual_amount or 0:,.2f}")
-    return ""
-
-
-def commentable_fields(spec: Layout) -> list[tuple[str, str]]:
-    """The fields a reviewer may comment on: those the layout prints."""
-    return [
-        (field.key, field.label)
-        for field in FIELDS
-        if field.key in spec.carries and field.key not in ALWAYS_CARRIED
-    ]
-
-
-def form_comments(form: PerformanceForm) -> list[Comment]:
-    """The form's comments, open ones first, with their indicator and people (one query)."""
-    comments = form.comments.select_related(
-        "indicator__category", "author", "resolved_by"
-    ).order_by("resolved_at", "created_at", "id")
-    return sorted(comments, key=lambda c: (not c.is_open, c.created_at))
 
 
 @login_required
@@ -100,51 +76,10 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shows an earlier version (an adjusted form's approved version, which stays in force)."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
-    layout = request.GET.get("layout", form.layout)
-    if layout not in LAYOUTS:
-        layout = form.layout
-    shown_version = form.version
-    asked = as_int(request.GET.get("version", ""))
-    if asked is not None and asked != form.version:
-        try:
-            data = content_at(form, asked)
-        except DomainError as error:
-            raise Http404(error.message) from error
-        shown_version = asked
-    else:
-        data = load_content(form)
-    spec = LAYOUTS[layout]
-    if spec.per_form:
-        grid = build_grid(layout, data, framework_categories(form.framework_id))
-    else:  # a department's table (广州), with this form alone in it
-        grid = spec.build_department(
-            form.project.department.name,
-            form.fiscal_year,
-            [UnitForms(form.project.unit.name, [data])],
-        )
-    editable, reason = can_edit(actor, form)
-    may_roll_over = can_file_next_year(actor, form)[0]
-    return render(
+    return render_form_page(
         request,
-        "projects/form_detail.html",
-        {
-            "nav": "forms",
-            "form": form,
-            "grid": grid,
-            "layout": layout,
-            "layouts": layout_choices(),
-            "shown_version": shown_version,
-            "version_query": "" if shown_version == form.version else f"&version={shown_version}",
-            "editable": editable,
-            "edit_reason": reason,
-            "events": timeline(form),
-            "may_roll_over": may_roll_over,
-            "comments": form_comments(form),
-            "may_comment": can_comment(actor, form)[0],
-            "may_answer": can_answer(actor, form)[0],
-            "quick_picks": Comment.QuickPick.choices,
-            "comment_fields": commentable_fields(spec),
-            "unit_note": unit_note(form, spec),
-            **review_context(actor, form),
-        },
+        actor,
+        form,
+        layout=request.GET.get("layout", ""),
+        version=as_int(request.GET.get("version", "")),
     )

@@ -42,6 +42,11 @@ class Command(BaseCommand):
             "--stacked", action="store_true", help="xlsx: all forms stacked in one sheet"
         )
         parser.add_argument(
+            "--drafts",
+            action="store_true",
+            help="正在调整的表导出调整稿（标题注明“调整稿”），而不是现行有效的版本",
+        )
+        parser.add_argument(
             "--with-snapshots", action="store_true", help="json：每条变更记录附带当时的内容"
         )
         parser.add_argument(
@@ -83,6 +88,7 @@ class Command(BaseCommand):
                 project_ids=tuple(options["project"]),
                 stacked=options["stacked"],
                 with_snapshots=options["with_snapshots"],
+                drafts=options["drafts"],
                 labels=labels,
             )
             with partial.open("wb") as file:
