@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from projects.content import IndicatorContent, load_content
 from projects.exporting.batch import Selection, export_batch, export_form
 from projects.filing.services import save_draft
+from projects.layouts import yuan_to_wan
 from projects.models import PerformanceForm
 from projects.permissions import Actor
 from tests.export_helpers import pdf_text
@@ -87,8 +88,9 @@ def assert_approved(text: str, approved: Decimal, *, in_wan: bool = False) -> No
     """The approved content, not the draft's: its amount, without the indicator added."""
     assert ADDED not in text
     assert "调整稿" not in text
-    if in_wan:  # 广州 prints 万元
+    if in_wan:  # 深圳 and 广州 print 万元
         assert "876.54" not in text
+        assert digits(yuan_to_wan(approved)) in text
     else:
         assert digits(DRAFT_AMOUNT)[:7] not in text
         assert digits(approved) in text
@@ -100,10 +102,11 @@ def test_a_single_form_prints_the_approved_version(adjusted, fmt, layout, tmp_pa
     form, approved, _users = adjusted
     rendered = export_form(form=form, fmt=fmt, layout=layout)
     assert "调整稿" not in rendered.filename
-    assert_approved(text_of(rendered.content, fmt, tmp_path), approved)
+    in_wan = layout == "shenzhen"
+    assert_approved(text_of(rendered.content, fmt, tmp_path), approved, in_wan=in_wan)
     # the version in force asked for by its number: the same
     again = export_form(form=form, fmt=fmt, layout=layout, version=form.approved_version)
-    assert_approved(text_of(again.content, fmt, tmp_path), approved)
+    assert_approved(text_of(again.content, fmt, tmp_path), approved, in_wan=in_wan)
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
@@ -114,7 +117,8 @@ def test_the_draft_asked_for_is_titled_adjustment_draft(adjusted, fmt, layout, t
     assert "调整稿" in rendered.filename
     text = text_of(rendered.content, fmt, tmp_path)
     assert "（调整稿）" in text or "(调整稿)" in text
-    assert ADDED in text and digits(DRAFT_AMOUNT)[:7] in text
+    draft = "876.54" if layout == "shenzhen" else digits(DRAFT_AMOUNT)[:7]
+    assert ADDED in text and draft in text
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
@@ -124,11 +128,11 @@ def test_a_batch_prints_the_approved_version(adjusted, fmt, layout, tmp_path) ->
     selection = Selection(layout=layout, format=fmt, year=form.fiscal_year)
     rendered = export_batch(actor=Actor.for_user(users["finance"]), selection=selection)
     text = text_of(rendered.content, fmt, tmp_path)
-    assert_approved(text, approved, in_wan=layout == "guangzhou")
+    assert_approved(text, approved, in_wan=layout in ("shenzhen", "guangzhou"))
     drafts = Selection(layout=layout, format=fmt, year=form.fiscal_year, drafts=True)
     text = text_of(export_batch(actor=None, selection=drafts).content, fmt, tmp_path)
     assert "调整稿" in text and ADDED in text
-    assert ("876.54" if layout == "guangzhou" else digits(DRAFT_AMOUNT)[:7]) in text
+    assert ("876.54" if layout != "dongguan" else digits(DRAFT_AMOUNT)[:7]) in text
 
 
 def test_the_json_export_holds_the_approved_version(adjusted) -> None:

@@ -33,7 +33,7 @@ def seeds(db) -> list[PerformanceForm]:
 
 
 def in_unit(amount: Decimal, unit: str) -> Decimal:
-    return amount if unit == "元" else yuan_to_wan(amount)  # type: ignore[return-value]
+    return amount if unit == "元" else yuan_to_wan(amount)
 
 
 def number(value: object) -> Decimal:
