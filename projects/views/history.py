@@ -48,7 +48,11 @@ def form_compare(request: HttpRequest, pk: int) -> HttpResponse:
     new = asked.cleaned_data["new"]
     new = form.version if new is None else new
     old = asked.cleaned_data["old"]
-    old = (default_old if default_old is not None else new - 1) if old is None else old
+    if old is None:
+        # the version recorded before ``new`` (an editing session's saves are one version in
+        # the history, so the numbers have gaps)
+        before = [v for v in versions if v < new]
+        old = default_old if default_old is not None else (before[-1] if before else new - 1)
     try:
         diff = compare_versions(form, old, new)
     except DomainError as error:
