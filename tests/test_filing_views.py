@@ -738,3 +738,21 @@ def test_the_largest_editor_page_fits_the_request_limits(client, alice, filled, 
     overhead = 120  # multipart headers of a field, and its name
     size = header_bytes + ROW_LIMIT * (longest * 3 + per_row * overhead)
     assert size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_more_than_500_indicators_are_refused_and_the_rows_stay_as_saved(client, alice, filled):
+    from projects.filing.forms import INDICATOR_LIMIT
+
+    client.force_login(alice)
+    data = page_data(client, filled)
+    total = int(data["ind-TOTAL_FORMS"])
+    quantity = category("数量指标").pk
+    for n in range(total, total + INDICATOR_LIMIT):
+        data.update({f"ind-{n}-category": str(quantity), f"ind-{n}-name": f"新指标{n}"})
+        data.update({f"ind-{n}-uid": "", f"ind-{n}-ORDER": ""})
+    data["ind-TOTAL_FORMS"] = str(total + INDICATOR_LIMIT)
+    data["goals__annual"] = "表头照常保存"
+    html = background(client, filled, data)
+    assert "一张表最多 500 个指标，现有 501 个" in html
+    form = PerformanceForm.objects.get(pk=filled.pk)
+    assert form.annual_goal == "表头照常保存" and form.indicators.count() == 1

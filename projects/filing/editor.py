@@ -283,6 +283,9 @@ class Editor:
         content = copy.deepcopy(self.saved)
         for field_key, value in self.header_form.values().items():
             content.set(field_key, value)
+        if self.bound and self.formset.non_form_errors():  # too many: the rows stay as saved
+            self._content = content
+            return content
         saved_by_uid = {item.uid: item for item in self.saved.indicators if item.uid}
         # every row with its place: category (framework order), 序号, then as shown;
         # pasted rows go to the end of their category, 不适用 rows after its rows
