@@ -311,7 +311,11 @@ if (
         "EXPORT_PDF_CHUNK_FORMS and JOB_MAX_ATTEMPTS at least 1 and EXPORT_PDF_WORKERS not "
         "negative."
     )
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The editor posts every input of a form at once (multipart: templates/filing/editor.html): up
+# to 600 indicator rows (projects.filing.forms.ROW_LIMIT) of ten fields, each row at most about
+# 3,800 characters. tests/test_filing_views.py checks that the largest page fits.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 7000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 if env_bool("FAST_PASSWORD_HASHER", default=False):

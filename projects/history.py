@@ -13,9 +13,11 @@ show.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import F
+from django.utils import timezone
 
 from projects.content import (
     CategoryLookup,
@@ -84,6 +86,7 @@ def write_version(
     edit_session: str = "",
     edit_seq: int | None = None,
     events: list[FormEvent] | None = None,
+    coalesce: bool = False,
 ) -> FormEvent:
     """Write ``content`` onto the saved form as its next version, and record it.
 
@@ -99,9 +102,17 @@ def write_version(
     save of the form. Then one event of ``kind`` with the content as it now stands: read back
     from the database, or, with ``snapshot_in_memory``, built from what was written (an
     import: the form's rows were loaded with it). The event is saved, or, with ``events``,
-    added there for one bulk insert."""
+    added there for one bulk insert.
+
+    With ``coalesce`` (the editor's saves), a save from the editor page that wrote the form's
+    latest event (same person, same ``edit_session``, nothing else since, its last change less
+    than ``SESSION_IDLE`` ago) does not add an event: that event takes the new version, the
+    content and the time. The version still moves on with every save, so a page that saw an
+    earlier version of the session is refused as before; the history keeps one version per
+    editing session."""
     keys = tuple(keys)
     from_status = form.status
+    session_event = _session_event(form, actor, edit_session) if coalesce else None
     if with_project:
         changed = set_fields(form.project, content, keys)
         if changed:
@@ -122,6 +133,19 @@ def write_version(
     if status is not None:
         form.move_to(status)
     form.save()
+    if session_event is not None:
+        snapshot_content = snapshot or load_content(
+            PerformanceForm.objects.with_content().get(pk=form.pk)
+        )
+        session_event.version = form.version
+        session_event.to_status = form.status
+        session_event.snapshot = to_json(snapshot_content)
+        session_event.edit_seq = edit_seq
+        session_event.created_at = timezone.now()
+        session_event.save(
+            update_fields=["version", "to_status", "snapshot", "edit_seq", "created_at"]
+        )
+        return session_event
     event = event_for(
         form,
         actor=actor,
@@ -137,6 +161,27 @@ def write_version(
     else:
         events.append(event)
     return event
+
+
+# An editor page left open this long without a save starts a new version with its next save.
+SESSION_IDLE = timedelta(minutes=30)
+
+
+def _session_event(form: PerformanceForm, actor: Actor, edit_session: str) -> FormEvent | None:
+    """The form's latest event, when it is this editor page's own edit (see ``coalesce``)."""
+    if not edit_session or actor.user_id is None:
+        return None
+    latest = form.events.order_by("-created_at", "-id").first()
+    if (
+        latest is not None
+        and latest.kind == FormEvent.Kind.EDIT
+        and latest.actor_id == actor.user_id
+        and latest.edit_session == edit_session
+        and latest.version == form.version
+        and latest.created_at > timezone.now() - SESSION_IDLE
+    ):
+        return latest
+    return None
 
 
 def timeline(form: PerformanceForm) -> list[FormEvent]:

@@ -164,3 +164,91 @@ def test_creating_without_a_default_framework_says_so(alice, unit_a) -> None:
         create_form(
             actor=Actor.for_user(alice), unit=unit_a, fiscal_year=2024, layout="dongguan", name="甲"
         )
+
+
+def _save(actor: Actor, form: PerformanceForm, seen: int, session: str, seq: int, **goals: str):
+    content = load_content(fresh(form))
+    content.goals.update(goals)
+    return save_draft(
+        actor=actor,
+        form_id=form.pk,
+        seen_version=seen,
+        content=content,
+        edit_session=session,
+        edit_seq=seq,
+    )
+
+
+def test_one_editing_session_is_one_version_in_the_history(alice, alice_form) -> None:
+    actor = Actor.for_user(alice)
+    page = "page-of-alice-0001"
+    for seq, text in enumerate(("一", "一二", "一二三", "一二三四"), start=1):
+        result = _save(actor, alice_form, seen=1, session=page, seq=seq, annual=text)
+        if seq == 1:
+            first = FormEvent.objects.get(form=alice_form, kind="edit").created_at
+    form = fresh(alice_form)
+    assert form.version == 5 and result.form.version == 5  # the lock token moves every save
+    [edit] = FormEvent.objects.filter(form=form, kind="edit")
+    assert (edit.version, edit.edit_seq, edit.snapshot["goals"]["annual"]) == (5, 4, "一二三四")
+    assert edit.created_at > first  # the time of its last change
+    # the next page opened (a reload) starts a version of its own
+    _save(actor, alice_form, seen=5, session="page-of-alice-0002", seq=10, annual="改")
+    assert FormEvent.objects.filter(form=form, kind="edit").count() == 2
+
+
+def test_coalescing_keeps_the_conflict_as_strict(alice, alice_form, unit_a) -> None:
+    """Bob (another filer of the unit) opened the form while Alice's page was saving: his save
+    over her newer one is refused, with her content; her next save then starts a new version
+    (his refused save wrote nothing, but the history is no longer hers alone after his)."""
+    from projects.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    ben = UserFactory(username="ben")
+    MembershipFactory(user=ben, organization=unit_a, role=Membership.Role.FILER)
+    alice_actor, ben_actor = Actor.for_user(alice), Actor.for_user(ben)
+    page = "page-of-alice-0001"
+    _save(alice_actor, alice_form, seen=1, session=page, seq=1, annual="爱丽丝一")
+    # ben's page opens at version 2, alice's page saves again (one event, version 3)
+    _save(alice_actor, alice_form, seen=2, session=page, seq=2, annual="爱丽丝二")
+    with pytest.raises(VersionConflict) as refused:
+        _save(ben_actor, alice_form, seen=2, session="page-of-ben-00001", seq=3, annual="本")
+    assert refused.value.version == 3 and refused.value.current.goals["annual"] == "爱丽丝二"
+    assert not refused.value.same_page
+    assert fresh(alice_form).annual_goal == "爱丽丝二"
+    # ben saves over it deliberately (he saw version 3): a version of his own
+    _save(ben_actor, alice_form, seen=3, session="page-of-ben-00001", seq=4, annual="本")
+    # alice's page, still at version 3, is refused in turn, and her history is not merged
+    with pytest.raises(VersionConflict):
+        _save(alice_actor, alice_form, seen=3, session=page, seq=5, annual="爱丽丝三")
+    edits = list(
+        FormEvent.objects.filter(form=alice_form, kind="edit")
+        .order_by("id")
+        .values_list("actor__username", "version")
+    )
+    assert edits == [("alice", 3), ("ben", 4)]
+
+
+def test_a_late_save_of_the_same_page_is_outdated_not_a_conflict(alice, alice_form) -> None:
+    actor = Actor.for_user(alice)
+    page = "page-of-alice-0001"
+    _save(actor, alice_form, seen=1, session=page, seq=20, annual="新的")
+    with pytest.raises(VersionConflict) as late:
+        _save(actor, alice_form, seen=1, session=page, seq=10, annual="旧的")
+    assert late.value.same_page
+    assert fresh(alice_form).annual_goal == "新的"
+
+
+def test_a_session_idle_for_long_starts_a_new_version(alice, alice_form) -> None:
+    from datetime import timedelta
+
+    from projects.history import SESSION_IDLE
+
+    actor = Actor.for_user(alice)
+    page = "page-of-alice-0001"
+    _save(actor, alice_form, seen=1, session=page, seq=1, annual="上午")
+    event = FormEvent.objects.get(form=alice_form, kind="edit")
+    FormEvent.objects.filter(pk=event.pk).update(
+        created_at=event.created_at - SESSION_IDLE - timedelta(minutes=1)
+    )
+    _save(actor, alice_form, seen=2, session=page, seq=2, annual="下午")
+    assert FormEvent.objects.filter(form=alice_form, kind="edit").count() == 2

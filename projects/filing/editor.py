@@ -8,6 +8,7 @@ typed, and ``editor.content()`` turns it into a ``FormContent`` for the checks a
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,9 +20,11 @@ from indicators.models import Category
 from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
 from projects.content.findings import Finding
+from projects.errors import as_int
 from projects.filing.checking import check_content, last_years_content
 from projects.filing.checks import same_indicator
 from projects.filing.forms import (
+    ROW_LIMIT,
     CategoryForm,
     HeaderForm,
     IndicatorForm,
@@ -72,8 +75,54 @@ class Group:
         return self.level2 or f"{self.level1}（未分二级）"
 
 
+def _form_problems(django_form: Any, place: str) -> list[InputProblem]:
+    """A Django form's errors as problems, each on its input (``place``: where the form is)."""
+    found = []
+    for name, messages in django_form.errors.items():
+        bound = django_form[name] if name in django_form.fields else None
+        label = str(bound.label) if bound is not None else ""
+        where = "·".join(part for part in (place, label) if part) or "项目信息"
+        for message in messages:
+            found.append(
+                InputProblem(
+                    bound.html_name if bound is not None else "",
+                    where,
+                    str(message),
+                    _typed(bound) if bound is not None else "",
+                )
+            )
+    return found
+
+
+def _typed(bound: BoundField) -> str:
+    value = bound.value()
+    return "" if value is None else str(value)
+
+
 def _amount_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """Something typed that cannot be saved: the input (its name on the page), where it is in
+    words, why, and what was typed (it stays in the field, as typed)."""
+
+    name: str
+    where: str
+    message: str
+    typed: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return f"id_{self.name}"
+
+
+_ROW_KEY = re.compile(rf"{PREFIX}-(\d+)-[A-Za-z_]+")
+MALFORMED = (
+    "页面提交的指标行与行数不符，没有保存任何内容。请刷新页面后再填写"
+    "（如刚才的内容还在页面上，可先复制下来）。"
+)
 
 
 class Editor:
@@ -181,9 +230,9 @@ class Editor:
         valid = self.header_form.is_valid() & self.formset.is_valid()
         for category_form in self.category_forms.values():
             valid &= category_form.is_valid()
-        if not valid:
-            return False
         for key, category_form in self.category_forms.items():
+            if "marked" in category_form.errors:
+                continue
             if category_form.cleaned_data.get("marked") and any(
                 self._key_of(row) == key and not row.is_blank and not self._deleted(row)
                 for row in self.formset.forms
@@ -193,7 +242,7 @@ class Editor:
         return valid
 
     def _key_of(self, row: IndicatorForm) -> tuple[str, str] | None:
-        category_id = row.cleaned_data.get("category")
+        category_id = getattr(row, "cleaned_data", {}).get("category")
         for key, category in self.by_key.items():
             if category.pk == category_id:
                 return key
@@ -201,22 +250,60 @@ class Editor:
 
     @staticmethod
     def _deleted(row: IndicatorForm) -> bool:
-        return bool(row.cleaned_data.get("DELETE"))
+        return bool(getattr(row, "cleaned_data", {}).get("DELETE"))
+
+    def malformed(self) -> str | None:
+        """Why the posted rows cannot be read (``None``: they can). The formset's count must be
+        the rows posted, numbered from 0 with none missing: a count of -1 or 0 is never read as
+        "every row deleted"."""
+        if not self.bound:
+            return None
+        data = self.formset.data
+        total = as_int(str(data.get(f"{PREFIX}-TOTAL_FORMS", "")))
+        initial = as_int(str(data.get(f"{PREFIX}-INITIAL_FORMS", "")))
+        if total is None or initial is None or initial > total:
+            return MALFORMED
+        if total > (self.formset.absolute_max or 0):
+            return f"页面上的指标行超过 {ROW_LIMIT} 行，没有保存任何内容：请先删去多余的行。"
+        posted = {int(found[1]) for key in data if (found := _ROW_KEY.fullmatch(key))}
+        named = {n for n in posted if f"{PREFIX}-{n}-name" in data}
+        if posted != set(range(total)) or named != posted:
+            return MALFORMED
+        if total == 0 and any(not item.not_applicable for item in self.saved.indicators):
+            return MALFORMED
+        return None
 
     def content(self) -> FormContent:
-        """What the editor says (call ``is_valid`` first when bound)."""
+        """What the editor says: when bound, what is valid of what was typed, over the saved
+        content (call ``is_valid`` first). A field with an error keeps its saved value, a saved
+        row with an error stays as saved, a new row with an error is left out, a category form
+        with an error keeps its saved 不适用; ``problems`` lists each."""
         if self._content is not None:
             return self._content
         content = copy.deepcopy(self.saved)
         for field_key, value in self.header_form.values().items():
             content.set(field_key, value)
+        if self.bound and self.formset.non_form_errors():  # too many: the rows stay as saved
+            self._content = content
+            return content
+        saved_by_uid = {item.uid: item for item in self.saved.indicators if item.uid}
         # every row with its place: category (framework order), 序号, then as shown;
         # pasted rows go to the end of their category, 不适用 rows after its rows
         placed: list[tuple[tuple[int, int, int], int | None, IndicatorContent]] = []
         for n, row in enumerate(self.formset.forms):
-            if row.is_blank or self._deleted(row):
+            data = row.cleaned_data if hasattr(row, "cleaned_data") else {}
+            if self._deleted(row):
                 continue
-            data = row.cleaned_data
+            if row.errors:
+                kept = saved_by_uid.get(str(row.data.get(row.add_prefix("uid"), "")))
+                if kept is not None:  # unreadable edits of a saved row: the row as saved
+                    category = self.by_key.get(kept.category)
+                    rank_of = self.order.get(category.pk, 0) if category else 0
+                    at = self.saved.indicators.index(kept)
+                    placed.append(((rank_of, data.get("ORDER") or at + 1, n), None, kept))
+                continue
+            if row.is_blank:
+                continue
             key = self._key_of(row) or ("", "")
             order = data.get("ORDER")
             item = IndicatorContent(
@@ -237,15 +324,23 @@ class Editor:
         }
         for key, category_form in self.category_forms.items():
             category_rank = self.order[self.by_key[key].pk]
-            for number, pasted in enumerate(category_form.cleaned_data.get("rows", [])):
-                rank = (category_rank, 10**6 + number, 10**6)
-                placed.append((rank, None, IndicatorContent(key[0], key[1], **pasted)))
-            if category_form.cleaned_data.get("marked"):
+            cleaned = getattr(category_form, "cleaned_data", {})
+            if "paste" not in category_form.errors:
+                for number, pasted in enumerate(cleaned.get("rows", [])):
+                    rank = (category_rank, 10**6 + number, 10**6)
+                    placed.append((rank, None, IndicatorContent(key[0], key[1], **pasted)))
+            if "marked" in category_form.errors or "reason" in category_form.errors:
+                marked = key in saved_not_applicable  # as saved
+                reason = saved_not_applicable[key].explanation if marked else ""
+            else:
+                marked = bool(cleaned.get("marked"))
+                reason = cleaned.get("reason", "")
+            if marked:
                 # keep what the 不适用 row held (its uid and values); only the reason is typed
                 item = copy.copy(saved_not_applicable.get(key)) or IndicatorContent(
                     key[0], key[1], not_applicable=True
                 )
-                item.explanation = category_form.cleaned_data["reason"]
+                item.explanation = reason
                 placed.append(((category_rank, 10**7, 10**7), None, item))
         items: list[IndicatorContent] = []
         for _rank, row_number, item in sorted(placed, key=lambda entry: entry[0]):
@@ -255,6 +350,25 @@ class Editor:
         content.indicators = items
         self._content = content
         return content
+
+    def problems(self) -> list[InputProblem]:
+        """Everything typed that cannot be saved, in the page's order, each with its input
+        (call ``is_valid`` first)."""
+        if not self.bound or self.is_valid():
+            return []
+        found = _form_problems(self.header_form, "")
+        found += [InputProblem("", "绩效指标", str(m)) for m in self.formset.non_form_errors()]
+        labels = dict(self.category_choices)
+        numbers: dict[int | None, int] = {}
+        for row in self.formset.forms:
+            category_id = self._row_category(row)
+            numbers[category_id] = numbers.get(category_id, 0) + 1
+            if not self._deleted(row):
+                place = f"{labels.get(category_id or -1, '绩效指标')} 第 {numbers[category_id]} 行"
+                found += _form_problems(row, place)
+        for key, category_form in self.category_forms.items():
+            found += _form_problems(category_form, self._choice_label(self.by_key[key]))
+        return found
 
     # ----------------------------------------------------------------- the page
 
@@ -366,11 +480,7 @@ class Editor:
 
     def _row_category(self, row: IndicatorForm) -> int | None:
         if self.bound:
-            value = row.data.get(row.add_prefix("category"))
-            try:
-                return int(value) if value else None
-            except ValueError:
-                return None
+            return as_int(str(row.data.get(row.add_prefix("category")) or ""))
         value = row.initial.get("category")
         return int(value) if value is not None else None
 

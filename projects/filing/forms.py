@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -27,7 +28,15 @@ from projects.models import (
 
 WAN = Decimal(10000)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_AMOUNT_TRASH = re.compile(r"[\s,，元]")
+# what people put around an amount: spaces, thousands separators, a currency sign
+_AMOUNT_TRASH = re.compile(r"[\s,，'’_¥￥]")
+# a number as people type it (a decimal point, an exponent for the odd pasted 1E+06), then
+# the unit they may name: 元, 万元 / 万, 亿元 / 亿
+_AMOUNT = re.compile(
+    r"(?P<sign>[+-]?)(?P<number>\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?P<unit>元|万元?|亿元?)?"
+)
+_UNITS = {"元": Decimal(1), "万": WAN, "万元": WAN, "亿": WAN * WAN, "亿元": WAN * WAN}
+HOW_TO_WRITE = "请填写金额数字，如 240000 或 24万"
 
 
 def clean_text(value: str) -> str:
@@ -48,9 +57,42 @@ class LineField(TextField):
         return one_line(super().to_python(value))
 
 
+@dataclass(frozen=True)
+class TypedAmount:
+    """An amount as typed: the number, and the unit when the text names one (``50万``)."""
+
+    number: Decimal
+    factor: Decimal | None = None
+
+    def in_yuan(self, default_factor: Decimal) -> Decimal:
+        return self.number * (self.factor if self.factor is not None else default_factor)
+
+
+def read_amount(value: str) -> TypedAmount | None:
+    """An amount as people type it: ``699000``, ``1,234.5``, ``50万``, ``50 万元``, ``24.5万``,
+    ``¥1,000``, full-width digits (``６９.９``). ``None`` for nothing typed; a
+    ``ValidationError`` saying how to write it otherwise."""
+    text = _AMOUNT_TRASH.sub("", unicodedata.normalize("NFKC", value))
+    if not text:
+        return None
+    found = _AMOUNT.fullmatch(text)
+    if found is None:
+        if re.search(r"[零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]", text):
+            raise ValidationError(f"“{value.strip()}”是汉字数字：{HOW_TO_WRITE}。")
+        raise ValidationError(f"“{value.strip()}”不是金额：{HOW_TO_WRITE}。")
+    if found["sign"] == "-":
+        raise ValidationError("金额不能为负数。")
+    unit = found["unit"]
+    number_text = text[found.start("sign") : found.end() - len(unit or "")].lstrip("+")
+    number = Decimal(number_text)
+    if number.adjusted() >= AMOUNT_DIGITS:  # before any arithmetic on a 1e40
+        raise ValidationError("金额太大。")
+    return TypedAmount(number, _UNITS[unit] if unit else None)
+
+
 class AmountField(forms.Field):
-    """An amount typed in 元 or 万元 (the header's unit), with or without thousands separators
-    or full-width digits; cleaned to a Decimal in the typed unit (the form converts to 元)."""
+    """An amount typed in 元 or 万元 (the header's unit, unless the text names its own: ``50万``),
+    read by ``read_amount``; cleaned to a ``TypedAmount`` (the form converts to 元)."""
 
     MAX_TYPED = 40
 
@@ -59,22 +101,11 @@ class AmountField(forms.Field):
         kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> TypedAmount | None:
         text = "" if value in self.empty_values else str(value)
         if len(text) > self.MAX_TYPED:
             raise ValidationError("金额太长。")
-        text = _AMOUNT_TRASH.sub("", unicodedata.normalize("NFKC", text))
-        if not text:
-            return None
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError("请填写金额数字，如 699,000.00。") from None
-        if not amount.is_finite() or amount < 0:
-            raise ValidationError("金额不能为负数。")
-        if amount.adjusted() >= AMOUNT_DIGITS:  # before any arithmetic on a 1e40
-            raise ValidationError("金额太大。")
-        return amount
+        return read_amount(text)
 
 
 def _label(spec: FieldSpec) -> str:
@@ -152,19 +183,28 @@ class HeaderForm(forms.Form):
             name = field_name(key)
             if FIELD_BY_KEY[key].kind != "amount" or cleaned.get(name) is None:
                 continue
-            amount = (cleaned[name] * factor).quantize(Decimal("0.01"))
+            if "amount_unit" in self.errors:  # no unit to read the amount in
+                del cleaned[name]
+                continue
+            exact = cleaned[name].in_yuan(factor)
+            amount = exact.quantize(Decimal("0.01"))
             if amount >= limit:
                 self.add_error(name, "金额太大。")
                 continue
-            if amount * 100 != cleaned[name] * factor * 100:
+            if amount != exact:
                 self.add_error(name, "金额最多精确到分。")
                 continue
             cleaned[name] = amount
         return cleaned
 
     def values(self) -> dict[str, Any]:
-        """The cleaned values by content key (amounts in 元)."""
-        return {key: self.cleaned_data.get(field_name(key)) for key in self.keys}
+        """The cleaned values by content key (amounts in 元), of the fields that are valid: a
+        field with an error is left out (the saved value stays)."""
+        return {
+            key: self.cleaned_data.get(field_name(key))
+            for key in self.keys
+            if field_name(key) in self.cleaned_data and field_name(key) not in self.errors
+        }
 
 
 def _limit(attr: str) -> int:
@@ -213,6 +253,12 @@ class IndicatorForm(forms.Form):
         return cleaned
 
 
+# The most indicators a form holds, and the most rows its editor page draws and reads: the
+# indicators, one blank row per category, rows added or pasted before a save.
+INDICATOR_LIMIT = 500
+ROW_LIMIT = 600
+
+
 class BaseIndicatorFormSet(forms.BaseFormSet[IndicatorForm]):
     def __init__(self, *args: Any, categories: list[tuple[int, str]], **kwargs: Any) -> None:
         self.categories = categories
@@ -221,6 +267,18 @@ class BaseIndicatorFormSet(forms.BaseFormSet[IndicatorForm]):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "categories": self.categories}
 
+    def clean(self) -> None:
+        """At most ``INDICATOR_LIMIT`` indicators; blank rows (one a category) do not count."""
+        filled = sum(
+            1
+            for row in self.forms
+            if not row.is_blank and not getattr(row, "cleaned_data", {}).get("DELETE")
+        )
+        if filled > INDICATOR_LIMIT:
+            raise ValidationError(
+                f"一张表最多 {INDICATOR_LIMIT} 个指标，现有 {filled} 个：请删去多余的指标。"
+            )
+
 
 IndicatorFormSet: type[BaseIndicatorFormSet] = forms.formset_factory(  # type: ignore[assignment]
     IndicatorForm,
@@ -228,9 +286,8 @@ IndicatorFormSet: type[BaseIndicatorFormSet] = forms.formset_factory(  # type: i
     extra=0,
     can_order=True,
     can_delete=True,
-    max_num=500,
-    validate_max=True,
-    absolute_max=600,
+    max_num=ROW_LIMIT,
+    absolute_max=ROW_LIMIT,
 )
 
 

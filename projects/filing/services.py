@@ -23,16 +23,26 @@ class FilingError(DomainError):
 
 
 class InvalidContent(FilingError):
-    """What was typed cannot be saved as it is (the message says what to change)."""
+    """What was typed cannot be saved as it is (the message says what to change); ``keys``:
+    the fields at fault, when the rest could be saved without them."""
+
+    def __init__(self, message: str, *, keys: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 class VersionConflict(FilingError):
-    """The form changed since the filer opened it: ``current`` is what it says now."""
+    """The form changed since the filer opened it: ``current`` is what it says now.
+    ``same_page``: every newer version came from the same editor page, by a save it sent
+    later (this one arrived late and is outdated, not in conflict with anyone)."""
 
-    def __init__(self, message: str, *, current: FormContent, version: int) -> None:
+    def __init__(
+        self, message: str, *, current: FormContent, version: int, same_page: bool = False
+    ) -> None:
         super().__init__(message)
         self.current = current
         self.version = version
+        self.same_page = same_page
 
 
 @dataclass(frozen=True)
@@ -110,17 +120,18 @@ def save_draft(
         if not allowed:
             raise FilingError(reason)
         current = load_content(form)
-        if form.version != seen_version and not _own_saves(
-            form, seen_version, actor, edit_session, edit_seq
-        ):
-            raise VersionConflict(
-                (
-                    f"这张表在您打开之后已被保存为第 {form.version} 版。您填写的内容没有丢失：请对照"
-                    "下面的最新版本核对后再保存。"
-                ),
-                current=current,
-                version=form.version,
-            )
+        if form.version != seen_version:
+            own = _own_saves(form, seen_version, actor, edit_session, edit_seq)
+            if own is not True:
+                raise VersionConflict(
+                    (
+                        f"这张表在您打开之后已被保存为第 {form.version} 版。您填写的内容没有丢失："
+                        "请对照下面的最新版本核对后再保存。"
+                    ),
+                    current=current,
+                    version=form.version,
+                    same_page=own == "later",
+                )
         keys = editable_keys(form.layout)
         diff = diff_content(current, content, keys=keys)
         if not diff:
@@ -135,6 +146,7 @@ def save_draft(
             by_position=False,
             edit_session=edit_session,
             edit_seq=edit_seq,
+            coalesce=True,
         )
     return SaveResult(form, diff)
 
@@ -161,19 +173,20 @@ def _check_project_fields(form: PerformanceForm, content: FormContent, diff: Con
                 fields="、".join(c.label for c in changed),
                 year=frozen.fiscal_year,
                 status=frozen.get_status_display(),
-            )
+            ),
+            keys=tuple(c.key for c in changed),
         )
     code = content.project.code.strip()
     if code and Project.objects.filter(code=code).exclude(pk=form.project_id).exists():
-        raise InvalidContent(f"项目编码“{code}”已被其他项目使用。")
+        raise InvalidContent(f"项目编码“{code}”已被其他项目使用。", keys=("project.code",))
 
 
 def _own_saves(
     form: PerformanceForm, seen: int, actor: Actor, edit_session: str, edit_seq: int | None
-) -> bool:
+) -> bool | str:
     """Whether every version after ``seen`` was saved by this actor from this editor page,
     and earlier by that page than this save (an older background save arriving late does not
-    overwrite a newer one)."""
+    overwrite a newer one: ``"later"`` when the page's own later save is what is newer)."""
     if not edit_session or edit_seq is None or seen > form.version:
         return False
     later = list(
@@ -181,14 +194,16 @@ def _own_saves(
             "kind", "actor_id", "edit_session", "edit_seq"
         )
     )
-    return bool(later) and all(
+    own = bool(later) and all(
         kind == FormEvent.Kind.EDIT
         and actor_id == actor.user_id
         and session == edit_session
         and seq is not None
-        and seq < edit_seq
         for kind, actor_id, session, seq in later
     )
+    if not own:
+        return False
+    return True if all(seq is not None and seq < edit_seq for *_, seq in later) else "later"
 
 
 def roll_over_form(*, actor: Actor, form_id: int) -> PerformanceForm:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from projects.content import diff_content
 from projects.filing.checking import last_years_content
-from projects.filing.editor import PREFIX, Editor
+from projects.filing.editor import PREFIX, Editor, InputProblem
 from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm, field_name
 from projects.filing.services import (
     FilingError,
@@ -57,9 +57,12 @@ def _editor_page(
     request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
 ) -> HttpResponse:
     form = editor.form
-    valid = not editor.bound or editor.is_valid()
     last_year = last_years_content(form.project_id, form.fiscal_year)
-    findings = editor.findings(last_year) if valid else []
+    # one result for the checklist and the fields: the checks on what can be saved of it,
+    # and what cannot (which the fields show, each with its reason)
+    if editor.bound:
+        editor.is_valid()
+    findings = editor.findings(last_year)
     open_comments = list(
         form.comments.filter(resolved_at__isnull=True).select_related("indicator", "author")
     )
@@ -74,6 +77,7 @@ def _editor_page(
         "version": version,
         "findings": findings,
         "errors": [f for f in findings if f.is_error],
+        "problems": editor.problems(),
         "groups": editor.groups(findings, last_year, by_uid),
         "form_comments": [c for c in open_comments if c.indicator is None and not c.field],
         "field_comments": _by_field(open_comments),
@@ -83,6 +87,12 @@ def _editor_page(
         **extra,
     }
     return render(request, "filing/editor.html", context, status=status)
+
+
+def _background(request: HttpRequest) -> bool:
+    """A save the page sends by itself: htmx's after a change, or the beacon sent as the
+    page is hidden or left (``background=1``; a beacon cannot set headers)."""
+    return bool(getattr(request, "htmx", False)) or request.POST.get("background") == "1"
 
 
 @login_required
@@ -96,7 +106,13 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if seen is None:
         return HttpResponseBadRequest("缺少版本号，请重新打开编辑页面。")
     editor = Editor(form, data=request.POST)
-    if getattr(request, "htmx", False):  # django-htmx: a background save
+    malformed = editor.malformed()
+    background = _background(request)
+    if malformed is not None:  # never read as "every row deleted"
+        if background:
+            return _autosaved(request, version=seen, refused=malformed)
+        return HttpResponseBadRequest(malformed)
+    if background:
         return _autosave(request, editor, seen)
     if not editor.is_valid():
         messages.error(request, "有填写错误，尚未保存：请按提示修改。")
@@ -134,41 +150,97 @@ def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _autosave(request: HttpRequest, editor: Editor, seen: int) -> HttpResponse:
-    """A save in the background (htmx): the status line, the version the page now holds and
-    the refreshed checklist. A conflict or an error is only reported: the 保存 button then
-    shows it in full, with nothing typed lost."""
-    context: dict[str, Any] = {"version": seen, "save_failed": True, "refreshed": False}
-    if not editor.is_valid():
-        context["save_message"] = "有填写错误，未自动保存：请点“保存”查看提示。"
-    else:
+    """A save in the background: everything that can be saved is, and what cannot stays on
+    the page as typed, each input marked with its reason and listed in the bar at the top of
+    the page. Answers the status line, the version the page now holds, the bar and the
+    refreshed checklist. A conflict with another page is only reported: the 保存 button then
+    shows both versions, with nothing typed lost."""
+    editor.is_valid()
+    problems = editor.problems()
+    content = editor.content()
+    for _attempt in range(len(editor.keys) + 1):
         try:
             result = save_draft(
                 actor=actor_of(request),
                 form_id=editor.form.pk,
                 seen_version=seen,
-                content=editor.content(),
+                content=content,
                 edit_session=_edit_session(request),
                 edit_seq=SeenVersionForm(request.POST).sequence(),
             )
+        except InvalidContent as error:
+            if not error.keys:
+                return _autosaved(request, version=seen, refused=error.message, problems=problems)
+            # save the rest: the fields at fault keep their saved values, and are marked
+            for key in error.keys:
+                content.set(key, editor.saved.get(key))
+                name = field_name(key)
+                if name in editor.header_form.fields:
+                    bound = editor.header_form[name]
+                    typed = str(bound.value() or "")
+                    problems.append(InputProblem(name, str(bound.label), error.message, typed))
+            continue
         except VersionConflict as conflict:
-            context["save_message"] = (
-                f"另一处已保存第 {conflict.version} 版，未自动保存：请点“保存”核对。"
+            if conflict.same_page:  # a later save of this page got there first
+                return _autosaved(
+                    request,
+                    version=conflict.version,
+                    message=f"已自动保存为第 {conflict.version} 版。",
+                )
+            return _autosaved(
+                request,
+                version=seen,
+                refused=(
+                    f"这张表已在别处保存为第 {conflict.version} 版，本页的修改没有自动保存："
+                    "请点页面下方的“保存”，对照两个版本后再决定。"
+                ),
+                message=f"另一处已保存第 {conflict.version} 版，未自动保存：请点“保存”核对。",
             )
         except FilingError as error:
-            context["save_message"] = error.message
-        else:
-            findings = editor.findings()
-            context.update(
-                row_uids=editor.row_uids(),
-                version=result.form.version,
-                save_failed=False,
-                refreshed=True,
-                findings=findings,
-                errors=[f for f in findings if f.is_error],
-                save_message=(
-                    f"已自动保存为第 {result.form.version} 版。" if result.changed else "没有改动。"
-                ),
-            )
+            return _autosaved(request, version=seen, refused=error.message)
+        break
+    else:  # pragma: no cover - each attempt takes one more field out
+        return _autosaved(request, version=seen, refused="无法保存，请刷新页面后重试。")
+    findings = editor.findings()
+    if result.changed:
+        message = f"已自动保存为第 {result.form.version} 版。"
+    else:
+        message = "没有改动。" if not problems else ""
+    if problems:
+        message += f"有 {len(problems)} 处填写无法保存，见页面顶部。"
+    return _autosaved(
+        request,
+        version=result.form.version,
+        message=message,
+        problems=problems,
+        partly_saved=result.changed,
+        row_uids=editor.row_uids(),
+        refreshed=True,
+        findings=findings,
+        errors=[f for f in findings if f.is_error],
+    )
+
+
+def _autosaved(
+    request: HttpRequest,
+    *,
+    version: int,
+    refused: str = "",
+    message: str = "",
+    problems: list[InputProblem] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    """The background save's answer (``refused``: why nothing was saved; it stays in the bar
+    until a save goes through)."""
+    context: dict[str, Any] = {
+        "version": version,
+        "save_failed": bool(refused or problems),
+        "save_message": message or refused,
+        "save_refused": refused,
+        "problems": problems or [],
+        "refreshed": False,
+        **extra,
+    }
     return render(request, "filing/editor.html#autosaved", context)
 
 

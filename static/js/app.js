@@ -8,7 +8,7 @@ document.querySelectorAll("col[data-width]").forEach(function (col) {
 document.documentElement.classList.add("js");
 
 // Rows copied from Excel and pasted into a 三级指标 cell: the category's paste box posts them
-// (htmx) and the rows come back, read as a save reads them, for the filer to check and save.
+// (htmx) and the rows come back, read as a save reads them, and are saved like typed rows.
 document.addEventListener("paste", function (event) {
   var input = event.target;
   if (!input.matches || !input.matches(".indicator-row input[name$='-name']")) {
@@ -23,26 +23,264 @@ document.addEventListener("paste", function (event) {
   box.value = text;
   htmx.trigger(box, "pasted");
 });
-document.addEventListener("htmx:afterRequest", function (event) {
-  var box = event.detail.elt;
-  if (box.classList && box.classList.contains("paste-box") && event.detail.successful) {
-    box.value = "";
-  }
-});
 
-// Each save from the editor says when the page sent it, so that a background save arriving
-// after a later save of the same page cannot overwrite it (see save_draft).
-document.addEventListener("htmx:configRequest", function (event) {
-  if (event.detail.elt.id === "editor") {
-    event.detail.parameters.edit_seq = String(Date.now());
+// The editor saves itself: a moment after each change (htmx, hx-trigger on the form), at once
+// before a link of the page is followed, and by a beacon when the page is hidden or left.
+// What the server cannot read stays in its field, marked, and listed in the bar at the top
+// (#save-problems); while anything is unsaved or unsavable, leaving the page asks first.
+(function () {
+  var editor = document.getElementById("editor");
+  if (!editor) {
+    return;
   }
-});
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  if (form.id === "editor" && form.elements.edit_seq) {
-    form.elements.edit_seq.value = String(Date.now());
+  var pending = false; // typed since the last save was sent
+  var inflight = 0; // saves sent, not answered
+  var failed = false; // the last save was refused or did not arrive
+  var submitting = false; // the 保存 button posts the page
+  var waiters = [];
+
+  function values() {
+    // what a save sends: every input, with when the page sent it; the paste boxes are sent
+    // to their own address (their rows come back into the page and are saved from there)
+    var data = new FormData(editor);
+    Array.from(data.keys()).forEach(function (name) {
+      if (/-paste$/.test(name)) {
+        data.delete(name);
+      }
+    });
+    data.set("edit_seq", String(Date.now()));
+    data.set("background", "1");
+    return data;
   }
-});
+
+  function unsavable() {
+    var bar = document.getElementById("save-problems");
+    return failed || (bar !== null && !bar.hidden);
+  }
+
+  function idle() {
+    return new Promise(function (resolve) {
+      if (inflight === 0) {
+        resolve();
+      } else {
+        waiters.push(resolve);
+      }
+    });
+  }
+
+  // Send what is pending now (after any save on its way), and resolve when it is answered.
+  function flush() {
+    return idle().then(function () {
+      if (!pending) {
+        return null;
+      }
+      return htmx
+        .ajax("POST", editor.getAttribute("hx-post"), {
+          source: editor,
+          target: "#save-status",
+          swap: "outerHTML",
+        })
+        .then(idle, idle);
+    });
+  }
+
+  function beacon() {
+    if (!pending && !inflight) {
+      return true;
+    }
+    var sent = false;
+    try {
+      sent = navigator.sendBeacon(editor.getAttribute("hx-post"), values());
+    } catch (error) {
+      sent = false;
+    }
+    if (sent) {
+      pending = false;
+    }
+    return sent;
+  }
+
+  // the reasons the server gave, beside each input (the same list as the bar's)
+  function markFields() {
+    var bar = document.getElementById("save-problems");
+    editor.querySelectorAll(".is-invalid").forEach(function (input) {
+      input.classList.remove("is-invalid");
+      input.removeAttribute("aria-invalid");
+    });
+    editor.querySelectorAll(".invalid-feedback").forEach(function (note) {
+      note.remove();
+    });
+    if (bar === null) {
+      return;
+    }
+    bar.querySelectorAll("li[data-input]").forEach(function (item) {
+      var name = item.dataset.input;
+      var input = name ? editor.querySelector("[name='" + CSS.escape(name) + "']") : null;
+      if (input === null) {
+        return;
+      }
+      input.classList.add("is-invalid");
+      input.setAttribute("aria-invalid", "true");
+      var note = document.createElement("div");
+      note.className = "invalid-feedback d-block";
+      note.textContent = item.dataset.message;
+      input.insertAdjacentElement("afterend", note);
+    });
+  }
+
+  function refused(message) {
+    failed = true;
+    pending = true; // sent again with the next save
+    var bar = document.getElementById("save-problems");
+    if (bar !== null) {
+      bar.hidden = false;
+      var said = bar.querySelector(".save-refused");
+      if (said === null) {
+        said = document.createElement("p");
+        said.className = "mb-1 fw-bold save-refused";
+        bar.prepend(said);
+      }
+      said.textContent = message;
+    }
+    var status = document.getElementById("save-status");
+    if (status !== null) {
+      status.textContent = message;
+      status.className = "small text-danger";
+    }
+  }
+
+  function mine(event) {
+    return event.detail.elt === editor;
+  }
+
+  editor.addEventListener("input", function (event) {
+    if (!event.target.classList.contains("paste-box")) {
+      pending = true;
+    }
+  });
+  editor.addEventListener("change", function (event) {
+    if (!event.target.classList.contains("paste-box")) {
+      pending = true;
+    }
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!mine(event)) {
+      return;
+    }
+    pending = false; // what is typed from now on is for the next save
+    var parameters = event.detail.parameters;
+    Object.keys(parameters).forEach(function (name) {
+      if (/-paste$/.test(name)) {
+        delete parameters[name];
+      }
+    });
+    // each save says when the page sent it, so that a save arriving after a later save of
+    // the same page cannot overwrite it (see save_draft)
+    parameters.edit_seq = String(Date.now());
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (mine(event)) {
+      inflight += 1;
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // a save answered by another page (the sign-in page, after a session ran out) saved nothing
+    var path = event.detail.pathInfo && event.detail.pathInfo.responsePath;
+    if (mine(event) && path && path.split("?")[0] !== editor.getAttribute("hx-post")) {
+      event.detail.shouldSwap = false;
+      refused("没有保存：登录已过期。请在另一个窗口重新登录后，回到本页再改动一处（本页内容仍在）。");
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!mine(event)) {
+      var elt = event.detail.elt;
+      var rows = event.detail.xhr && event.detail.xhr.responseText.indexOf("indicator-row") >= 0;
+      if (elt.classList && elt.classList.contains("paste-box") && event.detail.successful && rows) {
+        elt.value = ""; // its rows are in the page now: save them like typed rows
+        pending = true;
+        flush();
+      }
+      return;
+    }
+    inflight = Math.max(0, inflight - 1);
+    if (event.detail.successful) {
+      failed = false;
+      markFields();
+    } else if (event.detail.xhr && event.detail.xhr.status) {
+      refused("没有保存：服务器拒绝了这次保存（" + event.detail.xhr.status + "）。本页内容仍在，请不要关闭，稍后点“保存”重试。");
+    } else {
+      refused("没有保存：连不上服务器。本页内容仍在，请不要关闭，网络恢复后点“保存”重试。");
+    }
+    if (inflight === 0) {
+      var resolve;
+      while ((resolve = waiters.shift())) {
+        resolve();
+      }
+    }
+  });
+
+  // a link of the page waits for the save of what was just typed
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (
+      link === null ||
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey ||
+      link.target ||
+      link.hasAttribute("download") ||
+      link.hasAttribute("data-discard") ||
+      link.origin !== window.location.origin ||
+      link.getAttribute("href").charAt(0) === "#" ||
+      (!pending && !inflight)
+    ) {
+      return;
+    }
+    event.preventDefault();
+    flush().then(function () {
+      window.location.href = link.href;
+    });
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("a[data-discard]")) {
+      pending = false;
+      failed = false;
+      submitting = true; // the filer chose to drop what the page holds
+    }
+  });
+  editor.addEventListener("submit", function () {
+    submitting = true;
+    editor.elements.edit_seq.value = String(Date.now());
+  });
+
+  // leaving: what is pending is sent at once; the page asks while anything is not saved
+  window.addEventListener("beforeunload", function (event) {
+    if (submitting) {
+      return;
+    }
+    if (pending) {
+      flush();
+    }
+    if (pending || inflight || unsavable()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (!submitting) {
+      beacon();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && pending) {
+      beacon();
+    }
+  });
+  markFields();
+})();
 
 // The queue's "select all" box ticks every form on the page for a batch decision.
 document.addEventListener("change", function (event) {
