@@ -3,6 +3,8 @@ fails on a value too long for its column (PostgreSQL) nor stores it whole (SQLit
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from projects.models import PerformanceForm
@@ -31,3 +33,22 @@ def test_an_overlong_indicator_value_is_an_error() -> None:
     plan = read_sources(uploads=[("东莞.txt", text.encode("utf-8"))], year=2023)
     messages = [p.message for form in plan.forms for p in form.errors]
     assert any("第 1 项指标的三级指标有 400 个字，超过上限 300 个字" in m for m in messages)
+
+
+def test_the_json_import_holds_a_goal_to_the_same_limit_as_a_sheet() -> None:
+    """Every way in has the same limits: a 10,000-character goal is refused from JSON as from
+    a sheet, so whatever the product exports (the xlsx of that form) imports back."""
+    from projects.content import to_json
+
+    [form] = read_sources(paths=[DONGGUAN_SEED], year=2023).forms[:1]
+    content = form.data
+    content.goals["annual"] = "目" * 10_000
+    document = json.dumps({"forms": [to_json(content)]}, ensure_ascii=False)
+    plan = read_sources(uploads=[("表.json", document.encode("utf-8"))])
+    [planned] = plan.forms
+    messages = [p.message for p in planned.errors]
+    assert any("有 10,000 个字，超过上限 5,000 个字" in m for m in messages), messages
+    assert planned.errors[0].where == "表.json › 第 1 张表"
+    content.goals["annual"] = "目" * 5_000  # at the limit: taken
+    document = json.dumps({"forms": [to_json(content)]}, ensure_ascii=False)
+    assert not read_sources(uploads=[("表.json", document.encode("utf-8"))]).has_errors

@@ -19,6 +19,7 @@ from django.conf import settings
 from projects.content import ContentError, from_json
 from projects.importing.detect import find_segments
 from projects.importing.errors import SourceError
+from projects.importing.limits import length_problems
 from projects.importing.parse import read_segment
 from projects.importing.pdf import PDF_SUFFIX, PdfSheet, is_pdf_bytes, pdf_layouts, read_pdf
 from projects.importing.plan import ImportPlan, PlannedForm
@@ -273,6 +274,9 @@ def _read_json(plan: ImportPlan, name: str, data: bytes, year: int | None) -> No
                     f"表内的年度是 {content.fiscal_year} 年，与指定的 {year} 年不一致。",
                 )
             )
+        # the same limits as every other way in (a sheet, the editor): what the product
+        # takes in, it exports whole and reads back
+        problems += length_problems(content, lambda _text, where=where: where)
         plan.forms.append(
             PlannedForm(
                 data=content,
