@@ -9,6 +9,8 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 have_lib 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
 fc-list 2>/dev/null | grep -qi 'Noto Serif CJK' || missing+=(fonts-noto-cjk)
+# CJK Extension B and beyond (𠀀, 𪚥), which Noto Serif CJK lacks: the PDFs fall back to HanaMin
+fc-list :charset=2a6a5 2>/dev/null | grep -qi 'HanaMin' || missing+=(fonts-hanazono)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 if [ "$mode" = test ]; then
   command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)
