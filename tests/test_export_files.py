@@ -18,6 +18,7 @@ from projects.exporting.xlsx import write_text
 from projects.layouts import build_grid, framework_categories
 from projects.models import Indicator
 from tests.export_helpers import (
+    category,
     has_embedded_cjk_serif,
     in_wan_as_labelled,
     make_dongguan_form,
@@ -152,6 +153,23 @@ def test_a_form_can_be_printed_in_the_other_per_form_layout():
     assert rows[-2][:3] == ["满意度", "*服务对象满意度", "委托方的满意度"] or any(
         row[:2] == ["满意度", "服务对象满意度"] for row in rows
     )
+
+
+def test_a_dongguan_form_printed_as_shenzhen_states_its_years_as_its_duration():
+    rows = nonempty(
+        xlsx_rows(export_form(form=make_dongguan_form(), fmt="xlsx", layout="shenzhen").content)
+    )
+    [row] = [row for row in rows if "实施期限:" in row]
+    assert row[row.index("实施期限:") + 1] == "4"  # 2021 to 2024
+
+
+def test_a_shenzhen_form_printed_as_dongguan_has_no_row_for_a_category_dongguan_lacks():
+    form = make_shenzhen_form()
+    form.indicators.create(  # 深圳 marks the category it does not use 不适用
+        category=category("满意度指标", "其他满意度指标"), not_applicable=True, order=99
+    )
+    rows = nonempty(xlsx_rows(export_form(form=form, fmt="xlsx", layout="dongguan").content))
+    assert not any("其他满意度指标" in cell for row in rows for cell in row)
 
 
 # --------------------------------------------------------------------------- 广州

@@ -65,7 +65,9 @@ def comparable(data: FormContent) -> dict[str, Any]:
         "goal": text(data.goals.get("annual")),
         "content": text(data.details.get("content")),
         "indicator_text": text(data.details.get("indicator_text")),
-        "indicators": [(i.level1, i.name, i.annual_value) for i in data.indicators],
+        # an indicator's value is free text too: a space where the printer wrapped the line
+        # cannot be told from none (授权支付 ≥50万笔)
+        "indicators": [(i.level1, i.name, text(i.annual_value)) for i in data.indicators],
     }
 
 

@@ -79,8 +79,8 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
     level1_order: list[str] = []
     for ref in categories:
         items = by_category.get((ref.level1, ref.level2), [])
-        if not items and ref.level2 in layout.skip_empty_categories:
-            continue
+        if ref.level2 in layout.skip_empty_categories and all(i.not_applicable for i in items):
+            continue  # a category this table does not have, unless something is filed in it
         if ref.level1 not in level1_order:
             level1_order.append(ref.level1)
         slots: list[IndicatorContent | None] = list(items) or [None]

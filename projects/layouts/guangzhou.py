@@ -364,7 +364,7 @@ GUANGZHOU = Layout(
         Label("unit_note", "单位：万元", ("单位:万元",)),
     ),
     columns=(
-        Label("project.name", "项目名称（资金使用单位）", ("项目名称",)),
+        Label("project.name", "项目名称\n（资金使用单位）", ("项目名称",)),
         Label("details.content", "项目内容"),
         Label("amounts.annual", "总计"),
         Label("amounts.fiscal", "财政拨款"),
@@ -378,7 +378,7 @@ GUANGZHOU = Layout(
         # after the project name on the rows a PDF continues a tall project on
         "continued": Label("continued", "（续）"),
     },
-    widths=(22, 34, 11, 11, 11, 9, 34, 48),
+    widths=(22, 32, 12, 12, 14, 10, 33, 45),
     carries=(
         "project.name",
         "project.department",

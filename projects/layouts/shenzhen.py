@@ -37,6 +37,15 @@ from projects.layouts.reading import (
 from projects.layouts.sheet import Sheet
 
 
+def duration_years(project: ProjectContent) -> int | None:
+    """实施期限: as the form says, or the years from its start to its end (a 东莞 form)."""
+    if project.duration_years:
+        return project.duration_years
+    if project.start_year and project.end_year and project.end_year >= project.start_year:
+        return project.end_year - project.start_year + 1
+    return None
+
+
 def amount_unit(layout: Layout, data: FormContent) -> str:
     """The unit the 深圳 table states its amounts in, and prints them in: the official 万元,
     or 元 for a 深圳 form whose own sheet stated 元. Amounts are kept in 元 and converted
@@ -69,7 +78,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         two("project.unit", project.unit, "project.department", project.department),
         two(
             "project.duration_years",
-            str(project.duration_years or ""),
+            str(duration_years(project) or ""),
             "project.type",
             project.type,
         ),
