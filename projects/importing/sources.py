@@ -11,7 +11,7 @@ one cell goes to the form holding that cell (to the file when no form does).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -243,6 +243,11 @@ def _read_sheets(
         )
 
 
+def _at(where: str) -> Callable[[str], str]:
+    """A locator that names one place for every text (a JSON form has no cells)."""
+    return lambda _text: where
+
+
 def _read_json(plan: ImportPlan, name: str, data: bytes, year: int | None) -> None:
     """The import JSON (what ``export_forms --format json`` and ``import_sheets --json`` write):
     ``{"forms": [...]}`` or a list of forms. Each form is complete: it writes every field."""
@@ -276,7 +281,7 @@ def _read_json(plan: ImportPlan, name: str, data: bytes, year: int | None) -> No
             )
         # the same limits as every other way in (a sheet, the editor): what the product
         # takes in, it exports whole and reads back
-        problems += length_problems(content, lambda _text, where=where: where)
+        problems += length_problems(content, _at(where))
         plan.forms.append(
             PlannedForm(
                 data=content,

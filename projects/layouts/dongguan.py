@@ -95,7 +95,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
             body.append(
                 [
                     Cell(ref.level1, role="label"),
-                    Cell(ref.level2, role="label"),
+                    Cell(ref.label2, role="label"),
                     Cell(texts[0]),
                     Cell(texts[1], hint=target_hint(texts[1])),
                     Cell(texts[2], hint=target_hint(texts[2])),

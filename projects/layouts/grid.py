@@ -13,6 +13,9 @@ from projects.content import CategoryLookup, FormContent, IndicatorContent
 if TYPE_CHECKING:
     from projects.layouts.base import Layout
 
+# The 二级 cell of indicators filed under their 一级 alone (the editor names them so too).
+UNPLACED = "未分二级"
+
 CellRole = Literal["title", "label", "head", "value", "number", "text", "subtotal", "note"]
 
 
@@ -117,6 +120,19 @@ class CategoryRef:
     level2: str
     short1: str
     short2: str
+    # indicators filed under their 一级 alone where the framework has 二级 categories (a 广州
+    # form): their 二级 cell says so (``UNPLACED``), and the importer reads it back so
+    unplaced: bool = False
+
+    @property
+    def label2(self) -> str:
+        """The 二级 cell, in full."""
+        return UNPLACED if self.unplaced else self.level2
+
+    @property
+    def short_label2(self) -> str:
+        """The 二级 cell, short."""
+        return UNPLACED if self.unplaced else self.short2
 
 
 @dataclass
@@ -162,9 +178,10 @@ def arrange_indicators(
     indicators: Iterable[IndicatorContent], categories: Sequence[CategoryRef]
 ) -> tuple[list[CategoryRef], dict[tuple[str, str], list[IndicatorContent]]]:
     """The categories to print, in order, and the indicators under each. An indicator whose
-    二级 category the framework does not have (a 广州 form has none) prints under its 一级,
-    after that 一级's own categories, with its 二级 cell as it was (often empty); one whose
-    一级 is unknown too prints at the end, so no indicator is ever left out."""
+    二级 category the framework does not have prints under its 一级, after that 一级's own
+    categories, with its 二级 cell as it was; one with none (a 广州 form's) under a 二级 cell
+    that says 未分二级, never a blank that a reader would take for the category above; one
+    whose 一级 is unknown too prints at the end, so no indicator is ever left out."""
     grouped = indicators_by_category(indicators, categories)
     known = {(ref.level1, ref.level2) for ref in categories}
     level1_of: dict[str, CategoryRef] = {}
@@ -181,6 +198,7 @@ def arrange_indicators(
             level2=level2,
             short1=owner.short1 if owner else level1,
             short2=level2,
+            unplaced=not level2,
         )
         key = (ref.level1, ref.level2)
         if key != (level1, level2):

@@ -19,9 +19,11 @@ from typing import Literal
 
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import Label, Layout, match_label
+from projects.layouts.grid import UNPLACED
 from projects.layouts.normalize import (
     CategoryNames,
     ValueProblem,
+    category_key,
     clean_line,
     clean_text,
     is_not_applicable,
@@ -184,6 +186,7 @@ class FormReader:
         result: list[IndicatorContent] = []
         carry1 = carry2 = ""
         carry_core = False
+        carry_unplaced = False  # under a 二级 cell that says 未分二级: filed under the 一级 alone
         col1, col2 = columns["level1"], columns["level2"]
         for r in rows:
             row = list(self.sheet.rows[r])
@@ -230,7 +233,10 @@ class FormReader:
                     f"一级指标“{text1}”不在指标体系中。",
                     text=self.row_text(r),
                 )
-            if text2:
+            if text2 and category_key(text2) == category_key(UNPLACED):
+                carry1, carry2, carry_core, carry_unplaced = level1 or carry1, "", False, True
+            elif text2:
+                carry_unplaced = False
                 match2 = self.names.match_level2(text2, level1 or carry1)
                 if match2 is None:
                     self.error(
@@ -250,7 +256,7 @@ class FormReader:
                     carry1, carry2, carry_core = match2.level1, match2.level2, match2.core
             elif level1:
                 if level1 != carry1:
-                    carry2, carry_core = "", False
+                    carry2, carry_core, carry_unplaced = "", False, False
                 carry1 = level1
             values = {key: get(key) for key in value_keys}
             if not any(values.values()):
@@ -271,7 +277,7 @@ class FormReader:
                 name = ""
             if not name and not not_applicable:
                 self.error(r, columns["name"] + offset, "三级指标名称为空。", text=self.row_text(r))
-            if not carry1 or not carry2:
+            if not carry1 or not (carry2 or carry_unplaced):
                 self.error(
                     r,
                     col2 + offset,

@@ -114,7 +114,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
                 Row(
                     [
                         Cell(ref.short1, role="label"),
-                        Cell(ref.short2, role="label"),
+                        Cell(ref.short_label2, role="label"),
                         Cell(),
                         Cell(),
                         Cell(),
@@ -128,7 +128,7 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
                 Row(
                     [
                         Cell(ref.short1, role="label"),
-                        Cell(f"{star}{ref.short2}", role="label"),
+                        Cell(f"{star}{ref.short_label2}", role="label"),
                         Cell(
                             NOT_APPLICABLE if item.not_applicable and not item.name else item.name
                         ),
