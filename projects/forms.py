@@ -11,6 +11,7 @@ from projects.models import (
     Organization,
     PerformanceForm,
     PerformanceFormQuerySet,
+    in_force_status,
     pinyin,
 )
 
@@ -168,8 +169,8 @@ class ListFilterForm(forms.Form):
         )
         if data["status"] == ADJUSTING_CHOICE:
             queryset = queryset.filter(ADJUSTING)
-        elif data["status"]:
-            queryset = queryset.filter(status=data["status"])
+        elif data["status"]:  # the status in force, as the list shows it
+            queryset = queryset.filter(in_force_status(data["status"]))
         if data["project_type"]:
             queryset = queryset.filter(project_type=data["project_type"])
         return queryset

@@ -78,25 +78,36 @@ def test_it_counts_each_department_by_status(fiona, forms) -> None:
         assert names == ["东莞市财政局", "东莞市教育局"]
     finance = counts(fiona)["东莞市财政局"]
     assert finance.department_id == forms["draft"].project.department_id
-    assert (finance.draft, finance.submitted, finance.department_approved) == (2, 2, 1)
-    assert (finance.approved, finance.returned, finance.total) == (1, 1, 7)
+    # by the status in force: the form being adjusted (its adjustment submitted) is 已通过
+    assert (finance.draft, finance.submitted, finance.department_approved) == (2, 1, 1)
+    assert (finance.approved, finance.returned, finance.total) == (2, 1, 7)
     assert finance.adjusting == 1
     assert finance.overdue == 0  # no deadline set: nothing is late
     assert [(status, count) for status, _label, count in finance.cells] == [
         ("draft", 2),
-        ("submitted", 2),
+        ("submitted", 1),
         ("department_approved", 1),
-        ("approved", 1),
+        ("approved", 2),
         ("returned", 1),
     ]
     education = counts(fiona)["东莞市教育局"]
     assert (education.submitted, education.total) == (1, 1)
 
 
+def test_a_form_being_adjusted_is_listed_and_counted_as_approved(client, fiona, forms) -> None:
+    """Its approved version is in force: the list's 已通过 holds it, 已提交 does not."""
+    client.force_login(fiona)
+    list_url = reverse("projects:form_list")
+    approved = client.get(list_url, {"year": YEAR, "status": "approved"}).content.decode()
+    submitted = client.get(list_url, {"year": YEAR, "status": "submitted"}).content.decode()
+    assert "调整中" in approved and forms["adjusting"].project.name in approved
+    assert forms["adjusting"].project.name not in submitted
+
+
 def test_the_totals_row_adds_up_the_departments(fiona, forms) -> None:
     totals = total_row(status_counts(Actor.for_user(fiona), YEAR))
     assert totals.department_id is None and totals.name == "合计"
-    assert (totals.draft, totals.submitted, totals.total, totals.adjusting) == (2, 3, 8, 1)
+    assert (totals.draft, totals.submitted, totals.total, totals.adjusting) == (2, 2, 8, 1)
 
 
 def test_another_year_counts_on_its_own(fiona, forms) -> None:
@@ -245,7 +256,7 @@ def test_the_finance_reviewer_sees_every_department_with_links(client, fiona, fo
     assert (
         f'href="{list_url}?year={YEAR}&amp;department={department}&amp;status=draft">2</a>' in html
     )
-    assert f'href="{list_url}?year={YEAR}&amp;status=submitted">3</a>' in html
+    assert f'href="{list_url}?year={YEAR}&amp;status=submitted">2</a>' in html
     assert response.context["totals"].overdue == 3
     assert 'nav-link active" href="' + URL in html
 

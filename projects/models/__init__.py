@@ -9,6 +9,7 @@ from projects.models.forms import (
     Indicator,
     PerformanceForm,
     PerformanceFormQuerySet,
+    in_force_status,
 )
 from projects.models.history import COMMENT_LIMIT, Comment, FormEvent
 from projects.models.imports import (
@@ -60,6 +61,7 @@ __all__ = [
     "Stage",
     "StagedImport",
     "StagedImportFile",
+    "in_force_status",
     "overall_grade",
     "pinyin",
 ]

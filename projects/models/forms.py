@@ -319,6 +319,14 @@ class PerformanceForm(models.Model):
 ADJUSTING = Q(approved_version__isnull=False) & ~Q(status=PerformanceForm.Status.APPROVED)
 
 
+def in_force_status(status: str) -> Q:
+    """The forms whose status in force (``PerformanceForm.status_in_force``) is ``status``: a
+    form being adjusted counts as 已通过, not as the adjustment's draft or review."""
+    if status == PerformanceForm.Status.APPROVED:
+        return Q(status=status) | ADJUSTING
+    return Q(status=status) & ~ADJUSTING
+
+
 class Indicator(models.Model):
     """三级指标 on one form. ``uid`` stays the same through edits and re-imports (the row is
     updated in place), so comments stay attached; ``origin`` is last year's indicator it was

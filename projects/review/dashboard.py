@@ -22,7 +22,14 @@ from django.db.models import (
 from django.utils import timezone
 
 from projects.history import approved_contents
-from projects.models import ADJUSTING, Deadline, PerformanceForm, Stage, pinyin
+from projects.models import (
+    ADJUSTING,
+    Deadline,
+    PerformanceForm,
+    Stage,
+    in_force_status,
+    pinyin,
+)
 from projects.permissions import Actor, visible_forms
 from projects.review.queue import in_status_since
 from projects.workflow import TRANSITIONS, at_stage, review_stage
@@ -130,7 +137,8 @@ def status_counts(
     if deadlines is None:
         deadlines = year_deadlines(fiscal_year)
     late = overdue_q(deadlines, today or timezone.localdate())
-    counts = {status: Count("pk", filter=Q(status=status)) for status in STATUSES}
+    # by the status in force: a form being adjusted is 已通过 (and counted under 调整中 too)
+    counts = {status: Count("pk", filter=in_force_status(status)) for status in STATUSES}
     rows = (
         visible_forms(actor)
         .for_year(fiscal_year)
