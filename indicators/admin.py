@@ -8,7 +8,7 @@ from indicators.models import Category, Framework, LibraryEntry
 class CategoryInline(admin.TabularInline[Category, Any]):
     model = Category
     extra = 0
-    fields = ["level", "parent", "name", "short_name", "order", "is_core"]
+    fields = ["level", "parent", "name", "short_name", "order", "is_core", "score_weight"]
     fk_name = "framework"
 
 
@@ -20,7 +20,16 @@ class FrameworkAdmin(admin.ModelAdmin[Framework]):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
-    list_display = ["name", "short_name", "level", "parent", "framework", "order", "is_core"]
+    list_display = [
+        "name",
+        "short_name",
+        "level",
+        "parent",
+        "framework",
+        "order",
+        "is_core",
+        "score_weight",
+    ]
     list_filter = ["framework", "level"]
     search_fields = ["name", "short_name"]
     list_select_related = ["parent", "framework"]

@@ -3,11 +3,14 @@ belong with the form (``projects.models.Indicator``)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from indicators.scoring import DEFAULT_WEIGHTS, WEIGHTS_WITH_COST
 
 
 class Framework(models.Model):
@@ -32,6 +35,16 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.version}）"
 
+    def score_weights(self) -> dict[str, Fraction]:
+        """The points of each 一级 category in a self-evaluation (``indicators.scoring``):
+        as set on the categories, else the central method's (产出 50, 效益 30, 满意度 10; where
+        成本 is a 一级 category, 产出 40, 成本 10, 效益 30, 满意度 10)."""
+        tops = list(self.categories.filter(level=1).order_by("order", "id"))
+        if any(top.score_weight is not None for top in tops):
+            return {top.name: Fraction(top.score_weight) for top in tops if top.score_weight}
+        names = {top.name for top in tops}
+        return dict(WEIGHTS_WITH_COST if "成本指标" in names else DEFAULT_WEIGHTS)
+
 
 class Category(models.Model):
     """一级指标 (level 1, no parent) or 二级指标 (level 2, parent is a level-1 category)."""
@@ -53,6 +66,14 @@ class Category(models.Model):
     order = models.PositiveSmallIntegerField("排序", default=0)
     is_core = models.BooleanField(
         "核心指标", default=False, help_text="深圳表样以“*”标记的必填类别"
+    )
+    score_weight = models.DecimalField(
+        "自评分值",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="一级指标在绩效自评中分得的分值（指标共 90 分，按各一级指标的分值分配）。",
     )
 
     class Meta:
@@ -82,6 +103,8 @@ class Category(models.Model):
     def clean(self) -> None:
         if self.parent is not None and self.parent.framework_id != self.framework_id:
             raise ValidationError({"parent": "上级类别必须属于同一指标体系。"})
+        if self.score_weight is not None and self.parent is not None:
+            raise ValidationError({"score_weight": "只有一级指标有自评分值。"})
 
 
 class LibraryEntry(models.Model):
