@@ -66,6 +66,7 @@ __all__ = [
     "IndicatorScore",
     "ScoreProblem",
     "Scoring",
+    "compare_to_target",
     "grade_of",
     "score_self_evaluation",
     "two_decimals",
@@ -346,7 +347,7 @@ def _indicator_score(
             )
         )
         return None
-    reached = _compare(target, actual)
+    reached = compare_to_target(target, actual)
     if reached is None:
         problems.append(
             ScoreProblem(
@@ -361,9 +362,13 @@ def _indicator_score(
     return weight * reached
 
 
-def _compare(target: ParsedTarget, actual: ParsedTarget) -> Fraction | None:
-    """The share of the target reached (0 to 1), or None when the units do not reconcile."""
-    assert target.number is not None and actual.number is not None
+def compare_to_target(target: ParsedTarget, actual: ParsedTarget) -> Fraction | None:
+    """The share of a quantitative target an actual (or projected) value reaches, 0 to 1, by
+    the rules above; None when either is no one number or their units do not reconcile."""
+    if target.number is None or target.comparator is None or target.is_compound:
+        return None
+    if not actual.is_quantitative or actual.number is None or actual.is_compound:
+        return None
     goal, goal_unit = _in_base_unit(target.number, target.unit)
     # an actual without a unit is in the target's
     done, done_unit = _in_base_unit(actual.number, actual.unit or target.unit)
