@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +23,13 @@ from projects.permissions import (
     can_grade,
     can_view,
     get_form_for_actor,
+)
+from projects.review.batch import (
+    NOT_FOUND,
+    BatchOutcome,
+    batch_token,
+    preview,
+    token_matches,
 )
 from projects.review.comments import (
     CommentRefused,
@@ -273,22 +279,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class BatchOutcome:
-    """What became of one form of a batch: ``form`` is ``None`` for one the actor may not
-    see (named by nothing but the number posted); ``refusal`` is empty on success."""
-
-    pk: int
-    form: PerformanceForm | None
-    refusal: str = ""
-
-
 @login_required
 @require_POST
 def queue_batch(request: HttpRequest) -> HttpResponse:
-    """Approve, pass on or return the forms ticked in the queue, each through the transition
-    service in its own transaction (one refusal undoes none of the others), with the version
-    and status the page showed; then say what became of each."""
+    """Approve, pass on or return the forms ticked in the queue, asked once: the first POST
+    lists each form and what will become of it (what will be refused, and why: a form that
+    needs a person's look is decided on its own page); the second, with the confirmation
+    token of that list, takes the step on each form through the transition service, each in
+    its own transaction (one refusal undoes none of the others), with the version and status
+    the queue showed; then says what became of each."""
     post = request.POST
     verb = post.get("verb", "")
     step = TRANSITIONS.get(verb)
@@ -310,41 +309,61 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
         messages.error(request, problem)
         return redirect(back)
     actor = actor_of(request)
-    visible = {
-        form.pk: form
-        for form in PerformanceForm.objects.visible_to(actor).filter(pk__in=pks).with_related()
+    seen = {
+        pk: (as_int(post.get(f"version_{pk}", "")) or -1, post.get(f"status_{pk}", "")[:30])
+        for pk in pks
     }
-    outcomes = []
-    for pk in pks:
-        if pk not in visible:
-            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
+    outcomes = preview(actor, step, pks, seen)
+    confirmed = token_matches(post.get("confirm", ""), actor, verb, seen, comment)
+    if not confirmed:
+        return render(
+            request,
+            "review/batch_confirm.html",
+            {
+                "nav": "queue",
+                "step": step,
+                "outcomes": outcomes,
+                "seen": [(pk, *seen[pk]) for pk in pks],
+                "acting": sum(1 for outcome in outcomes if not outcome.refusal),
+                "comment": comment,
+                "query": post.get("query", ""),
+                "token": batch_token(actor, verb, seen, comment),
+                "stale": bool(post.get("confirm")),
+                "back": back,
+            },
+        )
+    done = []
+    for outcome in outcomes:
+        if outcome.form is None:
+            done.append(outcome)
             continue
-        version = post.get(f"version_{pk}", "")
+        version, status = seen[outcome.pk]
         try:
             form = take_transition(
                 actor=actor,
                 verb=verb,
-                form_id=pk,
-                seen_version=as_int(version) or -1,
-                seen_status=post.get(f"status_{pk}", "")[:30],
+                form_id=outcome.pk,
+                seen_version=version,
+                seen_status=status,
                 comment=comment,
+                batch=True,
             )
         except TransitionRefused as refused:
-            outcomes.append(BatchOutcome(pk, visible[pk], refused.message))
+            done.append(BatchOutcome(outcome.pk, outcome.form, refused.message))
         except PerformanceForm.DoesNotExist:  # deleted since
-            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
+            done.append(BatchOutcome(outcome.pk, None, NOT_FOUND))
         else:
-            outcomes.append(BatchOutcome(pk, form))
-    done = sum(1 for outcome in outcomes if not outcome.refusal)
+            done.append(BatchOutcome(outcome.pk, form))
+    succeeded = sum(1 for outcome in done if not outcome.refusal)
     return render(
         request,
         "review/batch_result.html",
         {
             "nav": "queue",
             "label": step.batch_label,
-            "outcomes": outcomes,
-            "done": done,
-            "refused": len(outcomes) - done,
+            "outcomes": done,
+            "done": succeeded,
+            "refused": len(done) - succeeded,
             "back": back,
         },
     )
