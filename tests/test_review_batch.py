@@ -293,9 +293,10 @@ def test_the_queue_page_takes_a_fixed_number_of_queries(
         waiting(days=i, check_errors=0, check_warnings=i % 3)
     client.force_login(fiona)
     # 1 session, 2 user, 3 memberships, 4 the departments and project types to filter by,
-    # 5 the deadlines (for what is overdue), 6 count, 7 the page of forms with their
+    # 5 the deadlines (for what is overdue), 6 whether the bureau divides its review (any
+    # assignment: the queue then opens on 分配给我), 7 count, 8 the page of forms with their
     # organisations and when each arrived
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(QUEUE, {"checks": "warnings"})
     assert len(response.context["rows"]) == len([i for i in range(count) if i % 3])
 
@@ -317,9 +318,10 @@ def test_the_workbook_takes_a_fixed_number_of_queries(
             feasibility="良",
         )
     client.force_login(fiona)
-    # 1 session, 2 user, 3 memberships, 4 the deadlines, 5 the forms with their organisations
-    # and when each arrived, 6 the grades of their current versions
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 memberships, 4 the deadlines, 5 whether the bureau divides its
+    # review (any assignment), 6 the forms with their organisations and when each arrived,
+    # 7 the grades of their current versions
+    with django_assert_num_queries(7):
         response = client.get(EXPORT)
     assert load_workbook(io.BytesIO(response.content)).active.max_row == count + 1
 

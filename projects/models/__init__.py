@@ -10,7 +10,13 @@ from projects.models.forms import (
     PerformanceForm,
     PerformanceFormQuerySet,
 )
-from projects.models.history import COMMENT_LIMIT, Comment, FormEvent
+from projects.models.history import (
+    COMMENT_LIMIT,
+    OPINION_LIMIT,
+    Comment,
+    FormEvent,
+    OpinionTemplate,
+)
 from projects.models.imports import (
     STAGED_IMPORT_LIFETIME,
     ImportJob,
@@ -22,10 +28,12 @@ from projects.models.projects import Project
 from projects.models.review import (
     GRADED_CHECKS,
     MAIL_ATTEMPTS,
+    Assignment,
     Deadline,
     Grade,
     Notification,
     ReviewGrade,
+    Season,
     Stage,
     overall_grade,
 )
@@ -40,7 +48,9 @@ __all__ = [
     "MAIL_ATTEMPTS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "OPINION_LIMIT",
     "STAGED_IMPORT_LIFETIME",
+    "Assignment",
     "CheckSetting",
     "Comment",
     "Deadline",
@@ -51,11 +61,13 @@ __all__ = [
     "Indicator",
     "Membership",
     "Notification",
+    "OpinionTemplate",
     "Organization",
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "Season",
     "Severity",
     "Stage",
     "StagedImport",

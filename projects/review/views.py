@@ -15,14 +15,28 @@ from django.views.decorators.http import require_GET, require_POST
 
 from projects.errors import as_int
 from projects.forms import SeenVersionForm
-from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
+from projects.models import (
+    COMMENT_LIMIT,
+    GRADED_CHECKS,
+    PerformanceForm,
+    PerformanceFormQuerySet,
+    Stage,
+)
 from projects.permissions import (
     Actor,
     actor_of,
+    can_assign,
     can_comment,
     can_grade,
     can_view,
     get_form_for_actor,
+)
+from projects.review.assignment import (
+    AssignmentRefused,
+    assign_forms,
+    assigned_to,
+    bureau_divides_work,
+    finance_reviewers,
 )
 from projects.review.batch import (
     NOT_FOUND,
@@ -43,7 +57,7 @@ from projects.review.grading import GradeRefused, grade_form
 from projects.review.page import RefusedGrading
 from projects.review.queue import QueuePaginator, review_queue, waiting_days
 from projects.review.services import TransitionRefused, comment_problem, take_transition
-from projects.workflow import TRANSITIONS, Transition
+from projects.workflow import TRANSITIONS, Transition, at_stage
 
 QUEUE_PAGE_SIZE = 50
 
@@ -217,8 +231,17 @@ def filtered_queue(
     overdue = "1" if params.get("overdue") == "1" else ""
     if overdue:
         forms = forms.filter(late)
+    # 分配给我 (the finance forms assigned to this reviewer) or 全部: by default the former
+    # once the bureau divides its review, the latter before
+    assigned = params.get("assigned", "")
+    if assigned not in ("mine", "all"):
+        assigned = ""
+        if actor.reviews_any_at(Stage.FINANCE):
+            assigned = "mine" if bureau_divides_work() else "all"
+    if assigned == "mine":
+        forms = forms.filter(assigned_to(actor.user_id) | ~at_stage(Stage.FINANCE))
     filters = {"department": department, "project_type": project_type, "checks": checks}
-    return forms, filters | {"overdue": overdue}
+    return forms, filters | {"overdue": overdue, "assigned": assigned}
 
 
 def _query_without_page(params: QueryDict) -> str:
@@ -275,8 +298,42 @@ def queue(request: HttpRequest) -> HttpResponse:
             "batch_return": next((step.batch_label for step in steps if step.comment_label), ""),
             "batch_limit": BATCH_LIMIT,
             "comment_limit": COMMENT_LIMIT,
+            "query_all": _query_assigned(request.GET, "all"),
+            "query_mine": _query_assigned(request.GET, "mine"),
+            "reviewers": finance_reviewers() if can_assign(actor)[0] else [],
         },
     )
+
+
+def _query_assigned(params: QueryDict, assigned: str) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    query["assigned"] = assigned
+    return query.urlencode()
+
+
+@login_required
+@require_POST
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the forms ticked in the queue to a finance reviewer (or back to their
+    department's assignment), from the queue's batch form."""
+    post = request.POST
+    back = reverse("projects:queue")
+    if query := QueryDict(post.get("query", "")).urlencode():
+        back = f"{back}?{query}"
+    reviewer = post.get("reviewer", "")
+    pks = [pk for raw in post.getlist("form") if (pk := as_int(raw))]
+    try:
+        count = assign_forms(
+            actor=actor_of(request),
+            form_ids=pks,
+            reviewer_id=None if reviewer == "none" else as_int(reviewer) or -1,
+        )
+    except AssignmentRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"已分配 {count} 张表。")
+    return redirect(back)
 
 
 @login_required
