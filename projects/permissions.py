@@ -422,6 +422,11 @@ def _editable(form: PerformanceForm) -> Decision:
 
 
 def _not_editable(form: PerformanceForm) -> Decision:
+    if form.status == PerformanceForm.Status.APPROVED:
+        return False, (
+            "这张表已审核通过，不能直接修改。如需修改，请申请调整（写明理由）："
+            "调整稿审核通过前，已通过的版本继续有效。"
+        )
     return False, f"表单状态为“{form.get_status_display()}”，不能修改。"
 
 
