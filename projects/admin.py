@@ -12,16 +12,19 @@ from projects.content import service_written
 from projects.filing.rollover import RolloverError, roll_over
 from projects.models import (
     MAIL_ATTEMPTS,
+    Assignment,
     CheckSetting,
     Comment,
     Deadline,
     FormEvent,
     Membership,
     Notification,
+    OpinionTemplate,
     Organization,
     PerformanceForm,
     Project,
     ReviewGrade,
+    Season,
 )
 from projects.permissions import actor_of
 
@@ -44,7 +47,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin[Membership]):
-    list_display = ["user", "organization", "role"]
+    list_display = ["user", "organization", "role", "assigns_work"]
     list_filter = ["role", "organization__kind"]
     search_fields = ["user__username", "organization__name"]
     autocomplete_fields = ["user", "organization"]
@@ -193,6 +196,42 @@ class DeadlineAdmin(admin.ModelAdmin[Deadline]):
     list_display = ["fiscal_year", "stage", "due"]
     list_editable = ["due"]
     list_filter = ["fiscal_year", "stage"]
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin[Season]):
+    """The budget season under way, beside the deadlines: one row, the year the lists, the
+    queue and the dashboard open on."""
+
+    list_display = ["fiscal_year"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not Season.objects.exists()
+
+
+@admin.register(OpinionTemplate)
+class OpinionTemplateAdmin(admin.ModelAdmin[OpinionTemplate]):
+    """常用意见: each framework's quick picks of review opinions (text, order, on/off), and
+    the reviewers' own. A comment keeps the text it was made with."""
+
+    list_display = ["text", "framework", "owner", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["framework", "active"]
+    search_fields = ["text"]
+    list_select_related = ["framework", "owner"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin[Assignment]):
+    """Made on the 分配审核 page and from the queue; read here."""
+
+    list_display = ["reviewer", "department", "form", "assigned_by", "assigned_at"]
+    list_select_related = ["reviewer", "department", "form__project", "assigned_by"]
+    readonly_fields = ["reviewer", "department", "form", "assigned_by", "assigned_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(ReviewGrade)

@@ -113,12 +113,20 @@ class ListFilterForm(forms.Form):
     project_type = forms.ChoiceField(label="项目类型", required=False)
 
     def __init__(
-        self, data: object, *, visible: PerformanceFormQuerySet, sees_everything: bool = False
+        self,
+        data: object,
+        *,
+        visible: PerformanceFormQuerySet,
+        sees_everything: bool = False,
+        season: int | None = None,
     ) -> None:
         super().__init__(data)  # type: ignore[arg-type]
         self.years = list(
             visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
         )
+        if season is not None and self.years and season not in self.years:
+            # the season's year is a choice even before anyone files for it
+            self.years = sorted({*self.years, season}, reverse=True)
         self.fields["year"].choices = [("", "全部年度"), *((y, str(y)) for y in self.years)]  # type: ignore[attr-defined]
         # departments: every one for whom sees every form (no scan of the forms), else those of
         # the forms they see; units: only the chosen department's (a city has thousands)

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 Decision = tuple[bool, str]
 ALLOWED: Decision = (True, "")
 Role = Membership.Role
+Kind = Organization.Kind
 
 # Who reviews a department's forms at each stage: members with the stage's role in the
 # department, and members with that role in an organisation of the kind named (the finance
@@ -76,6 +77,8 @@ class Actor:
     finance_departments: frozenset[int] | None = None
     is_admin: bool = False
     is_system: bool = False
+    # divides the finance review among the reviewers (``Membership.assigns_work``)
+    assigns_work: bool = False
 
     @classmethod
     def for_user(
@@ -86,10 +89,12 @@ class Actor:
             return cls(user_id=None, source=source)
         roles: dict[str, set[int]] = {role: set() for role in Role.values}
         everywhere: set[Stage] = set()  # the stages at which the user reviews every department
-        for role, organization_id, kind in Membership.objects.filter(user_id=user.pk).values_list(
-            "role", "organization_id", "organization__kind"
-        ):
+        assigns_work = False
+        for role, organization_id, kind, assigns in Membership.objects.filter(
+            user_id=user.pk
+        ).values_list("role", "organization_id", "organization__kind", "assigns_work"):
             roles[role].add(organization_id)
+            assigns_work |= assigns and role == Role.FINANCE_REVIEWER and kind == Kind.FINANCE
             everywhere |= {
                 stage
                 for stage, (reviewer, all_of) in STAGE_REVIEWERS.items()
@@ -107,6 +112,7 @@ class Actor:
                 None if finance_everywhere else frozenset(roles[Role.FINANCE_REVIEWER])
             ),
             is_admin=bool(roles[Role.ADMINISTRATOR]),
+            assigns_work=assigns_work,
         )
 
     @classmethod
@@ -163,10 +169,33 @@ class Actor:
         for stage in Stage:
             departments = self.departments_at(stage)
             if departments is None:
-                waiting |= at_stage(stage)
+                waiting |= at_stage(stage) & ~self.conflicts_at(stage)
             elif departments:
-                waiting |= at_stage(stage) & Q(project__department_id__in=departments)
+                waiting |= (
+                    at_stage(stage)
+                    & Q(project__department_id__in=departments)
+                    & ~self.conflicts_at(stage)
+                )
         return waiting
+
+    def conflicts_at(self, stage: Stage) -> Q:
+        """The forms this actor may not review at the stage for a conflict of interest
+        (``conflict_of_interest``), as a filter."""
+        own = Q(project__unit_id__in=self.filer_units)
+        if stage == Stage.FINANCE:
+            own |= Q(project__department_id__in=self.reviewed_departments)
+        return own
+
+    def conflict_of_interest(self, form: PerformanceForm, stage: Stage) -> str:
+        """Why this actor may not review the form at the stage, or ``""``: they are a member
+        of the unit that filed it (its filer), or, for the finance review, of its department
+        (its reviewer). A finance reviewer's membership of a department is the department
+        assigned to them, not a conflict; a department's reviewer reviews its own units."""
+        if form.project.unit_id in self.filer_units:
+            return "您是填报这张表的单位的成员，需回避，不能审核这张表。"
+        if stage == Stage.FINANCE and form.project.department_id in self.reviewed_departments:
+            return "您是这张表主管部门的审核人，需回避，不能在财政审核阶段审核这张表。"
+        return ""
 
     def is_filer_of(self, form: PerformanceForm) -> bool:
         return form.project.unit_id in self.filer_units
@@ -231,6 +260,8 @@ def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
     if stage is None:
         return False, f"表单状态为“{form.get_status_display()}”，不在审核中。"
     if actor.reviews_at(stage, form.project.department_id):
+        if conflict := actor.conflict_of_interest(form, stage):
+            return False, conflict
         return ALLOWED
     if stage == Stage.DEPARTMENT:
         return False, "这张表正等待主管部门审核，只有本部门的审核人可以处理。"
@@ -328,8 +359,12 @@ def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
     department reviews, and finance), once it has been submitted."""
     department = form.project.department
     stages = [Stage.DEPARTMENT] if department.department_review else []
-    if not any(actor.reviews_at(stage, department.pk) for stage in [*stages, Stage.FINANCE]):
+    reviews = [s for s in [*stages, Stage.FINANCE] if actor.reviews_at(s, department.pk)]
+    if not reviews:
         return False, "只有这张表的审核人可以提出或处理审核意见。"
+    conflicts = [actor.conflict_of_interest(form, stage) for stage in reviews]
+    if all(conflicts):
+        return False, conflicts[0]
     if form.status not in COMMENTABLE:
         return False, "草稿尚未提交，不能提出审核意见。"
     return ALLOWED
@@ -339,6 +374,27 @@ def can_answer(actor: Actor, form: PerformanceForm) -> Decision:
     """Answer the reviewers' comments: the unit's filers."""
     if not actor.is_filer_of(form):
         return False, "只有本单位的填报人可以答复审核意见。"
+    return ALLOWED
+
+
+def can_assign(actor: Actor) -> Decision:
+    """Divide the finance review: assign departments or single forms to the finance reviewers,
+    and reassign them. A finance reviewer of the finance bureau whose membership says so
+    (``Membership.assigns_work``, set by an administrator in the Django admin: the 科长 who
+    divides the season's work). Administrators manage people, not the review: they set the
+    flag, they do not assign."""
+    if actor.assigns_work:
+        return ALLOWED
+    return False, "只有负责分配审核任务的财政审核人可以分配审核任务。"
+
+
+def can_take_assignment(actor: Actor, form: PerformanceForm) -> Decision:
+    """Be assigned the form's finance review: a finance reviewer of its department (or of
+    every department) with no conflict of interest."""
+    if not actor.reviews_at(Stage.FINANCE, form.project.department_id):
+        return False, "只能分配给负责这个主管部门的财政审核人。"
+    if conflict := actor.conflict_of_interest(form, Stage.FINANCE):
+        return False, conflict
     return ALLOWED
 
 
@@ -366,6 +422,11 @@ def _editable(form: PerformanceForm) -> Decision:
 
 
 def _not_editable(form: PerformanceForm) -> Decision:
+    if form.status == PerformanceForm.Status.APPROVED:
+        return False, (
+            "这张表已审核通过，不能直接修改。如需修改，请申请调整（写明理由）："
+            "调整稿审核通过前，已通过的版本继续有效。"
+        )
     return False, f"表单状态为“{form.get_status_display()}”，不能修改。"
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from projects import views
 from projects.filing import views as filing_views
-from projects.review import dashboard_views, notification_views
+from projects.review import assignment_views, dashboard_views, notification_views, opinion_views
 from projects.review import views as review_views
 
 app_name = "projects"
@@ -27,6 +27,9 @@ urlpatterns = [
     path("<int:pk>/grade/", review_views.form_grade, name="form_grade"),
     path("queue/", review_views.queue, name="queue"),
     path("queue/batch/", review_views.queue_batch, name="queue_batch"),
+    path("queue/assign/", review_views.queue_assign, name="queue_assign"),
+    path("assignments/", assignment_views.assignments, name="assignments"),
+    path("opinions/", opinion_views.my_opinions_page, name="my_opinions"),
     path("queue/export.xlsx", views.queue_export, name="queue_export"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("<int:pk>/comments/", review_views.comment_add, name="comment_add"),

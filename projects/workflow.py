@@ -94,6 +94,9 @@ class Transition:
     sources: frozenset[str] = frozenset()
     stages: frozenset[Stage] = frozenset()
     batch_label: str = ""  # the queue's button to take it on many forms at once
+    # in a batch, refused for a form that needs a person's look (open comments, check
+    # errors, an adjustment: ``projects.review.batch.needs_a_look``)
+    batch_guarded: bool = False
     suggested_by: frozenset[str] = frozenset()  # the overall grades that suggest it
     comment_label: str = ""  # a comment is required, with this prompt
     comment_missing: str = ""  # and this refusal without one
@@ -148,6 +151,7 @@ TRANSITIONS: dict[str, Transition] = {
             "部门审核通过，已报财政审核。",
             stages=frozenset({Stage.DEPARTMENT}),
             batch_label="批量部门审核通过，报财政",
+            batch_guarded=True,
             suggested_by=GOOD,
         ),
         Transition(
@@ -170,6 +174,7 @@ TRANSITIONS: dict[str, Transition] = {
             "审核通过。",
             stages=frozenset({Stage.FINANCE}),
             batch_label="批量审核通过",
+            batch_guarded=True,
             suggested_by=GOOD,
         ),
         Transition(

@@ -6,6 +6,10 @@ fiona  — finance reviewer (sees every form)
 charlie — filer of unit C in another department: must see nothing of alice's
 adam   — administrator (imports, rolls over, reads every form)
 stan   — a Django superuser with no membership: opens the Django admin, may do nothing here
+lena   — a finance reviewer who divides the work (assigns departments and forms to reviewers)
+cora   — a finance reviewer who is also a filer of unit A: may not review alice's forms
+dora   — a finance reviewer who is also a department reviewer of A's department: reviews
+         its forms at the department's stage, not at finance's (conflict of interest)
 """
 
 from __future__ import annotations
@@ -74,6 +78,38 @@ def felix(unit_c):
     """A finance reviewer assigned to one department only (unit C's, not alice's)."""
     user = UserFactory(username="felix")
     MembershipFactory(user=user, organization=unit_c.parent, role=Membership.Role.FINANCE_REVIEWER)
+    return user
+
+
+@pytest.fixture
+def lena(db):
+    user = UserFactory(username="lena")
+    MembershipFactory(
+        user=user,
+        organization=FinanceFactory(),
+        role=Membership.Role.FINANCE_REVIEWER,
+        assigns_work=True,
+    )
+    return user
+
+
+@pytest.fixture
+def cora(unit_a):
+    user = UserFactory(username="cora")
+    MembershipFactory(
+        user=user, organization=FinanceFactory(), role=Membership.Role.FINANCE_REVIEWER
+    )
+    MembershipFactory(user=user, organization=unit_a, role=Membership.Role.FILER)
+    return user
+
+
+@pytest.fixture
+def dora(department):
+    user = UserFactory(username="dora")
+    MembershipFactory(
+        user=user, organization=FinanceFactory(), role=Membership.Role.FINANCE_REVIEWER
+    )
+    MembershipFactory(user=user, organization=department, role=Membership.Role.DEPARTMENT_REVIEWER)
     return user
 
 

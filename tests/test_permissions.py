@@ -26,6 +26,9 @@ PERSONAS = (
     "adam",
     "charlie",
     "stan",
+    "lena",
+    "cora",
+    "dora",
     "anonymous",
     "command",
 )
@@ -41,6 +44,9 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (Y, Y),
         "charlie": (N, N),
         "stan": (N, N),
+        "lena": (Y, Y),
+        "cora": (Y, Y),
+        "dora": (Y, Y),
         "anonymous": (N, N),
         "command": (Y, Y),
     },
@@ -52,6 +58,9 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (N, N),
         "charlie": (N, N),
         "stan": (N, N),
+        "lena": (N, N),
+        "cora": (Y, N),
+        "dora": (N, N),
         "anonymous": (N, N),
         "command": (N, N),
     },
@@ -63,6 +72,9 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (Y, Y),
         "charlie": (N, N),
         "stan": (N, N),
+        "lena": (N, N),
+        "cora": (Y, Y),
+        "dora": (N, N),
         "anonymous": (N, N),
         "command": (Y, Y),
     },
@@ -74,6 +86,9 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (N, N),
         "charlie": (N, N),
         "stan": (N, N),
+        "lena": (N, N),
+        "cora": (Y, Y),
+        "dora": (N, N),
         "anonymous": (N, N),
         "command": (N, N),
     },
@@ -85,8 +100,26 @@ FORM_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (Y, N),
         "charlie": (N, N),
         "stan": (N, N),
+        "lena": (N, N),
+        "cora": (N, N),
+        "dora": (N, N),
         "anonymous": (N, N),
         "command": (Y, N),
+    },
+    # assignment: whom the form's finance review may be assigned to
+    "can_take_assignment": {
+        "alice": (N, N),
+        "bob": (N, N),
+        "fiona": (Y, Y),
+        "felix": (N, N),
+        "adam": (N, N),
+        "charlie": (N, N),
+        "stan": (N, N),
+        "lena": (Y, Y),
+        "cora": (N, N),  # a filer of the form's unit
+        "dora": (N, N),  # a reviewer of the form's department
+        "anonymous": (N, N),
+        "command": (N, N),
     },
 }
 # verbs about no single form: verb -> persona -> allowed
@@ -99,8 +132,26 @@ ACTOR_RULES: dict[str, dict[str, bool]] = {
         "adam": Y,
         "charlie": N,
         "stan": N,
+        "lena": N,
+        "cora": N,
+        "dora": N,
         "anonymous": N,
         "command": Y,
+    },
+    # assignment: who divides the finance review among the reviewers
+    "can_assign": {
+        "alice": N,
+        "bob": N,
+        "fiona": N,
+        "felix": N,
+        "adam": N,
+        "charlie": N,
+        "stan": N,
+        "lena": Y,
+        "cora": N,
+        "dora": N,
+        "anonymous": N,
+        "command": N,
     },
 }
 
@@ -110,16 +161,34 @@ ACTOR_RULES: dict[str, dict[str, bool]] = {
 D, S, P, A, R = "draft", "submitted", "department_approved", "approved", "returned"
 STATUSES = (D, S, P, A, R)
 WORKFLOW_RULES: dict[str, dict[str, tuple[set[str], set[str]]]] = {
-    "can_submit": {"alice": ({D, R}, {D, R})},
-    "can_withdraw": {"alice": ({S}, {S})},
-    "can_pass_on": {"bob": ({S}, set())},
-    "can_return": {"bob": ({S}, set()), "fiona": ({P}, {S, P})},
-    "can_approve": {"fiona": ({P}, {S, P})},
-    "can_adjust": {"alice": ({A}, {A})},
+    # cora files for alice's unit too: she takes the unit's steps, never a reviewer's on it;
+    # dora reviews alice's department's forms at its stage, never at finance's (conflict of
+    # interest); lena reviews as fiona does
+    "can_submit": {"alice": ({D, R}, {D, R}), "cora": ({D, R}, {D, R})},
+    "can_withdraw": {"alice": ({S}, {S}), "cora": ({S}, {S})},
+    "can_pass_on": {"bob": ({S}, set()), "dora": ({S}, set())},
+    "can_return": {
+        "bob": ({S}, set()),
+        "fiona": ({P}, {S, P}),
+        "lena": ({P}, {S, P}),
+        "dora": ({S}, set()),
+    },
+    "can_approve": {"fiona": ({P}, {S, P}), "lena": ({P}, {S, P})},
+    "can_adjust": {"alice": ({A}, {A}), "cora": ({A}, {A})},
     "can_cancel_adjust": {},  # only on a form being adjusted: see its own test
-    "can_grade": {"bob": ({S}, set()), "fiona": ({P}, {S, P})},
-    "can_comment": {"bob": ({S, P, A, R}, set()), "fiona": ({S, P, A, R}, {S, P, A, R})},
-    "can_answer": {"alice": (set(STATUSES), set(STATUSES))},
+    "can_grade": {
+        "bob": ({S}, set()),
+        "fiona": ({P}, {S, P}),
+        "lena": ({P}, {S, P}),
+        "dora": ({S}, set()),
+    },
+    "can_comment": {
+        "bob": ({S, P, A, R}, set()),
+        "fiona": ({S, P, A, R}, {S, P, A, R}),
+        "lena": ({S, P, A, R}, {S, P, A, R}),
+        "dora": ({S, P, A, R}, set()),
+    },
+    "can_answer": {"alice": (set(STATUSES), set(STATUSES)), "cora": (set(STATUSES), set(STATUSES))},
 }
 
 # verbs about a unit: verb -> persona -> (for alice's unit A, for charlie's unit C)
@@ -132,6 +201,9 @@ UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
         "adam": (N, N),
         "charlie": (N, Y),
         "stan": (N, N),
+        "lena": (N, N),
+        "cora": (Y, N),
+        "dora": (N, N),
         "anonymous": (N, N),
         "command": (N, N),
     },
@@ -139,9 +211,10 @@ UNIT_RULES: dict[str, dict[str, tuple[bool, bool]]] = {
 
 
 @pytest.fixture
-def actors(alice, bob, fiona, felix, adam, charlie, stan) -> dict[str, Actor]:
+def actors(alice, bob, fiona, felix, adam, charlie, stan, lena, cora, dora) -> dict[str, Actor]:
     users = {"alice": alice, "bob": bob, "fiona": fiona, "felix": felix, "adam": adam}
-    users |= {"charlie": charlie, "stan": stan, "anonymous": AnonymousUser()}
+    users |= {"charlie": charlie, "stan": stan, "lena": lena, "cora": cora, "dora": dora}
+    users |= {"anonymous": AnonymousUser()}
     found = {name: Actor.for_user(user) for name, user in users.items()}
     found["command"] = Actor.system()
     return found

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from projects.models import Deadline, FormEvent, Membership, PerformanceForm, ReviewGrade
 from projects.permissions import Actor, can_approve
+from projects.review.comments import add_comment
 from tests.factories import FormFactory, MembershipFactory, UnitFactory, UserFactory
 from tests.review_helpers import act
 
@@ -33,12 +34,21 @@ def shown(client, **filters) -> list[PerformanceForm]:
 
 def batch(client, verb: str, forms: list[PerformanceForm], comment: str = "", **extra):
     """Post the batch form as the queue page builds it: the ticked forms with the version and
-    status each row showed."""
+    status each row showed; then confirm the list the first POST shows (which acts on
+    nothing), as the reviewer does."""
     data: dict[str, object] = {"verb": verb, "form": [f.pk for f in forms], "comment": comment}
     for form in forms:
         data[f"version_{form.pk}"] = form.version
         data[f"status_{form.pk}"] = form.status
-    return client.post(BATCH, {**data, **extra}, follow=True)
+    asked = client.post(BATCH, {**data, **extra}, follow=True)
+    if asked.context is None or "token" not in asked.context:  # refused before the list
+        return asked
+    return client.post(BATCH, {**data, **extra, "confirm": asked.context["token"]}, follow=True)
+
+
+def planned(response) -> dict[int, str]:
+    """What the confirmation page says will become of each form."""
+    return {o.pk: o.refusal or "将执行" for o in response.context["outcomes"]}
 
 
 def results(response) -> dict[int, str]:
@@ -283,9 +293,10 @@ def test_the_queue_page_takes_a_fixed_number_of_queries(
         waiting(days=i, check_errors=0, check_warnings=i % 3)
     client.force_login(fiona)
     # 1 session, 2 user, 3 memberships, 4 the departments and project types to filter by,
-    # 5 the deadlines (for what is overdue), 6 count, 7 the page of forms with their
+    # 5 the deadlines (for what is overdue), 6 whether the bureau divides its review (any
+    # assignment: the queue then opens on 分配给我), 7 count, 8 the page of forms with their
     # organisations and when each arrived
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(QUEUE, {"checks": "warnings"})
     assert len(response.context["rows"]) == len([i for i in range(count) if i % 3])
 
@@ -307,9 +318,10 @@ def test_the_workbook_takes_a_fixed_number_of_queries(
             feasibility="良",
         )
     client.force_login(fiona)
-    # 1 session, 2 user, 3 memberships, 4 the deadlines, 5 the forms with their organisations
-    # and when each arrived, 6 the grades of their current versions
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 memberships, 4 the deadlines, 5 whether the bureau divides its
+    # review (any assignment), 6 the forms with their organisations and when each arrived,
+    # 7 the grades of their current versions
+    with django_assert_num_queries(7):
         response = client.get(EXPORT)
     assert load_workbook(io.BytesIO(response.content)).active.max_row == count + 1
 
@@ -340,3 +352,86 @@ def test_odd_digits_in_parameters_are_refused_without_an_error(client, fiona) ->
         {"verb": "approve", "form": ["²", str(form.pk)], f"version_{form.pk}": "²"},
     )
     assert response.status_code in (200, 302)
+
+
+# --------------------------------------------------------------------------- asked once
+
+
+def test_a_batch_lists_what_it_will_do_and_acts_only_once_confirmed(client, passed_on) -> None:
+    _forms, users = passed_on
+    client.force_login(users["finance"])
+    page = shown(client)[:3]
+    data: dict[str, object] = {"verb": "approve", "form": [f.pk for f in page]}
+    for form in page:
+        data |= {f"version_{form.pk}": form.version, f"status_{form.pk}": form.status}
+    asked = client.post(BATCH, data)
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "确认批量审核通过" in html and "确认审核通过 3 张" in html
+    assert planned(asked) == {f.pk: "将执行" for f in page}
+    assert not FormEvent.objects.filter(kind="approve").exists()
+    # A token for another list (or a forged one) acts on nothing: the list is shown again.
+    token = asked.context["token"]
+    again = client.post(BATCH, {**data, "form": [page[0].pk], "confirm": token})
+    assert "所选的表或其状态已有变化" in again.content.decode()
+    again = client.post(BATCH, {**data, "confirm": token + "x"})
+    assert "所选的表或其状态已有变化" in again.content.decode()
+    assert not FormEvent.objects.filter(kind="approve").exists()
+    done = client.post(BATCH, {**data, "confirm": token})
+    assert set(results(done).values()) == {"成功"}
+    assert FormEvent.objects.filter(kind="approve").count() == 3
+
+
+def test_a_batch_approves_the_others_and_refuses_a_form_with_an_open_comment(
+    client, passed_on
+) -> None:
+    forms, users = passed_on
+    finance = Actor.for_user(users["finance"])
+    commented = forms[1]
+    add_comment(actor=finance, form_id=commented.pk, text="满意度指标请写明调查方式")
+    client.force_login(users["finance"])
+    page = shown(client)
+    asked = client.post(
+        BATCH,
+        {"verb": "approve", "form": [f.pk for f in page]}
+        | {f"version_{f.pk}": f.version for f in page}
+        | {f"status_{f.pk}": f.status for f in page},
+    )
+    reason = "有 1 条待解决的审核意见，不能批量处理，请打开这张表逐张审核。"
+    assert planned(asked)[commented.pk] == reason
+    assert "确认审核通过 4 张" in asked.content.decode()
+    outcome = results(batch(client, "approve", page))
+    assert outcome.pop(commented.pk) == reason
+    assert set(outcome.values()) == {"成功"}
+    statuses = dict(PerformanceForm.objects.values_list("pk", "status"))
+    assert statuses[commented.pk] == "department_approved"
+    assert {statuses[pk] for pk in outcome} == {"approved"}
+    # Decided on its own page, one by one, it may still be approved.
+    act(users["finance"], commented, "approve")
+    assert PerformanceForm.objects.get(pk=commented.pk).status == "approved"
+
+
+def test_a_batch_refuses_check_errors_and_adjustments_but_returns_them(client, passed_on) -> None:
+    forms, users = passed_on
+    PerformanceForm.objects.filter(pk=forms[0].pk).update(check_errors=2)
+    PerformanceForm.objects.filter(pk=forms[1].pk).update(approved_version=1)
+    client.force_login(users["finance"])
+    page = shown(client)
+    outcome = results(batch(client, "approve", page))
+    assert outcome[forms[0].pk] == "检查发现 2 个错误，不能批量处理，请打开这张表逐张审核。"
+    assert outcome[forms[1].pk] == "这是已通过表的调整稿，不能批量处理，请打开这张表逐张审核。"
+    assert [text for text in outcome.values()].count("成功") == 3
+    returned = results(batch(client, "return", page[:2], comment="请修改"))
+    assert set(returned.values()) == {"成功"}  # sending back needs no such look
+
+
+def test_a_comment_made_after_the_list_was_shown_still_stops_the_form(client, passed_on) -> None:
+    _forms, users = passed_on
+    client.force_login(users["finance"])
+    page = shown(client)[:2]
+    data: dict[str, object] = {"verb": "approve", "form": [f.pk for f in page]}
+    for form in page:
+        data |= {f"version_{form.pk}": form.version, f"status_{form.pk}": form.status}
+    token = client.post(BATCH, data).context["token"]
+    add_comment(actor=Actor.for_user(users["dept"]), form_id=page[0].pk, text="请补充依据")
+    outcome = results(client.post(BATCH, {**data, "confirm": token}))
+    assert "待解决的审核意见" in outcome[page[0].pk] and outcome[page[1].pk] == "成功"

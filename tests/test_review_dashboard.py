@@ -322,11 +322,14 @@ def test_the_page_takes_a_fixed_number_of_queries(
         arrived(form(unit_a, f"项目{i}", Status.SUBMITTED if i % 2 else Status.DRAFT), i)
     assert PerformanceForm.objects.count() == 3 + extra
     client.force_login(fiona)
-    # 1 session, 2 user, 3 memberships, 4 the years to choose from, 5 the year's deadlines,
-    # 6 the counts of every department in one aggregate
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 memberships, 4 the years to choose from, 5 the budget season as
+    # set, 6 the year's deadlines, 7 the counts of every department in one aggregate; the
+    # reviewers' load: 8 the bureau's finance reviewers, 9 whom each form waiting for
+    # finance is assigned to and since when, 10 this week's decisions by reviewer
+    with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
     client.force_login(alice)
-    # the same six, and 7 the unit's forms with their organisations and when each arrived
-    with django_assert_num_queries(7):
+    # the first seven, and 8 the unit's forms with their organisations and when each
+    # arrived (no reviewers' load for a filer)
+    with django_assert_num_queries(8):
         assert client.get(URL).status_code == 200

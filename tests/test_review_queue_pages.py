@@ -125,12 +125,13 @@ def test_the_finance_queue_takes_a_fixed_number_of_queries(
         params = {**params, "department": straight.parent_id}
     client.force_login(fiona)
     # 1 session, 2 user, 3 memberships, 4 the departments and project types to filter by,
-    # 5 the deadlines, 6 count, 7 the page of forms: chosen among the narrow rows of the
-    # queue, loaded whole with their organisations and when each arrived
-    with django_assert_num_queries(7):
+    # 5 the deadlines, 6 whether the bureau divides its review (any assignment), 7 count,
+    # 8 the page of forms: chosen among the narrow rows of the queue, loaded whole with
+    # their organisations and when each arrived
+    with django_assert_num_queries(8):
         response = client.get(URL, params)
     assert response.context["rows"]
     # nothing to show: no page to load
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(URL, {**params, "checks": "errors"})
     assert response.context["rows"] == []

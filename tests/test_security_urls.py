@@ -120,6 +120,11 @@ TABLE: dict[str, Row] = {
     ),
     "projects:queue": Row(get=(L, *(200,) * 7), post=SIGNED_IN_405),
     "projects:queue_batch": Row(get=SIGNED_IN_405, post=(L, *(400,) * 7)),  # no verb posted
+    # the service refuses whoever may not assign (none of these may): a message, 302
+    "projects:queue_assign": Row(get=SIGNED_IN_405, post=(L, *(302,) * 7)),
+    "projects:assignments": Row(get=(L, *(403,) * 7), post=(L, *(403,) * 7)),
+    # each person's own quick picks: an empty one posted is refused with a message, 302
+    "projects:my_opinions": Row(get=(L, *(200,) * 7), post=(L, *(302,) * 7)),
     "projects:queue_export": Row(get=(L, *(200,) * 7), post=SIGNED_IN_405),
     "projects:dashboard": Row(get=(L, *(200,) * 7), post=SIGNED_IN_405),
     "projects:comment_add": Row(

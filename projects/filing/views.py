@@ -31,7 +31,14 @@ from projects.filing.services import (
 from projects.forms import NewRowsForm, SeenVersionForm
 from projects.layouts import layout_choices
 from projects.models import DEFAULT_LAYOUT, Comment, Organization, PerformanceForm
-from projects.permissions import actor_of, can_edit, can_roll_over, get_form_for_actor
+from projects.permissions import (
+    actor_of,
+    can_adjust,
+    can_edit,
+    can_roll_over,
+    can_view,
+    get_form_for_actor,
+)
 
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 TOTAL = f"{PREFIX}-TOTAL_FORMS"
@@ -99,7 +106,23 @@ def _background(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def form_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_of(request)
-    form = get_form_for_actor(actor, pk, check=can_edit)
+    try:
+        form = get_form_for_actor(actor, pk, check=can_edit)
+    except PermissionDenied as denied:
+        # an approved form: the refusal points to 申请调整, on the form's page
+        readable = get_form_for_actor(actor, pk, check=can_view)
+        if not can_adjust(actor, readable)[0]:
+            raise
+        return render(
+            request,
+            "403.html",
+            {
+                "exception": denied,
+                "next_url": f"{readable.get_absolute_url()}#actions-title",
+                "next_label": "打开这张表，申请调整",
+            },
+            status=403,
+        )
     if request.method == "GET":
         return _editor_page(request, Editor(form), version=form.version)
     seen = SeenVersionForm(request.POST).seen()

@@ -11,7 +11,13 @@ from projects.models.forms import (
     PerformanceFormQuerySet,
     in_force_status,
 )
-from projects.models.history import COMMENT_LIMIT, Comment, FormEvent
+from projects.models.history import (
+    COMMENT_LIMIT,
+    OPINION_LIMIT,
+    Comment,
+    FormEvent,
+    OpinionTemplate,
+)
 from projects.models.imports import (
     STAGED_IMPORT_LIFETIME,
     ImportJob,
@@ -23,10 +29,12 @@ from projects.models.projects import Project
 from projects.models.review import (
     GRADED_CHECKS,
     MAIL_ATTEMPTS,
+    Assignment,
     Deadline,
     Grade,
     Notification,
     ReviewGrade,
+    Season,
     Stage,
     overall_grade,
 )
@@ -41,7 +49,9 @@ __all__ = [
     "MAIL_ATTEMPTS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "OPINION_LIMIT",
     "STAGED_IMPORT_LIFETIME",
+    "Assignment",
     "CheckSetting",
     "Comment",
     "Deadline",
@@ -52,11 +62,13 @@ __all__ = [
     "Indicator",
     "Membership",
     "Notification",
+    "OpinionTemplate",
     "Organization",
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
     "ReviewGrade",
+    "Season",
     "Severity",
     "Stage",
     "StagedImport",

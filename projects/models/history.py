@@ -8,12 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from indicators.models import Framework
 from projects.models.forms import Indicator, PerformanceForm
 
 # The longest text a person writes about a form: a reviewer's comment, the unit's answer, the
 # reason given with a workflow step (退回, 调整…). The services refuse longer text (nothing is
 # cut off) and the pages' fields stop there.
 COMMENT_LIMIT = 2000
+# The longest quick pick (常用意见): one line.
+OPINION_LIMIT = 100
 
 
 class FormEvent(models.Model):
@@ -96,6 +99,8 @@ class Comment(models.Model):
     its indicator across versions (the row keeps its identity) until a reviewer resolves it;
     the unit answers it."""
 
+    # The quick picks the product shipped with, by the key older comments stored: now the
+    # seeded opinion templates of every framework (``OpinionTemplate.key``).
     class QuickPick(models.TextChoices):
         INCOMPLETE = "incomplete", "指标不够完整"
         NOT_QUANTIFIED = "not_quantified", "指标不够细化量化"
@@ -121,7 +126,9 @@ class Comment(models.Model):
         related_name="comments",
     )
     field = models.CharField("字段", max_length=50, blank=True)  # a content key
-    quick_pick = models.CharField("常用意见", max_length=30, choices=QuickPick.choices, blank=True)
+    # The text of the opinion template picked, as it read then (editing the template later
+    # changes no comment made with it).
+    quick_pick = models.CharField("常用意见", max_length=OPINION_LIMIT, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT
     )
@@ -152,7 +159,7 @@ class Comment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (self.text or self.get_quick_pick_display())[:40]
+        return (self.text or self.quick_pick)[:40]
 
     @property
     def is_open(self) -> bool:
@@ -161,4 +168,47 @@ class Comment(models.Model):
     @property
     def said(self) -> str:
         """The quick pick and the text, as one line."""
-        return "：".join(part for part in (self.get_quick_pick_display(), self.text) if part)
+        return "：".join(part for part in (self.quick_pick, self.text) if part)
+
+
+class OpinionTemplate(models.Model):
+    """A quick pick of review opinions (常用意见): a framework's, edited by administrators in
+    the Django admin (text, order, on/off), or a reviewer's own (``owner``), offered to them
+    on every form. The shipped ones keep the key older comments stored (``key``)."""
+
+    framework = models.ForeignKey(
+        Framework,
+        verbose_name="指标体系",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="opinion_templates",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="opinion_templates",
+        help_text="留空为指标体系的常用意见；填写则为该审核人自己的常用意见。",
+    )
+    text = models.CharField("意见", max_length=OPINION_LIMIT)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    active = models.BooleanField("启用", default=True)
+    key = models.CharField("原代码", max_length=30, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "常用意见"
+        verbose_name_plural = "常用意见"
+        ordering = ["framework", "owner", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(framework__isnull=True, owner__isnull=False)
+                | models.Q(framework__isnull=False, owner__isnull=True),
+                name="opinion_of_a_framework_or_a_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

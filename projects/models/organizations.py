@@ -89,6 +89,13 @@ class Membership(models.Model):
         related_name="memberships",
     )
     role = models.CharField("角色", max_length=30, choices=Role.choices)
+    # A finance reviewer of the finance bureau who divides the review among the reviewers
+    # (assigns departments or single forms to them: ``permissions.can_assign``).
+    assigns_work = models.BooleanField(
+        "分配审核任务",
+        default=False,
+        help_text="财政局的财政审核人可勾选：可把主管部门或单张表分配给各财政审核人。",
+    )
 
     class Meta:
         verbose_name = "成员"
@@ -103,6 +110,11 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
     def clean(self) -> None:
+        if self.assigns_work and not (
+            self.role == self.Role.FINANCE_REVIEWER
+            and (not self.organization_id or self.organization.kind == Organization.Kind.FINANCE)
+        ):
+            raise ValidationError({"assigns_work": "只有财政局的财政审核人可以分配审核任务。"})
         expected = self.ROLE_ORGANIZATION_KINDS[self.Role(self.role)]
         if self.organization_id and self.organization.kind not in expected:
             raise ValidationError(

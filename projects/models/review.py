@@ -8,6 +8,7 @@ from django.db import models
 
 from projects.models.fields import MAX_YEAR, MIN_YEAR
 from projects.models.forms import PerformanceForm
+from projects.models.organizations import Organization
 
 
 class Grade(models.TextChoices):
@@ -137,6 +138,98 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.get_stage_display()} {self.due:%Y-%m-%d}"
+
+
+class Season(models.Model):
+    """The budget season under way: the year the lists, the queue and the dashboard open on
+    (anyone may still pick another year). One row, edited in the Django admin beside the
+    deadlines; with none, the calendar's next year (budgets are filed the year before)."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        "当前预算年度", help_text="列表、待我审核和进度总览默认打开的预算年度。"
+    )
+
+    class Meta:
+        verbose_name = "当前预算年度"
+        verbose_name_plural = "当前预算年度"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year__gte=MIN_YEAR, fiscal_year__lte=MAX_YEAR),
+                name="season_year_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} 年度"
+
+    @classmethod
+    def current(cls) -> int | None:
+        """The season's year as set (one query), or ``None`` while nobody has set it."""
+        year: int | None = cls.objects.order_by("pk").values_list("fiscal_year", flat=True).first()
+        return year
+
+
+class Assignment(models.Model):
+    """Whose finance review a department's forms (or one form) are: the finance bureau divides
+    the work among its reviewers. A form's own assignment wins over its department's. It
+    divides the work, it does not fence it: any finance reviewer of the form may still act
+    (the queue opens on 分配给我, 全部 one click away)."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="财政审核人",
+        on_delete=models.CASCADE,
+        related_name="review_assignments",
+    )
+    department = models.ForeignKey(
+        Organization,
+        verbose_name="主管部门",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_assignments",
+    )
+    form = models.ForeignKey(
+        PerformanceForm,
+        verbose_name="绩效目标表",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="分配人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField("分配时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "审核分配"
+        verbose_name_plural = "审核分配"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True, form__isnull=False)
+                | models.Q(department__isnull=False, form__isnull=True),
+                name="assignment_of_a_department_or_a_form",
+            ),
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=models.Q(department__isnull=False),
+                name="assignment_one_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["form"],
+                condition=models.Q(form__isnull=False),
+                name="assignment_one_per_form",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id or self.form_id} → {self.reviewer_id}"
 
 
 # How many times the worker tries to mail a notice before it gives up (and the admin's list of

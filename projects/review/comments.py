@@ -13,6 +13,7 @@ from projects.errors import DomainError
 from projects.models import COMMENT_LIMIT, Comment, PerformanceForm
 from projects.permissions import Actor, can_answer, can_comment
 from projects.review import notify
+from projects.review.opinions import opinion_text
 
 
 class CommentRefused(DomainError):
@@ -35,9 +36,17 @@ def add_comment(
     field: str = "",
 ) -> Comment:
     text = text.strip()
-    if quick_pick and quick_pick not in Comment.QuickPick.values:
-        raise CommentRefused("未知的常用意见。", field="quick_pick")
-    if not text and not quick_pick:
+    picked = ""
+    if quick_pick:
+        framework_id = (
+            PerformanceForm.objects.filter(pk=form_id)
+            .values_list("framework_id", flat=True)
+            .first()
+        )
+        picked = opinion_text(actor, framework_id, quick_pick) or ""
+        if not picked:
+            raise CommentRefused("未知的常用意见。", field="quick_pick")
+    if not text and not picked:
         raise CommentRefused("请选择常用意见或写下意见。", field="text")
     if len(text) > COMMENT_LIMIT:
         raise CommentRefused(f"意见不能超过 {COMMENT_LIMIT} 个字。", field="text")
@@ -66,7 +75,7 @@ def add_comment(
             form=form,
             indicator=indicator,
             field=field,
-            quick_pick=quick_pick,
+            quick_pick=picked,
             text=text,
             author_id=actor.user_id,
             version=form.version,

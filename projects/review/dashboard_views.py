@@ -14,8 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from projects.errors import as_int
-from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm
-from projects.permissions import actor_of
+from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm, Season
+from projects.permissions import actor_of, can_assign
+from projects.review.assignment import reviewer_loads
 from projects.review.dashboard import (
     STATUSES,
     DepartmentRow,
@@ -30,10 +31,13 @@ from projects.review.dashboard import (
 
 
 def chosen_year(raw: str, years: list[int]) -> int:
-    """The ``?year=`` asked for when it is a year at all, else the latest year with forms,
-    else this year."""
+    """The ``?year=`` asked for when it is a year at all, else the budget season as set
+    (``Season``: a draft of another year moves nobody's page), else, while nobody has set
+    it, the latest year with forms, else this year."""
     if (year := as_int(raw)) is not None and MIN_YEAR <= year <= MAX_YEAR:
         return year
+    if (season := Season.current()) is not None:
+        return season
     return years[0] if years else timezone.localdate().year
 
 
@@ -102,6 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(now)
     deadlines = year_deadlines(year)
     rows = status_counts(actor, year, deadlines=deadlines, today=today)
+    shows_loads = actor.is_finance_reviewer and actor.finance_departments is None
     return render(
         request,
         "review/dashboard.html",
@@ -117,5 +122,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unit_rows": unit_overview(actor, year, deadlines=deadlines, now=now),
             "files_for_a_unit": bool(actor.filer_units),
             "many_units": len(actor.filer_units) > 1,
+            # the bureau's reviewers' load, for a finance reviewer of every department
+            "loads": reviewer_loads(today) if shows_loads else [],
+            "may_assign": can_assign(actor)[0],
         },
     )

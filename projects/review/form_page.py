@@ -24,6 +24,7 @@ from projects.layouts import (
 )
 from projects.models import Comment, PerformanceForm
 from projects.permissions import Actor, can_answer, can_comment, can_edit, can_file_next_year
+from projects.review.opinions import opinion_choices
 from projects.review.page import RefusedGrading, review_context
 
 
@@ -130,7 +131,8 @@ def render_form_page(
             "comments": form_comments(form),
             "may_comment": can_comment(actor, form)[0],
             "may_answer": can_answer(actor, form)[0],
-            "quick_picks": Comment.QuickPick.choices,
+            # read (one query) only where the page offers to comment
+            "quick_picks": lambda: opinion_choices(actor, form.framework_id),
             "comment_fields": commentable_fields(spec),
             "unit_note": unit_note(form, spec),
             "refused_comment": refused_comment,

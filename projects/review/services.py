@@ -32,9 +32,12 @@ def take_transition(
     seen_version: int,
     seen_status: str = "",
     comment: str = "",
+    batch: bool = False,
 ) -> PerformanceForm:
     """Move the form through one transition of ``TRANSITIONS`` (submit, withdraw, pass_on,
-    return, approve). ``seen_version`` and ``seen_status`` are what the actor's page showed."""
+    return, approve). ``seen_version`` and ``seen_status`` are what the actor's page showed.
+    ``batch``: the step is taken on many forms at once (the queue's batch), which refuses a
+    form that needs a person's look (``batch.needs_a_look``) for a guarded step."""
     step = TRANSITIONS.get(verb)
     if step is None:
         raise TransitionRefused("未知的操作。")
@@ -45,14 +48,22 @@ def take_transition(
         form = (
             PerformanceForm.objects.select_for_update(of=("self",)).with_related().get(pk=form_id)
         )
-        allowed, reason = TRANSITION_RULES[step.verb](actor, form)
-        if not allowed:
-            moved_on = seen_status and seen_status != form.status
-            raise TransitionRefused((_what_happened(form) if moved_on else "") or reason)
-        if form.version != seen_version:
-            raise TransitionRefused(
-                f"这张表已更新为第 {form.version} 版，请刷新页面，看过新版本后再操作。"
-            )
+        open_comments = (
+            form.comments.filter(resolved_at__isnull=True).count()
+            if batch and step.batch_guarded
+            else 0
+        )
+        refusal = transition_refusal(
+            actor,
+            step,
+            form,
+            seen_version=seen_version,
+            seen_status=seen_status,
+            batch=batch,
+            open_comments=open_comments,
+        )
+        if refusal:
+            raise TransitionRefused(refusal)
         updated = ["status", "updated_at"]
         if step.runs_checks and form.import_leftover:
             raise TransitionRefused(
@@ -91,6 +102,46 @@ def take_transition(
             ).save()
         notify.after_transition(form, actor=actor, verb=verb, comment=comment)
     return form
+
+
+def transition_refusal(
+    actor: Actor,
+    step: Transition,
+    form: PerformanceForm,
+    *,
+    seen_version: int,
+    seen_status: str = "",
+    batch: bool = False,
+    open_comments: int = 0,
+) -> str:
+    """Why the actor may not take the step on the form as it stands, or ``""``: the rule
+    (``can_<verb>``; told what happened when the state moved on since the actor looked), the
+    version the actor saw, and in a batch what needs a person's look. The service asks it
+    under the row's lock; the batch's confirmation page asks it first, to list what will
+    happen."""
+    allowed, reason = TRANSITION_RULES[step.verb](actor, form)
+    if not allowed:
+        moved_on = seen_status and seen_status != form.status
+        return (_what_happened(form) if moved_on else "") or reason
+    if form.version != seen_version:
+        return f"这张表已更新为第 {form.version} 版，请刷新页面，看过新版本后再操作。"
+    if batch and step.batch_guarded:
+        return needs_a_look(form, open_comments=open_comments)
+    return ""
+
+
+def needs_a_look(form: PerformanceForm, *, open_comments: int) -> str:
+    """Why a form may not be passed on or approved in a batch, or ``""``: it has comments
+    still 待解决, the checks found errors, or it is an adjustment of an approved form. The
+    reviewer decides such a form on its own page."""
+    one_by_one = "请打开这张表逐张审核。"
+    if open_comments:
+        return f"有 {open_comments} 条待解决的审核意见，不能批量处理，{one_by_one}"
+    if form.check_errors:
+        return f"检查发现 {form.check_errors} 个错误，不能批量处理，{one_by_one}"
+    if form.is_adjusting:
+        return f"这是已通过表的调整稿，不能批量处理，{one_by_one}"
+    return ""
 
 
 def comment_problem(step: Transition, comment: str) -> str:

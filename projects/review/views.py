@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,14 +15,35 @@ from django.views.decorators.http import require_GET, require_POST
 
 from projects.errors import as_int
 from projects.forms import SeenVersionForm
-from projects.models import COMMENT_LIMIT, GRADED_CHECKS, PerformanceForm, PerformanceFormQuerySet
+from projects.models import (
+    COMMENT_LIMIT,
+    GRADED_CHECKS,
+    PerformanceForm,
+    PerformanceFormQuerySet,
+    Stage,
+)
 from projects.permissions import (
     Actor,
     actor_of,
+    can_assign,
     can_comment,
     can_grade,
     can_view,
     get_form_for_actor,
+)
+from projects.review.assignment import (
+    AssignmentRefused,
+    assign_forms,
+    assigned_to,
+    bureau_divides_work,
+    finance_reviewers,
+)
+from projects.review.batch import (
+    NOT_FOUND,
+    BatchOutcome,
+    batch_token,
+    preview,
+    token_matches,
 )
 from projects.review.comments import (
     CommentRefused,
@@ -37,7 +57,7 @@ from projects.review.grading import GradeRefused, grade_form
 from projects.review.page import RefusedGrading
 from projects.review.queue import QueuePaginator, review_queue, waiting_days
 from projects.review.services import TransitionRefused, comment_problem, take_transition
-from projects.workflow import TRANSITIONS, Transition
+from projects.workflow import TRANSITIONS, Transition, at_stage
 
 QUEUE_PAGE_SIZE = 50
 
@@ -211,8 +231,17 @@ def filtered_queue(
     overdue = "1" if params.get("overdue") == "1" else ""
     if overdue:
         forms = forms.filter(late)
+    # 分配给我 (the finance forms assigned to this reviewer) or 全部: by default the former
+    # once the bureau divides its review, the latter before
+    assigned = params.get("assigned", "")
+    if assigned not in ("mine", "all"):
+        assigned = ""
+        if actor.reviews_any_at(Stage.FINANCE):
+            assigned = "mine" if bureau_divides_work() else "all"
+    if assigned == "mine":
+        forms = forms.filter(assigned_to(actor.user_id) | ~at_stage(Stage.FINANCE))
     filters = {"department": department, "project_type": project_type, "checks": checks}
-    return forms, filters | {"overdue": overdue}
+    return forms, filters | {"overdue": overdue, "assigned": assigned}
 
 
 def _query_without_page(params: QueryDict) -> str:
@@ -269,26 +298,53 @@ def queue(request: HttpRequest) -> HttpResponse:
             "batch_return": next((step.batch_label for step in steps if step.comment_label), ""),
             "batch_limit": BATCH_LIMIT,
             "comment_limit": COMMENT_LIMIT,
+            "query_all": _query_assigned(request.GET, "all"),
+            "query_mine": _query_assigned(request.GET, "mine"),
+            "reviewers": finance_reviewers() if can_assign(actor)[0] else [],
         },
     )
 
 
-@dataclass(frozen=True)
-class BatchOutcome:
-    """What became of one form of a batch: ``form`` is ``None`` for one the actor may not
-    see (named by nothing but the number posted); ``refusal`` is empty on success."""
+def _query_assigned(params: QueryDict, assigned: str) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    query["assigned"] = assigned
+    return query.urlencode()
 
-    pk: int
-    form: PerformanceForm | None
-    refusal: str = ""
+
+@login_required
+@require_POST
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the forms ticked in the queue to a finance reviewer (or back to their
+    department's assignment), from the queue's batch form."""
+    post = request.POST
+    back = reverse("projects:queue")
+    if query := QueryDict(post.get("query", "")).urlencode():
+        back = f"{back}?{query}"
+    reviewer = post.get("reviewer", "")
+    pks = [pk for raw in post.getlist("form") if (pk := as_int(raw))]
+    try:
+        count = assign_forms(
+            actor=actor_of(request),
+            form_ids=pks,
+            reviewer_id=None if reviewer == "none" else as_int(reviewer) or -1,
+        )
+    except AssignmentRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"已分配 {count} 张表。")
+    return redirect(back)
 
 
 @login_required
 @require_POST
 def queue_batch(request: HttpRequest) -> HttpResponse:
-    """Approve, pass on or return the forms ticked in the queue, each through the transition
-    service in its own transaction (one refusal undoes none of the others), with the version
-    and status the page showed; then say what became of each."""
+    """Approve, pass on or return the forms ticked in the queue, asked once: the first POST
+    lists each form and what will become of it (what will be refused, and why: a form that
+    needs a person's look is decided on its own page); the second, with the confirmation
+    token of that list, takes the step on each form through the transition service, each in
+    its own transaction (one refusal undoes none of the others), with the version and status
+    the queue showed; then says what became of each."""
     post = request.POST
     verb = post.get("verb", "")
     step = TRANSITIONS.get(verb)
@@ -310,41 +366,61 @@ def queue_batch(request: HttpRequest) -> HttpResponse:
         messages.error(request, problem)
         return redirect(back)
     actor = actor_of(request)
-    visible = {
-        form.pk: form
-        for form in PerformanceForm.objects.visible_to(actor).filter(pk__in=pks).with_related()
+    seen = {
+        pk: (as_int(post.get(f"version_{pk}", "")) or -1, post.get(f"status_{pk}", "")[:30])
+        for pk in pks
     }
-    outcomes = []
-    for pk in pks:
-        if pk not in visible:
-            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
+    outcomes = preview(actor, step, pks, seen)
+    confirmed = token_matches(post.get("confirm", ""), actor, verb, seen, comment)
+    if not confirmed:
+        return render(
+            request,
+            "review/batch_confirm.html",
+            {
+                "nav": "queue",
+                "step": step,
+                "outcomes": outcomes,
+                "seen": [(pk, *seen[pk]) for pk in pks],
+                "acting": sum(1 for outcome in outcomes if not outcome.refusal),
+                "comment": comment,
+                "query": post.get("query", ""),
+                "token": batch_token(actor, verb, seen, comment),
+                "stale": bool(post.get("confirm")),
+                "back": back,
+            },
+        )
+    done = []
+    for outcome in outcomes:
+        if outcome.form is None:
+            done.append(outcome)
             continue
-        version = post.get(f"version_{pk}", "")
+        version, status = seen[outcome.pk]
         try:
             form = take_transition(
                 actor=actor,
                 verb=verb,
-                form_id=pk,
-                seen_version=as_int(version) or -1,
-                seen_status=post.get(f"status_{pk}", "")[:30],
+                form_id=outcome.pk,
+                seen_version=version,
+                seen_status=status,
                 comment=comment,
+                batch=True,
             )
         except TransitionRefused as refused:
-            outcomes.append(BatchOutcome(pk, visible[pk], refused.message))
+            done.append(BatchOutcome(outcome.pk, outcome.form, refused.message))
         except PerformanceForm.DoesNotExist:  # deleted since
-            outcomes.append(BatchOutcome(pk, None, "没有找到这张绩效目标表，或您无权查看。"))
+            done.append(BatchOutcome(outcome.pk, None, NOT_FOUND))
         else:
-            outcomes.append(BatchOutcome(pk, form))
-    done = sum(1 for outcome in outcomes if not outcome.refusal)
+            done.append(BatchOutcome(outcome.pk, form))
+    succeeded = sum(1 for outcome in done if not outcome.refusal)
     return render(
         request,
         "review/batch_result.html",
         {
             "nav": "queue",
             "label": step.batch_label,
-            "outcomes": outcomes,
-            "done": done,
-            "refused": len(outcomes) - done,
+            "outcomes": done,
+            "done": succeeded,
+            "refused": len(done) - succeeded,
             "back": back,
         },
     )

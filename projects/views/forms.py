@@ -15,7 +15,7 @@ from projects.content import FormContent
 from projects.errors import as_int
 from projects.forms import ListFilterForm
 from projects.history import approved_contents
-from projects.models import PerformanceForm
+from projects.models import PerformanceForm, Season
 from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
 from projects.review.form_page import render_form_page
 
@@ -43,12 +43,16 @@ def form_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     visible = visible_forms(actor)
     params = request.GET.copy()
-    filter_form = ListFilterForm(params, visible=visible, sees_everything=actor.sees_everything)
-    opened_plain = not any(params.get(name) for name in filter_form.fields)
+    opened_plain = not any(params.get(name) for name in ListFilterForm.base_fields)
+    # opened without a filter: the budget season as set ("全部年度" is a choice), what a
+    # season works on, and a page that stays fast however many years the database holds;
+    # while nobody has set it, the latest year with forms
+    season = Season.current() if opened_plain and "year" not in params else None
+    filter_form = ListFilterForm(
+        params, visible=visible, sees_everything=actor.sees_everything, season=season
+    )
     if opened_plain and "year" not in params and filter_form.years:
-        # opened without a filter: the latest year ("全部年度" is a choice), what a season
-        # works on, and a page that stays fast however many years the database holds
-        params["year"] = str(filter_form.years[0])
+        params["year"] = str(season or filter_form.years[0])
     forms = filter_form.apply(visible).with_related()
     page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)

@@ -28,6 +28,7 @@ from projects.models import (
     Membership,
     Organization,
     PerformanceForm,
+    Season,
 )
 from projects.permissions import Actor
 from projects.review.comments import add_comment, answer_comment
@@ -37,6 +38,7 @@ from projects.services.importing import import_files
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 SEED_YEAR = 2023
+DEMO_MAIL_DOMAIN = "demo.perfgoals.test"  # a reserved name: mail to it goes nowhere real
 
 WORKFLOW_USERS = ("filer", "dept", "finance")
 SUBMIT = ("filer", "submit", "")
@@ -175,6 +177,8 @@ class Command(BaseCommand):
             Deadline.objects.get_or_create(
                 fiscal_year=SEED_YEAR, stage=stage, defaults={"due": today + timedelta(days=days)}
             )
+        if not Season.objects.exists():  # the season the pages open on, as an admin sets it
+            Season.objects.create(fiscal_year=SEED_YEAR)
         return len(DEMO_PATHS)
 
     def _step(self, actor: Actor, verb: str, form_id: int, text: str) -> None:
@@ -228,6 +232,9 @@ class Command(BaseCommand):
         user_model = get_user_model()
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name = full_name
+        # an address, so that the notices' mail goes out (printed by the worker in
+        # development: the console backend); a user with none is sent no mail
+        user.email = user.email or f"{username}@{DEMO_MAIL_DOMAIN}"
         # the administrator also opens the Django admin
         user.is_staff = user.is_superuser = role == Membership.Role.ADMINISTRATOR
         user.set_password(password)
@@ -241,4 +248,9 @@ class Command(BaseCommand):
                 kind=Organization.Kind.DEPARTMENT, name=parent_name, parent=None
             )
         organization, _ = Organization.objects.get_or_create(kind=kind, name=name, parent=parent)
-        Membership.objects.get_or_create(user=user, organization=organization, role=role)
+        membership, _ = Membership.objects.get_or_create(
+            user=user, organization=organization, role=role
+        )
+        if role == Membership.Role.FINANCE_REVIEWER and kind == Organization.Kind.FINANCE:
+            # the demo's finance reviewer also divides the review (分配审核)
+            Membership.objects.filter(pk=membership.pk).update(assigns_work=True)
