@@ -245,14 +245,24 @@ def can_file_next_year(actor: Actor, form: PerformanceForm) -> Decision:
 # --------------------------------------------------------------------------- the workflow
 
 
-def reviewers_at(stage: Stage, department_id: int) -> Q:
+def reviewers_at(stage: Stage, department_id: int, unit_id: int | None = None) -> Q:
     """The people who review the department's forms at the stage, as a filter over users
-    (``Actor.reviews_at`` for the acting user; both read ``STAGE_REVIEWERS``)."""
+    (``Actor.reviews_at`` for the acting user; both read ``STAGE_REVIEWERS``). With the
+    form's ``unit_id``, less those who must stand aside (``Actor.conflict_of_interest``): the
+    unit's filers, and at the finance stage the department's reviewers."""
     role, all_of = STAGE_REVIEWERS[stage]
     where = Q(memberships__organization_id=department_id)
     if all_of is not None:
         where |= Q(memberships__organization__kind=all_of)
-    return Q(memberships__role=role) & where
+    reviewers = Q(memberships__role=role) & where
+    if unit_id is None:
+        return reviewers
+    conflicted = Membership.objects.filter(role=Role.FILER, organization_id=unit_id)
+    if stage == Stage.FINANCE:
+        conflicted |= Membership.objects.filter(
+            role=Role.DEPARTMENT_REVIEWER, organization_id=department_id
+        )
+    return reviewers & ~Q(pk__in=conflicted.values("user_id"))
 
 
 def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:

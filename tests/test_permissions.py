@@ -339,3 +339,24 @@ def test_the_people_told_are_the_actors_who_review_at_the_stage(
         told = set(User.objects.filter(permissions.reviewers_at(stage, department_id)))
         acting = {u for u in people if Actor.for_user(u).reviews_at(stage, department_id)}
         assert told == acting == reviewers, (stage, department_id)
+
+
+def test_no_one_who_must_stand_aside_is_told_to_review(alice_form, fiona, cora, dora, bob):
+    """The people told of a form at a stage are those who may act on it there: a reviewer with
+    a conflict of interest (``Actor.conflict_of_interest``) is not among them."""
+    User = type(fiona)
+    form = alice_form
+    for stage in (Stage.DEPARTMENT, Stage.FINANCE):
+        where = permissions.reviewers_at(stage, form.project.department_id, form.project.unit_id)
+        told = set(User.objects.filter(where).distinct())
+        may_act = {
+            user
+            for user in (fiona, cora, dora, bob)
+            if Actor.for_user(user).reviews_at(stage, form.project.department_id)
+            and not Actor.for_user(user).conflict_of_interest(form, stage)
+        }
+        assert told == may_act, stage
+    finance = permissions.reviewers_at(
+        Stage.FINANCE, form.project.department_id, form.project.unit_id
+    )
+    assert set(User.objects.filter(finance).distinct()) == {fiona}  # not cora, not dora

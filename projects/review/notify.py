@@ -31,7 +31,7 @@ def reviewers_of(form: PerformanceForm) -> Q:
     stage = review_stage(form)
     if stage is None:
         return Q(pk__in=[])
-    return reviewers_at(stage, form.project.department_id)
+    return reviewers_at(stage, form.project.department_id, form.project.unit_id)
 
 
 def _name(form: PerformanceForm) -> str:
