@@ -1,26 +1,19 @@
-"""Cutting a ``Grid`` into blocks that can be kept on one printed page.
+"""What the page planner (``planning``) and the renderers share about a grid: each cell at its
+position (``place``), the ranges of rows merged cells tie together (``tied_ranges``), and rows
+sliced with their spans clipped (``slice_rows``: a span that began above is printed again).
 
-WeasyPrint (like every browser) drops the label and the bottom border of a rowspan cell that
-crosses a page. So the PDF never lets a page break fall inside a span: rows are grouped into
-blocks (one ``<tbody>`` each, ``break-inside: avoid``), and a block taller than a page is split
-at the edges of its smaller spans, repeating the labels of the spans it cuts, down to single rows.
-
-Heights are estimated from the text length and the column widths (CJK characters one em wide,
-others about half): an over-estimate only repeats a label more often than needed.
-
-A row that may be cut (``Row.continuation``: a 广州 project) and is taller than the largest block
-is printed as several rows instead (``cut_tall_rows``): its text cells cut at paragraph, sentence or
-clause ends into as few evenly tall rows as fit, its first cell repeated with （续）.
+``Geometry``, ``row_heights`` and ``cut_tall_rows`` are the earlier estimate of the PDF's rows
+and its even cut of a tall 广州 row at sentence ends; the exports now go through ``planning``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from projects.exporting import metrics
 from projects.layouts import Cell, CellRole, Grid, Row
 
 _NUMERIC = re.compile(r"^[\d,]+(\.\d+)?$")
@@ -59,8 +52,8 @@ def place(grid: Grid) -> list[list[Placed]]:
 
 
 def text_width(text: str) -> float:
-    """Width of the text in em: CJK and full-width characters 1, the others about 0.55."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+    """Width of the text in em (``metrics.text_width``: the fonts' own widths)."""
+    return metrics.text_width(text)
 
 
 def line_count(text: str, width_em: float) -> int:
@@ -148,69 +141,6 @@ def tied_ranges(
             ranges.append((first, r + 1))
             first = r + 1
     return ranges
-
-
-def blocks(
-    grid: Grid,
-    placed: Sequence[Sequence[Placed]],
-    heights: Sequence[float],
-    start: int,
-    stop: int,
-    limit_mm: float,
-) -> list[tuple[int, int]]:
-    """Row ranges covering [start, stop) to print as unbreakable blocks.
-
-    The grid's row groups, joined where a span ties them, are kept whole when they fit in
-    ``limit_mm``; a taller one is split at the edges of its smaller spans, recursively.
-    """
-    group_ranges: list[tuple[int, int]] = []
-    for r in range(start, stop):
-        if group_ranges and grid.rows[group_ranges[-1][0]].group == grid.rows[r].group:
-            group_ranges[-1] = (group_ranges[-1][0], r + 1)
-        else:
-            group_ranges.append((r, r + 1))
-    tied = tied_ranges(placed, start, stop, skip_full=False)
-    units: list[tuple[int, int]] = []
-    for a, b in group_ranges:
-        if units and any(x < a < y for x, y in tied):
-            units[-1] = (units[-1][0], b)
-        else:
-            units.append((a, b))
-
-    def split(a: int, b: int) -> list[tuple[int, int]]:
-        if sum(heights[a:b]) <= limit_mm or b - a == 1:
-            return [(a, b)]
-        cut = len(tied_ranges(placed, a, b, skip_full=False)) == 1  # a span covers it all
-        parts = tied_ranges(placed, a, b, skip_full=True)
-        if len(parts) == 1:
-            parts = [(r, r + 1) for r in range(a, b)]
-        pieces = [piece for x, y in parts for piece in split(x, y)]
-        if not cut:
-            return pieces  # nothing ties these rows: let the pages break between any of them
-        # The pieces repeat the label of the span they cut: as few pieces as fit the limit.
-        packed: list[tuple[int, int]] = []
-        for x, y in pieces:
-            if packed and sum(heights[packed[-1][0] : y]) <= limit_mm:
-                packed[-1] = (packed[-1][0], y)
-            else:
-                packed.append((x, y))
-        return packed
-
-    return keep_headings_with_text(grid, [piece for a, b in units for piece in split(a, b)])
-
-
-def keep_headings_with_text(grid: Grid, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A piece must not end on a row of labels only (2023年度目标 above its text): that row
-    moves to the start of the next piece, so a page never ends on a heading."""
-    fixed = list(pieces)
-    for index in range(len(fixed) - 1):
-        a, b = fixed[index]
-        c, d = fixed[index + 1]
-        if b != c or b - a < 1:
-            continue
-        if all(cell.role in ("label", "title") for cell in grid.rows[b - 1].cells):
-            fixed[index], fixed[index + 1] = (a, b - 1), (b - 1, d)
-    return [(a, b) for a, b in fixed if b > a]
 
 
 def slice_rows(placed: Sequence[Sequence[Placed]], start: int, stop: int) -> list[list[PrintCell]]:

@@ -1,18 +1,14 @@
 """The official tables as PDF (WeasyPrint), from the templates under ``templates/pdf/``.
 
 A4 (landscape when the layout says so, as 广州 does), Noto Serif CJK SC embedded, page numbers
-in the page margin, the title and the table header repeated on every page. No page break ever
-falls inside a merged cell: rows are printed in blocks (``projects.exporting.paging``), one
-``<tbody>`` each that WeasyPrint keeps on one page, and a block taller than a page repeats the
-labels of the spans it cuts instead of losing them. A 广州 project taller than the largest
-block (about a third of a page) prints as several rows, each a block, its long texts cut at
-sentence ends and its name repeated with （续） (``paging.cut_tall_rows``): a page then never
-ends half blank for want of room for one project.
-
-Per-form tables (东莞, 深圳) print as two tables that share the column widths: the project part,
-and the indicator part whose column header (一级指标 二级指标 …) is a ``<thead>`` repeated on
-every page. When the whole indicator part fits on one page it is printed exactly as the sheet
-draws it (东莞: 绩效指标 one cell spanning every indicator row).
+in the page margin. The pages are decided before WeasyPrint lays them out (``planning.plan``, in
+mm, from the fonts' widths): each page is a table of its own that begins a new page, so no page
+break falls inside a merged cell, and every 一级/二级 label that continues on a page is one cell
+spanning its rows there. 东莞 and 深圳 print their indicator head again at the top of each page
+of the indicator table (东莞's 绩效指标 one cell beside it and the page's rows); a text too long
+for what is left runs on at the top of the next page under its heading with （续）; 广州 repeats
+its title and header (a ``<thead>``) and runs a project on with its name and （续） only when it
+cannot fit on an empty page or when what fits is at least a third of a page.
 
 Batches print each form (each 广州 department table) as a document of its own, so its pages are
 numbered within it (第 1 页，共 2 页), and stream them into one file (``write_pdf_parts``):
@@ -43,7 +39,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
 from multiprocessing import get_context
@@ -61,10 +57,9 @@ if TYPE_CHECKING:
 
 A4_MM = (210.0, 297.0)
 MARGIN_MM = {"top": 16.0, "bottom": 16.0, "side": 14.0}
-SAFETY = 0.9  # share of the page an estimated block may fill and still count as fitting
-# A block that does not fit whole is cut into pieces at most this share of a page: a piece that
-# does not fit at the bottom of a page moves to the next one, leaving at most this much blank.
-PIECE = 0.3
+SAFETY = 0.95  # share of the page the rows put on it may fill
+LINE_HEIGHT = 1.4  # as templates/pdf/forms.html sets it
+PADDING_MM = (1.0, 0.9)  # a cell's padding, left and right / top and bottom, as the CSS sets it
 
 
 @dataclass
@@ -72,7 +67,7 @@ class PdfTable:
     widths: list[str]
     head: list[list[PrintCell]] = field(default_factory=list)
     bodies: list[list[list[PrintCell]]] = field(default_factory=list)
-    continued: bool = False  # drawn right below the previous table (shares its border)
+    new_page: bool = False  # begins a new page (each page of a form is a table of its own)
 
 
 @dataclass
@@ -92,89 +87,63 @@ def _content_box(landscape: bool) -> tuple[float, float]:
     return width - 2 * MARGIN_MM["side"], height - MARGIN_MM["top"] - MARGIN_MM["bottom"]
 
 
-def _head_row(grid: Grid, start: int) -> int | None:
-    for index in range(start, len(grid.rows)):
-        if any(cell.role == "head" for cell in grid.rows[index].cells):
-            return index
-    return None
-
-
 def prepare_section(grid: Grid, running_title: str = "") -> PdfSection:
-    """Lay a grid out for print: the title, the tables and their unbreakable blocks."""
+    """Lay a grid out for print: its title, and its pages (``planning.plan``), each a table of
+    its own that starts a new page, every merged label whole on it."""
     # imported here: a pool worker imports this module without Django set up (no models)
-    from projects.exporting.paging import (
-        Geometry,
-        blocks,
-        cut_tall_rows,
-        place,
-        row_heights,
-        slice_rows,
-        tied_ranges,
-    )
+    from projects.exporting.paging import place, slice_rows
+    from projects.exporting.planning import Drawing, PageBody, measure, plan
 
     layout = grid.layout  # prints landscape or portrait, at its font size
     width_mm, height_mm = _content_box(layout.landscape)
     total = sum(grid.widths) or 1.0
     column_mm = tuple(width_mm * w / total for w in grid.widths)
     percent = [f"{100 * w / total:.3f}%" for w in grid.widths]
-    geometry = Geometry(column_mm=column_mm, font_pt=layout.font_pt)
-    placed = place(grid)
-    heights = row_heights(placed, geometry)
+    em_mm = layout.font_pt * 25.4 / 72
+    drawing = Drawing(
+        column_em=tuple(width / em_mm for width in column_mm),
+        line=LINE_HEIGHT * em_mm,
+        pad=2 * PADDING_MM[1],
+        gap_em=2 * PADDING_MM[0] / em_mm,
+        min_row=LINE_HEIGHT * em_mm + 2 * PADDING_MM[1],
+    )
     page = height_mm * SAFETY
-    # 广州: title, 部门名称, 单位 and the column header on every page, the rows in blocks of
-    # at most PIECE of a page; a project taller than that prints as several rows, marked （续）
-    piece = min(page - sum(heights[: grid.header_rows]), page * PIECE)
     if grid.header_rows:
-        cut = cut_tall_rows(grid, placed, heights, geometry, piece)
-        if cut is not grid:
-            grid, placed = cut, place(cut)
-            heights = row_heights(placed, geometry)
-    end = len(grid.rows)
-
-    def body(start: int, stop: int, limit: float) -> list[list[list[PrintCell]]]:
-        return [
-            slice_rows(placed, a, b) for a, b in blocks(grid, placed, heights, start, stop, limit)
-        ]
-
-    if grid.header_rows:
+        # 广州: title, 部门名称, 单位 and the column header on every page (the table's thead)
+        heights = measure(grid, drawing).heights
+        body = PageBody(page, titles=sum(heights[: grid.header_rows]), titles_start=0)
+        printed = plan(grid, drawing, body)
+        placed = place(printed.grid)
         head = slice_rows(placed, 0, grid.header_rows)
-        table = PdfTable(percent, head=head, bodies=body(grid.header_rows, end, piece))
+        pages = [(max(a, grid.header_rows), b) for a, b in printed.pages()]
+        tables = [
+            PdfTable(percent, head=head, bodies=[slice_rows(placed, a, b)], new_page=bool(n))
+            for n, (a, b) in enumerate(pages)
+        ]
         # its title is in the repeated header already: no running title
-        return PdfSection(grid.layout.key, "", "", [table], layout.landscape, layout.font_pt)
+        return PdfSection(grid.layout.key, "", "", tables, layout.landscape, layout.font_pt)
 
     start = 0
-    while start < end and all(cell.role == "title" for cell in grid.rows[start].cells):
+    while start < len(grid.rows) and all(cell.role == "title" for cell in grid.rows[start].cells):
         start += 1
     title = " ".join(cell.text for row in grid.rows[:start] for cell in row.cells) or grid.title
-    h = _head_row(grid, start)
-    tables: list[PdfTable] = []
-    if h is None:
-        tables.append(PdfTable(percent, bodies=body(start, end, page)))
-    else:
-        if h > start:
-            tables.append(PdfTable(percent, bodies=body(start, h, page)))
-        first_block = tied_ranges(placed, h, end, skip_full=False)[0]
-        if first_block[1] > h + 1 and sum(heights[start:end]) <= page:
-            # 东莞: the whole form fits on its page: print the indicator rows as drawn, one
-            # merged block with 绩效指标 spanning them all. A longer form starts its indicator
-            # table right below the project part and breaks it between rows, the head and the
-            # labels repeated, rather than moving the whole table to a page of its own.
-            bodies = [slice_rows(placed, *first_block)]
-            bodies += body(first_block[1], end, page)
-            tables.append(PdfTable(percent, bodies=bodies, continued=bool(tables)))
-        else:
-            head = slice_rows(placed, h, h + 1)
-            tables.append(
-                PdfTable(
-                    percent,
-                    head=head,
-                    bodies=body(h + 1, end, page * PIECE),
-                    continued=bool(tables),
-                )
-            )
+    # the title prints as the page's heading (16 pt and its margin) above the table
+    heading_mm = 1.6 * LINE_HEIGHT * em_mm * max(1, start) + 4.0
+    table = replace(grid, rows=grid.rows[start:], repeat_row=_shifted(grid.repeat_row, start))
+    # the first page holds the heading too (a negative "title" gives its room back after it)
+    printed = plan(table, drawing, PageBody(page - heading_mm, titles=-heading_mm, titles_start=0))
+    placed = place(printed.grid)
+    tables = [
+        PdfTable(percent, bodies=[slice_rows(placed, a, b)], new_page=bool(n))
+        for n, (a, b) in enumerate(printed.pages())
+    ]
     return PdfSection(
         grid.layout.key, title, running_title or title, tables, layout.landscape, layout.font_pt
     )
+
+
+def _shifted(row: int | None, by: int) -> int | None:
+    return None if row is None else row - by
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Where the printed pages of a one-form sheet break, so that no merged 一级/二级 label is cut.
+"""What a printed page of a sheet holds, so that its pages can be broken where no merged
+一级/二级 label is cut.
 
 A spreadsheet program prints a merged cell once, centred on its whole range: a label whose range
 crosses a page break lands on one of the pages, or on the break itself, cut in two. Neither
@@ -15,47 +16,24 @@ they were assumed to, and everything after would shift):
   footer print inside them), less the print-title rows on every page after the one they start;
 * each row at its height as written, rounded up to the whole pixel Excel draws it at.
 
-Rows are placed page by page (``page_starts``): a group that merged cells tie together (a 一级
-block, a 二级 block) goes whole onto the page if it fits; otherwise it moves whole to the next page
-when it fits there and moving it leaves at most ``MOVE_LIMIT`` of a page blank; otherwise it is
-cut between its smaller groups, down to single rows. A merged label cut so (one taller than a
-page, or one that would leave too much blank) is split at the break and printed again at the
-top of the next page (``cut_at``), as the PDF repeats it. A row of labels only (2023年度目标,
-the indicator head) never ends a page: it goes with the rows below it.
+The pages themselves are decided by ``planning`` (for the PDF as well), in the sheet's points.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from itertools import pairwise
+from collections.abc import Sequence
 
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projects.exporting.paging import Placed, place, slice_rows, tied_ranges
-from projects.layouts import Cell, Grid, Row
+from projects.exporting.planning import Drawing, PageBody, measure, plan_starts
+from projects.layouts import Grid
 
 PAPER_INCHES = {9: (8.27, 11.69)}  # by the sheet's paperSize code: A4
 DIGIT_PX = 7  # the widest digit of Calibri 11, Excel's default font, in pixels
 PX_PT = 0.75  # a pixel at 96 dpi, in points
 SAFETY = 0.97  # share of a page's body the rows put on it may fill
-MOVE_LIMIT = 1 / 3  # most of a page left blank to keep a merged group whole
-
-
-@dataclass(frozen=True)
-class PageBody:
-    """What one printed page of a sheet holds, in the sheet's points (before scaling)."""
-
-    height: float  # the body of a page
-    titles: float = 0.0  # the print-title rows, repeated on the pages after the one they start
-    titles_start: int = -1  # their first row (a grid row index); -1: the sheet has none
-
-    def room(self, first_row: int) -> float:
-        """The height the rows of a page beginning at ``first_row`` may take."""
-        repeated = self.titles if 0 <= self.titles_start < first_row else 0.0
-        return self.height - repeated
 
 
 def column_pixels(width: float) -> int:
@@ -99,91 +77,10 @@ def drawn_height(points: float) -> float:
 
 
 def page_starts(grid: Grid, heights: Sequence[float], body: PageBody) -> list[int]:
-    """The first row (grid row index) of each page after the first."""
-    placed = place(grid)
-    rows = [drawn_height(h) for h in heights]
-    starts: list[int] = []
-    page, used = 0, 0.0  # the current page's first row, and the height its rows take
-
-    def put(a: int, b: int) -> None:
-        nonlocal page, used
-        height = sum(rows[a:b])
-        room = body.room(page) - used
-        if height <= room:
-            used += height
-            return
-        single = b - a == 1
-        if used > 0 and (single or (height <= body.room(a) and room <= body.height * MOVE_LIMIT)):
-            starts.append(a)
-            page, used = a, height
-            return
-        if single:  # a row taller than a page (it cannot be cut)
-            used += height
-            return
-        for x, y in _parts(grid, placed, a, b, whole=False):
-            put(x, y)
-
-    for a, b in _parts(grid, placed, 0, len(grid.rows), whole=True):
-        put(a, b)
-    return starts
-
-
-def _parts(
-    grid: Grid, placed: Sequence[Sequence[Placed]], a: int, b: int, *, whole: bool
-) -> list[tuple[int, int]]:
-    """The groups merged cells tie together in rows [a, b) (with ``whole``, the spans covering
-    them all too: at the top level), single rows where none does; a row of labels only joins
-    the group below it, unless that leaves nothing to cut [a, b) into (``whole`` aside)."""
-    parts = tied_ranges(placed, a, b, skip_full=not whole)
-    if len(parts) == 1 and not whole:
-        parts = [(r, r + 1) for r in range(a, b)]
-    joined: list[tuple[int, int]] = []
-    for x, y in parts:
-        if joined and _labels_only(grid.rows[joined[-1][1] - 1]):
-            joined[-1] = (joined[-1][0], y)
-        else:
-            joined.append((x, y))
-    return parts if len(joined) == 1 and not whole else joined
-
-
-def _labels_only(row: Row) -> bool:
-    return all(cell.role in ("title", "label", "head") for cell in row.cells)
-
-
-def cut_at(grid: Grid, starts: Sequence[int]) -> Grid:
-    """The grid with every merged cell that crosses one of the page ``starts`` split there, its
-    label printed again on the new page. Rows stay where they were."""
-    if not starts:
-        return grid
-    placed = place(grid)
-    bounds = [0, *starts, len(grid.rows)]
-    rows: list[Row] = []
-    for start, stop in pairwise(bounds):
-        for index, cells in enumerate(slice_rows(placed, start, stop), start=start):
-            printed = [
-                Cell(cell.text, colspan=cell.colspan, rowspan=cell.rowspan, role=cell.role)
-                for cell in cells
-            ]
-            rows.append(replace(grid.rows[index], cells=printed))
-    return replace(grid, rows=rows)
-
-
-def paginate(
-    grid: Grid,
-    heights: list[float],
-    body: PageBody,
-    heights_of: Callable[[Grid], list[float]],
-) -> tuple[Grid, list[int], list[float]]:
-    """The grid cut at its page starts, the page starts, and the cut grid's row heights
-    (``heights``: the grid's, ``heights_of``: as the sheet sets them). A label cut at a page
-    start may need a taller first row there: then the pages are placed again with it."""
-    for _attempt in range(3):
-        starts = page_starts(grid, heights, body)
-        if not starts:
-            return grid, starts, heights
-        cut = cut_at(grid, starts)
-        cut_heights = heights_of(cut)
-        if all(c <= h for c, h in zip(cut_heights, heights, strict=True)):
-            break
-        heights = [max(c, h) for c, h in zip(cut_heights, heights, strict=True)]
-    return cut, starts, cut_heights
+    """The first row of each page after the first, for rows of the given heights that are
+    never cut (``planning`` decides the pages of a sheet; this is its rule for whole rows)."""
+    drawing = Drawing(column_em=(10**6,) * grid.columns, line=1.0, pad=0.0)
+    rows = measure(grid, drawing)
+    rows.heights[:] = [drawn_height(h) for h in heights]
+    rows.lines.clear()
+    return [pos.row for pos in plan_starts(grid, drawing, body, rows)]

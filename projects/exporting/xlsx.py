@@ -11,7 +11,6 @@ Text is always written as text (``write_text``: ``data_type = "s"`` and Excel's 
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,14 +24,19 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from projects.exporting.paging import place, text_width
-from projects.exporting.sheet_pages import page_body, paginate
+from projects.exporting.metrics import text_width
+from projects.exporting.paging import place
+from projects.exporting.planning import Drawing, PageBody, measure, plan, spans_below
+from projects.exporting.sheet_pages import DIGIT_PX, PX_PT, column_pixels, page_body
 from projects.layouts import Grid
 
 FONT_NAME = "宋体"
 BODY_PT = 10.5
-LINE_PT = 14.0  # one line of 10.5 pt 宋体 with its leading
+LINE_PT = 15.3  # one line of 10.5 pt text in Noto Sans CJK (ascent and descent: 1.448 em)
 MIN_ROW_PT = 20.0
+MAX_ROW_PT = 409.0  # Excel's tallest row
+CELL_PAD_PT = 4.0  # above and below a cell's lines
+CELL_GAP_PT = 6.0  # left and right of them
 SHEET_NAME_MAX = 31
 
 _THIN = Side(style="thin", color="000000")
@@ -132,13 +136,6 @@ def _register_styles(workbook: Workbook) -> None:
     workbook.add_named_style(NamedStyle(name=COVERED_STYLE, font=BODY_FONT, border=BORDER))
 
 
-def _estimate_lines(text: str, width_units: float) -> int:
-    usable = max(width_units - 1.0, 1.0)
-    return sum(
-        max(1, math.ceil(text_width(part) * 2 / usable)) for part in (text or "").split("\n")
-    )
-
-
 EXCEL_CELL_LIMIT = 32767
 CUT_NOTE = "……【此格全文超过 Excel 单元格上限 32,767 字，以上为前段，全文见 PDF 或系统】"
 
@@ -151,41 +148,27 @@ def fit_cell(text: str) -> str:
     return text[: EXCEL_CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
 
 
-def _needed_height(text: str, role: str, width: float) -> float:
-    """The height in points a cell's text needs (one line for a note, 30 pt for the title)."""
-    if role == "title":
-        return 30.0
-    if role == "note":
-        return MIN_ROW_PT
-    return _estimate_lines(text, width) * LINE_PT + 6
+def sheet_drawing(widths: Sequence[float]) -> Drawing:
+    """How a spreadsheet program draws the sheet's cells, in points: each column as many pixels
+    as Excel draws it, 10.5 pt text with the line height of the CJK font it prints with (Noto
+    Sans CJK: 1.448 em), a line of margin in a cell of several lines, rows of at most 409 pt."""
+    return Drawing(
+        column_em=tuple(column_pixels(width) * PX_PT / BODY_PT for width in widths),
+        line=LINE_PT,
+        pad=CELL_PAD_PT,
+        gap_em=CELL_GAP_PT / BODY_PT,
+        min_row=MIN_ROW_PT,
+        max_row=MAX_ROW_PT,
+        margin_lines=1.0,
+        title_scale=16 / BODY_PT,
+        wrap_notes=False,
+        step=PX_PT,
+    )
 
 
 def row_heights_pt(grid: Grid) -> list[float]:
-    """Each row's height in points, as ``write_grid`` sets it: the tallest of its one-row
-    cells (at least ``MIN_ROW_PT``), then what a merged cell still lacks shared among its
-    rows."""
-    widths = grid.widths
-    heights = [0.0] * len(grid.rows)
-    spanned: list[tuple[int, int, float]] = []
-    for r, row in enumerate(place(grid)):
-        for p in row:
-            cell = p.cell
-            width = sum(widths[p.col : p.col + cell.colspan]) if widths else 10.0 * cell.colspan
-            text = fit_cell(ILLEGAL_CHARACTERS_RE.sub("", cell.text))
-            needed = _needed_height(text, cell.role, width)
-            if cell.rowspan == 1:
-                heights[r] = max(heights[r], needed)
-            else:
-                spanned.append((r, r + cell.rowspan - 1, needed))
-    heights = [max(h, MIN_ROW_PT) for h in heights]
-    for first, last, needed in spanned:
-        last = min(last, len(heights) - 1)
-        missing = needed - sum(heights[first : last + 1])
-        if missing > 0:
-            share = missing / (last - first + 1)
-            for r in range(first, last + 1):
-                heights[r] += share
-    return [round(height, 1) for height in heights]
+    """Each row's height in points, as ``write_grid`` sets it when not told."""
+    return measure(grid, sheet_drawing(grid.widths)).heights
 
 
 def write_grid(
@@ -230,9 +213,26 @@ def write_grid(
     return top + len(grid.rows)
 
 
+def column_widths(grids: Sequence[Grid]) -> list[float]:
+    """The layout's column widths, each widened where it must to hold the widest amount in it
+    on one line, in bold for a total, with its thousands separators (``13,392.82``)."""
+    widths = list(grids[0].widths)
+    for grid in grids:
+        for row in place(grid):
+            for p in row:
+                cell = p.cell
+                if cell.colspan > 1 or cell.role not in NUMERIC_ROLES or p.col >= len(widths):
+                    continue
+                if numeric_value(cell.text) is None:
+                    continue
+                points = text_width(cell.text, bold=cell.role == "subtotal") * BODY_PT
+                needed = (points / PX_PT + 2 * CELL_GAP_PT / PX_PT) / DIGIT_PX + 1
+                widths[p.col] = max(widths[p.col], round(needed + 0.05, 1))
+    return widths
+
+
 def _setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
-    first = spec.grids[0]
-    for index, width in enumerate(first.widths, start=1):
+    for index, width in enumerate(column_widths(spec.grids), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     setup = ws.page_setup
     setup.paperSize = ws.PAPERSIZE_A4
@@ -247,11 +247,13 @@ def _setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
     ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8
     ws.page_margins.header, ws.page_margins.footer = 0.3, 0.3
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    setup.firstPageNumber = 1  # each sheet numbers its own pages
+    setup.useFirstPageNumber = True
     ws.sheet_view.showGridLines = False
 
 
 def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
-    """A workbook with one sheet per spec; each spec's grids stacked with page breaks between."""
+    """A workbook with one sheet per spec; each spec's grids stacked, each from a new page."""
     workbook = Workbook()
     for sheet in list(workbook.worksheets):
         workbook.remove(sheet)
@@ -259,14 +261,15 @@ def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
     for spec in sheets:
         ws = workbook.create_sheet(sheet_title(spec.name, taken))
         _setup_sheet(ws, spec)
-        if len(spec.grids) == 1:
-            _write_alone(ws, spec.grids[0])
-            continue
-        row = 1
-        for index, grid in enumerate(spec.grids):
-            if index:
+        alone = len(spec.grids) == 1
+        row, pages = 1, 0
+        for grid in spec.grids:
+            if row > 1:
                 ws.row_breaks.append(Break(id=row - 1))
-            row = write_grid(ws, grid, top=row)
+            row, printed = _write_printed(ws, grid, row, alone=alone)
+            pages += printed
+        if alone:  # the page count of the form, as its PDF prints it
+            ws.oddFooter.center.text = f"第 &P 页，共 {pages} 页"
     if not sheets:
         workbook.create_sheet("Sheet")
     buffer = io.BytesIO()
@@ -282,16 +285,26 @@ def title_rows(grid: Grid) -> tuple[int, int]:
     return 0, max(grid.header_rows, 1) - 1
 
 
-def _write_alone(ws: Worksheet, grid: Grid) -> None:
-    """A grid on a sheet of its own: its title rows repeated on the pages they run on to and,
-    when merged cells tie rows together (东莞's 一级/二级 labels), a manual break at each page
-    end that keeps every merged label whole on a page (``sheet_pages``)."""
+def _write_printed(ws: Worksheet, grid: Grid, top: int, *, alone: bool) -> tuple[int, int]:
+    """Write the grid from row ``top`` as it prints (``planning.plan``): rows of text cut where
+    they run on to the next page and into rows of at most 409 pt, a manual break at the end of
+    each page, every merged label whole on its page and the indicator head printed again at
+    the top of each page of the indicator table. A sheet of one 广州 table repeats its title and
+    header as print titles. Return the next row and the pages written."""
+    letters = (get_column_letter(index) for index in range(1, grid.columns + 1))
+    drawing = sheet_drawing([ws.column_dimensions[letter].width or 8.43 for letter in letters])
+    titles: tuple[int, float] | None = None
     first, last = title_rows(grid)
-    ws.print_title_rows = f"{first + 1}:{last + 1}"
-    heights = row_heights_pt(grid)
-    if any(cell.rowspan > 1 for row in grid.rows for cell in row.cells):
-        body = page_body(ws, grid.columns, (first, sum(heights[first : last + 1])))
-        grid, starts, heights = paginate(grid, heights, body, row_heights_pt)
-        for start in starts:  # a break after the last row of each page but the last
-            ws.row_breaks.append(Break(id=start))
-    write_grid(ws, grid, heights=heights)
+    copies = spans_below(grid, grid.repeat_row)  # else the print titles repeat the head
+    if alone and not copies:
+        titles = (first, sum(measure(grid, drawing).heights[first : last + 1]))
+    body: PageBody = page_body(ws, grid.columns, titles)
+    printed = plan(grid, drawing, body, head_copies=copies or not alone)
+    if alone and (not copies or not printed.starts):
+        # the head of a one-page form is a print title too, where Excel users look for it
+        first, last = title_rows(printed.grid)
+        ws.print_title_rows = f"{top + first}:{top + last}"
+    for start in printed.starts:  # a break after the last row of each page but the last
+        ws.row_breaks.append(Break(id=top - 1 + start))
+    next_row = write_grid(ws, printed.grid, top=top, heights=printed.heights)
+    return next_row, len(printed.starts) + 1

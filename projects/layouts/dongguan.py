@@ -143,7 +143,7 @@ def _read(
         c0, first = cells[0]
         goal_label = None
         for key in ("goals.period", "goals.annual"):
-            found = match_label(blocks[key], first)
+            found = match_label(blocks[key], first.removesuffix("（续）"))  # printed again
             if found is not None:
                 reader.label_year(found, r)
                 goal_label = key.split(".")[1]
