@@ -15,10 +15,10 @@ command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 if [ "$mode" = test ]; then
   command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
-  # LibreOffice prints our xlsx in the test of its page breaks: with Calibri's metric twin
-  if command -v soffice >/dev/null 2>&1; then
-    fc-list 2>/dev/null | grep -qi 'Carlito' || missing+=(fonts-crosextra-carlito)
-  fi
+  # LibreOffice prints our xlsx in the tests of how sheets print (page breaks, every
+  # character of a long form), with Calibri's metric twin
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+  fc-list 2>/dev/null | grep -qi 'Carlito' || missing+=(fonts-crosextra-carlito)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Missing system packages: ${missing[*]}"

@@ -7,12 +7,15 @@ The importer is written alongside the exporter, so nothing here depends on it.
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
@@ -431,3 +434,11 @@ def embedded_fonts(path: Path) -> list[str]:
 
 def has_embedded_cjk_serif(path: Path) -> bool:
     return any(re.match(r"Noto-?Serif-?CJK", name) for name in embedded_fonts(path))
+
+
+# The tests that print an xlsx through LibreOffice: skipped where it is missing, except in CI
+# (``scripts/system-packages.sh test`` installs it), where a missing LibreOffice fails them.
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("soffice") is None and not os.environ.get("CI"),
+    reason="LibreOffice is not installed (scripts/system-packages.sh test installs it)",
+)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from decimal import Decimal
 from itertools import pairwise
@@ -26,6 +25,7 @@ from tests.export_helpers import (
     has_embedded_cjk_serif,
     make_guangzhou_forms,
     make_long_form,
+    needs_libreoffice,
     normalize,
     pdf_pages,
 )
@@ -342,7 +342,7 @@ def test_page_starts_moves_a_group_that_fits_and_cuts_one_that_does_not():
     assert page_starts(grid([25]), [15.0] * 25, page) == [10, 20]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_prints_the_long_sheet_on_the_pages_computed(tmp_path):
     form = make_long_form(40)
     rendered = export_form(form=form, fmt="xlsx")

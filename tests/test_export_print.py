@@ -4,7 +4,6 @@ each 一级/二级 label prints once on each page its group continues on."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -13,12 +12,12 @@ import pytest
 
 from projects.exporting.batch import Selection, export_batch, export_form
 from projects.models import PerformanceForm
-from tests.export_helpers import make_long_form, normalize, pdf_pages
+from tests.export_helpers import make_long_form, needs_libreoffice, normalize, pdf_pages
 from tests.test_export_pages import make_tall_guangzhou_project
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed"),
+    needs_libreoffice,
 ]
 
 # 10,000 characters of sentences that differ, so a missing part shows in the counts
