@@ -16,9 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.exporting.batch import Selection, export_batch, export_form
-from projects.exporting.paging import Geometry, place, row_heights, text_pieces
 from projects.exporting.sheet_pages import column_pixels, page_starts
-from projects.layouts import GUANGZHOU, Cell, Grid, Row, UnitForms, build_guangzhou_grid
+from projects.layouts import Cell, Grid, Row, UnitForms, build_guangzhou_grid
 from projects.models import Indicator, PerformanceForm
 from tests.export_helpers import (
     category,
@@ -159,54 +158,6 @@ def _tall_row_grid(indicators: int) -> Grid:
         ],
     )
     return build_guangzhou_grid("广州市财政局", 2023, [UnitForms("广州市信息中心", [content])])
-
-
-def test_a_cut_row_repeats_the_name_and_leaves_the_amounts_blank():
-    from projects.exporting.paging import cut_tall_rows
-
-    items = "".join(f"{n}、产出指标：第{n}项指标，年度指标值：≥{n}个。" for n in range(1, 80))
-    grid = _tall_row_grid(79)
-    geometry = Geometry(column_mm=tuple(w * 2 for w in GUANGZHOU.widths), font_pt=8)
-    placed = place(grid)
-
-    cut = cut_tall_rows(grid, placed, row_heights(placed, geometry), geometry, 50.0)
-
-    rows = [[cell.text for cell in row.cells] for row in cut.rows[grid.header_rows + 2 :]]
-    assert len(rows) > 2
-    assert rows[0][:3] == ["长项目", "用于建设。", "100.00"]
-    for row in rows[1:]:
-        assert row[0] == "长项目（续）"
-        assert row[1:7] == ["", "", "", "", "", ""]  # 项目内容, amounts and 绩效目标 ended above
-    # the 绩效指标 text is cut between its items, each row starting with an item's number
-    assert "".join(row[7] for row in rows) == items
-    assert all(re.match(r"\d+、产出指标", row[7]) for row in rows)
-    assert all(h <= 50.0 for h in row_heights(place(cut), geometry)[grid.header_rows + 2 :])
-    # the sums are the form's, computed once: the 合计 and the unit's subtotal are unchanged
-    assert [c.text for c in cut.rows[grid.header_rows].cells][2:4] == ["100.00", "100.00"]
-
-
-def test_a_row_just_short_of_the_limit_is_not_cut():
-    from projects.exporting.paging import cut_tall_rows
-
-    grid = _tall_row_grid(12)
-    geometry = Geometry(column_mm=tuple(w * 2 for w in GUANGZHOU.widths), font_pt=8)
-    placed = place(grid)
-    heights = row_heights(placed, geometry)
-    project = heights[-1]  # the project's row, the table's last
-
-    assert cut_tall_rows(grid, placed, heights, geometry, project + 0.1) is grid
-    assert cut_tall_rows(grid, placed, heights, geometry, project - 0.1) is not grid
-
-
-def test_text_is_cut_at_paragraphs_then_sentences_then_commas_then_characters():
-    def runs(text: str, lines: int) -> list[str]:
-        return [piece.text for piece in text_pieces(text, 10, lines)]
-
-    assert runs("第一段。\n第二段。", 1) == ["第一段。", "第二段。"]
-    assert runs("一二三四五六。七八九十。", 1) == ["一二三四五六。", "七八九十。"]
-    assert runs("一二三四五六，七八九十一二。", 1) == ["一二三四五六，", "七八九十一二。"]
-    assert runs("一" * 25, 1) == ["一" * 10, "一" * 10, "一" * 5]
-    assert runs("一" * 25, 3) == ["一" * 25]
 
 
 # --------------------------------------------------------------------------- xlsx, one form
