@@ -140,16 +140,21 @@ def render_form_page(
     threads = threads_of(comments)
     commentable = {f"f:{key}" for key, _label in commentable_fields(spec)}
     labels = row_labels(grid, {f"i:{item.uid}": item.label for item in data.indicators})
-    workspace = workspace_rows(grid, threads, labels, commentable)
+    may_comment = can_comment(actor, form)[0]
+    # a refused comment's box is drawn under the row it is about (else under the table)
+    box_target = refused_comment.posted.get("target", "") if refused_comment else ""
+    if box_target not in labels:
+        box_target = ""
+    workspace = workspace_rows(
+        grid, threads, labels, commentable, slots=may_comment, box_target=box_target
+    )
+    if not any(extra.box for rows in workspace for row in rows for extra in row.extras):
+        box_target = ""  # no slot under its row: the box stays under the table
     review = review_context(
         actor, form, refused_grading=refused_grading, refused_decision=refused_decision
     )
     place = queue_place(actor, form, queue_params(queue)) if review["reviews"] else None
     template = "projects/form_detail.html" + (f"#{partial}" if partial else "")
-    # a refused comment's box is drawn under the row it is about (else under the table)
-    box_target = refused_comment.posted.get("target", "") if refused_comment else ""
-    if box_target not in labels:
-        box_target = ""
     return render(
         request,
         template,
@@ -178,7 +183,7 @@ def render_form_page(
             "box_target": box_target,
             "box_label": labels.get(box_target, "整张表"),
             "queue": place.query if place else "",
-            "may_comment": can_comment(actor, form)[0],
+            "may_comment": may_comment,
             "may_answer": can_answer(actor, form)[0],
             "quick_picks": Comment.QuickPick.choices,
             "comment_fields": commentable_fields(spec),

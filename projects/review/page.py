@@ -224,6 +224,7 @@ def review_context(
         "last_grade": last_grade,
         "last_checks": graded_checks(last_grade, []) if last_grade else [],
         "grades": grades,
+        "grade_labels": [label for _key, label, _hint in GRADED_CHECKS],
         "reviews": reviews,
         "refused_grading": refused_grading,
         "refused_decision": refused_decision,

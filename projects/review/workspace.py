@@ -89,6 +89,7 @@ class WorkCell:
     target: str  # clickable to comment (or to read its thread): the cell's target
     state: str  # the target's thread's state ("" without comments)
     label: str  # what the comment box says it is on
+    rowspan: int = 1  # the cell's, plus the thread rows drawn inside its span
     badge: bool = False  # the first cell of its target in the table: marked with the state
 
     @property
@@ -102,11 +103,23 @@ class WorkCell:
 
 
 @dataclass
+class Extra:
+    """A row drawn under a row of the table: a thread (``thread``), or the slot the comment
+    box opens in (``thread`` None). It starts after the cells whose span runs past it
+    (``lead`` columns: the category labels on the left) and fills the rest."""
+
+    thread: Thread | None
+    lead: int
+    colspan: int
+    box: bool = False  # the slot that holds the box now (a refused comment, drawn in place)
+
+
+@dataclass
 class WorkRow:
     cells: list[WorkCell]
     target: str  # the one target of the row (an indicator's), "" for several or none
-    threads: list[Thread]  # drawn under the row: the threads of the targets it starts
     starts: list[str]  # the targets that first appear in this row
+    extras: list[Extra] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -116,22 +129,51 @@ class WorkRow:
     def state(self) -> str:
         return next((cell.state for cell in self.cells if cell.target == self.target), "")
 
+    @property
+    def threads(self) -> list[Thread]:
+        return [extra.thread for extra in self.extras if extra.thread is not None]
+
 
 def workspace_rows(
-    grid: Grid, threads: dict[str, Thread], labels: dict[str, str], commentable: set[str]
+    grid: Grid,
+    threads: dict[str, Thread],
+    labels: dict[str, str],
+    commentable: set[str],
+    *,
+    slots: bool = False,
+    box_target: str = "",
 ) -> list[list[WorkRow]]:
     """The grid's row groups, each cell with its comment target (those the reviewers may
-    comment on) and its thread's state, each row with the threads to draw under it. A thread
-    whose target the table does not show (a deleted indicator, a field of another layout) is
-    left to the list under the table (``loose_threads``)."""
+    comment on) and its thread's state, each row with what is drawn under it: the threads of
+    the targets it starts, and (``slots``: for a reviewer) the slot the comment box opens in.
+    A cell whose span runs past those rows spans them too, so the table keeps its shape. A
+    thread whose target the table does not show is left to the list under the table
+    (``loose_threads``)."""
     seen: set[str] = set()
-    groups = []
-    for group in grid.groups():
-        rows = []
-        for row in group:
-            rows.append(_work_row(row, threads, labels, commentable, seen))
-        groups.append(rows)
-    return groups
+    work = [_work_row(row, threads, labels, commentable, seen) for row in grid.rows]
+    spans = [
+        (r, c, cell, work[r].cells[i])
+        for r, placed in enumerate(grid.positions())
+        for i, (c, cell) in enumerate(placed)
+    ]
+    for r, drawn in enumerate(work):
+        wanted: list[Thread | None] = [threads[t] for t in drawn.starts if t in threads]
+        if slots and drawn.starts:
+            wanted.append(None)
+        if not wanted:
+            continue
+        crossing = [(c, cell, wc) for r0, c, cell, wc in spans if r0 <= r < r0 + cell.rowspan - 1]
+        lead = max((c + cell.colspan for c, cell, _wc in crossing), default=0)
+        if lead >= grid.columns:
+            continue  # nothing left to draw in: the threads go under the table
+        for _c, _cell, wc in crossing:
+            wc.rowspan += len(wanted)
+        drawn.extras = [
+            Extra(t, lead, grid.columns - lead, box=t is None and box_target in drawn.starts)
+            for t in wanted
+        ]
+    by_row = {id(row): work[r] for r, row in enumerate(grid.rows)}
+    return [[by_row[id(row)] for row in group] for group in grid.groups()]
 
 
 def _work_row(
@@ -146,7 +188,11 @@ def _work_row(
     for cell in row.cells:
         target = cell.target if _may_target(cell.target, commentable) else ""
         thread = threads.get(target) if target else None
-        cells.append(WorkCell(cell, target, thread.state if thread else "", labels.get(target, "")))
+        cells.append(
+            WorkCell(
+                cell, target, thread.state if thread else "", labels.get(target, ""), cell.rowspan
+            )
+        )
         if target and target not in targets:
             targets.append(target)
     started = [t for t in targets if t not in seen]
@@ -155,7 +201,7 @@ def _work_row(
         first = next(cell for cell in cells if cell.target == target)
         first.badge = bool(first.state)
     only = targets[0] if len(targets) == 1 and targets[0].startswith("i:") else ""
-    return WorkRow(cells, only, [threads[t] for t in started if t in threads], started)
+    return WorkRow(cells, only, started)
 
 
 def _may_target(target: str, commentable: set[str]) -> bool:
