@@ -208,11 +208,14 @@ def _comment_step(
                 },
                 status=400,
             )
-        refusal = RefusedAnswer(comment_id, typed, refused.message)
-        partial = "workspace" if is_htmx(request) else ""
-        return render_form_page(
-            request, actor, form, queue=queue, partial=partial, refused_answer=refusal
-        )
+        if is_htmx(request) or (refused.field and typed.strip()):  # what was typed is kept
+            refusal = RefusedAnswer(comment_id, typed, refused.message)
+            partial = "workspace" if is_htmx(request) else ""
+            return render_form_page(
+                request, actor, form, queue=queue, partial=partial, refused_answer=refusal
+            )
+        messages.error(request, refused.message)
+        return redirect(f"{form.get_absolute_url()}#comment-{comment_id}")
     if from_editor and is_htmx(request):
         return render(
             request,
