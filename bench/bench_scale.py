@@ -97,6 +97,19 @@ def pages() -> list[tuple[str, str, str]]:
     # a form with a history: approved once (its page shows the versions and the review)
     form = mine.filter(approved_version__isnull=False).order_by("id").first() or mine.first()
     assert form is not None
+    # the review workspace: the oldest form waiting for finance (the first of its queue),
+    # and the department's; their threads and place in the queue drawn with them
+    from projects.review.queue import review_queue
+
+    finance = Actor.for_user(users.get(username="city-finance"))
+    waiting = [
+        review_queue(actor).values_list("pk", flat=True).first() for actor in (finance, dept)
+    ]
+    reviews = [
+        (f"review page ({who})", f"city-{who}", f"/forms/{pk}/")
+        for who, pk in zip(("finance", "dept"), waiting, strict=True)
+        if pk is not None
+    ]
     return [
         ("form list (finance)", "city-finance", "/forms/"),
         (
@@ -110,6 +123,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("queue (finance)", "city-finance", "/forms/queue/"),
         ("dashboard (finance)", "city-finance", "/forms/dashboard/"),
         ("dashboard (filer)", "city-filer", "/forms/dashboard/"),
+        *reviews,
     ]
 
 

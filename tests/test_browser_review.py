@@ -26,7 +26,17 @@ def sign_in_as(page, live_server, username: str) -> None:
 
 
 def act(page, label: str, reason: str = "") -> None:
-    """Press one of the workflow's buttons (with the reason it asks for, if any)."""
+    """Press one of the workflow's buttons (with the reason it asks for, if any): a
+    reviewer's decision is in the panel, behind its confirmation."""
+    decision = page.locator("[data-decide]", has_text=label)
+    if decision.count():
+        decision.click()
+        confirm = page.locator(".decision-confirm:not([hidden])")
+        if reason:
+            confirm.locator("textarea").fill(reason)
+        confirm.locator("button.confirm-decision").click()
+        page.wait_for_load_state()
+        return
     action = page.locator("form.workflow-action", has=page.locator("button", has_text=label))
     if reason:
         action.locator("textarea[name=comment]").fill(reason)
@@ -65,12 +75,11 @@ def test_submit_return_answer_resubmit_and_approve(
     # finance comments on one indicator and returns the form
     sign_in_as(page, live_server, "finance")
     page.goto(url)
-    page.select_option("#comment-indicator", f"i:{row.uid}")
-    page.select_option("#comment-pick", "value_low")
+    page.click(f"tr[data-comment-target='i:{row.uid}']")  # the indicator's row in the table
     page.fill("#comment-text", "请对照上年实际完成情况调整")
-    page.click("#comments button:has-text('提出')")
-    page.wait_for_load_state()
-    assert "指标值偏低：请对照上年实际完成情况调整" in page.inner_text("#comments")
+    page.click("#comment-form button.quick-pick:text-is('指标值偏低')")
+    page.wait_for_selector("tr.thread-row:has-text('请对照上年实际完成情况调整')")
+    assert "指标值偏低：请对照上年实际完成情况调整" in page.inner_text("#workspace")
     act(page, "退回修改", "数量指标偏低，请调整后再报。")
     assert "已退回单位修改" in page.inner_text("main")
 
@@ -78,9 +87,9 @@ def test_submit_return_answer_resubmit_and_approve(
     sign_in_as(page, live_server, "filer")
     page.goto(url)
     assert "数量指标偏低" in page.inner_text("main")
-    page.fill("#comments input[name=text]", "已按上年实际完成情况调高")
-    page.click("#comments button:has-text('答复')")
-    page.wait_for_load_state()
+    page.fill("tr.thread-row input[name=text]", "已按上年实际完成情况调高")  # under the row
+    page.click("tr.thread-row button:has-text('答复')")
+    page.wait_for_selector("text=单位答复：已按上年实际完成情况调高")
     page.click("text=填写")
     page.wait_for_url("**/edit/")
     both_widths(page, shots, "review_editor_with_comment")
@@ -101,8 +110,8 @@ def test_submit_return_answer_resubmit_and_approve(
     changes = page.inner_text("#since-return")
     assert "自第" in changes and "120个" in changes and old_value in changes
     both_widths(page, shots, "review_resubmitted")
-    page.click("#comments button:has-text('标为已解决')")
-    page.wait_for_load_state()
+    page.click("tr.thread-row button:has-text('标为已解决')")
+    page.wait_for_selector("tr.thread-row .badge:has-text('已解决')")
     for key, grade in (
         ("completeness", "优"),
         ("relevance", "优"),
@@ -111,11 +120,12 @@ def test_submit_return_answer_resubmit_and_approve(
     ):
         page.click(f"label[for^='{key}-']:text-is('{grade}')")
     page.click("text=保存评定")
-    page.wait_for_load_state()
+    page.wait_for_selector("text=综合评定为“良”")
     assert "综合评定为“良”" in page.inner_text("main")
     assert page.locator("button.suggested", has_text="审核通过").count() == 1
     act(page, "审核通过")
     assert "审核通过。" in page.inner_text("main")
+    page.goto(url)  # the decision opened the queue's next form (here: the empty queue)
     both_widths(page, shots, "review_approved")
 
     page.goto(f"{live_server.url}/forms/dashboard/")

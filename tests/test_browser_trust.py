@@ -136,7 +136,7 @@ def test_a_refused_grading_keeps_every_choice_with_the_error_in_view(
         page.click(f"label[for^='{key}-']:text-is('{grade}')")
     page.fill("input[name=completeness_note]", "指标齐全")
     page.click("text=保存评定")
-    page.wait_for_load_state()
+    page.wait_for_selector("#feasibility-note-error")  # the panel comes back (htmx)
 
     for key, grade in chosen.items():
         assert page.locator(f"input[name={key}][value='{grade}']").is_checked(), key
@@ -147,7 +147,7 @@ def test_a_refused_grading_keeps_every_choice_with_the_error_in_view(
     # the reviewer writes the reason and saves: recorded
     page.fill("#feasibility-note", "指标值依据不足")
     page.click("text=保存评定")
-    page.wait_for_load_state()
+    page.wait_for_selector("text=综合评定为")
     assert "综合评定为" in page.inner_text("main")
 
 
@@ -167,11 +167,12 @@ def test_a_refused_comment_keeps_what_was_typed_with_the_error_in_view(
     sign_in_as(page, live_server, "dept")
     page.set_viewport_size(size)
     page.goto(f"{live_server.url}{form.get_absolute_url()}")
-    # no quick pick and no text: refused
-    page.select_option("#comment-indicator", index=3)
-    target = page.input_value("#comment-indicator")
-    page.click("#comments button:has-text('提出')")
-    page.wait_for_load_state()
-    assert page.input_value("#comment-indicator") == target
+    # no quick pick and no text: refused (the box opens under the row clicked in the table)
+    row = page.locator("tr[data-comment-target^='i:']").first
+    target = row.get_attribute("data-comment-target")
+    row.click()
+    page.click("#comment-form button:has-text('提出')")
+    page.wait_for_selector("#comment-error")
+    assert page.input_value("#comment-target") == target
     assert "请选择常用意见或写下意见" in page.inner_text("#comment-error")
     assert in_viewport(page, "#comment-error") and in_viewport(page, "#comment-text")

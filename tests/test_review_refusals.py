@@ -69,8 +69,9 @@ def test_a_refused_comment_keeps_what_was_typed(client, submitted) -> None:
     assert response.status_code == 400
     html = response.content.decode()
     assert f'value="{too_long}"' in html
-    assert f'value="i:{indicator.uid}" selected' in html
-    assert 'value="value_low" selected' in html
+    # the box is drawn under the indicator's row, on it, with the quick pick still chosen
+    assert f'name="target" id="comment-target" value="i:{indicator.uid}"' in html
+    assert 'value="value_low" aria-pressed="true"' in html
     form_html = html[html.index('id="comment-form"') :]
     assert "意见不能超过 2000 个字" in form_html[: form_html.index("</form>")]
     assert not Comment.objects.exists()

@@ -30,10 +30,11 @@ from projects.filing.services import (
 )
 from projects.forms import NewRowsForm, SeenVersionForm
 from projects.layouts import layout_choices
-from projects.models import DEFAULT_LAYOUT, Comment, Organization, PerformanceForm
+from projects.models import COMMENT_LIMIT, DEFAULT_LAYOUT, Comment, Organization, PerformanceForm
 from projects.permissions import (
     actor_of,
     can_adjust,
+    can_answer,
     can_edit,
     can_roll_over,
     can_view,
@@ -88,6 +89,10 @@ def _editor_page(
         "groups": editor.groups(findings, last_year, by_uid),
         "form_comments": [c for c in open_comments if c.indicator is None and not c.field],
         "field_comments": _by_field(open_comments),
+        # the unit answers each beside what it is about (the forms sit outside the editor)
+        "answer_comments": open_comments,
+        "may_answer": can_answer(actor_of(request), form)[0],
+        "comment_limit": COMMENT_LIMIT,
         "field_findings": editor.field_findings(findings),
         "last_year": last_year,
         "edit_session": _edit_session(request),

@@ -16,6 +16,8 @@ from projects.layouts.grid import (
     Row,
     arrange_indicators,
     column_heads,
+    field_target,
+    indicator_target,
     merge_repeats,
     target_hint,
 )
@@ -41,7 +43,11 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         return layout.text(key, year=year)
 
     def pair(key: str, value: str, role: CellRole = "value") -> Row:
-        return Row([Cell(text(key), colspan=2, role="label"), Cell(value, colspan=4, role=role)], 1)
+        value_cell = Cell(value, colspan=4, role=role, target=field_target(key))
+        return Row([Cell(text(key), colspan=2, role="label"), value_cell], 1)
+
+    def goal(name: str) -> str:
+        return field_target(f"goals.{name}")
 
     project = data.project
     rows: list[Row] = [Row([Cell(layout.title, colspan=6, role="title")], group=0)]
@@ -55,9 +61,17 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
             [
                 Cell(text("project.period"), colspan=2, role="label"),
                 Cell(text("project.start_year"), role="label"),
-                Cell(str(project.start_year or ""), role="number"),
+                Cell(
+                    str(project.start_year or ""),
+                    role="number",
+                    target=field_target("project.start_year"),
+                ),
                 Cell(text("project.end_year"), role="label"),
-                Cell(str(project.end_year or ""), role="number"),
+                Cell(
+                    str(project.end_year or ""),
+                    role="number",
+                    target=field_target("project.end_year"),
+                ),
             ],
             1,
         ),
@@ -69,9 +83,9 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
             ],
             2,
         ),
-        Row([Cell(data.goals.get("period", ""), colspan=4, role="text")], 2),
+        Row([Cell(data.goals.get("period", ""), colspan=4, role="text", target=goal("period"))], 2),
         Row([Cell(text("goals.annual"), colspan=4, role="label")], 2),
-        Row([Cell(data.goals.get("annual", ""), colspan=4, role="text")], 2),
+        Row([Cell(data.goals.get("annual", ""), colspan=4, role="text", target=goal("annual"))], 2),
     ]
     categories, by_category = arrange_indicators(data.indicators, categories)
     body: list[list[Cell]] = []
@@ -92,13 +106,14 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
                 texts = [value or NOT_APPLICABLE for value in texts]
             else:
                 texts = [item.name, item.period_value, item.target]
+            target = indicator_target(item)
             body.append(
                 [
                     Cell(ref.level1, role="label"),
                     Cell(ref.label2, role="label"),
-                    Cell(texts[0]),
-                    Cell(texts[1], hint=target_hint(texts[1])),
-                    Cell(texts[2], hint=target_hint(texts[2])),
+                    Cell(texts[0], target=target),
+                    Cell(texts[1], hint=target_hint(texts[1]), target=target),
+                    Cell(texts[2], hint=target_hint(texts[2]), target=target),
                 ]
             )
             groups.append(3 + level1_order.index(ref.level1))

@@ -5,7 +5,7 @@ builders share."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from projects.content import CategoryLookup, FormContent, IndicatorContent
@@ -26,6 +26,9 @@ class Cell:
     rowspan: int = 1
     role: CellRole = "value"
     hint: str = ""  # shown on hover on the page (the parsed target value)
+    # What a reviewer comments on by clicking the cell on the form page: ``i:<uid>`` (an
+    # indicator), ``f:<key>`` (a field), ``""`` (nothing). Not printed, not compared.
+    target: str = field(default="", compare=False)
 
 
 @dataclass
@@ -144,6 +147,16 @@ class UnitForms:
 
 
 # --------------------------------------------------------------------------- builders' helpers
+
+
+def indicator_target(item: IndicatorContent | None) -> str:
+    """The comment target of an indicator's cells (none for an empty row)."""
+    return f"i:{item.uid}" if item is not None and item.uid else ""
+
+
+def field_target(key: str) -> str:
+    """The comment target of a field's value cell."""
+    return f"f:{key}"
 
 
 def column_heads(layout: Layout) -> list[Cell]:

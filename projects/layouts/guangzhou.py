@@ -10,7 +10,15 @@ from decimal import Decimal
 from projects.content import FormContent, IndicatorContent, ProjectContent
 from projects.layouts.base import Label, Layout, match_label
 from projects.layouts.formats import format_thousands, yuan_to_wan
-from projects.layouts.grid import Cell, CellRole, Grid, Row, UnitForms, column_heads
+from projects.layouts.grid import (
+    Cell,
+    CellRole,
+    Grid,
+    Row,
+    UnitForms,
+    column_heads,
+    field_target,
+)
 from projects.layouts.normalize import (
     CategoryNames,
     ValueProblem,
@@ -113,11 +121,19 @@ def _grid(layout: Layout, department: str, year: int, units: Sequence[UnitForms]
                 Row(
                     [
                         Cell(form.project.name),
-                        Cell(str(form.details.get("content") or ""), role="text"),
+                        Cell(
+                            str(form.details.get("content") or ""),
+                            role="text",
+                            target=field_target("details.content"),
+                        ),
                         *_amount_cells(
                             [form.amounts.get(k) for k in GUANGZHOU_AMOUNT_KEYS], "number"
                         ),
-                        Cell(form.goals.get("annual", ""), role="text"),
+                        Cell(
+                            form.goals.get("annual", ""),
+                            role="text",
+                            target=field_target("goals.annual"),
+                        ),
                         Cell(indicator_cell(form), role="text"),
                     ],
                     index,

@@ -17,6 +17,8 @@ from projects.layouts.grid import (
     Row,
     arrange_indicators,
     column_heads,
+    field_target,
+    indicator_target,
     target_hint,
 )
 from projects.layouts.normalize import (
@@ -67,10 +69,12 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
         return Cell(f"{layout.text(key, unit=unit)}:", role="label")
 
     def two(k1: str, v1: str, k2: str, v2: str, role: CellRole = "value") -> Row:
-        return Row([label(k1), Cell(v1, role=role), label(k2), Cell(v2, colspan=2, role=role)], 1)
+        first = Cell(v1, role=role, target=field_target(k1))
+        second = Cell(v2, colspan=2, role=role, target=field_target(k2))
+        return Row([label(k1), first, label(k2), second], 1)
 
     def wide(key: str, value: str) -> Row:
-        return Row([label(key), Cell(value, colspan=4, role="text")], 1)
+        return Row([label(key), Cell(value, colspan=4, role="text", target=field_target(key))], 1)
 
     amounts = data.amounts
     rows += [
@@ -124,19 +128,22 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
             )
         for item in items:
             star = "*" if item.core else ""
+            target = indicator_target(item)
             rows.append(
                 Row(
                     [
                         Cell(ref.short1, role="label"),
                         Cell(f"{star}{ref.short_label2}", role="label"),
                         Cell(
-                            NOT_APPLICABLE if item.not_applicable and not item.name else item.name
+                            NOT_APPLICABLE if item.not_applicable and not item.name else item.name,
+                            target=target,
                         ),
                         Cell(
                             item.single_value or (NOT_APPLICABLE if item.not_applicable else ""),
                             hint=target_hint(item.single_value),
+                            target=target,
                         ),
-                        Cell(item.explanation, role="text"),
+                        Cell(item.explanation, role="text", target=target),
                     ],
                     group,
                 )

@@ -99,7 +99,7 @@ def _comment_of(form_id: int, comment_id: int) -> Comment:
 def answer_comment(*, actor: Actor, form_id: int, comment_id: int, text: str) -> Comment:
     text = text.strip()
     if not text or len(text) > COMMENT_LIMIT:
-        raise CommentRefused(f"请写下答复（不超过 {COMMENT_LIMIT} 个字）。")
+        raise CommentRefused(f"请写下答复（不超过 {COMMENT_LIMIT} 个字）。", field="text")
     with transaction.atomic():
         comment = _comment_of(form_id, comment_id)
         allowed, reason = can_answer(actor, comment.form)

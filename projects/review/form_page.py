@@ -25,7 +25,15 @@ from projects.layouts import (
 from projects.models import Comment, PerformanceForm
 from projects.permissions import Actor, can_answer, can_comment, can_edit, can_file_next_year
 from projects.review.opinions import opinion_choices
-from projects.review.page import RefusedGrading, review_context
+from projects.review.page import RefusedDecision, RefusedGrading, review_context
+from projects.review.workspace import (
+    loose_threads,
+    queue_params,
+    queue_place,
+    row_labels,
+    threads_of,
+    workspace_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,15 @@ class RefusedComment:
 
     posted: Mapping[str, str]
     field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RefusedAnswer:
+    """An answer (or a resolution) that was refused: the comment, what was typed, why."""
+
+    comment_id: int
+    text: str
     message: str
 
 
@@ -85,10 +102,17 @@ def render_form_page(
     version: int | None = None,
     refused_grading: RefusedGrading | None = None,
     refused_comment: RefusedComment | None = None,
+    refused_decision: RefusedDecision | None = None,
+    refused_answer: RefusedAnswer | None = None,
+    queue: str = "",
+    partial: str = "",
+    notice: str = "",
 ) -> HttpResponse:
     """The page of ``form`` (which the actor may see) in ``layout`` (the form's own when
     empty or unknown) at ``version`` (the current one when ``None``; 404 for a version the
-    form has no record of). A refusal answers 400, with what was posted kept."""
+    form has no record of). A refusal answers 400, with what was posted kept. ``queue``: the
+    queue's filters the reviewer came with (kept by previous/next and after a decision).
+    ``partial``: one part of the page alone (``workspace``, ``panel``), for htmx."""
     if layout not in LAYOUTS:
         layout = form.layout
     shown_version = form.version
@@ -111,10 +135,30 @@ def render_form_page(
         )
     editable, reason = can_edit(actor, form)
     may_roll_over = can_file_next_year(actor, form)[0]
-    refused = refused_grading is not None or refused_comment is not None
+    refusals = (refused_grading, refused_comment, refused_decision, refused_answer)
+    refused = any(r is not None for r in refusals)
+    comments = form_comments(form)
+    threads = threads_of(comments)
+    commentable = {f"f:{key}" for key, _label in commentable_fields(spec)}
+    labels = row_labels(grid, {f"i:{item.uid}": item.label for item in data.indicators})
+    may_comment = can_comment(actor, form)[0]
+    # a refused comment's box is drawn under the row it is about (else under the table)
+    box_target = refused_comment.posted.get("target", "") if refused_comment else ""
+    if box_target not in labels:
+        box_target = ""
+    workspace = workspace_rows(
+        grid, threads, labels, commentable, slots=may_comment, box_target=box_target
+    )
+    if not any(extra.box for rows in workspace for row in rows for extra in row.extras):
+        box_target = ""  # no slot under its row: the box stays under the table
+    review = review_context(
+        actor, form, refused_grading=refused_grading, refused_decision=refused_decision
+    )
+    place = queue_place(actor, form, queue_params(queue)) if review["reviews"] else None
+    template = "projects/form_detail.html" + (f"#{partial}" if partial else "")
     return render(
         request,
-        "projects/form_detail.html",
+        template,
         {
             "nav": "forms",
             "form": form,
@@ -128,15 +172,29 @@ def render_form_page(
             "edit_reason": reason,
             "events": timeline(form),
             "may_roll_over": may_roll_over,
-            "comments": form_comments(form),
-            "may_comment": can_comment(actor, form)[0],
+            "comments": comments,
+            "workspace": workspace,
+            "loose_threads": loose_threads(threads, workspace),
+            "open_threads": sum(1 for thread in threads.values() if thread.state == "open"),
+            "columns": grid.columns,
+            "queue_place": place,
+            "panel_shown": bool(
+                review["decisions"] or review["graded_checks"] or review["last_grade"] or place
+            ),
+            "box_target": box_target,
+            "box_label": labels.get(box_target, "整张表"),
+            "queue": place.query if place else "",
+            "may_comment": may_comment,
             "may_answer": can_answer(actor, form)[0],
             # read (one query) only where the page offers to comment
             "quick_picks": lambda: opinion_choices(actor, form.framework_id),
             "comment_fields": commentable_fields(spec),
             "unit_note": unit_note(form, spec),
             "refused_comment": refused_comment,
-            **review_context(actor, form, refused_grading=refused_grading),
+            "refused_decision": refused_decision,
+            "refused_answer": refused_answer,
+            "notice": notice,
+            **review,
         },
         status=400 if refused else 200,
     )

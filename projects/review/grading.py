@@ -43,18 +43,6 @@ def suggestion_for(grade: ReviewGrade | None, stage: Stage | None) -> Suggestion
     return Suggestion(grade.overall, suggested_verb(grade.overall, stage))
 
 
-def current_grade(form: PerformanceForm) -> ReviewGrade | None:
-    """The grading of the version under review at its present stage (if any yet)."""
-    stage = review_stage(form)
-    if not stage:
-        return None
-    return (
-        ReviewGrade.objects.select_related("reviewer")
-        .filter(form=form, version=form.version, stage=stage)
-        .first()
-    )
-
-
 def grade_form(
     *,
     actor: Actor,

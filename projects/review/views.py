@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,9 +18,8 @@ from projects.forms import SeenVersionForm
 from projects.models import (
     COMMENT_LIMIT,
     GRADED_CHECKS,
+    Comment,
     PerformanceForm,
-    PerformanceFormQuerySet,
-    Stage,
 )
 from projects.permissions import (
     Actor,
@@ -34,8 +33,6 @@ from projects.permissions import (
 from projects.review.assignment import (
     AssignmentRefused,
     assign_forms,
-    assigned_to,
-    bureau_divides_work,
     finance_reviewers,
 )
 from projects.review.batch import (
@@ -51,38 +48,104 @@ from projects.review.comments import (
     answer_comment,
     resolve_comment,
 )
-from projects.review.dashboard import overdue_in_any_year
-from projects.review.form_page import RefusedComment, render_form_page
+from projects.review.form_page import RefusedAnswer, RefusedComment, render_form_page
 from projects.review.grading import GradeRefused, grade_form
-from projects.review.page import RefusedGrading
+from projects.review.page import RefusedDecision, RefusedGrading
 from projects.review.queue import QueuePaginator, review_queue, waiting_days
+from projects.review.queue_filters import CHECK_FILTERS, filter_query, filtered_queue
 from projects.review.services import TransitionRefused, comment_problem, take_transition
-from projects.workflow import TRANSITIONS, Transition, at_stage
+from projects.review.workspace import queue_params
+from projects.workflow import TRANSITIONS, Transition
 
 QUEUE_PAGE_SIZE = 50
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def posted_grading(post: QueryDict) -> tuple[dict[str, str], dict[str, str]]:
+    """The four grades and their notes as posted (``<key>``, ``<key>_note``)."""
+    keys = [key for key, _label, _hint in GRADED_CHECKS]
+    return {key: post.get(key, "") for key in keys}, {
+        key: post.get(f"{key}_note", "") for key in keys
+    }
+
+
+def next_in_queue(actor: Actor, query: str, after: int | None) -> str:
+    """Where a reviewer goes after a decision: the form that came next in the queue (with its
+    filters kept), if it still waits, else the first form that does, else the queue itself."""
+    forms, filters = filtered_queue(actor, queue_params(query), mark_overdue=False)
+    keep = filter_query(filters)
+    param = f"?{urlencode({'queue': keep})}" if keep else ""
+    chosen = forms.filter(pk=after).values_list("pk", flat=True).first() if after else None
+    if chosen is None:
+        chosen = forms.values_list("pk", flat=True).first()
+    if chosen is None:
+        return reverse("projects:queue") + (f"?{keep}" if keep else "")
+    return reverse("projects:form_detail", args=[chosen]) + param
 
 
 @login_required
 @require_POST
 def form_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    """Take one step of the workflow. From the review page's decision panel (``panel``), the
+    grades chosen there are recorded first, and the next form of the queue opens after the
+    decision; a refusal brings the page back with everything chosen and typed (400)."""
     if verb not in TRANSITIONS:
         raise Http404
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)  # 404 for whom may not see it
-    seen = SeenVersionForm(request.POST).seen()
+    post = request.POST
+    seen = SeenVersionForm(post).seen()
+    panel = post.get("panel") == "1"
+    queue = post.get("queue", "")
+    comment = post.get(f"comment_{verb}", post.get("comment", ""))
+    if panel and can_grade(actor, form)[0]:
+        grades, notes = posted_grading(post)
+        if any(grades.values()):
+            try:
+                grade_form(
+                    actor=actor,
+                    form_id=form.pk,
+                    seen_version=-1 if seen is None else seen,
+                    grades=grades,
+                    notes=notes,
+                )
+            except GradeRefused as refused:
+                posted = grades | {f"{key}_note": note for key, note in notes.items()}
+                return render_form_page(
+                    request,
+                    actor,
+                    form,
+                    queue=queue,
+                    refused_grading=RefusedGrading(posted, refused.field, refused.message),
+                    refused_decision=RefusedDecision(verb, comment, f"没有执行：{refused.message}"),
+                )
     try:
         take_transition(
             actor=actor,
             verb=verb,
             form_id=form.pk,
             seen_version=-1 if seen is None else seen,
-            seen_status=request.POST.get("status", ""),
-            comment=request.POST.get("comment", ""),
+            seen_status=post.get("status", ""),
+            comment=comment,
         )
     except TransitionRefused as refused:
+        if panel:
+            form.refresh_from_db()
+            return render_form_page(
+                request,
+                actor,
+                form,
+                queue=queue,
+                refused_decision=RefusedDecision(verb, comment, refused.message),
+            )
         messages.error(request, refused.message)
     else:
         messages.success(request, str(TRANSITIONS[verb].done))
+        if panel:
+            return redirect(next_in_queue(actor, queue, as_int(post.get("after", ""))))
     return redirect(form.get_absolute_url())
 
 
@@ -92,14 +155,15 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the four graded checks of the version under review. Refused for what was
     chosen or typed (a grade missing, 中 without a note): the page again, every choice and
     note kept, the error beside the input (400); refused otherwise (the rule, a newer
-    version): back to the page with the reason."""
+    version): back to the page with the reason. From htmx, the decision panel alone comes
+    back, saying how it went."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
     post = request.POST
     seen = SeenVersionForm(post).seen()
-    keys = [key for key, _label, _hint in GRADED_CHECKS]
-    grades = {key: post.get(key, "") for key in keys}
-    notes = {key: post.get(f"{key}_note", "") for key in keys}
+    grades, notes = posted_grading(post)
+    partial = "panel" if is_htmx(request) else ""
+    queue = post.get("queue", "")
     try:
         grade = grade_form(
             actor=actor,
@@ -109,33 +173,76 @@ def form_grade(request: HttpRequest, pk: int) -> HttpResponse:
             notes=notes,
         )
     except GradeRefused as refused:
-        if refused.field and seen == form.version and can_grade(actor, form)[0]:
+        if (refused.field and seen == form.version and can_grade(actor, form)[0]) or partial:
             posted = grades | {f"{key}_note": note for key, note in notes.items()}
             return render_form_page(
                 request,
                 actor,
                 form,
+                queue=queue,
+                partial=partial,
                 refused_grading=RefusedGrading(posted, refused.field, refused.message),
             )
         messages.error(request, refused.message)
     else:
-        messages.success(request, f"已保存审核评定，综合评定为“{grade.overall}”。")
+        done = f"已保存审核评定，综合评定为“{grade.overall}”。"
+        if partial:
+            return render_form_page(request, actor, form, queue=queue, partial=partial, notice=done)
+        messages.success(request, done)
     return redirect(f"{form.get_absolute_url()}#review")
 
 
 def _comment_step(
-    request: HttpRequest, pk: int, step: Callable[[Actor, PerformanceForm], object], done: str
+    request: HttpRequest,
+    pk: int,
+    step: Callable[[Actor, PerformanceForm], Comment],
+    done: str,
+    *,
+    comment_id: int,
+    typed: str = "",
 ) -> HttpResponse:
-    """Find the form the actor may see (else 404), take the step, say how it went."""
+    """Find the form the actor may see (else 404), take the step, say how it went: from
+    htmx, the table with its threads alone (the editor: the comment alone); a refusal keeps
+    what was typed (``typed``, an answer) beside the comment."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
+    queue = request.POST.get("queue", "")
+    from_editor = request.POST.get("from") == "editor"
     try:
-        step(actor, form)
+        comment = step(actor, form)
     except CommentRefused as refused:
+        if from_editor and is_htmx(request):
+            return render(
+                request,
+                "filing/partials/comment_answer.html",
+                {
+                    "form": form,
+                    "comment": form.comments.get(pk=comment_id),
+                    "typed": typed,
+                    "error": refused.message,
+                    "may_answer": True,
+                    "comment_limit": COMMENT_LIMIT,
+                },
+                status=400,
+            )
+        if is_htmx(request) or (refused.field and typed.strip()):  # what was typed is kept
+            refusal = RefusedAnswer(comment_id, typed, refused.message)
+            partial = "workspace" if is_htmx(request) else ""
+            return render_form_page(
+                request, actor, form, queue=queue, partial=partial, refused_answer=refusal
+            )
         messages.error(request, refused.message)
-    else:
-        messages.success(request, done)
-    return redirect(f"{form.get_absolute_url()}#comments")
+        return redirect(f"{form.get_absolute_url()}#comment-{comment_id}")
+    if from_editor and is_htmx(request):
+        return render(
+            request,
+            "filing/partials/comment_answer.html",
+            {"form": form, "comment": comment, "may_answer": True, "comment_limit": COMMENT_LIMIT},
+        )
+    if is_htmx(request):
+        return render_form_page(request, actor, form, queue=queue, partial="workspace", notice=done)
+    messages.success(request, done)
+    return redirect(f"{form.get_absolute_url()}#comment-{comment.pk}")
 
 
 @login_required
@@ -143,11 +250,14 @@ def _comment_step(
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     """``target``: ``i:<uid>`` for an indicator, ``f:<key>`` for a field, empty for the form.
     Refused for what was chosen or typed: the page again with the comment kept and the
-    error beside it (400); refused otherwise: back to the page with the reason."""
+    error beside it (400); refused otherwise: back to the page with the reason. From htmx,
+    the table with its threads alone comes back."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_view)
     post = request.POST
     target = post.get("target", "")
+    queue = post.get("queue", "")
+    partial = "workspace" if is_htmx(request) else ""
     try:
         add_comment(
             actor=actor,
@@ -158,16 +268,22 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
             field=target.removeprefix("f:") if target.startswith("f:") else "",
         )
     except CommentRefused as refused:
-        if refused.field and can_comment(actor, form)[0]:
+        if (refused.field and can_comment(actor, form)[0]) or partial:
             posted = {name: post.get(name, "") for name in ("target", "quick_pick", "text")}
             return render_form_page(
                 request,
                 actor,
                 form,
+                queue=queue,
+                partial=partial,
                 refused_comment=RefusedComment(posted, refused.field, refused.message),
             )
         messages.error(request, refused.message)
     else:
+        if partial:
+            return render_form_page(
+                request, actor, form, queue=queue, partial=partial, notice="已记录审核意见。"
+            )
         messages.success(request, "已记录审核意见。")
     return redirect(f"{form.get_absolute_url()}#comments")
 
@@ -183,6 +299,8 @@ def comment_answer(request: HttpRequest, pk: int, comment_id: int) -> HttpRespon
             actor=actor, form_id=form.pk, comment_id=comment_id, text=text
         ),
         "已答复。",
+        comment_id=comment_id,
+        typed=text,
     )
 
 
@@ -194,54 +312,13 @@ def comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpRespo
         pk,
         lambda actor, form: resolve_comment(actor=actor, form_id=form.pk, comment_id=comment_id),
         "已标为解决。",
+        comment_id=comment_id,
     )
 
 
 # --------------------------------------------------------------------------- 待我审核
 
-CHECK_FILTERS: dict[str, tuple[str, Q]] = {
-    "errors": ("有错误", Q(check_errors__gt=0)),
-    "warnings": ("有提醒", Q(check_warnings__gt=0)),
-    "clean": ("无问题", Q(check_errors=0, check_warnings=0)),
-}
 BATCH_LIMIT = 200
-
-
-def filtered_queue(
-    actor: Actor, params: QueryDict
-) -> tuple[PerformanceFormQuerySet, dict[str, str]]:
-    """The actor's queue narrowed by the page's filters, with the filters as understood."""
-    forms = review_queue(actor)
-    department = params.get("department", "")
-    forms = forms.matching(department=as_int(department))
-    project_type = params.get("project_type", "")
-    if project_type:
-        forms = forms.filter(project_type=project_type)
-    checks = params.get("checks", "")
-    if checks in CHECK_FILTERS:
-        forms = forms.filter(CHECK_FILTERS[checks][1])
-    else:
-        checks = ""
-    late = overdue_in_any_year(timezone.localdate())
-    forms = forms.annotate(
-        overdue=Case(
-            When(late, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-    )
-    overdue = "1" if params.get("overdue") == "1" else ""
-    if overdue:
-        forms = forms.filter(late)
-    # 分配给我 (the finance forms assigned to this reviewer) or 全部: by default the former
-    # once the bureau divides its review, the latter before
-    assigned = params.get("assigned", "")
-    if assigned not in ("mine", "all"):
-        assigned = ""
-        if actor.reviews_any_at(Stage.FINANCE):
-            assigned = "mine" if bureau_divides_work() else "all"
-    if assigned == "mine":
-        forms = forms.filter(assigned_to(actor.user_id) | ~at_stage(Stage.FINANCE))
-    filters = {"department": department, "project_type": project_type, "checks": checks}
-    return forms, filters | {"overdue": overdue, "assigned": assigned}
 
 
 def _query_without_page(params: QueryDict) -> str:

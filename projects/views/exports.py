@@ -22,7 +22,7 @@ from projects.forms import RetryForm, VersionForm
 from projects.layouts import LAYOUTS, is_per_form
 from projects.models import ExportJob
 from projects.permissions import actor_of, get_form_for_actor
-from projects.review.views import filtered_queue
+from projects.review.queue_filters import filtered_queue
 
 PURGE_PER_REQUEST = 20  # expired files deleted on each export request (the command does all)
 

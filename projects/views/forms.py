@@ -86,4 +86,5 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         layout=request.GET.get("layout", ""),
         version=as_int(request.GET.get("version", "")),
+        queue=request.GET.get("queue", ""),
     )

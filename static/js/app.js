@@ -291,3 +291,367 @@ document.addEventListener("change", function (event) {
     box.checked = event.target.checked;
   });
 });
+
+// The review workspace (the form page): a click on a row or a field of the official table opens
+// the one comment box under it, with the quick picks; keys move through the queue (j, k), comment
+// on the focused row (c), grade (1–4; with Shift all four alike) and open a decision (a, r),
+// which acts only once confirmed (Enter, or Ctrl+Enter under a reason; Esc cancels). Grading and
+// commenting are posted by htmx, which swaps the panel or the table in place.
+(function () {
+  var lastTarget = "";
+
+  function workspace() {
+    return document.getElementById("workspace");
+  }
+
+  function applyWidths(root) {
+    root.querySelectorAll("col[data-width]").forEach(function (col) {
+      col.style.width = col.dataset.width + "%";
+    });
+  }
+
+  function boxRow() {
+    return document.getElementById("comment-box-row");
+  }
+
+  function setBox(target, label) {
+    var form = document.getElementById("comment-form");
+    var input = document.getElementById("comment-target");
+    if (input.value !== target) {
+      document.getElementById("comment-pick").value = "";
+      form.querySelectorAll(".quick-pick").forEach(function (button) {
+        button.setAttribute("aria-pressed", "false");
+        button.classList.replace("btn-secondary", "btn-outline-secondary");
+      });
+      var error = document.getElementById("comment-error");
+      if (error) {
+        error.remove();
+      }
+    }
+    input.value = target;
+    document.getElementById("comment-on").textContent = label;
+    return form;
+  }
+
+  function openComment(cell) {
+    var form = document.getElementById("comment-form");
+    var space = workspace();
+    if (!form || !space) {
+      return;
+    }
+    var target = cell.dataset.commentTarget;
+    setBox(target, cell.dataset.label || "");
+    // the row's slot: the hidden row drawn under it (after its threads) for the box
+    var slot = cell.closest("tr").nextElementSibling;
+    while (slot && slot.classList.contains("thread-row")) {
+      slot = slot.nextElementSibling;
+    }
+    if (!slot || !slot.classList.contains("comment-slot")) {
+      return;
+    }
+    var holder = boxRow();
+    if (holder !== null && holder !== slot) {
+      holder.classList.add("closed");
+      holder.removeAttribute("id");
+      holder.classList.remove("comment-box-row");
+    }
+    slot.classList.remove("closed");
+    slot.id = "comment-box-row";
+    slot.classList.add("comment-box-row");
+    slot.querySelector(".thread-box").appendChild(form);
+    holder = slot;
+    lastTarget = target;
+    var text = document.getElementById("comment-text");
+    text.focus({ preventScroll: true });
+    holder.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeComment() {
+    var form = document.getElementById("comment-form");
+    var home = document.getElementById("comment-box-home");
+    var holder = boxRow();
+    if (!form || !home || holder === null) {
+      return false;
+    }
+    setBox("", "整张表");
+    home.appendChild(form);
+    holder.classList.add("closed");
+    holder.removeAttribute("id");
+    holder.classList.remove("comment-box-row");
+    focusTarget(lastTarget);
+    return true;
+  }
+
+  function focusTarget(target) {
+    if (!target) {
+      return;
+    }
+    var cell = document.querySelector(
+      ".official-table [data-comment-target='" + CSS.escape(target) + "'][tabindex]"
+    );
+    if (cell) {
+      cell.focus({ preventScroll: true });
+    }
+  }
+
+  function commentable(cell) {
+    return cell !== null && cell.closest(".official-table.commentable") !== null;
+  }
+
+  document.addEventListener("click", function (event) {
+    var el = event.target;
+    if (!el.closest || el.closest("a, button, input, textarea, select, label")) {
+      if (el.closest && el.closest("[data-close-comment]")) {
+        closeComment();
+      } else if (el.closest && el.closest("[data-comment-whole]")) {
+        closeComment();
+        var text = document.getElementById("comment-text");
+        if (text) {
+          text.focus();
+        }
+      } else if (el.closest && el.closest("[data-decide]")) {
+        openDecision(el.closest("[data-decide]").dataset.decide);
+      } else if (el.closest && el.closest("[data-cancel-decision]")) {
+        closeDecisions(true);
+      }
+      return;
+    }
+    var cell = el.closest("[data-comment-target]");
+    if (commentable(cell)) {
+      openComment(cell);
+    }
+  });
+
+  // --------------------------------------------------------------- decisions
+
+  function openDecision(verb) {
+    var button = document.querySelector("[data-decide='" + verb + "']");
+    var box = document.getElementById("confirm-" + verb);
+    if (!button || button.disabled || !box) {
+      return;
+    }
+    closeDecisions(false);
+    box.hidden = false;
+    var reason = box.querySelector("textarea");
+    (reason || box.querySelector(".confirm-decision")).focus();
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeDecisions(refocus) {
+    var open = null;
+    document.querySelectorAll(".decision-confirm").forEach(function (box) {
+      if (!box.hidden) {
+        open = box;
+      }
+      box.hidden = true;
+    });
+    if (open && refocus) {
+      var button = document.querySelector("[data-decide='" + open.dataset.verb + "']");
+      if (button) {
+        button.focus();
+      }
+    }
+    return open !== null;
+  }
+
+  // --------------------------------------------------------------- grading
+
+  function checks() {
+    return Array.from(document.querySelectorAll("#grading .graded-check"));
+  }
+
+  function graded(fieldset) {
+    return fieldset.querySelector("input[type=radio]:checked") !== null;
+  }
+
+  function markCurrent() {
+    var all = checks();
+    var current = all.find(function (fieldset) {
+      return !graded(fieldset);
+    });
+    all.forEach(function (fieldset) {
+      fieldset.classList.toggle("current", fieldset === current);
+    });
+  }
+
+  function choose(fieldset, index) {
+    var radio = fieldset.querySelectorAll("input[type=radio]")[index];
+    if (radio && !radio.checked) {
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function gradeByKey(index, all) {
+    var sets = checks();
+    if (!sets.length) {
+      return;
+    }
+    if (all) {
+      sets.forEach(function (fieldset) {
+        choose(fieldset, index);
+      });
+    } else {
+      var focused = document.activeElement && document.activeElement.closest(".graded-check");
+      var current =
+        focused ||
+        sets.find(function (fieldset) {
+          return !graded(fieldset);
+        }) ||
+        sets[sets.length - 1];
+      choose(current, index);
+    }
+    markCurrent();
+  }
+
+  var saving = null;
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("#grading input[type=radio]")) {
+      return;
+    }
+    markCurrent();
+    // all four graded: saved a moment later (the keys set four at once: one save)
+    if (checks().every(graded)) {
+      clearTimeout(saving);
+      saving = setTimeout(function () {
+        var save = document.getElementById("grade-save");
+        if (save) {
+          save.click();
+        }
+      }, 250);
+    }
+  });
+
+  // --------------------------------------------------------------- keys
+
+  function typing(el) {
+    return el && el.matches && el.matches("input:not([type=radio]), textarea, select, [contenteditable]");
+  }
+
+  function follow(id) {
+    var link = document.getElementById(id);
+    if (link && link.href) {
+      window.location.href = link.href;
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!workspace()) {
+      return;
+    }
+    if (event.key === "Escape") {
+      if (closeDecisions(true) || closeComment()) {
+        event.preventDefault();
+      }
+      return;
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var box = event.target.closest && event.target.closest(".decision-confirm");
+      if (box) {
+        event.preventDefault();
+        box.querySelector(".confirm-decision").click();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    var cell = event.target.closest ? event.target.closest("[data-comment-target]") : null;
+    var digit = /^Digit([1-4])$/.exec(event.code || "");
+    if (digit && document.getElementById("grading")) {
+      event.preventDefault();
+      gradeByKey(Number(digit[1]) - 1, event.shiftKey);
+      return;
+    }
+    if (event.shiftKey) {
+      return;
+    }
+    switch (event.key) {
+      case "j":
+        follow("queue-next");
+        break;
+      case "k":
+        follow("queue-prev");
+        break;
+      case "a":
+      case "r":
+        var decide = document.querySelector("[data-key='" + event.key + "']");
+        if (!decide) {
+          return;
+        }
+        openDecision(decide.dataset.decide);
+        break;
+      case "c":
+      case "Enter":
+        if (event.key === "Enter" && !cell) {
+          return;
+        }
+        cell = cell || document.querySelector(".official-table.commentable [data-comment-target][tabindex]");
+        if (!commentable(cell)) {
+          return;
+        }
+        openComment(cell);
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  });
+
+  // a refusal (400) comes back with what was typed: swapped in like an answer. A decision
+  // being confirmed while the grades are saved stays open, with its reason as typed.
+  var keep = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (status === 400 && elt.closest && elt.closest("#workspace, #review")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+    // what the panel holds now is the newest: a grade chosen or a note typed while the
+    // grades were being saved is kept through the swap
+    var panel = document.getElementById("review");
+    if (panel && event.detail.target === panel && event.detail.shouldSwap) {
+      var open = panel.querySelector(".decision-confirm:not([hidden])");
+      keep = { verb: open ? open.dataset.verb : "", values: {}, checked: [] };
+      panel.querySelectorAll("input[type=text], textarea").forEach(function (input) {
+        if (input.id) {
+          keep.values[input.id] = input.value;
+        }
+      });
+      panel.querySelectorAll("input[type=radio]:checked").forEach(function (radio) {
+        keep.checked.push(radio.id);
+      });
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var space = workspace();
+    if (space && event.detail.target && (event.detail.target.id === "workspace" || !event.detail.target.isConnected)) {
+      applyWidths(space);
+      if (!boxRow() || !boxRow().querySelector("[autofocus]")) {
+        focusTarget(lastTarget);
+      }
+    }
+    if (keep !== null) {
+      var panel = document.getElementById("review");
+      Object.keys(keep.values).forEach(function (id) {
+        var input = document.getElementById(id);
+        if (input && panel.contains(input)) {
+          input.value = keep.values[id];
+        }
+      });
+      keep.checked.forEach(function (id) {
+        var radio = document.getElementById(id);
+        if (radio) {
+          radio.checked = true;
+        }
+      });
+      if (panel && keep.verb && !panel.querySelector(".decision-confirm:not([hidden])")) {
+        openDecision(keep.verb);
+      }
+      keep = null;
+    }
+    markCurrent();
+  });
+  markCurrent();
+})();
