@@ -112,17 +112,17 @@ def test_department_and_finance_review_five_forms_each_from_the_keyboard(
         assert form.status == PerformanceForm.Status.DEPARTMENT_APPROVED
         grade = ReviewGrade.objects.get(form=form, stage="department")
         assert grade.grades == ["优"] * 4 and grade.reviewer.username == "dept"
-        assert Comment.objects.filter(form=form, quick_pick="value_low").count() == 1
+        assert Comment.objects.filter(form=form, quick_pick="指标值偏低").count() == 1
 
     # finance: j and k move through the queue; the department's grades are beside its own
     sign_in_as(page, live_server, "finance")
     page.goto(f"{live_server.url}{PerformanceForm.objects.get(pk=passed[0]).get_absolute_url()}")
     assert f"第 1 / {FORMS} 张" in page.inner_text("#queue-position")
     page.keyboard.press("j")
-    page.wait_for_url(f"**/forms/{passed[1]}/")
+    page.wait_for_url(f"**/forms/{passed[1]}/**")  # with the queue's filters kept
     assert f"第 2 / {FORMS} 张" in page.inner_text("#queue-position")
     page.keyboard.press("k")
-    page.wait_for_url(f"**/forms/{passed[0]}/")
+    page.wait_for_url(f"**/forms/{passed[0]}/**")
     panel = page.inner_text("#review")
     assert "主管部门审核：优" in panel
     assert "指标值偏低" in page.inner_text("tr.thread-row")  # the department's comment
@@ -162,7 +162,7 @@ def test_department_and_finance_review_five_forms_each_from_the_keyboard(
     page.keyboard.press("r")
     page.keyboard.type("指标值依据不足，请补充")
     page.keyboard.press("Control+Enter")
-    page.wait_for_url(f"**/forms/{passed[1]}/")
+    page.wait_for_url(f"**/forms/{passed[1]}/**")  # with the queue's filters kept
     returned = PerformanceForm.objects.get(pk=passed[0])
     assert returned.status == PerformanceForm.Status.RETURNED
 

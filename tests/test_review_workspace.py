@@ -190,6 +190,7 @@ def test_the_review_page_takes_as_many_queries_with_many_comments(
     # categories, 7 the comments with their indicators and people, 8-10 the filing checks
     # (last year's form, the categories, the check settings), 11 the gradings, 12 the
     # version the form was last returned at (what changed since), 13 the form's place in
-    # the queue (one windowed query), 14 the history's events
-    with django_assert_num_queries(14):
+    # the queue (one windowed query), 14 the history's events, 15 the quick picks of opinions
+    # offered to the reviewer (the framework's and their own)
+    with django_assert_num_queries(15):
         client.get(form.get_absolute_url())
