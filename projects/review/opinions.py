@@ -5,8 +5,9 @@ switching off a template changes no comment."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from projects.errors import DomainError
 from projects.models import OPINION_LIMIT, Comment, OpinionTemplate
@@ -24,7 +25,9 @@ def opinion_choices(actor: Actor, framework_id: int | None) -> list[tuple[str, s
     templates = list(
         OpinionTemplate.objects.filter(
             Q(framework_id=framework_id) | Q(owner_id=actor.user_id, framework__isnull=True)
-        ).order_by("owner_id", "order", "id")  # the framework's (no owner) first
+        ).order_by(  # the framework's (no owner) first, on every database
+            F("owner_id").asc(nulls_first=True), "order", "id"
+        )
     )
     # the value posted: a shipped template's key (what comments stored before templates), or
     # the template's id
@@ -55,7 +58,10 @@ def save_opinion(*, actor: Actor, text: str) -> OpinionTemplate:
     if actor.user_id is None:
         raise OpinionRefused("请先登录。")
     with transaction.atomic():
-        mine = OpinionTemplate.objects.select_for_update().filter(owner_id=actor.user_id)
+        # the reviewer's own row is the lock: two saves of theirs at once (their first one
+        # included, when there is no quick pick of theirs to lock) are taken one after the other
+        get_user_model().objects.select_for_update().filter(pk=actor.user_id).exists()
+        mine = list(OpinionTemplate.objects.filter(owner_id=actor.user_id).order_by("order", "id"))
         if any(t.text == text for t in mine):
             raise OpinionRefused("已有这条常用意见。")
         last = max((t.order for t in mine), default=0)
