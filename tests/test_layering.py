@@ -28,10 +28,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("projects.importing",),
     ("projects.filing", "projects.forms"),
     ("projects.services",),
+    ("projects.cycle",),  # monitoring and self-evaluation of approved forms
     ("projects.review",),
     ("projects.exporting",),
     (
         "projects.views",
+        "projects.cycle.views",
+        "projects.cycle.urls",
         "projects.urls",
         "projects.admin",
         "projects.apps",

@@ -1,6 +1,13 @@
 """The domain model, one module per concern; import the models from here."""
 
 from projects.models.checks import CheckSetting, Severity
+from projects.models.cycle import (
+    MonitoringRound,
+    Report,
+    ReportComment,
+    ReportEvent,
+    ReportLine,
+)
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import (
@@ -61,12 +68,17 @@ __all__ = [
     "ImportJob",
     "Indicator",
     "Membership",
+    "MonitoringRound",
     "Notification",
     "OpinionTemplate",
     "Organization",
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
+    "Report",
+    "ReportComment",
+    "ReportEvent",
+    "ReportLine",
     "ReviewGrade",
     "Season",
     "Severity",
