@@ -34,6 +34,7 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 from projects.models import FormEvent, Membership, Organization, PerformanceForm, Stage
+from projects.models.forms import Reviewable
 from projects.workflow import (
     COMMENTABLE,
     TRANSITIONS,
@@ -186,7 +187,7 @@ class Actor:
             own |= Q(project__department_id__in=self.reviewed_departments)
         return own
 
-    def conflict_of_interest(self, form: PerformanceForm, stage: Stage) -> str:
+    def conflict_of_interest(self, form: Reviewable, stage: Stage) -> str:
         """Why this actor may not review the form at the stage, or ``""``: they are a member
         of the unit that filed it (its filer), or, for the finance review, of its department
         (its reviewer). A finance reviewer's membership of a department is the department
@@ -197,7 +198,7 @@ class Actor:
             return "您是这张表主管部门的审核人，需回避，不能在财政审核阶段审核这张表。"
         return ""
 
-    def is_filer_of(self, form: PerformanceForm) -> bool:
+    def is_filer_of(self, form: Reviewable) -> bool:
         return form.project.unit_id in self.filer_units
 
 
@@ -265,7 +266,7 @@ def reviewers_at(stage: Stage, department_id: int, unit_id: int | None = None) -
     return reviewers & ~Q(pk__in=conflicted.values("user_id"))
 
 
-def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
+def _reviewer_at_stage(actor: Actor, form: Reviewable) -> Decision:
     stage = review_stage(form)
     if stage is None:
         return False, f"表单状态为“{form.get_status_display()}”，不在审核中。"
@@ -278,7 +279,7 @@ def _reviewer_at_stage(actor: Actor, form: PerformanceForm) -> Decision:
     return False, "这张表正等待财政审核，只有负责本部门的财政审核人可以处理。"
 
 
-def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
+def can_submit(actor: Actor, form: Reviewable) -> Decision:
     """Send a draft (or a returned form) for review: its unit's filers."""
     if not actor.is_filer_of(form):
         return False, "只有本单位的填报人可以提交这张表。"
@@ -287,7 +288,7 @@ def can_submit(actor: Actor, form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
-def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
+def can_withdraw(actor: Actor, form: Reviewable) -> Decision:
     """Take a submission back before any reviewer has acted on it: its unit's filers."""
     if not actor.is_filer_of(form):
         return False, "只有本单位的填报人可以撤回这张表。"
@@ -301,14 +302,14 @@ def can_withdraw(actor: Actor, form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
-def can_pass_on(actor: Actor, form: PerformanceForm) -> Decision:
+def can_pass_on(actor: Actor, form: Reviewable) -> Decision:
     """Pass a submission on to finance (the department's review)."""
     if review_stage(form) not in TRANSITIONS["pass_on"].stages:
         return False, "这张表不在主管部门审核阶段。"
     return _reviewer_at_stage(actor, form)
 
 
-def can_return(actor: Actor, form: PerformanceForm) -> Decision:
+def can_return(actor: Actor, form: Reviewable) -> Decision:
     """Send the form back to its unit, from whichever review stage it is in."""
     stage = review_stage(form)
     if stage is not None and stage not in TRANSITIONS["return"].stages:
@@ -316,7 +317,7 @@ def can_return(actor: Actor, form: PerformanceForm) -> Decision:
     return _reviewer_at_stage(actor, form)
 
 
-def can_approve(actor: Actor, form: PerformanceForm) -> Decision:
+def can_approve(actor: Actor, form: Reviewable) -> Decision:
     """Approve the form (the finance review)."""
     stage = review_stage(form)
     if stage is not None and stage not in TRANSITIONS["approve"].stages:
@@ -364,7 +365,7 @@ def can_grade(actor: Actor, form: PerformanceForm) -> Decision:
     return _reviewer_at_stage(actor, form)
 
 
-def can_comment(actor: Actor, form: PerformanceForm) -> Decision:
+def can_comment(actor: Actor, form: Reviewable) -> Decision:
     """Comment on a form, or resolve a comment: its reviewers (its department's, when the
     department reviews, and finance), once it has been submitted."""
     department = form.project.department
@@ -431,7 +432,7 @@ def _editable(form: PerformanceForm) -> Decision:
     return ALLOWED
 
 
-def _not_editable(form: PerformanceForm) -> Decision:
+def _not_editable(form: Reviewable) -> Decision:
     if form.status == PerformanceForm.Status.APPROVED:
         return False, (
             "这张表已审核通过，不能直接修改。如需修改，请申请调整（写明理由）："

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from projects.models import FormEvent, Grade, PerformanceForm, Stage
+from projects.models.forms import Reviewable
 
 Status = PerformanceForm.Status
 Kind = FormEvent.Kind
@@ -42,7 +43,7 @@ STAGES: dict[Stage, tuple[tuple[Status, bool | None], ...]] = {
 }
 
 
-def review_stage(form: PerformanceForm) -> Stage | None:
+def review_stage(form: Reviewable) -> Stage | None:
     """The stage the form is at, or ``None`` when it is not under review. A submitted form
     goes to its department first when the department reviews."""
     for stage, states in STAGES.items():
@@ -200,7 +201,7 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def leaves_from(form: PerformanceForm, verb: str) -> bool:
+def leaves_from(form: Reviewable, verb: str) -> bool:
     """Whether the form is in a state the verb leaves from."""
     return form.status in TRANSITIONS[verb].sources
 

@@ -24,6 +24,25 @@ class Scoped(Protocol):
     def form_scope(self) -> Q | None: ...
 
 
+class Reviewable(Protocol):
+    """What goes through the review workflow (``projects.workflow``): a form, or a report on
+    an approved form (``projects.models.cycle.Report``). The rules read its state and, through
+    its project, its unit and department."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def project(self) -> Project: ...
+
+    @property
+    def is_adjusting(self) -> bool: ...
+
+    def get_status_display(self) -> str: ...
+
+    def review_begun(self) -> bool: ...
+
+
 # The layout a new form is drawn up in, unless it says otherwise (a key of
 # ``projects.layouts.LAYOUTS``).
 DEFAULT_LAYOUT = "dongguan"

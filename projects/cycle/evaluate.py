@@ -1,0 +1,202 @@
+"""What follows from a report's entries: the budget's progress and light (monitoring), the
+scores, total and grade (self-evaluation), and the problems the unit must see — computed by the
+pure rules of ``indicators.monitoring`` and ``indicators.scoring``, never typed.
+
+``evaluate(report, lines)`` reads the stored report; ``services.save_report`` writes its
+figures back beside the entries, so that lists and the dashboard count them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from indicators.monitoring import (
+    BudgetProgress,
+    MonitoredIndicator,
+    budget_progress,
+    check_indicators,
+)
+from indicators.scoring import (
+    EvaluatedIndicator,
+    Funds,
+    Scoring,
+    score_self_evaluation,
+    two_decimals,
+)
+from projects.models import Report, ReportLine
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    severity: str  # "error" or "warning"
+    message: str
+    line_id: int | None = None  # the indicator it is about; None: the report (its funds)
+    where: str = ""  # the indicator's name, or 资金 / 总分
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass
+class Evaluation:
+    progress: BudgetProgress | None = None
+    scoring: Scoring | None = None
+    problems: list[Problem] = field(default_factory=list)
+    # by line id: (分值, 得分), rounded for display; None where it cannot be computed
+    scores: dict[int, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def light(self) -> str:
+        return self.progress.light if self.progress is not None else ""
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        """执行数 ÷ 全年预算数, in per cent, two decimals."""
+        if self.progress is not None:
+            return two_decimals(self.progress.rate * 100)
+        return None
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.scoring.total if self.scoring is not None else None
+
+    @property
+    def grade(self) -> str:
+        return self.scoring.grade if self.scoring is not None else ""
+
+    @property
+    def budget_score(self) -> Decimal | None:
+        if self.scoring is None or self.scoring.budget_score is None:
+            return None
+        return two_decimals(self.scoring.budget_score)
+
+    def for_line(self, line_id: int) -> list[Problem]:
+        return [p for p in self.problems if p.line_id == line_id]
+
+    def for_report(self) -> list[Problem]:
+        return [p for p in self.problems if p.line_id is None]
+
+
+def evaluate(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+    if report.is_monitoring:
+        return _monitoring(report, lines)
+    return _self_evaluation(report, lines)
+
+
+def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
+    """执行率 in per cent (two decimals), for any pair of budget and execution."""
+    if not budget or budget <= 0 or executed is None:
+        return None
+    return two_decimals(Fraction(executed) / Fraction(budget) * 100)
+
+
+def _monitoring(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+    result = Evaluation()
+    months = report.months
+    if report.annual_budget is None or report.annual_budget <= 0:
+        result.problems.append(
+            Problem(
+                "budget-missing",
+                "error",
+                "请填写全年预算数（大于零），才能计算执行率。",
+                where="资金",
+            )
+        )
+    elif report.executed is None:
+        result.problems.append(
+            Problem("executed-missing", "error", f"请填写1—{months}月执行数。", where="资金")
+        )
+    else:
+        result.progress = budget_progress(report.annual_budget, report.executed, months)
+        if result.progress is not None and result.progress.light != "green":
+            result.problems.append(
+                Problem(
+                    "budget-behind",
+                    "warning",
+                    f"预算执行率 {result.execution_rate}%，为时间进度的"
+                    f" {two_decimals(result.progress.progress * 100)}%：{result.progress.label}。",
+                    where="资金",
+                )
+            )
+    for line in lines:
+        if line.not_applicable:
+            continue
+        item = MonitoredIndicator(
+            name=line.name,
+            target=line.target,
+            projected=line.projected,
+            likelihood=line.likelihood,
+            reason_kind=line.reason_kind,
+            reason=line.reason,
+            measures=line.measures,
+        )
+        for found in check_indicators([item]):
+            result.problems.append(
+                Problem(found.check, found.severity, found.message, line.pk, line.name)
+            )
+    return result
+
+
+def _self_evaluation(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+    result = Evaluation()
+    weights = report.form.framework.score_weights()
+    items = [
+        EvaluatedIndicator(
+            level1=line.level1,
+            level2=line.level2,
+            name=str(index),  # the line's place: problems name it, and are mapped back
+            target=line.target,
+            actual=line.actual,
+            achieved=line.achieved or None,
+            reason=line.reason,
+            not_applicable=line.not_applicable,
+        )
+        for index, line in enumerate(lines)
+    ]
+    scoring = score_self_evaluation(
+        Funds(annual_budget=report.annual_budget, executed=report.executed), items, weights
+    )
+    result.scoring = scoring
+    for line, score in zip(lines, scoring.indicators, strict=True):
+        if line.not_applicable:
+            result.scores[line.pk] = (None, None)
+            continue
+        result.scores[line.pk] = (
+            two_decimals(score.weight),
+            None if score.score is None else two_decimals(score.score),
+        )
+    for found in scoring.problems:
+        about = lines[int(found.where)] if found.where.isdigit() else None
+        result.problems.append(
+            Problem(
+                found.check,
+                found.severity,
+                found.message,
+                about.pk if about is not None else None,
+                about.name if about is not None else found.where,
+            )
+        )
+    if report.annual_budget is not None and report.annual_budget > 0:
+        result.progress = budget_progress(report.annual_budget, report.executed, 12)
+    if not report.goal_actual.strip():
+        result.problems.append(
+            Problem(
+                "goal-actual-missing",
+                "error",
+                "请填写年度总体目标的实际完成情况。",
+                where="年度总体目标",
+            )
+        )
+    return result

@@ -1,0 +1,252 @@
+"""Acting on a report, each step checked on the server inside its transaction: saving what the
+unit typed (a new version, its figures recomputed), taking a workflow step (the report's rows
+of ``projects.workflow.TRANSITIONS``, under the same rules as a form's) and commenting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from projects.cycle.build import CycleRefused
+from projects.cycle.evaluate import Evaluation, evaluate
+from projects.cycle.inputs import LINE_FIELDS, ReportInput
+from projects.cycle.snapshot import report_json
+from projects.models import COMMENT_LIMIT, FormEvent, Report, ReportComment, ReportEvent, ReportLine
+from projects.models.forms import Reviewable
+from projects.permissions import (
+    Actor,
+    Decision,
+    can_approve,
+    can_comment,
+    can_pass_on,
+    can_return,
+    can_submit,
+    can_withdraw,
+)
+from projects.workflow import TRANSITIONS, Transition
+
+type ReportRule = Callable[[Actor, Reviewable], Decision]
+
+# The workflow steps a report takes, with the same rules as a form's: the unit submits (and
+# withdraws before any review), its department passes it on where the department reviews, and
+# finance approves or returns it with a comment. A report has no adjustment: it is corrected
+# by being returned.
+REPORT_RULES: dict[str, ReportRule] = {
+    "submit": can_submit,
+    "withdraw": can_withdraw,
+    "pass_on": can_pass_on,
+    "return": can_return,
+    "approve": can_approve,
+}
+REPORT_STEPS: dict[str, Transition] = {verb: TRANSITIONS[verb] for verb in REPORT_RULES}
+
+
+class VersionConflict(CycleRefused):
+    """The report changed since the page was opened."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    report: Report
+    evaluation: Evaluation
+    changed: bool
+
+
+def can_edit_report(actor: Actor, report: Report) -> Decision:
+    if not actor.is_filer_of(report):
+        return False, "只有本单位的填报人可以填写这张表。"
+    if not report.is_editable:
+        return False, f"这张表的状态为“{report.get_status_display()}”，不能修改。"
+    return True, ""
+
+
+def available_steps(actor: Actor, report: Report) -> list[Transition]:
+    return [step for verb, step in REPORT_STEPS.items() if REPORT_RULES[verb](actor, report)[0]]
+
+
+def _locked(report_id: int) -> Report:
+    return Report.objects.select_for_update(of=("self",)).with_related().get(pk=report_id)
+
+
+def _lines(report: Report) -> list[ReportLine]:
+    return list(report.lines.order_by("order", "id"))
+
+
+def refresh_figures(report: Report, lines: list[ReportLine]) -> Evaluation:
+    """Recompute what follows from the entries and set it on the report and its lines (the
+    caller saves them)."""
+    result = evaluate(report, lines)
+    report.light = result.light if report.is_monitoring else ""
+    report.total = result.total
+    report.grade = result.grade
+    report.check_errors = len(result.errors)
+    report.check_warnings = len(result.warnings)
+    for line in lines:
+        line.weight, line.score = result.scores.get(line.pk, (None, None))
+    return result
+
+
+def save_report(*, actor: Actor, report_id: int, seen_version: int, entries: ReportInput) -> Saved:
+    """Save what the unit typed as a new version (nothing is written when nothing changed).
+    Refused, with nothing changed, when the actor may not edit it or it changed since the
+    page showed ``seen_version``."""
+    with transaction.atomic():
+        report = _locked(report_id)
+        allowed, why = can_edit_report(actor, report)
+        if not allowed:
+            raise CycleRefused(why)
+        if report.version != seen_version:
+            raise VersionConflict(
+                f"这张表在您打开之后已被修改（现为第 {report.version} 版）。"
+                "您填写的内容仍在页面上：请复制保存后刷新页面，再重新填写。"
+            )
+        lines = _lines(report)
+        by_id = {line.pk: line for line in lines}
+        changed = _apply(report, by_id, entries)
+        result = refresh_figures(report, lines)
+        if changed:
+            report.version += 1
+        report.save()
+        ReportLine.objects.bulk_update(lines, [*LINE_FIELDS, "weight", "score"])
+        if changed:
+            ReportEvent.objects.create(
+                report=report,
+                kind=FormEvent.Kind.EDIT,
+                actor_id=actor.user_id,
+                source=actor.source,
+                from_status=report.status,
+                to_status=report.status,
+                version=report.version,
+                snapshot=report_json(report, lines),
+            )
+    return Saved(report, result, changed)
+
+
+def _apply(report: Report, lines: dict[int, ReportLine], entries: ReportInput) -> bool:
+    changed = False
+    for name in ("initial_budget", "annual_budget", "executed", "goal_actual"):
+        value = getattr(entries, name)
+        if isinstance(value, Decimal):
+            value = value.quantize(Decimal("0.01"))
+        if getattr(report, name) != value:
+            setattr(report, name, value)
+            changed = True
+    fund_rows = {
+        row: {
+            column: (None if amount is None else str(amount.quantize(Decimal("0.01"))))
+            for column, amount in columns.items()
+        }
+        for row, columns in entries.fund_rows.items()
+        if any(amount is not None for amount in columns.values())
+    }
+    if report.is_monitoring:
+        fund_rows = {}
+    if report.fund_rows != fund_rows:
+        report.fund_rows = fund_rows
+        changed = True
+    for entry in entries.lines:
+        line = lines.get(entry.line_id)
+        if line is None:
+            raise CycleRefused("提交的指标与这张表的指标不一致：请刷新页面后重新填写。")
+        if report.is_monitoring:
+            entry = replace(entry, achieved="")
+        else:
+            entry = replace(entry, projected="", likelihood="", reason_kind="", measures="")
+        for name in LINE_FIELDS:
+            value = getattr(entry, name)
+            if getattr(line, name) != value:
+                setattr(line, name, value)
+                changed = True
+    return changed
+
+
+def take_step(
+    *, actor: Actor, verb: str, report_id: int, seen_version: int, comment: str = ""
+) -> Report:
+    """Take one workflow step on the report, under the rules a form's step has; a submission
+    is refused while the report's checks find errors."""
+    step = REPORT_STEPS.get(verb)
+    if step is None:
+        raise CycleRefused("未知的操作。")
+    comment = comment.strip()
+    if step.comment_label and not comment:
+        raise CycleRefused(step.comment_missing)
+    if len(comment) > COMMENT_LIMIT:
+        raise CycleRefused(f"说明不能超过 {COMMENT_LIMIT} 个字。")
+    with transaction.atomic():
+        report = _locked(report_id)
+        allowed, why = REPORT_RULES[verb](actor, report)
+        if not allowed:
+            raise CycleRefused(why)
+        if report.version != seen_version:
+            raise VersionConflict(
+                f"这张表在您打开之后已有变化（现为第 {report.version} 版，"
+                f"状态“{report.get_status_display()}”）：请刷新页面后再操作。"
+            )
+        lines = _lines(report)
+        result = refresh_figures(report, lines)
+        if step.runs_checks and result.errors:
+            raise CycleRefused(
+                f"还有 {len(result.errors)} 处需要改正，不能提交："
+                + "；".join(f"{p.where}：{p.message}" for p in result.errors[:3])
+            )
+        before = report.status
+        report.status = step.target
+        report.save()
+        ReportLine.objects.bulk_update(lines, ["weight", "score"])
+        ReportEvent.objects.create(
+            report=report,
+            kind=step.kind,
+            actor_id=actor.user_id,
+            source=actor.source,
+            from_status=before,
+            to_status=report.status,
+            version=report.version,
+            comment=comment,
+            snapshot=report_json(report, lines),
+        )
+        if verb == "approve":
+            report.comments.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    return report
+
+
+def add_comment(*, actor: Actor, report_id: int, line_id: int | None, text: str) -> ReportComment:
+    """A reviewer's comment on the report or one of its lines."""
+    text = text.strip()
+    if not text:
+        raise CycleRefused("请填写审核意见。")
+    if len(text) > COMMENT_LIMIT:
+        raise CycleRefused(f"审核意见不能超过 {COMMENT_LIMIT} 个字。")
+    with transaction.atomic():
+        report = _locked(report_id)
+        allowed, why = can_comment(actor, report)
+        if not allowed:
+            raise CycleRefused(why)
+        line = None
+        if line_id is not None:
+            line = report.lines.filter(pk=line_id).first()
+            if line is None:
+                raise CycleRefused("这条指标不在这张表上。")
+        assert actor.user_id is not None
+        return ReportComment.objects.create(
+            report=report, line=line, author_id=actor.user_id, text=text, version=report.version
+        )
+
+
+def resolve_comment(*, actor: Actor, report_id: int, comment_id: int) -> ReportComment:
+    with transaction.atomic():
+        report = _locked(report_id)
+        allowed, why = can_comment(actor, report)
+        if not allowed:
+            raise CycleRefused(why)
+        comment = report.comments.filter(pk=comment_id).first()
+        if comment is None:
+            raise CycleRefused("没有这条审核意见。")
+        if comment.resolved_at is None:
+            comment.resolved_at = timezone.now()
+            comment.save(update_fields=["resolved_at"])
+        return comment
