@@ -27,4 +27,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("forms/", include("projects.urls")),
+    path("cycle/", include("projects.cycle.urls")),
 ]

@@ -7,6 +7,7 @@ from projects.models.cycle import (
     ReportComment,
     ReportEvent,
     ReportLine,
+    ReportQuerySet,
 )
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
@@ -79,6 +80,7 @@ __all__ = [
     "ReportComment",
     "ReportEvent",
     "ReportLine",
+    "ReportQuerySet",
     "ReviewGrade",
     "Season",
     "Severity",

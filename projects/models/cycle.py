@@ -25,16 +25,16 @@ from django.db import models
 
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES
 from projects.models.forms import PerformanceForm
-from projects.models.history import COMMENT_LIMIT, FormEvent
+from projects.models.history import FormEvent
 from projects.models.projects import Project
 
 __all__ = [
-    "COMMENT_LIMIT",
     "MonitoringRound",
     "Report",
     "ReportComment",
     "ReportEvent",
     "ReportLine",
+    "ReportQuerySet",
 ]
 
 

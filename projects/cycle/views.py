@@ -1,0 +1,369 @@
+"""The cycle's pages: the list of reports (with the finance bureau's tools to open a
+monitoring round and start the year's self-evaluations), one report — filled in by its unit,
+reviewed like a form, its figures computed as it is saved — and its steps and comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from projects.cycle.build import (
+    CycleRefused,
+    open_round,
+    start_self_evaluation,
+    start_self_evaluations,
+)
+from projects.cycle.evaluate import evaluate, execution_rate
+from projects.cycle.forms import CommentForm, OpenRoundForm, ReportForm, YearForm
+from projects.cycle.queries import may_run_cycle, waiting_for
+from projects.cycle.services import (
+    REPORT_STEPS,
+    VersionConflict,
+    add_comment,
+    available_steps,
+    can_edit_report,
+    resolve_comment,
+    save_report,
+    take_step,
+)
+from projects.forms import SeenVersionForm
+from projects.models import MonitoringRound, PerformanceForm, Report, ReportLine
+from projects.permissions import Actor, actor_of, can_comment
+
+PAGE_SIZE = 50
+
+
+def _report_for(actor: Actor, pk: int) -> Report:
+    try:
+        return Report.objects.visible_to(actor).with_related().get(pk=pk)
+    except Report.DoesNotExist:
+        raise Http404("没有找到这张表，或您无权查看。") from None
+
+
+@login_required
+@require_http_methods(["GET"])
+def report_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    reports = Report.objects.visible_to(actor).with_related()
+    kind = request.GET.get("kind", "")
+    if kind in Report.Kind.values:
+        reports = reports.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in Report.Status.values:
+        reports = reports.filter(status=status)
+    if request.GET.get("waiting") == "1":
+        reports = reports.filter(pk__in=waiting_for(actor).values("pk"))
+    year_text = request.GET.get("year", "")
+    if year_text.isdigit():
+        reports = reports.filter(fiscal_year=int(year_text))
+    page = Paginator(
+        reports.order_by("-fiscal_year", "kind", "form__project__name", "id"), PAGE_SIZE
+    )
+    shown = page.get_page(request.GET.get("page"))
+    context: dict[str, Any] = {
+        "nav": "cycle",
+        "page": shown,
+        "kind": kind,
+        "status": status,
+        "year": year_text,
+        "kinds": Report.Kind.choices,
+        "statuses": Report.Status.choices,
+        "waiting_count": waiting_for(actor)
+        .filter(pk__in=Report.objects.visible_to(actor).values("pk"))
+        .count(),
+        "waiting": request.GET.get("waiting") == "1",
+    }
+    if may_run_cycle(actor):
+        context |= _tools_context(request)
+    return render(request, "cycle/list.html", context)
+
+
+def _tools_context(
+    request: HttpRequest,
+    round_form: OpenRoundForm | None = None,
+    year_form: YearForm | None = None,
+) -> dict[str, Any]:
+    rounds = MonitoringRound.objects.annotate(
+        reports_count=Count("reports"),
+        submitted=Count("reports", filter=~Q(reports__status__in=Report.EDITABLE_STATUSES)),
+        red=Count("reports", filter=Q(reports__light=Report.Light.RED)),
+    )[:10]
+    return {
+        "may_run_cycle": True,
+        "rounds": rounds,
+        "round_form": round_form or OpenRoundForm(),
+        "year_form": year_form or YearForm(),
+    }
+
+
+@login_required
+@require_POST
+def round_open(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not may_run_cycle(actor):
+        raise PermissionDenied("只有财政局的审核人或系统管理员可以发起运行监控。")
+    form = OpenRoundForm(request.POST)
+    if form.is_valid():
+        try:
+            round, made = open_round(
+                actor=actor,
+                fiscal_year=form.cleaned_data["fiscal_year"],
+                months=form.cleaned_data["months"],
+                deadline=form.cleaned_data["deadline"],
+            )
+        except CycleRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request, f"已发起{round}：{made} 张已通过的绩效目标表各生成一张监控表。"
+            )
+            return redirect(reverse("cycle:list") + f"?kind=monitoring&year={round.fiscal_year}")
+    return _list_again(request, round_form=form)
+
+
+@login_required
+@require_POST
+def self_evaluations_start(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not may_run_cycle(actor):
+        raise PermissionDenied("只有财政局的审核人或系统管理员可以统一发起绩效自评。")
+    form = YearForm(request.POST)
+    if form.is_valid():
+        year = form.cleaned_data["fiscal_year"]
+        try:
+            made = start_self_evaluations(actor=actor, fiscal_year=year)
+        except CycleRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(
+                request, f"已为 {year} 年度 {made} 张已通过的绩效目标表生成绩效自评表。"
+            )
+            return redirect(reverse("cycle:list") + f"?kind=self_evaluation&year={year}")
+    return _list_again(request, year_form=form)
+
+
+def _list_again(request: HttpRequest, **forms: Any) -> HttpResponse:
+    actor = actor_of(request)
+    reports = Report.objects.visible_to(actor).with_related().order_by("-fiscal_year", "id")
+    context = {
+        "nav": "cycle",
+        "page": Paginator(reports, PAGE_SIZE).get_page(1),
+        "kinds": Report.Kind.choices,
+        "statuses": Report.Status.choices,
+        "waiting_count": 0,
+    } | _tools_context(request, **forms)
+    return render(request, "cycle/list.html", context, status=400)
+
+
+@login_required
+@require_POST
+def self_evaluation_for_form(request: HttpRequest, form_id: int) -> HttpResponse:
+    """The form page's 开始绩效自评: the form's self-evaluation (started when there is none)."""
+    actor = actor_of(request)
+    if not PerformanceForm.objects.visible_to(actor).filter(pk=form_id).exists():
+        raise Http404("没有找到这张绩效目标表，或您无权查看。")
+    try:
+        report = start_self_evaluation(actor=actor, form_id=form_id)
+    except CycleRefused as refused:
+        raise PermissionDenied(refused.message) from refused
+    return redirect("cycle:report", pk=report.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    report = _report_for(actor, pk)
+    lines = list(report.lines.order_by("order", "id"))
+    editable, edit_reason = can_edit_report(actor, report)
+    if request.method == "GET":
+        form = ReportForm(report, lines) if editable else None
+        return _render_report(request, actor, report, lines, form, edit_reason=edit_reason)
+    if not editable:
+        raise PermissionDenied(edit_reason)
+    form = ReportForm(report, lines, request.POST)
+    seen = SeenVersionForm(request.POST)
+    if not form.is_valid() or not seen.is_valid():
+        return _render_report(
+            request,
+            actor,
+            report,
+            lines,
+            form,
+            error="有内容无法保存，已在下面标出；其余内容未保存，您填写的都还在页面上。",
+            status=400,
+        )
+    try:
+        saved = save_report(
+            actor=actor,
+            report_id=report.pk,
+            seen_version=seen.cleaned_data["version"],
+            entries=form.entries(),
+        )
+    except CycleRefused as refused:
+        status = 409 if isinstance(refused, VersionConflict) else 403
+        return _render_report(
+            request, actor, report, lines, form, error=refused.message, status=status
+        )
+    then = request.POST.get("then", "")
+    if then == "submit":
+        try:
+            take_step(
+                actor=actor, verb="submit", report_id=report.pk, seen_version=saved.report.version
+            )
+        except CycleRefused as refused:
+            messages.warning(
+                request, f"已保存（第 {saved.report.version} 版），但未能提交：{refused.message}"
+            )
+            return redirect("cycle:report", pk=report.pk)
+        messages.success(request, REPORT_STEPS["submit"].done)
+        return redirect("cycle:report", pk=report.pk)
+    if saved.changed:
+        messages.success(request, f"已保存（第 {saved.report.version} 版）。")
+    else:
+        messages.info(request, "内容没有变化。")
+    return redirect("cycle:report", pk=report.pk)
+
+
+def _render_report(
+    request: HttpRequest,
+    actor: Actor,
+    report: Report,
+    lines: list[ReportLine],
+    form: ReportForm | None,
+    *,
+    edit_reason: str = "",
+    error: str = "",
+    step_comment: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    result = evaluate(report, lines)
+    comments = list(report.comments.select_related("author").order_by("created_at", "id"))
+    by_line: dict[int | None, list[Any]] = {}
+    for comment in comments:
+        by_line.setdefault(comment.line_id, []).append(comment)
+    rows = [
+        {
+            "line": line,
+            "fields": form.line_fields(line) if form is not None else [],
+            "problems": result.for_line(line.pk),
+            "comments": by_line.get(line.pk, []),
+            "weight": result.scores.get(line.pk, (None, None))[0],
+            "score": result.scores.get(line.pk, (None, None))[1],
+        }
+        for line in lines
+    ]
+    fund_rates = {
+        row: execution_rate(_decimal(columns.get("annual")), _decimal(columns.get("executed")))
+        for row, columns in report.fund_rows.items()
+    }
+    context = {
+        "nav": "cycle",
+        "report": report,
+        "form": form,
+        "rows": rows,
+        "evaluation": result,
+        "report_problems": result.for_report(),
+        "general_comments": by_line.get(None, []),
+        "steps": available_steps(actor, report),
+        "may_comment": can_comment(actor, report)[0],
+        "comment_form": CommentForm(),
+        "events": list(report.events.select_related("actor").order_by("-created_at", "-id")[:20]),
+        "edit_reason": edit_reason,
+        "error": error,
+        "step_comment": step_comment,
+        "fund_rates": fund_rates,
+        "open_comments": sum(1 for c in comments if c.is_open),
+    }
+    return render(request, "cycle/report.html", context, status=status)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+@login_required
+@require_POST
+def report_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    actor = actor_of(request)
+    report = _report_for(actor, pk)
+    seen = SeenVersionForm(request.POST)
+    comment = request.POST.get("comment", "")
+    if verb not in REPORT_STEPS or not seen.is_valid():
+        raise Http404("未知的操作。")
+    try:
+        take_step(
+            actor=actor,
+            verb=verb,
+            report_id=report.pk,
+            seen_version=seen.cleaned_data["version"],
+            comment=comment,
+        )
+    except CycleRefused as refused:
+        lines = list(report.lines.order_by("order", "id"))
+        editable, edit_reason = can_edit_report(actor, report)
+        status = 409 if isinstance(refused, VersionConflict) else 400
+        return _render_report(
+            request,
+            actor,
+            report,
+            lines,
+            ReportForm(report, lines) if editable else None,
+            edit_reason=edit_reason,
+            error=refused.message,
+            step_comment=comment,
+            status=status,
+        )
+    messages.success(request, REPORT_STEPS[verb].done)
+    return redirect("cycle:report", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    report = _report_for(actor, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写审核意见（不超过 2000 字）。")
+        return redirect("cycle:report", pk=report.pk)
+    try:
+        comment = add_comment(
+            actor=actor,
+            report_id=report.pk,
+            line_id=form.cleaned_data["line"],
+            text=form.cleaned_data["text"],
+        )
+    except CycleRefused as refused:
+        raise PermissionDenied(refused.message) from refused
+    messages.success(request, "已提出审核意见。")
+    anchor = f"#line-{comment.line_id}" if comment.line_id else "#comments"
+    return redirect(reverse("cycle:report", args=[report.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def report_comment_resolve(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    report = _report_for(actor, pk)
+    try:
+        resolve_comment(actor=actor, report_id=report.pk, comment_id=comment_id)
+    except CycleRefused as refused:
+        raise PermissionDenied(refused.message) from refused
+    messages.success(request, "已标为解决。")
+    return redirect("cycle:report", pk=report.pk)

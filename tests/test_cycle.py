@@ -1,0 +1,365 @@
+"""The performance cycle of an approved form: a monitoring round pre-fills a report for every
+approved form of its year from the version in force; the unit fills it, its figures are
+computed as it is saved, and it goes through the form's workflow, with comments on an
+indicator; a self-evaluation is scored by the rules of ``indicators.scoring``."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from projects.cycle.build import CycleRefused, open_round, start_self_evaluation
+from projects.cycle.forms import ReportForm
+from projects.cycle.inputs import LineInput, ReportInput
+from projects.cycle.services import VersionConflict, add_comment, save_report, take_step
+from projects.models import Report, ReportEvent
+from projects.permissions import Actor
+from tests.review_helpers import act
+
+pytestmark = pytest.mark.django_db
+
+DEADLINE = datetime.date(2023, 8, 15)
+
+
+def approve(form, users):
+    act(users["filer"], form, "submit")
+    if form.project.department.department_review:
+        act(users["dept"], form, "pass_on")
+    return act(users["finance"], form, "approve")
+
+
+@pytest.fixture
+def approved(seeded):
+    forms, users = seeded
+    form = approve(forms[0], users)
+    return form, users, forms
+
+
+def actor(user) -> Actor:
+    return Actor.for_user(user)
+
+
+def open_july(users, year):
+    return open_round(actor=actor(users["finance"]), fiscal_year=year, months=7, deadline=DEADLINE)
+
+
+def test_a_round_gives_each_approved_form_a_report_pre_filled_from_its_approved_version(approved):
+    form, users, forms = approved
+    round, made = open_july(users, form.fiscal_year)
+    assert made == 1  # only the approved one of the seeds
+    report = Report.objects.get(round=round)
+    lines = list(report.lines.order_by("order"))
+    indicators = list(form.indicators.order_by("order", "id"))
+    assert [str(line.indicator_uid) for line in lines] == [str(i.uid) for i in indicators]
+    assert [line.target for line in lines] == [i.annual_value or i.value for i in indicators]
+    assert report.target_version == form.approved_version
+    assert report.annual_budget == form.annual_amount
+    assert report.goal == form.annual_goal
+    assert report.status == "draft"
+    assert ReportEvent.objects.filter(report=report, kind="create").count() == 1
+
+
+def test_only_finance_opens_a_round_and_only_once(approved):
+    form, users, _forms = approved
+    with pytest.raises(CycleRefused, match="财政局"):
+        open_round(
+            actor=actor(users["filer"]), fiscal_year=form.fiscal_year, months=7, deadline=DEADLINE
+        )
+    open_july(users, form.fiscal_year)
+    with pytest.raises(CycleRefused, match="已经发起过"):
+        open_july(users, form.fiscal_year)
+
+
+def _monitoring_entries(
+    report, *, executed, likelihood="确定能", reason_kind="", reason="", measures=""
+):
+    lines = list(report.lines.order_by("order"))
+    return ReportInput(
+        annual_budget=report.annual_budget,
+        executed=executed,
+        lines=tuple(
+            LineInput(
+                line_id=line.pk,
+                actual=line.target,
+                projected=line.target,
+                likelihood=likelihood,
+                reason_kind=reason_kind,
+                reason=reason,
+                measures=measures,
+            )
+            for line in lines
+            if not line.not_applicable
+        ),
+    )
+
+
+def test_monitoring_light_and_the_deviation_rule_block_submission_until_explained(approved):
+    form, users, _forms = approved
+    round, _made = open_july(users, form.fiscal_year)
+    report = Report.objects.get(round=round)
+    filer = actor(users["filer"])
+    budget = report.annual_budget
+    # 30 % spent after 7 months: progress 0.3 / (7/12) = 51 % → red
+    saved = save_report(
+        actor=filer,
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=_monitoring_entries(report, executed=budget * Decimal("0.3"), likelihood="有可能"),
+    )
+    report = saved.report
+    assert report.light == "red"
+    assert report.version == 2
+    assert report.check_errors == report.lines.filter(not_applicable=False).count()
+    with pytest.raises(CycleRefused, match="不能提交"):
+        take_step(actor=filer, verb="submit", report_id=report.pk, seen_version=report.version)
+    saved = save_report(
+        actor=filer,
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=_monitoring_entries(
+            report,
+            executed=budget * Decimal("0.5"),
+            likelihood="有可能",
+            reason_kind="经费保障",
+            reason="资金下达较晚",
+            measures="加快支付进度",
+        ),
+    )
+    assert saved.report.light == "green"  # 0.5 / (7/12) = 85.7 %
+    assert saved.report.check_errors == 0
+    report = take_step(
+        actor=filer, verb="submit", report_id=report.pk, seen_version=saved.report.version
+    )
+    assert report.status == "submitted"
+
+
+def test_a_stale_page_is_refused_and_nothing_changes(approved):
+    form, users, _forms = approved
+    round, _made = open_july(users, form.fiscal_year)
+    report = Report.objects.get(round=round)
+    filer = actor(users["filer"])
+    entries = _monitoring_entries(report, executed=Decimal("1"))
+    save_report(actor=filer, report_id=report.pk, seen_version=1, entries=entries)
+    with pytest.raises(VersionConflict):
+        save_report(
+            actor=filer,
+            report_id=report.pk,
+            seen_version=1,
+            entries=_monitoring_entries(report, executed=Decimal("2")),
+        )
+    report.refresh_from_db()
+    assert report.executed == Decimal("1.00")
+
+
+def test_another_unit_can_neither_see_nor_fill_it(approved, charlie):
+    form, users, _forms = approved
+    round, _made = open_july(users, form.fiscal_year)
+    report = Report.objects.get(round=round)
+    assert not Report.objects.visible_to(actor(charlie)).filter(pk=report.pk).exists()
+    with pytest.raises(CycleRefused, match="本单位的填报人"):
+        save_report(
+            actor=actor(charlie), report_id=report.pk, seen_version=1, entries=ReportInput()
+        )
+
+
+def _fill_self_evaluation(report, users, *, executed_share="0.9", reason="原因已分析"):
+    lines = list(report.lines.order_by("order"))
+    entries = ReportInput(
+        initial_budget=report.annual_budget,
+        annual_budget=report.annual_budget,
+        executed=report.annual_budget * Decimal(executed_share),
+        goal_actual="全年目标基本完成。",
+        lines=tuple(
+            LineInput(line_id=line.pk, actual=line.target, achieved="达成", reason=reason)
+            for line in lines
+            if not line.not_applicable
+        ),
+    )
+    return save_report(
+        actor=actor(users["filer"]),
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=entries,
+    )
+
+
+def test_a_self_evaluation_is_scored_and_graded_on_save(approved):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    assert report.kind == "self_evaluation"
+    saved = _fill_self_evaluation(report, users)
+    report = saved.report
+    # every target met: 90 indicator points; 90 % spent: 9 budget points
+    assert report.total == Decimal("99.00")
+    assert report.grade == "优"
+    scores = [line.score for line in report.lines.filter(not_applicable=False)]
+    assert all(score is not None for score in scores)
+    assert sum(scores) == Decimal("90.00") or abs(sum(scores) - Decimal("90")) <= Decimal("0.05")
+    # the same form again: the same report, not a second one
+    assert start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk).pk == report.pk
+
+
+def test_a_return_with_a_comment_on_an_indicator_then_resubmission_and_approval(approved):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    report = _fill_self_evaluation(report, users).report
+    report = take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    line = report.lines.filter(not_applicable=False).first()
+    if form.project.department.department_review:
+        report = take_step(
+            actor=actor(users["dept"]),
+            verb="pass_on",
+            report_id=report.pk,
+            seen_version=report.version,
+        )
+    finance = actor(users["finance"])
+    comment = add_comment(
+        actor=finance, report_id=report.pk, line_id=line.pk, text="实际完成值请附佐证"
+    )
+    assert comment.line_id == line.pk
+    with pytest.raises(CycleRefused, match="退回的理由"):
+        take_step(actor=finance, verb="return", report_id=report.pk, seen_version=report.version)
+    report = take_step(
+        actor=finance,
+        verb="return",
+        report_id=report.pk,
+        seen_version=report.version,
+        comment="见指标意见",
+    )
+    assert report.status == "returned"
+    report = _fill_self_evaluation(report, users, reason="已补充佐证").report
+    report = take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    if form.project.department.department_review:
+        report = take_step(
+            actor=actor(users["dept"]),
+            verb="pass_on",
+            report_id=report.pk,
+            seen_version=report.version,
+        )
+    report = take_step(
+        actor=finance, verb="approve", report_id=report.pk, seen_version=report.version
+    )
+    assert report.status == "approved"
+    kinds = list(report.events.order_by("created_at", "id").values_list("kind", flat=True))
+    assert kinds[0] == "create" and kinds[-1] == "approve" and "return" in kinds
+    assert not report.comments.filter(resolved_at__isnull=True).exists()
+
+
+def test_the_filer_cannot_approve_and_finance_cannot_fill(approved):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    report = _fill_self_evaluation(report, users).report
+    report = take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    with pytest.raises(CycleRefused):
+        take_step(
+            actor=actor(users["filer"]),
+            verb="approve",
+            report_id=report.pk,
+            seen_version=report.version,
+        )
+    with pytest.raises(CycleRefused, match="本单位的填报人"):
+        save_report(
+            actor=actor(users["finance"]),
+            report_id=report.pk,
+            seen_version=report.version,
+            entries=ReportInput(),
+        )
+
+
+def test_a_draft_form_has_no_self_evaluation(seeded):
+    forms, users = seeded
+    with pytest.raises(CycleRefused, match="还没有审核通过"):
+        start_self_evaluation(actor=actor(users["filer"]), form_id=forms[1].pk)
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+def test_the_page_keeps_what_was_typed_when_an_amount_is_wrong(approved, client):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    lines = list(report.lines.order_by("order"))
+    data = {
+        "version": report.version,
+        "annual_budget": "一百万",
+        "executed": "50万",
+        "goal_actual": "完成了大部分目标",
+    }
+    data[f"l{lines[0].pk}-actual"] = "118个"
+    response = client.post(reverse("cycle:report", args=[report.pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "汉字数字" in page
+    assert "完成了大部分目标" in page and "118个" in page and "50万" in page
+    report.refresh_from_db()
+    assert report.version == 1 and report.goal_actual == ""
+
+
+def test_the_page_saves_and_submits_in_one_go(approved, client):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    lines = list(report.lines.order_by("order"))
+    data = {
+        "version": report.version,
+        "annual_budget": str(report.annual_budget),
+        "initial_budget": str(report.annual_budget),
+        "executed": str(report.annual_budget),
+        "goal_actual": "目标全部完成。",
+        "then": "submit",
+    }
+    for line in lines:
+        data[f"l{line.pk}-actual"] = line.target
+        data[f"l{line.pk}-achieved"] = "达成"
+    response = client.post(reverse("cycle:report", args=[report.pk]), data)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "submitted", list(ReportEvent.objects.values_list("kind", flat=True))
+    assert report.grade == "优"
+    page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
+    assert "已提交" in page and "100.00" in page
+
+
+def test_pages_hide_another_units_report(approved, client, charlie):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(charlie)
+    assert client.get(reverse("cycle:report", args=[report.pk])).status_code == 404
+    assert form.project.name not in client.get(reverse("cycle:list")).content.decode()
+
+
+def test_finance_opens_a_round_from_the_list_page(approved, client):
+    form, users, _forms = approved
+    client.force_login(users["finance"])
+    response = client.post(
+        reverse("cycle:round_open"),
+        {"fiscal_year": form.fiscal_year, "months": 7, "deadline": "2023-08-15"},
+    )
+    assert response.status_code == 302
+    assert Report.objects.filter(kind="monitoring").count() == 1
+    bad = client.post(
+        reverse("cycle:round_open"), {"fiscal_year": form.fiscal_year, "months": 13, "deadline": ""}
+    )
+    assert bad.status_code == 400
+    assert "13" in bad.content.decode() or "小于或等于" in bad.content.decode()
+
+
+def test_the_report_form_reads_amounts_as_the_editor_does(approved):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    lines = list(report.lines.order_by("order"))
+    bound = ReportForm(report, lines, {"annual_budget": "24.5万", "executed": "１２３,４５６.５"})
+    assert bound.is_valid(), bound.errors
+    entries = bound.entries()
+    assert entries.annual_budget == Decimal("245000.0")
+    assert entries.executed == Decimal("123456.5")
