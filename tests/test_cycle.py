@@ -47,7 +47,7 @@ def open_july(users, year):
 
 
 def test_a_round_gives_each_approved_form_a_report_pre_filled_from_its_approved_version(approved):
-    form, users, forms = approved
+    form, users, _forms = approved
     round, made = open_july(users, form.fiscal_year)
     assert made == 1  # only the approved one of the seeds
     report = Report.objects.get(round=round)
