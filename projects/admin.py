@@ -18,11 +18,13 @@ from projects.models import (
     Deadline,
     FormEvent,
     Membership,
+    MonitoringRound,
     Notification,
     OpinionTemplate,
     Organization,
     PerformanceForm,
     Project,
+    Report,
     ReviewGrade,
     Season,
 )
@@ -294,4 +296,33 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(MonitoringRound)
+class MonitoringRoundAdmin(admin.ModelAdmin[MonitoringRound]):
+    """The rounds are opened from the cycle's page (every approved form gets its report then);
+    here the deadline can be moved."""
+
+    list_display = ["__str__", "deadline", "opened_by", "opened_at"]
+    readonly_fields = ["fiscal_year", "months", "opened_by", "opened_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin[Report]):
+    """Reports are filled in and reviewed on their pages (with a version and an event each
+    time); the admin only reads them."""
+
+    list_display = ["__str__", "kind", "fiscal_year", "status", "light", "total", "grade"]
+    list_filter = ["kind", "fiscal_year", "status", "light", "grade"]
+    search_fields = ["form__project__name", "form__project__unit__name"]
+    list_select_related = ["form__project"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
         return False

@@ -363,3 +363,44 @@ def test_the_report_form_reads_amounts_as_the_editor_does(approved):
     entries = bound.entries()
     assert entries.annual_budget == Decimal("245000.0")
     assert entries.executed == Decimal("123456.5")
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+
+def test_the_dashboard_counts_lights_and_grades_by_department_in_fixed_queries(
+    approved, client, django_assert_num_queries
+):
+    form, users, forms = approved
+    round, _made = open_july(users, form.fiscal_year)
+    report = Report.objects.get(round=round)
+    save_report(
+        actor=actor(users["filer"]),
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=_monitoring_entries(report, executed=report.annual_budget * Decimal("0.1")),
+    )
+    evaluation = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    _fill_self_evaluation(evaluation, users)
+    client.force_login(users["finance"])
+    url = reverse("projects:dashboard") + f"?year={form.fiscal_year}"
+    response = client.get(url)
+    summary = response.context["cycle"]
+    [row] = summary.rows
+    assert row.department == form.project.department.name
+    assert row.lights == {"red": 1}
+    assert row.grades == {"优": 1}
+    page = response.content.decode()
+    assert "绩效监控与自评" in page and "红色预警" in page
+    # the page's own queries (see test_review_dashboard), three of them the cycle's
+    with django_assert_num_queries(12):
+        client.get(url)
+    # more approved forms and reports: the same number of queries
+    for other in forms[1:3]:
+        approve(other, users)
+    open_round(
+        actor=actor(users["finance"]), fiscal_year=form.fiscal_year, months=9, deadline=DEADLINE
+    )
+    with django_assert_num_queries(12):
+        response = client.get(url)
+    assert sum(response.context["cycle"].light_totals()) == 3  # the latest round's (9 months)

@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
+from projects.cycle.dashboard import cycle_summary
 from projects.errors import as_int
 from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm, Season
 from projects.permissions import actor_of, can_assign
@@ -125,5 +126,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # the bureau's reviewers' load, for a finance reviewer of every department
             "loads": reviewer_loads(today) if shows_loads else [],
             "may_assign": can_assign(actor)[0],
+            # monitoring lights and self-evaluation grades by department (three queries)
+            "cycle": cycle_summary(actor, year),
         },
     )

@@ -172,6 +172,8 @@ def render_form_page(
             "edit_reason": reason,
             "events": timeline(form),
             "may_roll_over": may_roll_over,
+            # an approved form's self-evaluation, opened (or started) by its unit
+            "may_self_evaluate": form.approved_version is not None and actor.is_filer_of(form),
             "comments": comments,
             "workspace": workspace,
             "loose_threads": loose_threads(threads, workspace),
