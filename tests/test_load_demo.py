@@ -75,7 +75,8 @@ def test_it_leaves_work_to_do_for_every_demo_account(demo):
         status: PerformanceForm.objects.filter(layout="dongguan", status=status).count()
         for status in ("submitted", "department_approved", "approved", "returned")
     }
-    assert counts == {"submitted": 2, "department_approved": 3, "approved": 1, "returned": 1}
+    # one approved on the review's paths, four more for the performance cycle
+    assert counts == {"submitted": 2, "department_approved": 3, "approved": 5, "returned": 1}
     resubmitted = PerformanceForm.objects.get(events__kind="return", status="department_approved")
     assert [e.kind for e in resubmitted.events.order_by("id")] == [
         "import",
@@ -95,6 +96,26 @@ def test_it_leaves_work_to_do_for_every_demo_account(demo):
     for username in ("filer", "dept", "finance"):
         assert Notification.objects.filter(recipient__username=username).exists(), username
     assert "各演示账号都有待办" in demo
+
+
+def test_the_cycle_leaves_reports_in_every_state_for_every_account(client, demo):
+    from projects.models import Report
+
+    for kind in ("monitoring", "self_evaluation"):
+        states = set(Report.objects.filter(kind=kind).values_list("status", flat=True))
+        assert {"draft", "submitted", "department_approved", "returned"} <= states, kind
+    assert Report.objects.filter(kind="self_evaluation", status="approved").exists()
+    assert Report.objects.filter(status="returned", comments__line__isnull=False).exists()
+    assert {"red", "yellow", "green"} <= set(Report.objects.values_list("light", flat=True))
+    assert len(set(Report.objects.exclude(grade="").values_list("grade", flat=True))) >= 2
+    for username, waiting in (("filer", 0), ("dept", 2), ("finance", 2)):
+        client.force_login(get_user_model().objects.get(username=username))
+        response = client.get(reverse("cycle:list") + "?waiting=1")
+        assert response.context["waiting_count"] == waiting, username
+    client.force_login(get_user_model().objects.get(username="filer"))
+    page = client.get(reverse("cycle:list")).content.decode()
+    assert page.count("草稿") >= 3 and "已退回" in page
+    assert "绩效监控与自评" in demo
 
 
 def test_finance_sees_what_changed_since_the_return(client, demo):

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from django.db import transaction
 
 from projects.content import FormContent, load_content
+from projects.cycle.evaluate import FIGURES, LINE_FIGURES, refresh_figures
 from projects.cycle.snapshot import report_json
 from projects.errors import DomainError
 from projects.history import approved_contents
@@ -100,6 +101,10 @@ def _save_new(reports: list[tuple[Report, list[ReportLine]]], actor: Actor) -> l
             line.report = report
         all_lines += lines
     ReportLine.objects.bulk_create(all_lines)
+    for report, lines in reports:  # what the checks find from the start
+        refresh_figures(report, lines)
+    Report.objects.bulk_update([report for report, _lines in reports], FIGURES)
+    ReportLine.objects.bulk_update(all_lines, LINE_FIGURES)
     ReportEvent.objects.bulk_create(
         ReportEvent(
             report=report,

@@ -95,6 +95,24 @@ def evaluate(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
     return _self_evaluation(report, lines)
 
 
+FIGURES = ("light", "total", "grade", "check_errors", "check_warnings")
+LINE_FIGURES = ("weight", "score")
+
+
+def refresh_figures(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+    """Recompute what follows from the entries and set it on the report (``FIGURES``) and its
+    lines (``LINE_FIGURES``); the caller saves them."""
+    result = evaluate(report, lines)
+    report.light = result.light if report.is_monitoring else ""
+    report.total = result.total
+    report.grade = result.grade
+    report.check_errors = len(result.errors)
+    report.check_warnings = len(result.warnings)
+    for line in lines:
+        line.weight, line.score = result.scores.get(line.pk, (None, None))
+    return result
+
+
 def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
     """执行率 in per cent (two decimals), for any pair of budget and execution."""
     if not budget or budget <= 0 or executed is None:

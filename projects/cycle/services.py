@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.cycle.build import CycleRefused
-from projects.cycle.evaluate import Evaluation, evaluate
+from projects.cycle.evaluate import Evaluation, refresh_figures
 from projects.cycle.inputs import LINE_FIELDS, ReportInput
 from projects.cycle.snapshot import report_json
 from projects.models import COMMENT_LIMIT, FormEvent, Report, ReportComment, ReportEvent, ReportLine
@@ -74,20 +74,6 @@ def _locked(report_id: int) -> Report:
 
 def _lines(report: Report) -> list[ReportLine]:
     return list(report.lines.order_by("order", "id"))
-
-
-def refresh_figures(report: Report, lines: list[ReportLine]) -> Evaluation:
-    """Recompute what follows from the entries and set it on the report and its lines (the
-    caller saves them)."""
-    result = evaluate(report, lines)
-    report.light = result.light if report.is_monitoring else ""
-    report.total = result.total
-    report.grade = result.grade
-    report.check_errors = len(result.errors)
-    report.check_warnings = len(result.warnings)
-    for line in lines:
-        line.weight, line.score = result.scores.get(line.pk, (None, None))
-    return result
 
 
 def save_report(*, actor: Actor, report_id: int, seen_version: int, entries: ReportInput) -> Saved:

@@ -9,6 +9,7 @@ here and listed in the README.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.content import load_content
+from projects.cycle.build import open_round, start_self_evaluation
+from projects.cycle.inputs import LineInput, ReportInput
+from projects.cycle.services import add_comment as add_report_comment
+from projects.cycle.services import save_report, take_step
 from projects.filing.checking import check_form
 from projects.filing.services import save_draft
 from projects.models import (
@@ -26,8 +31,10 @@ from projects.models import (
     Deadline,
     FormEvent,
     Membership,
+    MonitoringRound,
     Organization,
     PerformanceForm,
+    Report,
     Season,
 )
 from projects.permissions import Actor
@@ -74,6 +81,22 @@ DEMO_PATHS: list[list[tuple[str, str, str]]] = [
         PASS_ON,
     ],
 ]
+# More of the filer's clean drafts approved for the performance cycle, and where the demo
+# leaves their reports (monitoring, then self-evaluation, each path in turn): one untouched,
+# one filled, one waiting for the department, one for finance, one returned with a comment
+# on an indicator, one approved.
+CYCLE_APPROVALS = 4
+DEMO_MONITORING_SHARES = (Decimal("0.5"), Decimal("0.3"), Decimal("0.42"), Decimal("0.55"))
+DEMO_EVALUATION_SHARES = (Decimal("0.93"), Decimal("0.72"), Decimal("0.98"), Decimal("0.85"))
+CYCLE_PATHS: list[tuple[str, ...]] = [
+    (),
+    ("fill",),
+    ("fill", "submit"),
+    ("fill", "submit", "pass_on"),
+    ("fill", "submit", "pass_on", "comment", "return"),
+    ("fill", "submit", "pass_on", "approve"),
+]
+
 DEMO_GRADES = {
     "completeness": "优",
     "relevance": "优",
@@ -142,6 +165,11 @@ class Command(BaseCommand):
         moved = self._work_to_do()
         if moved:
             self.stdout.write(f"审核流程：{moved} 张表已提交、审核或退回，各演示账号都有待办。")
+        cycle = self._cycle_work()
+        if cycle:
+            self.stdout.write(
+                f"绩效监控与自评：{cycle} 张监控表和自评表，处于填报、审核、退回和通过各状态。"
+            )
         self.stdout.write("演示账号（用户名 / 密码）：")
         for username, password, full_name, _role, _org in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:8} / {password:20} {full_name}")
@@ -180,6 +208,81 @@ class Command(BaseCommand):
         if not Season.objects.exists():  # the season the pages open on, as an admin sets it
             Season.objects.create(fiscal_year=SEED_YEAR)
         return len(DEMO_PATHS)
+
+    def _cycle_work(self) -> int:
+        """The performance cycle on the demo's approved forms, through the cycle's own
+        services: more of the filer's clean drafts approved, a monitoring round (1—7月) and
+        self-evaluations, each report left in another state so that every account has work:
+        the filer fills and corrects, the department passes on, finance approves or returns
+        with a comment on an indicator."""
+        if MonitoringRound.objects.filter(fiscal_year=SEED_YEAR).exists():
+            return 0  # a run before has opened it: the reports have moved since
+        users = {
+            u.username: u for u in get_user_model().objects.filter(username__in=WORKFLOW_USERS)
+        }
+        actors = {name: Actor.for_user(user) for name, user in users.items()}
+        drafts = [
+            form
+            for form in PerformanceForm.objects.with_related()
+            .filter(
+                layout="dongguan",
+                project__unit__name="东莞市财政局信息中心",
+                status=PerformanceForm.Status.DRAFT,
+                fiscal_year=SEED_YEAR,
+            )
+            .order_by("pk")
+            if not any(f.is_error for f in check_form(form))
+        ]
+        for form in drafts[:CYCLE_APPROVALS]:
+            for username, verb, text in (SUBMIT, PASS_ON, ("finance", "approve", "")):
+                self._step(actors[username], verb, form.pk, text)
+        round, _made = open_round(
+            actor=actors["finance"],
+            fiscal_year=SEED_YEAR,
+            months=7,
+            deadline=timezone.localdate() + timedelta(days=10),
+        )
+        monitoring = list(round.reports.order_by("pk"))
+        for index, (report, path) in enumerate(zip(monitoring, CYCLE_PATHS, strict=False)):
+            self._report_path(report, path, actors, index)
+        evaluations = [
+            start_self_evaluation(actor=actors["filer"], form_id=report.form_id)
+            for report in monitoring
+        ]
+        for index, (report, path) in enumerate(zip(evaluations, CYCLE_PATHS[1:], strict=False)):
+            self._report_path(report, path, actors, index)
+        return len(monitoring) + len(evaluations)
+
+    def _report_path(
+        self, report: Report, path: tuple[str, ...], actors: dict[str, Actor], index: int
+    ) -> None:
+        for step in path:
+            report.refresh_from_db()
+            if step == "fill":
+                save_report(
+                    actor=actors["filer"],
+                    report_id=report.pk,
+                    seen_version=report.version,
+                    entries=demo_entries(report, index),
+                )
+            elif step == "comment":
+                line = report.lines.filter(not_applicable=False).order_by("order").first()
+                add_report_comment(
+                    actor=actors["finance"],
+                    report_id=report.pk,
+                    line_id=line.pk if line else None,
+                    text="实际完成值与佐证材料不一致，请核实后修改。",
+                )
+            else:
+                who = {"submit": "filer", "pass_on": "dept"}.get(step, "finance")
+                comment = "请按指标意见核实实际完成值。" if step == "return" else ""
+                take_step(
+                    actor=actors[who],
+                    verb=step,
+                    report_id=report.pk,
+                    seen_version=report.version,
+                    comment=comment,
+                )
 
     def _step(self, actor: Actor, verb: str, form_id: int, text: str) -> None:
         """One demo step, through the same services as the pages."""
@@ -254,3 +357,36 @@ class Command(BaseCommand):
         if role == Membership.Role.FINANCE_REVIEWER and kind == Organization.Kind.FINANCE:
             # the demo's finance reviewer also divides the review (分配审核)
             Membership.objects.filter(pk=membership.pk).update(assigns_work=True)
+
+
+def demo_entries(report: Report, index: int) -> ReportInput:
+    """What a unit might report (``index`` varies it from report to report): spending ahead
+    of or behind the months, every target reached but the first few, which fall short and
+    say why."""
+    budget = report.annual_budget or Decimal("100000")
+    shares = DEMO_MONITORING_SHARES if report.is_monitoring else DEMO_EVALUATION_SHARES
+    share = shares[index % len(shares)]
+    shortfalls = 1 + index % 3
+    lines = []
+    for order, line in enumerate(report.lines.filter(not_applicable=False).order_by("order")):
+        short = order < shortfalls
+        lines.append(
+            LineInput(
+                line_id=line.pk,
+                # a shortfall: nothing of a quantity done yet, a quality only partly reached
+                actual="0" if short and not report.is_monitoring else line.target,
+                projected=line.target,
+                likelihood="有可能" if short else "确定能",
+                achieved="部分达成" if short else "达成",
+                reason_kind="经费保障" if short else "",
+                reason="部分资金下达较晚，采购延后，下年初完成验收。" if short else "",
+                measures="加快采购和支付进度。" if short else "",
+            )
+        )
+    return ReportInput(
+        initial_budget=budget,
+        annual_budget=budget,
+        executed=(budget * share).quantize(Decimal("0.01")),
+        goal_actual="" if report.is_monitoring else "年度目标基本完成，系统全年稳定运行。",
+        lines=tuple(lines),
+    )
