@@ -68,6 +68,7 @@ __all__ = [
     "Scoring",
     "compare_to_target",
     "grade_of",
+    "is_qualitative",
     "score_self_evaluation",
     "two_decimals",
 ]
@@ -330,7 +331,7 @@ def _indicator_score(
     item: EvaluatedIndicator, weight: Fraction, problems: list[ScoreProblem]
 ) -> Fraction | None:
     target = parse_target(item.target)
-    if target.kind is not TargetKind.QUANTITATIVE or target.is_compound:
+    if _qualitative(target):
         return _qualitative_score(item, weight, problems)
     assert target.number is not None and target.comparator is not None
     actual = parse_target(item.actual)
@@ -360,6 +361,15 @@ def _indicator_score(
         )
         return None
     return weight * reached
+
+
+def _qualitative(target: ParsedTarget) -> bool:
+    return target.kind is not TargetKind.QUANTITATIVE or target.is_compound
+
+
+def is_qualitative(target: str) -> bool:
+    """Whether a target is judged 达成 / 部分达成 / 未达成 rather than by a number (rule 3)."""
+    return _qualitative(parse_target(target))
 
 
 def compare_to_target(target: ParsedTarget, actual: ParsedTarget) -> Fraction | None:

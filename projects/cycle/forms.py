@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from indicators.scoring import is_qualitative
 from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, LineInput, ReportInput
 from projects.filing.forms import AmountField, LineField, TextField, TypedAmount
 from projects.models import Report, ReportLine
@@ -88,7 +89,8 @@ class ReportForm(forms.Form):
                 self.fields[prefix + "measures"] = _text("纠偏措施")
             else:
                 self.fields[prefix + "actual"] = _line("实际完成值")
-                self.fields[prefix + "achieved"] = _choice("达成情况", ReportLine.Achieved)
+                if is_qualitative(line.target):
+                    self.fields[prefix + "achieved"] = _choice("达成情况", ReportLine.Achieved)
                 self.fields[prefix + "reason"] = _text("偏差原因分析及改进措施")
 
     def _initial(self) -> dict[str, Any]:

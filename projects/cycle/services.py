@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.scoring import is_qualitative
 from projects.cycle.build import CycleRefused
 from projects.cycle.evaluate import Evaluation, refresh_figures
 from projects.cycle.inputs import LINE_FIELDS, ReportInput
@@ -142,6 +143,8 @@ def _apply(report: Report, lines: dict[int, ReportLine], entries: ReportInput) -
             entry = replace(entry, achieved="")
         else:
             entry = replace(entry, projected="", likelihood="", reason_kind="", measures="")
+            if not is_qualitative(line.target):  # a number is scored by its actual value
+                entry = replace(entry, achieved="")
         for name in LINE_FIELDS:
             value = getattr(entry, name)
             if getattr(line, name) != value:

@@ -275,7 +275,12 @@ def _render_report(
         "evaluation": result,
         "report_problems": result.for_report(),
         "general_comments": by_line.get(None, []),
-        "steps": available_steps(actor, report),
+        # the page's own 保存并提交审核 submits while it is being filled
+        "steps": [
+            step
+            for step in available_steps(actor, report)
+            if not (form is not None and step.verb == "submit")
+        ],
         "may_comment": can_comment(actor, report)[0],
         "comment_form": CommentForm(),
         "events": list(report.events.select_related("actor").order_by("-created_at", "-id")[:20]),
