@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 
 from django.db import transaction
 
 from projects.content import FormContent, load_content
-from projects.cycle.evaluate import FIGURES, LINE_FIGURES, refresh_figures
+from projects.cycle.evaluate import refresh_figures
 from projects.cycle.snapshot import report_json
 from projects.errors import DomainError
 from projects.history import approved_contents
@@ -94,6 +95,12 @@ def _new_report(
 
 
 def _save_new(reports: list[tuple[Report, list[ReportLine]]], actor: Actor) -> list[Report]:
+    weights: dict[int, dict[str, Fraction]] = {}
+    for report, lines in reports:  # what the checks find, from the start
+        framework = report.form.framework
+        if framework.pk not in weights:
+            weights[framework.pk] = framework.score_weights()
+        refresh_figures(report, lines, weights=weights[framework.pk])
     Report.objects.bulk_create([report for report, _lines in reports])
     all_lines: list[ReportLine] = []
     for report, lines in reports:
@@ -101,10 +108,6 @@ def _save_new(reports: list[tuple[Report, list[ReportLine]]], actor: Actor) -> l
             line.report = report
         all_lines += lines
     ReportLine.objects.bulk_create(all_lines)
-    for report, lines in reports:  # what the checks find from the start
-        refresh_figures(report, lines)
-    Report.objects.bulk_update([report for report, _lines in reports], FIGURES)
-    ReportLine.objects.bulk_update(all_lines, LINE_FIGURES)
     ReportEvent.objects.bulk_create(
         ReportEvent(
             report=report,

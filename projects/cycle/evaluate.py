@@ -7,7 +7,7 @@ figures back beside the entries, so that lists and the dashboard count them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -33,7 +33,7 @@ class Problem:
     check: str
     severity: str  # "error" or "warning"
     message: str
-    line_id: int | None = None  # the indicator it is about; None: the report (its funds)
+    line: int | None = None  # the place of the indicator it is about; None: the report
     where: str = ""  # the indicator's name, or 资金 / 总分
 
     @property
@@ -46,7 +46,7 @@ class Evaluation:
     progress: BudgetProgress | None = None
     scoring: Scoring | None = None
     problems: list[Problem] = field(default_factory=list)
-    # by line id: (分值, 得分), rounded for display; None where it cannot be computed
+    # by the line's place: (分值, 得分), rounded for display; None where it cannot be computed
     scores: dict[int, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
 
     @property
@@ -82,34 +82,46 @@ class Evaluation:
             return None
         return two_decimals(self.scoring.budget_score)
 
-    def for_line(self, line_id: int) -> list[Problem]:
-        return [p for p in self.problems if p.line_id == line_id]
+    def for_line(self, place: int) -> list[Problem]:
+        return [p for p in self.problems if p.line == place]
 
     def for_report(self) -> list[Problem]:
-        return [p for p in self.problems if p.line_id is None]
+        return [p for p in self.problems if p.line is None]
 
 
-def evaluate(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+def evaluate(
+    report: Report,
+    lines: Sequence[ReportLine],
+    *,
+    weights: Mapping[str, Fraction] | None = None,
+) -> Evaluation:
+    """``weights``: the framework's (``Framework.score_weights``, one query) when the caller
+    has them already, as the building of many reports has."""
     if report.is_monitoring:
         return _monitoring(report, lines)
-    return _self_evaluation(report, lines)
+    return _self_evaluation(report, lines, weights)
 
 
 FIGURES = ("light", "total", "grade", "check_errors", "check_warnings")
 LINE_FIGURES = ("weight", "score")
 
 
-def refresh_figures(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+def refresh_figures(
+    report: Report,
+    lines: Sequence[ReportLine],
+    *,
+    weights: Mapping[str, Fraction] | None = None,
+) -> Evaluation:
     """Recompute what follows from the entries and set it on the report (``FIGURES``) and its
     lines (``LINE_FIGURES``); the caller saves them."""
-    result = evaluate(report, lines)
+    result = evaluate(report, lines, weights=weights)
     report.light = result.light if report.is_monitoring else ""
     report.total = result.total
     report.grade = result.grade
     report.check_errors = len(result.errors)
     report.check_warnings = len(result.warnings)
-    for line in lines:
-        line.weight, line.score = result.scores.get(line.pk, (None, None))
+    for place, line in enumerate(lines):
+        line.weight, line.score = result.scores.get(place, (None, None))
     return result
 
 
@@ -148,7 +160,7 @@ def _monitoring(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
                     where="资金",
                 )
             )
-    for line in lines:
+    for place, line in enumerate(lines):
         if line.not_applicable:
             continue
         item = MonitoredIndicator(
@@ -162,14 +174,17 @@ def _monitoring(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
         )
         for found in check_indicators([item]):
             result.problems.append(
-                Problem(found.check, found.severity, found.message, line.pk, line.name)
+                Problem(found.check, found.severity, found.message, place, line.name)
             )
     return result
 
 
-def _self_evaluation(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
+def _self_evaluation(
+    report: Report, lines: Sequence[ReportLine], weights: Mapping[str, Fraction] | None
+) -> Evaluation:
     result = Evaluation()
-    weights = report.form.framework.score_weights()
+    if weights is None:
+        weights = report.form.framework.score_weights()
     items = [
         EvaluatedIndicator(
             level1=line.level1,
@@ -187,22 +202,23 @@ def _self_evaluation(report: Report, lines: Sequence[ReportLine]) -> Evaluation:
         Funds(annual_budget=report.annual_budget, executed=report.executed), items, weights
     )
     result.scoring = scoring
-    for line, score in zip(lines, scoring.indicators, strict=True):
+    for place, (line, score) in enumerate(zip(lines, scoring.indicators, strict=True)):
         if line.not_applicable:
-            result.scores[line.pk] = (None, None)
+            result.scores[place] = (None, None)
             continue
-        result.scores[line.pk] = (
+        result.scores[place] = (
             two_decimals(score.weight),
             None if score.score is None else two_decimals(score.score),
         )
     for found in scoring.problems:
-        about = lines[int(found.where)] if found.where.isdigit() else None
+        at = int(found.where) if found.where.isdigit() else None
+        about = lines[at] if at is not None else None
         result.problems.append(
             Problem(
                 found.check,
                 found.severity,
                 found.message,
-                about.pk if about is not None else None,
+                at,
                 about.name if about is not None else found.where,
             )
         )

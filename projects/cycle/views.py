@@ -256,12 +256,12 @@ def _render_report(
         {
             "line": line,
             "fields": form.line_fields(line) if form is not None else [],
-            "problems": result.for_line(line.pk),
+            "problems": result.for_line(place),
             "comments": by_line.get(line.pk, []),
-            "weight": result.scores.get(line.pk, (None, None))[0],
-            "score": result.scores.get(line.pk, (None, None))[1],
+            "weight": result.scores.get(place, (None, None))[0],
+            "score": result.scores.get(place, (None, None))[1],
         }
-        for line in lines
+        for place, line in enumerate(lines)
     ]
     fund_rates = {
         row: execution_rate(_decimal(columns.get("annual")), _decimal(columns.get("executed")))
