@@ -277,14 +277,13 @@ def _self_evaluation(table: ReportTable, figures: ReportFigures) -> ReportGrid:
     )
     b.add(
         [
-            Cell(figures.goal, colspan=4, role="text"),
+            Cell(figures.goal, colspan=4),
             b.entry(
                 "goal_actual",
                 figures.goal_actual,
                 "text",
                 b.table.text("goal.actual", figures),
                 colspan=4,
-                role="text",
             ),
         ],
         3,
@@ -306,7 +305,7 @@ def _self_evaluation(table: ReportTable, figures: ReportFigures) -> ReportGrid:
                 Cell(NOT_APPLICABLE),
                 Cell("", role="number"),
                 Cell("", role="number"),
-                Cell("", role="text"),
+                Cell(""),
             ]
         else:
             kind: EntryKind = "judgement" if line.qualitative else "text"
@@ -320,9 +319,7 @@ def _self_evaluation(table: ReportTable, figures: ReportFigures) -> ReportGrid:
                 ),
                 Cell(_points(line.weight), role="number"),
                 Cell(_points(line.score), role="number"),
-                b.entry(
-                    f"{prefix}.reason", line.reason, "text", "偏差原因分析及改进措施", role="text"
-                ),
+                b.entry(f"{prefix}.reason", line.reason, "text", "偏差原因分析及改进措施"),
             ]
         body.append(
             [
@@ -337,9 +334,9 @@ def _self_evaluation(table: ReportTable, figures: ReportFigures) -> ReportGrid:
     b.rows += merge_repeats(body, groups, columns=(0, 1))
     end = 5 + len(level1s)
     if figures.total is not None:
-        scored = [Cell(f"{figures.total}", role="number"), Cell("", role="text")]
+        scored = [Cell(f"{figures.total}", role="number"), Cell("")]
     else:
-        scored = [Cell("无法计算", role="value"), Cell(figures.no_total, role="text")]
+        scored = [Cell("无法计算", role="value"), Cell(figures.no_total)]
     b.add([b.label("total", colspan=6), Cell(TOTAL_POINTS, role="number"), *scored], end)
     b.add([b.label("grade", colspan=6), Cell(figures.grade or NOT_SCORED, colspan=3)], end)
     return b.done(head_row)
@@ -388,7 +385,7 @@ SELF_EVALUATION_TABLE = ReportTable(
             Label("line_score", "得分"),
             Label("reason", "偏差原因分析及改进措施"),
         ),
-        widths=(10, 10, 11, 15, 15, 15, 7, 8, 18),
+        widths=(10, 10, 11, 15, 15, 15, 7, 10, 16),
         font_pt=9.5,
     ),
 )
@@ -458,8 +455,8 @@ def _monitoring(table: ReportTable, figures: ReportFigures) -> ReportGrid:
                     "偏差原因类型",
                     choices=REASON_KINDS,
                 ),
-                b.entry(f"{prefix}.reason", line.reason, "text", "偏差原因说明", role="text"),
-                b.entry(f"{prefix}.measures", line.measures, "text", "纠偏措施", role="text"),
+                b.entry(f"{prefix}.reason", line.reason, "text", "偏差原因说明"),
+                b.entry(f"{prefix}.measures", line.measures, "text", "纠偏措施"),
             ]
         body.append(
             [
@@ -509,7 +506,7 @@ MONITORING_TABLE = ReportTable(
             Label("reason", "偏差原因说明"),
             Label("measures", "纠偏措施"),
         ),
-        widths=(10, 11, 14, 12, 12, 12, 10, 10, 18, 18),
+        widths=(10, 11, 14, 12, 12, 12, 10, 12, 17, 17),
         landscape=True,
         font_pt=9.5,
     ),
