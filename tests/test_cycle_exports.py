@@ -246,6 +246,39 @@ def test_a_self_evaluation_without_a_total_prints_why(approved, tmp_path):
     assert "无法计算全年预算数为零或未填写，无法计算执行率。" in text
 
 
+LONG = "由于部分网点专线开通延迟，财税库联网在上半年未能全部完成。" * 60  # 延: once a sentence
+
+
+def test_a_long_entry_runs_on_over_pages_whole_and_reads_back(self_evaluation, approved, tmp_path):
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    entries = read_report_sheet(
+        self_evaluation,
+        _edited(report_xlsx(self_evaluation), I16=LONG),
+        "自评.xlsx",
+    )
+    save_report(
+        actor=filer,
+        report_id=self_evaluation.pk,
+        seen_version=self_evaluation.version,
+        entries=entries,
+    )
+    report = _fresh(self_evaluation)
+    text, path = _pdf_text(report_pdf(report), tmp_path)
+    pages = len(pdf_text(path).split("\f")) - 1
+    assert pages > 1
+    assert text.count("延") == 60  # every sentence printed, none cut off
+    assert text.count("偏差原因分析及改进措施") == pages  # the head again on every page
+    assert f"第{pages}页，共{pages}页" in text
+    content = report_xlsx(report)
+    assert _sheet(content)["I16"].value == LONG  # one cell, whole
+    again = read_report_sheet(report, content, "自评.xlsx")
+    saved = save_report(
+        actor=filer, report_id=report.pk, seen_version=report.version, entries=again
+    )
+    assert not saved.changed
+
+
 def test_the_monitoring_pdf_prints_the_period_funds_and_each_indicator(monitoring, tmp_path):
     text, path = _pdf_text(report_pdf(monitoring), tmp_path)
     for label in (
