@@ -68,6 +68,7 @@ __all__ = [
     "Scoring",
     "compare_to_target",
     "grade_of",
+    "is_judged",
     "score_self_evaluation",
     "two_decimals",
 ]
@@ -330,7 +331,7 @@ def _indicator_score(
     item: EvaluatedIndicator, weight: Fraction, problems: list[ScoreProblem]
 ) -> Fraction | None:
     target = parse_target(item.target)
-    if target.kind is not TargetKind.QUANTITATIVE or target.is_compound:
+    if _judged(target):
         return _qualitative_score(item, weight, problems)
     assert target.number is not None and target.comparator is not None
     actual = parse_target(item.actual)
@@ -360,6 +361,16 @@ def _indicator_score(
         )
         return None
     return weight * reached
+
+
+def _judged(target: ParsedTarget) -> bool:
+    return target.kind is not TargetKind.QUANTITATIVE or target.is_compound
+
+
+def is_judged(target: str) -> bool:
+    """Whether a target is qualitative (rule 3): judged 达成 / 部分达成 / 未达成, not compared
+    with an actual value."""
+    return _judged(parse_target(target))
 
 
 def compare_to_target(target: ParsedTarget, actual: ParsedTarget) -> Fraction | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from indicators.parsing import TargetKind, parse_target
+from indicators.scoring import is_judged
 from projects.cycle.evaluate import Evaluation, Problem, evaluate, execution_rate
 from projects.layouts.reports import (
     FUND_COLUMNS,
@@ -23,13 +23,6 @@ from projects.models import Report, ReportLine
 def report_lines(report: Report) -> list[ReportLine]:
     """The report's lines in their printed order."""
     return list(report.lines.order_by("order", "id"))
-
-
-def is_qualitative(target: str) -> bool:
-    """Whether a target is judged (达成 / 部分达成 / 未达成) rather than measured, as scoring
-    reads it."""
-    parsed = parse_target(target)
-    return parsed.kind is not TargetKind.QUANTITATIVE or parsed.is_compound
 
 
 def _amount(text: object) -> Decimal | None:
@@ -103,7 +96,7 @@ def report_figures(
                 name=line.name,
                 target=line.target,
                 not_applicable=line.not_applicable,
-                qualitative=is_qualitative(line.target),
+                qualitative=is_judged(line.target),
                 actual=line.actual,
                 projected=line.projected,
                 likelihood=line.likelihood,
