@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from openpyxl import load_workbook
 
 from projects.cycle.build import CycleRefused, open_round, start_self_evaluation
 from projects.cycle.inputs import LineInput, ReportInput
-from projects.cycle.services import save_report
+from projects.cycle.services import VersionConflict, save_report
 from projects.cycle.sheet import read_report_sheet
 from projects.exporting.reports import report_filename, report_pdf, report_xlsx
 from projects.models import Report
@@ -453,6 +454,24 @@ def test_what_was_typed_offline_is_read_as_the_editor_reads_it(self_evaluation, 
         entries=entries,
     )
     assert saved.changed and saved.report.executed == Decimal("660000.00")
+
+
+def test_a_sheet_printed_before_a_later_change_is_refused_when_saved(self_evaluation, approved):
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    content = report_xlsx(self_evaluation)
+    note = _sheet(content)["A21"].value
+    assert note.startswith("填表说明：") and f"本表下载自系统中这张表的第 {printed_at} 版。" in note
+    entries = read_report_sheet(self_evaluation, content, "自评.xlsx")
+    assert entries.version == printed_at
+    changed = replace(read_report_sheet(self_evaluation, content, "自评.xlsx"), goal_actual="改过")
+    save_report(actor=filer, report_id=self_evaluation.pk, seen_version=printed_at, entries=changed)
+    with pytest.raises(VersionConflict):
+        save_report(
+            actor=filer, report_id=self_evaluation.pk, seen_version=entries.version, entries=entries
+        )
+    assert _fresh(self_evaluation).goal_actual == "改过"
 
 
 def _refusal(report: Report, content: bytes, name: str = "填好的表.xlsx") -> str:

@@ -12,6 +12,9 @@ as the editor reads them (``read_amount``: ``50万``, ``1,234.5``; in 元, as th
 them), the choices (完成目标可能性, 偏差原因类型, a qualitative target's 达成 / 部分达成 /
 未达成) against their lists, the texts as they are.
 
+The note below the table names the report's version the sheet was printed from
+(``SheetInput.version``).
+
 Anything wrong refuses the whole file with a ``CycleRefused`` naming the file, the sheet and the
 cell; nothing is written here (the caller saves the ``ReportInput`` with ``save_report``).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -31,7 +35,14 @@ from projects.filing.forms import read_amount
 from projects.importing.errors import SourceError
 from projects.importing.workbook import read_workbook
 from projects.layouts.normalize import clean_line
-from projects.layouts.reports import JUDGEMENTS, Entry, ReportGrid, report_table
+from projects.layouts.reports import (
+    JUDGEMENTS,
+    SHEET_NOTE_ROWS,
+    SHEET_VERSION,
+    Entry,
+    ReportGrid,
+    report_table,
+)
 from projects.layouts.sheet import SEPARATOR, Sheet, column_letter
 from projects.models import Report, ReportLine
 
@@ -44,6 +55,16 @@ _JUDGED = re.compile(r"^(?P<actual>.*?)\s*[（(]\s*(?P<judgement>[^（()）]*?)\
 def _same(expected: str, found: str) -> bool:
     """Compared as the sheet shows them: spaces and line breaks aside."""
     return _SPACES.sub("", clean_line(expected)) == _SPACES.sub("", found)
+
+
+@dataclass(frozen=True)
+class SheetInput(ReportInput):
+    """What the sheet holds, and the report's version it was printed from (the note below
+    the table says it; None where the note is gone): passed as ``save_report``'s
+    ``seen_version``, a sheet printed before a later change of the report is refused, as a page
+    opened before it would be."""
+
+    version: int | None = None
 
 
 class _Cells:
@@ -68,7 +89,7 @@ class _Cells:
         return CycleRefused(f"{self.where(row, col)}：{message}")
 
 
-def read_report_sheet(report: Report, data: bytes, filename: str) -> ReportInput:
+def read_report_sheet(report: Report, data: bytes, filename: str) -> SheetInput:
     """What the unit typed into the report's sheet, to be saved with ``save_report``. Refuses
     (``CycleRefused``) a file that cannot be read, a sheet that is not this report's table as
     it prints now, or an entry that cannot be read, naming the file, the sheet and the cell."""
@@ -82,7 +103,10 @@ def read_report_sheet(report: Report, data: bytes, filename: str) -> ReportInput
     sheet = _the_sheet(sheets, table.sheet_name, filename)
     cells = _Cells(sheet)
     _compare(cells, printed, lines)
-    return _entries(cells, printed, report, lines)
+    note = cells.text(len(printed.grid.rows) + SHEET_NOTE_ROWS, 1)
+    found = SHEET_VERSION.search(note)
+    entries = _entries(cells, printed, report, lines)
+    return SheetInput(**vars(entries), version=int(found[1]) if found else None)
 
 
 def _the_sheet(sheets: Sequence[Sheet], name: str, filename: str) -> Sheet:

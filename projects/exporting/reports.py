@@ -17,22 +17,26 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Protection
+from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.cycle.tables import report_grid, report_lines
 from projects.exporting.batch import safe_filename
+from projects.exporting.metrics import wrap
 from projects.exporting.pdf import render_pdf
 from projects.exporting.planning import measure
 from projects.exporting.xlsx import (
+    BODY_FONT,
     MAX_ROW_PT,
     SheetSpec,
     setup_sheet,
     sheet_drawing,
     write_grid,
+    write_text,
 )
-from projects.layouts.reports import report_table
+from projects.layouts.reports import SHEET_NOTE_ROWS, report_table
 from projects.models import Report
 
 AMOUNT_FORMAT = "#,##0.00"
@@ -88,6 +92,12 @@ def report_xlsx(report: Report) -> bytes:
             lists[entry.choices].add(cell)
     for validation in lists.values():
         ws.add_data_validation(validation)
+    _note(
+        ws,
+        len(grid.rows) + SHEET_NOTE_ROWS,
+        grid.columns,
+        table.sheet_note.format(version=report.version),
+    )
     protection = ws.protection
     protection.sheet = True
     # what stays allowed on the protected sheet: row heights and column widths
@@ -96,6 +106,20 @@ def report_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _note(ws: Worksheet, row: int, columns: int, text: str) -> None:
+    """The note below the table (how to fill it in, the version it was printed from): one
+    cell across the table, wrapped, as tall as its lines."""
+    cell = ws.cell(row=row, column=1)
+    write_text(cell, text)
+    cell.font = BODY_FONT
+    cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    letters = [get_column_letter(index) for index in range(1, columns + 1)]
+    drawing = sheet_drawing([ws.column_dimensions[letter].width or 8.43 for letter in letters])
+    lines = len(wrap(text, drawing.width_em(0, columns)))
+    ws.row_dimensions[row].height = min(drawing.height(lines), MAX_ROW_PT)
 
 
 def _choice_list(choices: tuple[str, ...], *, strict: bool) -> DataValidation:

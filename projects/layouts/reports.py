@@ -17,6 +17,7 @@ was printed with, to the cent; the labels say so (``项目资金（元）``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,13 @@ JUDGEMENTS: tuple[str, ...] = tuple(ReportLine.Achieved.values)
 BUDGET_POINTS = "10"
 TOTAL_POINTS = "100"
 NOT_SCORED = "—"
+
+SHEET_NOTE_ROWS = 1  # the sheet's note is in the row below the table
+SHEET_VERSION = re.compile(r"系统中这张表的第\s*(\d{1,9})\s*版")
+_FILL_IN = (
+    "填表说明：请在空白格中填写，其余内容请勿改动，也不要增删行列。"
+    "金额以元为单位，可写作“650000”“1,234.5”或“65万”。"
+)
 
 EntryKind = Literal["amount", "text", "choice", "judgement"]
 
@@ -134,6 +142,9 @@ class ReportTable:
     layout: Layout
     sheet_name: str
     builder: Callable[[ReportTable, ReportFigures], ReportGrid] = field(compare=False, repr=False)
+    # How to fill the sheet in, printed below the table in the xlsx only, with the report's
+    # version the sheet was printed from (``第 3 版``: ``SHEET_VERSION`` reads it back).
+    sheet_note: str = ""
 
     def title(self, figures: ReportFigures) -> str:
         return self.layout.title.format(year=figures.fiscal_year, months=figures.months)
@@ -346,6 +357,9 @@ SELF_EVALUATION_TABLE = ReportTable(
     kind=Report.Kind.SELF_EVALUATION.value,
     sheet_name="绩效自评表",
     builder=_self_evaluation,
+    sheet_note=_FILL_IN
+    + "定性指标的实际完成值填写 达成、部分达成 或 未达成，可在前面写明完成情况，"
+    "如“运行良好（达成）”。得分、总分和等级由系统计算。本表下载自系统中这张表的第 {version} 版。",
     layout=Layout(
         key="self_evaluation",
         name="绩效自评",
@@ -385,7 +399,7 @@ SELF_EVALUATION_TABLE = ReportTable(
             Label("line_score", "得分"),
             Label("reason", "偏差原因分析及改进措施"),
         ),
-        widths=(10, 10, 11, 15, 15, 15, 7, 10, 16),
+        widths=(10, 11, 12, 15, 15, 15, 7, 10, 16),
         font_pt=9.5,
     ),
 )
@@ -476,6 +490,8 @@ MONITORING_TABLE = ReportTable(
     kind=Report.Kind.MONITORING.value,
     sheet_name="运行监控表",
     builder=_monitoring,
+    sheet_note=_FILL_IN + "完成目标可能性和偏差原因类型请从列表中选择。执行率和预警由系统计算。"
+    "本表下载自系统中这张表的第 {version} 版。",
     layout=Layout(
         key="monitoring",
         name="运行监控",
@@ -506,7 +522,7 @@ MONITORING_TABLE = ReportTable(
             Label("reason", "偏差原因说明"),
             Label("measures", "纠偏措施"),
         ),
-        widths=(10, 11, 14, 12, 12, 12, 10, 12, 17, 17),
+        widths=(11, 14, 14, 12, 12, 12, 10, 12, 16, 16),
         landscape=True,
         font_pt=9.5,
     ),
