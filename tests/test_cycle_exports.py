@@ -27,6 +27,7 @@ from projects.cycle.inputs import LineInput, ReportInput
 from projects.cycle.services import VersionConflict, save_report
 from projects.cycle.sheet import read_report_sheet
 from projects.exporting.reports import report_filename, report_pdf, report_xlsx
+from projects.layouts.reports import REPORT_TABLES
 from projects.models import Report
 from projects.permissions import Actor
 from tests import hostile_files as hostile
@@ -190,6 +191,10 @@ def _edited(content: bytes, **cells: str) -> bytes:
 
 
 # --------------------------------------------------------------------------- the scores
+
+
+def test_every_kind_of_report_has_its_table():
+    assert set(REPORT_TABLES) == set(Report.Kind.values)
 
 
 def test_the_filled_self_evaluation_scores_as_computed_by_hand(self_evaluation):
@@ -472,6 +477,20 @@ def test_a_sheet_printed_before_a_later_change_is_refused_when_saved(self_evalua
             actor=filer, report_id=self_evaluation.pk, seen_version=entries.version, entries=entries
         )
     assert _fresh(self_evaluation).goal_actual == "改过"
+
+
+def test_a_not_applicable_indicator_prints_so_and_is_not_read(self_evaluation, tmp_path):
+    self_evaluation.lines.filter(name="工作实施效果").update(not_applicable=True)
+    report = _fresh(self_evaluation)
+    text, _path = _pdf_text(report_pdf(report), tmp_path)
+    assert "工作实施效果良好不适用" in text
+    content = report_xlsx(report)
+    ws = _sheet(content)
+    assert (ws["F17"].value, ws["F17"].protection.locked) == ("不适用", True)
+    entries = read_report_sheet(report, _edited(content, F17="达成"), "自评.xlsx")
+    line = report.lines.get(name="工作实施效果")
+    assert line.pk not in {entry.line_id for entry in entries.lines}
+    assert len(entries.lines) == 6
 
 
 def _refusal(report: Report, content: bytes, name: str = "填好的表.xlsx") -> str:

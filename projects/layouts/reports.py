@@ -163,20 +163,22 @@ class _Builder:
     def __init__(self, table: ReportTable, figures: ReportFigures) -> None:
         self.table, self.figures = table, figures
         self.rows: list[Row] = []
-        self._entries: dict[int, Entry] = {}  # by id(cell)
-        self._checked: dict[int, str] = {}
-        self._lines: dict[int, int] = {}  # id(first cell) -> line index
+        # by id(cell); each holds its cell too, so that no id is reused while the grid is
+        # built (a cell a merge leaves out could otherwise be freed and its id given again)
+        self._entries: dict[int, tuple[Cell, Entry]] = {}
+        self._checked: dict[int, tuple[Cell, str]] = {}
+        self._lines: dict[int, tuple[Cell, int]] = {}  # a line's 三级指标 cell: its index
 
     def label(self, key: str, colspan: int = 1, rowspan: int = 1, role: CellRole = "label") -> Cell:
         text = self.table.text(key, self.figures)
         cell = Cell(text, colspan=colspan, rowspan=rowspan, role=role)
-        self._checked[id(cell)] = text
+        self._checked[id(cell)] = (cell, text)
         return cell
 
     def fixed(self, text: str, colspan: int = 1, role: CellRole = "value") -> Cell:
         """A value the reader compares (the project, an indicator's names and target)."""
         cell = Cell(text, colspan=colspan, role=role)
-        self._checked[id(cell)] = text
+        self._checked[id(cell)] = (cell, text)
         return cell
 
     def entry(
@@ -191,7 +193,7 @@ class _Builder:
         choices: tuple[str, ...] = (),
     ) -> Cell:
         cell = Cell(text, colspan=colspan, role=role)
-        self._entries[id(cell)] = Entry(key, kind, label, choices)
+        self._entries[id(cell)] = (cell, Entry(key, kind, label, choices))
         return cell
 
     def amount(self, key: str, amount: Decimal | None, label: str, colspan: int = 1) -> Cell:
@@ -203,7 +205,7 @@ class _Builder:
         self.rows.append(Row(cells, group))
 
     def mark_line(self, cell: Cell, index: int) -> None:
-        self._lines[id(cell)] = index
+        self._lines[id(cell)] = (cell, index)
 
     def done(self, head_row: int) -> ReportGrid:
         layout = self.table.layout
@@ -220,11 +222,11 @@ class _Builder:
         for r, row in enumerate(grid.positions()):
             for c, cell in row:
                 if id(cell) in self._entries:
-                    entries[(r, c)] = self._entries[id(cell)]
+                    entries[(r, c)] = self._entries[id(cell)][1]
                 if id(cell) in self._checked:
-                    checked[(r, c)] = self._checked[id(cell)]
+                    checked[(r, c)] = self._checked[id(cell)][1]
                 if id(cell) in self._lines:
-                    line_rows[self._lines[id(cell)]] = r
+                    line_rows[self._lines[id(cell)][1]] = r
         return ReportGrid(grid, entries, checked, line_rows)
 
 
