@@ -231,7 +231,7 @@ def column_widths(grids: Sequence[Grid]) -> list[float]:
     return widths
 
 
-def _setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
+def setup_sheet(ws: Worksheet, spec: SheetSpec) -> None:
     for index, width in enumerate(column_widths(spec.grids), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     setup = ws.page_setup
@@ -260,7 +260,7 @@ def render_workbook(sheets: Sequence[SheetSpec]) -> bytes:
     taken: set[str] = set()
     for spec in sheets:
         ws = workbook.create_sheet(sheet_title(spec.name, taken))
-        _setup_sheet(ws, spec)
+        setup_sheet(ws, spec)
         alone = len(spec.grids) == 1
         row, pages = 1, 0
         for grid in spec.grids:

@@ -1,0 +1,265 @@
+"""Reading back a report's xlsx that the unit filled in offline (``report_xlsx`` wrote it).
+
+``read_report_sheet(report, data, filename)`` reads the file with the importer's reader
+(``projects.importing.workbook.read_workbook``: every check against hostile files first: size,
+zip bombs, DOCTYPEs, the limits on sheets, cells and merges, a cell longer than Excel allows),
+then builds the report's table as it prints now (``projects.layouts.reports``) and compares the
+sheet with it cell by cell: the title, the labels, the project and, row by row, each
+indicator's 一级/二级/三级 names and target. A sheet that differs anywhere (another report,
+another year or month, an indicator added, removed, moved or renamed, a target changed) is
+refused, naming the first cell that differs. The entries are then read at their cells: amounts
+as the editor reads them (``read_amount``: ``50万``, ``1,234.5``; in 元, as the table labels
+them), the choices (完成目标可能性, 偏差原因类型, a qualitative target's 达成 / 部分达成 /
+未达成) against their lists, the texts as they are.
+
+The note below the table names the report's version the sheet was printed from
+(``SheetInput.version``).
+
+Anything wrong refuses the whole file with a ``CycleRefused`` naming the file, the sheet and the
+cell; nothing is written here (the caller saves the ``ReportInput`` with ``save_report``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from projects.cycle.build import CycleRefused
+from projects.cycle.inputs import FUND_ROWS, LineInput, ReportInput
+from projects.cycle.tables import report_grid, report_lines
+from projects.filing.forms import read_amount
+from projects.importing.errors import SourceError
+from projects.importing.workbook import read_workbook
+from projects.layouts.normalize import clean_line
+from projects.layouts.reports import (
+    JUDGEMENTS,
+    SHEET_NOTE_ROWS,
+    SHEET_VERSION,
+    Entry,
+    ReportGrid,
+    report_table,
+)
+from projects.layouts.sheet import SEPARATOR, Sheet, column_letter
+from projects.models import Report, ReportLine
+
+YUAN = Decimal(1)
+_SPACES = re.compile(r"\s+")
+# a judgement after what was reached: ``运行良好（达成）``
+_JUDGED = re.compile(r"^(?P<actual>.*?)\s*[（(]\s*(?P<judgement>[^（()）]*?)\s*[）)]$", re.DOTALL)
+
+
+def _same(expected: str, found: str) -> bool:
+    """Compared as the sheet shows them: spaces and line breaks aside."""
+    return _SPACES.sub("", clean_line(expected)) == _SPACES.sub("", found)
+
+
+@dataclass(frozen=True)
+class SheetInput(ReportInput):
+    """What the sheet holds, and the report's version it was printed from (the note below
+    the table says it; None where the note is gone): passed as ``save_report``'s
+    ``seen_version``, a sheet printed before a later change of the report is refused, as a page
+    opened before it would be."""
+
+    version: int | None = None
+
+
+class _Cells:
+    """The sheet's cells by their place in the sheet (1-based row and column)."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
+        self.file = sheet.file
+        self._text: dict[tuple[int, int], str] = {}
+        for r, row in enumerate(sheet.rows):
+            for c, text in enumerate(row):
+                if text:
+                    self._text[(sheet.row_numbers[r], sheet.col_numbers[c])] = text
+
+    def text(self, row: int, col: int) -> str:
+        return self._text.get((row, col), "")
+
+    def where(self, row: int, col: int) -> str:
+        return SEPARATOR.join((self.file, self.sheet.name, f"{column_letter(col)}{row}"))
+
+    def refuse(self, row: int, col: int, message: str) -> CycleRefused:
+        return CycleRefused(f"{self.where(row, col)}：{message}")
+
+
+def read_report_sheet(report: Report, data: bytes, filename: str) -> SheetInput:
+    """What the unit typed into the report's sheet, to be saved with ``save_report``. Refuses
+    (``CycleRefused``) a file that cannot be read, a sheet that is not this report's table as
+    it prints now, or an entry that cannot be read, naming the file, the sheet and the cell."""
+    try:
+        sheets = read_workbook(data, file=filename)
+    except SourceError as error:
+        raise CycleRefused(f"{filename}：{error.message}") from None
+    table = report_table(report.kind)
+    lines = report_lines(report)
+    printed = report_grid(report, lines)
+    sheet = _the_sheet(sheets, table.sheet_name, filename)
+    cells = _Cells(sheet)
+    _compare(cells, printed, lines)
+    note = cells.text(len(printed.grid.rows) + SHEET_NOTE_ROWS, 1)
+    found = SHEET_VERSION.search(note)
+    entries = _entries(cells, printed, report, lines)
+    return SheetInput(**vars(entries), version=int(found[1]) if found else None)
+
+
+def _the_sheet(sheets: Sequence[Sheet], name: str, filename: str) -> Sheet:
+    """The sheet the table was written to (by its name), else the only sheet with anything."""
+    for sheet in sheets:
+        if sheet.name == name:
+            return sheet
+    filled = [sheet for sheet in sheets if any(any(row) for row in sheet.rows)]
+    if len(filled) == 1:
+        return filled[0]
+    raise CycleRefused(
+        f"{filename}：没有找到工作表“{name}”。请上传从这张表下载的 Excel 文件，"
+        "填写后不要改工作表的名称。"
+    )
+
+
+def _compare(cells: _Cells, printed: ReportGrid, lines: Sequence[ReportLine]) -> None:
+    """Refuse the sheet at the first cell that is not what the report's table prints there."""
+    title = printed.grid.title
+    if not _same(title, cells.text(1, 1)):
+        found = cells.text(1, 1)
+        raise cells.refuse(
+            1,
+            1,
+            f"标题应为“{title}”，表格中为“{found[:60]}”：这不是这张表的 Excel 文件"
+            "（可能是另一年度、另一期监控或另一类报表的）。请从这张表的页面下载后填写。",
+        )
+    line_of_row = {row: index for index, row in printed.line_rows.items()}
+    for (r, c), expected in sorted(printed.checked.items()):
+        found = cells.text(r + 1, c + 1)
+        if _same(expected, found):
+            continue
+        index = line_of_row.get(r)
+        if index is not None:
+            line = lines[index]
+            raise cells.refuse(
+                r + 1,
+                c + 1,
+                f"第 {index + 1} 个指标（{line.name or line.level2}）的{_column(printed, c)}"
+                f"应为“{expected}”，表格中为“{found[:60]}”：表格的指标与这张表不一致。"
+                "请不要增删、移动或改写指标行，从这张表的页面重新下载后填写。",
+            )
+        raise cells.refuse(
+            r + 1,
+            c + 1,
+            f"此处应为“{expected}”，表格中为“{found[:60]}”：这不是这张表的 Excel 文件，"
+            "或表格的行列已被改动。请从这张表的页面重新下载后填写。",
+        )
+
+
+def _column(printed: ReportGrid, c: int) -> str:
+    """The head of column ``c`` of the indicator table (一级指标, 三级指标, 年度指标值)."""
+    head = printed.grid.repeat_row
+    if head is not None:
+        for col, cell in printed.grid.positions()[head]:
+            if col == c:
+                return cell.text
+    return "内容"
+
+
+def _entries(
+    cells: _Cells, printed: ReportGrid, report: Report, lines: Sequence[ReportLine]
+) -> ReportInput:
+    funds: dict[str, dict[str, Decimal | None]] = {}
+    goal_actual = report.goal_actual
+    typed: dict[int, dict[str, str]] = {}
+    for (r, c), entry in sorted(printed.entries.items()):
+        row, col = r + 1, c + 1
+        text = cells.text(row, col)
+        if entry.kind == "amount":
+            _, key, column = entry.key.split(".")
+            funds.setdefault(key, {})[column] = _amount(cells, row, col, entry, text)
+        elif entry.key == "goal_actual":
+            goal_actual = text
+        else:
+            index = entry.line
+            assert index is not None
+            values = typed.setdefault(index, {})
+            if entry.kind == "choice":
+                values[entry.attribute] = _choice(cells, row, col, entry, text)
+            elif entry.kind == "judgement":
+                actual, achieved = _judgement(cells, row, col, entry, text, lines[index])
+                values["actual"], values["achieved"] = actual, achieved
+            else:
+                values[entry.attribute] = text
+    total = funds.pop("total", {})
+    line_inputs = []
+    for index, line in enumerate(lines):
+        if index not in typed:
+            continue  # 不适用: nothing to fill
+        values = typed[index]
+        line_inputs.append(
+            LineInput(
+                line_id=line.pk,
+                actual=values.get("actual", ""),
+                projected=values.get("projected", ""),
+                likelihood=values.get("likelihood", ""),
+                achieved=values.get("achieved", ""),
+                reason_kind=values.get("reason_kind", ""),
+                reason=values.get("reason", ""),
+                measures=values.get("measures", ""),
+            )
+        )
+    return ReportInput(
+        # a monitoring table has no 年初预算数: the report keeps its own
+        initial_budget=total.get("initial", report.initial_budget),
+        annual_budget=total.get("annual"),
+        executed=total.get("executed"),
+        fund_rows={key: funds[key] for key, _label in FUND_ROWS if key in funds},
+        goal_actual=goal_actual,
+        lines=tuple(line_inputs),
+    )
+
+
+def _amount(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> Decimal | None:
+    try:
+        typed = read_amount(text)
+    except ValidationError as error:
+        raise cells.refuse(row, col, f"{entry.label}：{' '.join(error.messages)}") from None
+    if typed is None:
+        return None
+    return typed.in_yuan(YUAN).quantize(Decimal("0.01"))
+
+
+def _choice(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> str:
+    value = _SPACES.sub("", text)
+    if not value or value in entry.choices:
+        return value
+    raise cells.refuse(
+        row,
+        col,
+        f"{entry.label}“{text[:30]}”不是可选的一项，请填写 {'、'.join(entry.choices)} 之一。",
+    )
+
+
+def _judgement(
+    cells: _Cells, row: int, col: int, entry: Entry, text: str, line: ReportLine
+) -> tuple[str, str]:
+    """A qualitative target's 实际完成值: a judgement (``达成``), or what was reached and the
+    judgement (``运行良好（达成）``); what the sheet was printed with reads back as it was."""
+    value = _SPACES.sub("", text)
+    if not value:
+        return "", ""
+    if value in JUDGEMENTS:
+        return "", value
+    found = _JUDGED.match(text)
+    if found is not None and _SPACES.sub("", found["judgement"]) in JUDGEMENTS:
+        return found["actual"].strip(), _SPACES.sub("", found["judgement"])
+    if not line.achieved and _same(line.actual, text):
+        return line.actual, ""  # as printed: nothing judged yet
+    raise cells.refuse(
+        row,
+        col,
+        f"“{line.name}”是定性指标，{entry.label}应填写 {'、'.join(JUDGEMENTS)} 之一"
+        f"（可在前面写明完成情况，如“运行良好（达成）”），表格中为“{text[:30]}”。",
+    )
