@@ -404,3 +404,75 @@ def test_the_dashboard_counts_lights_and_grades_by_department_in_fixed_queries(
     with django_assert_num_queries(12):
         response = client.get(url)
     assert sum(response.context["cycle"].light_totals()) == 3  # the latest round's (9 months)
+
+
+# --------------------------------------------------------------------------- print and upload
+
+
+def test_the_unit_downloads_its_tables_and_another_unit_cannot(approved, client, charlie):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    pdf = client.get(reverse("cycle:export", args=[report.pk, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf["Content-Disposition"]
+    sheet = client.get(reverse("cycle:export", args=[report.pk, "xlsx"]))
+    assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
+    assert client.get(reverse("cycle:export", args=[report.pk, "doc"])).status_code == 404
+    client.force_login(charlie)
+    assert client.get(reverse("cycle:export", args=[report.pk, "pdf"])).status_code == 404
+
+
+def _upload(client, report, content: bytes, name: str = "自评表.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("cycle:upload", args=[report.pk]),
+        {"sheet": SimpleUploadedFile(name, content)},
+    )
+
+
+def test_a_sheet_filled_offline_is_read_and_saved_and_a_stale_one_refused(approved, client):
+    import io
+
+    import openpyxl
+
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    blank = client.get(reverse("cycle:export", args=[report.pk, "xlsx"])).content
+    response = _upload(client, report, blank)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.version == 1  # the same as the report: nothing to save
+    # the unit fills the goal's outcome offline
+    book = openpyxl.load_workbook(io.BytesIO(blank))
+    sheet = book.active
+    label = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "实际完成情况")
+    goal = sheet.cell(row=label.row + 1, column=label.column)  # the entry under its label
+    assert goal.value is None and goal.protection.locked is False
+    goal.value = "=全年目标基本完成"  # looks like a formula: stays text
+    goal.data_type = "s"
+    filled = io.BytesIO()
+    book.save(filled)
+    response = _upload(client, report, filled.getvalue())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    report.refresh_from_db()
+    assert report.version == 2 and report.goal_actual == "=全年目标基本完成"
+    # the same sheet again, printed at version 1: refused, nothing changed
+    response = _upload(client, report, filled.getvalue())
+    assert response.status_code == 400
+    assert "较早的版本" in response.content.decode()
+    report.refresh_from_db()
+    assert report.version == 2
+
+
+def test_a_file_that_is_not_the_sheet_is_refused_with_its_name(approved, client):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    response = _upload(client, report, b"not a workbook at all", name="随便.xlsx")
+    assert response.status_code == 400
+    assert "随便.xlsx" in response.content.decode()
+    report.refresh_from_db()
+    assert report.version == 1

@@ -37,7 +37,7 @@ def _why_no_total(problems: Sequence[Problem]) -> str:
     about: dict[str, list[str]] = {}
     for problem in problems:
         names = about.setdefault(problem.message.rstrip("。"), [])
-        if problem.line_id is not None and problem.where not in names:
+        if problem.line is not None and problem.where not in names:
             names.append(problem.where)
     return (
         "；".join(

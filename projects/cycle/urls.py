@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("<int:pk>/", views.report_page, name="report"),
     path("<int:pk>/act/<slug:verb>/", views.report_step, name="step"),
+    path("<int:pk>/export/<slug:fmt>/", views.report_export, name="export"),
+    path("<int:pk>/upload/", views.report_upload, name="upload"),
     path("<int:pk>/comments/", views.report_comment, name="comment"),
     path(
         "<int:pk>/comments/<int:comment_id>/resolve/",

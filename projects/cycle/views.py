@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.cycle.build import (
@@ -36,11 +37,15 @@ from projects.cycle.services import (
     save_report,
     take_step,
 )
+from projects.cycle.sheet import read_report_sheet
+from projects.exporting.reports import report_filename, report_pdf, report_xlsx
 from projects.forms import SeenVersionForm
 from projects.models import MonitoringRound, PerformanceForm, Report, ReportLine
 from projects.permissions import Actor, actor_of, can_comment
+from projects.views.uploads import limited_uploads, upload_refusal
 
 PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _report_for(actor: Actor, pk: int) -> Report:
@@ -289,6 +294,7 @@ def _render_report(
         "step_comment": step_comment,
         "fund_rates": fund_rates,
         "open_comments": sum(1 for c in comments if c.is_open),
+        "downloads": True,
     }
     return render(request, "cycle/report.html", context, status=status)
 
@@ -300,6 +306,70 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+@login_required
+@require_http_methods(["GET"])
+def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The report's table as PDF, or as xlsx to fill in offline."""
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404
+    report = _report_for(actor_of(request), pk)
+    if fmt == "pdf":
+        content, content_type = report_pdf(report), "application/pdf"
+    else:
+        content, content_type = report_xlsx(report), XLSX_TYPE
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, report_filename(report, fmt))
+    response["Cache-Control"] = "private"
+    return response
+
+
+@limited_uploads(max_files=1)
+@login_required
+@require_POST
+def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sheet the unit filled offline (the xlsx this page gives): read, checked against the
+    report cell by cell and saved as a version, as the page's own save would be. A sheet
+    printed before a later change of the report is refused, as a page opened before it."""
+    actor = actor_of(request)
+    report = _report_for(actor, pk)
+    lines = list(report.lines.order_by("order", "id"))
+    editable, edit_reason = can_edit_report(actor, report)
+    if not editable:
+        raise PermissionDenied(edit_reason)
+
+    def refuse(message: str) -> HttpResponse:
+        return _render_report(
+            request, actor, report, lines, ReportForm(report, lines), error=message, status=400
+        )
+
+    if refused := upload_refusal(request):
+        return refuse(refused)
+    upload = request.FILES.get("sheet")
+    if upload is None:
+        return refuse("请选择要上传的 Excel 文件（在本页下载的表填好后上传）。")
+    name = upload.name or "上传的文件"
+    try:
+        entries = read_report_sheet(report, upload.read(), name)
+        saved = save_report(
+            actor=actor,
+            report_id=report.pk,
+            seen_version=entries.version if entries.version is not None else report.version,
+            entries=entries,
+        )
+    except VersionConflict as conflict:
+        return refuse(
+            f"{name}：{conflict.message}（这份表是从较早的版本下载的：请重新下载本表，"
+            "把填写的内容抄过去后再上传。）"
+        )
+    except CycleRefused as refused_sheet:
+        return refuse(refused_sheet.message)
+    if saved.changed:
+        messages.success(request, f"已从 {name} 读入并保存（第 {saved.report.version} 版）。")
+    else:
+        messages.info(request, f"{name} 与本表现有内容相同，没有变化。")
+    return redirect("cycle:report", pk=report.pk)
 
 
 @login_required
