@@ -15,6 +15,7 @@ from projects.cycle.build import CycleRefused, open_round, start_self_evaluation
 from projects.cycle.forms import ReportForm
 from projects.cycle.inputs import LineInput, ReportInput
 from projects.cycle.services import VersionConflict, add_comment, save_report, take_step
+from projects.cycle.tasks import fill_round
 from projects.models import Report, ReportEvent
 from projects.permissions import Actor
 from tests.review_helpers import act
@@ -42,8 +43,14 @@ def actor(user) -> Actor:
     return Actor.for_user(user)
 
 
-def open_july(users, year):
-    return open_round(actor=actor(users["finance"]), fiscal_year=year, months=7, deadline=DEADLINE)
+def open_july(users, year, months=7):
+    """A round opened, and its reports made as the background job makes them."""
+    round = open_round(
+        actor=actor(users["finance"]), fiscal_year=year, months=months, deadline=DEADLINE
+    )
+    made = fill_round.call(round.pk)
+    round.refresh_from_db()
+    return round, made
 
 
 def test_a_round_gives_each_approved_form_a_report_pre_filled_from_its_approved_version(approved):
@@ -338,15 +345,21 @@ def test_pages_hide_another_units_report(approved, client, charlie):
     assert form.project.name not in client.get(reverse("cycle:list")).content.decode()
 
 
-def test_finance_opens_a_round_from_the_list_page(approved, client):
+def test_finance_opens_a_round_from_the_list_page(
+    approved, client, django_capture_on_commit_callbacks
+):
     form, users, _forms = approved
     client.force_login(users["finance"])
-    response = client.post(
-        reverse("cycle:round_open"),
-        {"fiscal_year": form.fiscal_year, "months": 7, "deadline": "2023-08-15"},
-    )
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(
+            reverse("cycle:round_open"),
+            {"fiscal_year": form.fiscal_year, "months": 7, "deadline": "2023-08-15"},
+        )
     assert response.status_code == 302
+    assert len(queued) == 1  # the job that makes the reports, once the round is committed
     assert Report.objects.filter(kind="monitoring").count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "1 张" in page and form.project.name in page
     bad = client.post(
         reverse("cycle:round_open"), {"fiscal_year": form.fiscal_year, "months": 13, "deadline": ""}
     )
@@ -398,9 +411,7 @@ def test_the_dashboard_counts_lights_and_grades_by_department_in_fixed_queries(
     # more approved forms and reports: the same number of queries
     for other in forms[1:3]:
         approve(other, users)
-    open_round(
-        actor=actor(users["finance"]), fiscal_year=form.fiscal_year, months=9, deadline=DEADLINE
-    )
+    open_july(users, form.fiscal_year, months=9)
     with django_assert_num_queries(12):
         response = client.get(url)
     assert sum(response.context["cycle"].light_totals()) == 3  # the latest round's (9 months)

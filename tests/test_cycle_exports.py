@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from projects.cycle.build import CycleRefused, open_round, start_self_evaluation
+from projects.cycle.build import CycleRefused, fill_round, open_round, start_self_evaluation
 from projects.cycle.inputs import LineInput, ReportInput
 from projects.cycle.services import VersionConflict, save_report
 from projects.cycle.sheet import read_report_sheet
@@ -146,12 +146,13 @@ def self_evaluation(approved) -> Report:
 @pytest.fixture
 def monitoring(approved) -> Report:
     forms, users = approved
-    open_round(
+    round = open_round(
         actor=Actor.for_user(users["finance"]),
         fiscal_year=2023,
         months=7,
         deadline=datetime.date(2023, 8, 15),
     )
+    fill_round(round, Actor.system())
     report = Report.objects.get(form=forms[0], kind=Report.Kind.MONITORING)
     return _fill_monitoring(report, users["filer"])
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 from django.db import transaction
+from django.utils import timezone
 
 from projects.content import FormContent, load_content
 from projects.cycle.evaluate import refresh_figures
@@ -123,15 +124,22 @@ def _save_new(reports: list[tuple[Report, list[ReportLine]]], actor: Actor) -> l
     return [report for report, _lines in reports]
 
 
+def may_start(actor: Actor) -> bool:
+    """Opens monitoring rounds and starts the year's self-evaluations: the finance bureau's
+    reviewers (who see every department), administrators and commands."""
+    return actor.is_system or (
+        actor.sees_everything and (actor.is_finance_reviewer or actor.is_admin)
+    )
+
+
 def open_round(
     *, actor: Actor, fiscal_year: int, months: int, deadline: datetime.date
-) -> tuple[MonitoringRound, int]:
-    """Open a monitoring round: a report for every approved form of the year. Returns the
-    round and the number of reports made. Only the finance bureau's reviewers (or an
-    administrator) open one."""
-    if not (
-        actor.sees_everything and (actor.is_finance_reviewer or actor.is_admin or actor.is_system)
-    ):
+) -> MonitoringRound:
+    """Open a monitoring round: every approved form of the year gets a report, made in the
+    background (``tasks.fill_round``, queued once the round is committed; the round says how
+    many forms there are and when the last report was made). Only the finance bureau's
+    reviewers (or an administrator) open one."""
+    if not may_start(actor):
         raise CycleRefused("只有财政局的审核人或系统管理员可以发起运行监控。")
     if not 1 <= months <= 12:
         raise CycleRefused("监控截至月份应在 1 至 12 之间。")
@@ -139,60 +147,109 @@ def open_round(
         if MonitoringRound.objects.filter(fiscal_year=fiscal_year, months=months).exists():
             raise CycleRefused(f"{fiscal_year}年1—{months}月的运行监控已经发起过了。")
         round = MonitoringRound.objects.create(
-            fiscal_year=fiscal_year, months=months, deadline=deadline, opened_by_id=actor.user_id
+            fiscal_year=fiscal_year,
+            months=months,
+            deadline=deadline,
+            opened_by_id=actor.user_id,
+            forms_total=approved_forms(fiscal_year).count(),
         )
-        ids = list(approved_forms(fiscal_year).order_by("id").values_list("id", flat=True))
-        made = 0
-        for chunk in _chunks(ids):
-            forms = list(PerformanceForm.objects.with_content().filter(pk__in=chunk).order_by("id"))
-            contents = contents_in_force(forms)
-            made += len(
-                _save_new(
-                    [
-                        _new_report(form, contents[form.pk], Report.Kind.MONITORING, round)
-                        for form in forms
-                    ],
-                    actor,
-                )
+        transaction.on_commit(lambda: _queue("fill_round", round.pk))
+    return round
+
+
+def fill_round_chunk(round: MonitoringRound, actor: Actor) -> int:
+    """Make the reports of up to ``CHUNK`` approved forms of the round's year that have none
+    in it yet (so a run cut short carries on where it stopped); how many were made."""
+    with transaction.atomic():
+        ids = list(
+            approved_forms(round.fiscal_year)
+            .exclude(reports__round=round)
+            .order_by("id")
+            .values_list("id", flat=True)[:CHUNK]
+        )
+        if not ids:
+            return 0
+        forms = list(PerformanceForm.objects.with_content().filter(pk__in=ids).order_by("id"))
+        contents = contents_in_force(forms)
+        return len(
+            _save_new(
+                [
+                    _new_report(form, contents[form.pk], Report.Kind.MONITORING, round)
+                    for form in forms
+                ],
+                actor,
             )
-    return round, made
+        )
+
+
+def fill_round(round: MonitoringRound, actor: Actor) -> int:
+    """Make every report of the round still missing, a chunk a transaction; how many."""
+    made = 0
+    while chunk := fill_round_chunk(round, actor):
+        made += chunk
+    MonitoringRound.objects.filter(pk=round.pk).update(filled_at=timezone.now())
+    return made
 
 
 def start_self_evaluations(*, actor: Actor, fiscal_year: int) -> int:
     """Start the self-evaluation of every approved form of the year that has none yet
-    (finance, after the year). Returns how many were started."""
-    if not (
-        actor.sees_everything and (actor.is_finance_reviewer or actor.is_admin or actor.is_system)
-    ):
+    (finance, after the year), in the background (``tasks.fill_self_evaluations``). Returns
+    how many are to be made."""
+    if not may_start(actor):
         raise CycleRefused("只有财政局的审核人或系统管理员可以统一发起绩效自评。")
-    made = 0
+    waiting = _without_self_evaluation(fiscal_year).count()
+    if waiting:
+        transaction.on_commit(lambda: _queue("fill_self_evaluations", fiscal_year))
+    return waiting
+
+
+def _without_self_evaluation(fiscal_year: int) -> PerformanceFormQuerySet:
+    return approved_forms(fiscal_year).exclude(reports__kind=Report.Kind.SELF_EVALUATION)
+
+
+def fill_self_evaluations_chunk(fiscal_year: int, actor: Actor) -> int:
+    """Start the self-evaluations of up to ``CHUNK`` approved forms of the year without one;
+    how many were started."""
     with transaction.atomic():
         ids = list(
-            approved_forms(fiscal_year)
-            .exclude(reports__kind=Report.Kind.SELF_EVALUATION)
+            _without_self_evaluation(fiscal_year)
             .order_by("id")
-            .values_list("id", flat=True)
+            .values_list("id", flat=True)[:CHUNK]
         )
-        for chunk in _chunks(ids):
-            forms = list(PerformanceForm.objects.with_content().filter(pk__in=chunk).order_by("id"))
-            contents = contents_in_force(forms)
-            last = _last_monitoring(chunk)
-            made += len(
-                _save_new(
-                    [
-                        _new_report(
-                            form,
-                            contents[form.pk],
-                            Report.Kind.SELF_EVALUATION,
-                            None,
-                            last.get(form.pk),
-                        )
-                        for form in forms
-                    ],
-                    actor,
-                )
+        if not ids:
+            return 0
+        forms = list(PerformanceForm.objects.with_content().filter(pk__in=ids).order_by("id"))
+        contents = contents_in_force(forms)
+        last = _last_monitoring(ids)
+        return len(
+            _save_new(
+                [
+                    _new_report(
+                        form,
+                        contents[form.pk],
+                        Report.Kind.SELF_EVALUATION,
+                        None,
+                        last.get(form.pk),
+                    )
+                    for form in forms
+                ],
+                actor,
             )
+        )
+
+
+def fill_self_evaluations(fiscal_year: int, actor: Actor) -> int:
+    """Start every self-evaluation of the year still missing, a chunk a transaction."""
+    made = 0
+    while chunk := fill_self_evaluations_chunk(fiscal_year, actor):
+        made += chunk
     return made
+
+
+def _queue(name: str, argument: int) -> None:
+    from projects.cycle import tasks  # the task module imports this one
+
+    getattr(tasks, name).enqueue(argument)
 
 
 def start_self_evaluation(*, actor: Actor, form_id: int) -> Report:

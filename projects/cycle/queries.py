@@ -37,9 +37,3 @@ def waiting_for(actor: Actor) -> ReportQuerySet:
             here &= Q(form__project__department_id__in=departments)
         waiting |= here
     return Report.objects.filter(waiting)
-
-
-def may_run_cycle(actor: Actor) -> bool:
-    """Opens monitoring rounds and starts the year's self-evaluations: the finance bureau's
-    reviewers (who see every department) and administrators."""
-    return actor.sees_everything and (actor.is_finance_reviewer or actor.is_admin)

@@ -20,13 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from projects.cycle.build import (
     CycleRefused,
+    may_start,
     open_round,
     start_self_evaluation,
     start_self_evaluations,
 )
 from projects.cycle.evaluate import evaluate, execution_rate
 from projects.cycle.forms import CommentForm, OpenRoundForm, ReportForm, YearForm
-from projects.cycle.queries import may_run_cycle, waiting_for
+from projects.cycle.queries import waiting_for
 from projects.cycle.services import (
     REPORT_STEPS,
     VersionConflict,
@@ -88,7 +89,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         .count(),
         "waiting": request.GET.get("waiting") == "1",
     }
-    if may_run_cycle(actor):
+    if may_start(actor):
         context |= _tools_context(request)
     return render(request, "cycle/list.html", context)
 
@@ -115,12 +116,12 @@ def _tools_context(
 @require_POST
 def round_open(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if not may_run_cycle(actor):
+    if not may_start(actor):
         raise PermissionDenied("只有财政局的审核人或系统管理员可以发起运行监控。")
     form = OpenRoundForm(request.POST)
     if form.is_valid():
         try:
-            round, made = open_round(
+            round = open_round(
                 actor=actor,
                 fiscal_year=form.cleaned_data["fiscal_year"],
                 months=form.cleaned_data["months"],
@@ -130,7 +131,9 @@ def round_open(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             messages.success(
-                request, f"已发起{round}：{made} 张已通过的绩效目标表各生成一张监控表。"
+                request,
+                f"已发起{round}：正在为 {round.forms_total} 张已通过的绩效目标表各生成一张监控表"
+                "（后台进行，下方可见进度）。",
             )
             return redirect(reverse("cycle:list") + f"?kind=monitoring&year={round.fiscal_year}")
     return _list_again(request, round_form=form)
@@ -140,7 +143,7 @@ def round_open(request: HttpRequest) -> HttpResponse:
 @require_POST
 def self_evaluations_start(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if not may_run_cycle(actor):
+    if not may_start(actor):
         raise PermissionDenied("只有财政局的审核人或系统管理员可以统一发起绩效自评。")
     form = YearForm(request.POST)
     if form.is_valid():
@@ -151,7 +154,11 @@ def self_evaluations_start(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             messages.success(
-                request, f"已为 {year} 年度 {made} 张已通过的绩效目标表生成绩效自评表。"
+                request,
+                f"正在为 {year} 年度 {made} 张尚无自评表的已通过目标表生成绩效自评表"
+                "（后台进行，稍后刷新可见）。"
+                if made
+                else f"{year} 年度已通过的目标表都已有绩效自评表。",
             )
             return redirect(reverse("cycle:list") + f"?kind=self_evaluation&year={year}")
     return _list_again(request, year_form=form)

@@ -59,6 +59,10 @@ class MonitoringRound(models.Model):
         related_name="+",
     )
     opened_at = models.DateTimeField("发起时间", auto_now_add=True)
+    # The reports are made in the background (``projects.cycle.tasks``): how many forms were
+    # approved when the round opened, and when the last report was made.
+    forms_total = models.PositiveIntegerField("应生成监控表数", default=0)
+    filled_at = models.DateTimeField("监控表生成完毕时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "运行监控批次"

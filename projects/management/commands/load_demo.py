@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.content import load_content
-from projects.cycle.build import open_round, start_self_evaluation
+from projects.cycle.build import fill_round, open_round, start_self_evaluation
 from projects.cycle.inputs import LineInput, ReportInput
 from projects.cycle.services import add_comment as add_report_comment
 from projects.cycle.services import save_report, take_step
@@ -236,12 +236,13 @@ class Command(BaseCommand):
         for form in drafts[:CYCLE_APPROVALS]:
             for username, verb, text in (SUBMIT, PASS_ON, ("finance", "approve", "")):
                 self._step(actors[username], verb, form.pk, text)
-        round, _made = open_round(
+        round = open_round(
             actor=actors["finance"],
             fiscal_year=SEED_YEAR,
             months=7,
             deadline=timezone.localdate() + timedelta(days=10),
         )
+        fill_round(round, actors["finance"])  # here and now (the worker finds them made)
         monitoring = list(round.reports.order_by("pk"))
         for index, (report, path) in enumerate(zip(monitoring, CYCLE_PATHS, strict=False)):
             self._report_path(report, path, actors, index)
