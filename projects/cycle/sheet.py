@@ -360,7 +360,7 @@ def _title(cells: _Cells) -> tuple[int, int]:
         1,
         f"标题应为“{_TABLE.layout.title.format(year='YYYY')}”，表格中为“{found_text[:60]}”："
         "这不是项目支出绩效自评表（可能是运行监控表、绩效目标表或别的表格）。"
-        "请上传从自评表页面下载并填写的 Excel 文件。",
+        "请使用从自评表页面下载并填写的 Excel 文件。",
     )
 
 
