@@ -93,8 +93,8 @@ class _Cells:
 
     def find(self, wanted: str, *, rows: range | None = None) -> tuple[int, int] | None:
         """The first cell (by row, then column) that shows ``wanted``, within ``rows``."""
-        for row, col in sorted(self._text):
-            if (rows is None or row in rows) and _same(wanted, self._text[(row, col)]):
+        for (row, col), text in self._text.items():  # kept in the sheet's order
+            if (rows is None or row in rows) and _same(wanted, text):
                 return row, col
         return None
 
@@ -102,6 +102,10 @@ class _Cells:
         """The first text to the right of a label, in its row."""
         after = [c for r, c in self._text if r == row and c > col]
         return self.text(row, min(after)) if after else ""
+
+    def places(self) -> list[tuple[int, int]]:
+        """The cells with text, row by row."""
+        return list(self._text)
 
     @property
     def last_row(self) -> int:
@@ -349,11 +353,10 @@ def _title(cells: _Cells) -> tuple[int, int]:
     pattern = re.compile(
         re.escape(_SPACES.sub("", before)) + r"(\d{4})" + re.escape(_SPACES.sub("", after))
     )
-    for row in range(1, cells.last_row + 1):
-        for col in range(1, cells.sheet.width + 1):
-            found = pattern.fullmatch(_SPACES.sub("", cells.text(row, col)))
-            if found is not None:
-                return row, int(found[1])
+    for row, col in cells.places():
+        found = pattern.fullmatch(_SPACES.sub("", cells.text(row, col)))
+        if found is not None:
+            return row, int(found[1])
     found_text = cells.text(1, 1)
     raise cells.refuse(
         1,
