@@ -4,15 +4,30 @@ totals computed by hand in the comments below; nothing is written."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
+import subprocess
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
 
-from projects.models import PerformanceForm
+from projects.cycle.build import open_round, start_self_evaluation
+from projects.exporting.batch import export_form
+from projects.exporting.reports import report_xlsx
+from projects.models import PerformanceForm, Report, ReportLine
+from projects.permissions import Actor
 from projects.services.importing import read_sources
+from tests import hostile_files as hostile
+from tests.export_helpers import needs_libreoffice
 from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED, SHENZHEN_SEED
+from tests.test_cycle import approve
+from tests.test_cycle_exports import _fill_self_evaluation as _fill_exported
+from tests.test_import_hostile import run_bounded
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +214,237 @@ def test_each_framework_sets_the_points_of_its_first_level_categories():
         "效益指标": Fraction(20),
         "满意度指标": Fraction(10),
     }
+
+
+# --------------------------------------------------------------------------- the 自评表 xlsx
+# A self-evaluation filled and saved through the cycle, its sheet downloaded as the report page
+# does, then read by the command with no report left in the database.
+
+
+def run_files(*paths: Path) -> tuple[int, str]:
+    """The command's exit status and what it printed (``--json``); a refused file raises."""
+    out = StringIO()
+    try:
+        call_command("score_self_evaluation", *map(str, paths), "--json", stdout=out)
+    except SystemExit as exit:
+        return int(exit.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def refusal(path: Path) -> tuple[int, str]:
+    """The exit status and message of a file the command refuses."""
+    with pytest.raises(CommandError) as refused:
+        call_command("score_self_evaluation", str(path), "--json", stdout=StringIO())
+    return refused.value.returncode, str(refused.value)
+
+
+def edited(content: bytes, **cells: str) -> bytes:
+    book = load_workbook(io.BytesIO(content))
+    ws = book.active
+    for ref, value in cells.items():
+        ws[ref] = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def filled(seeded) -> Report:
+    """The first 东莞 form approved, its self-evaluation filled in (two judgements, one partly
+    reached with its reason) and scored on save."""
+    forms, users = seeded
+    approve(forms[0], users)
+    report = start_self_evaluation(actor=Actor.for_user(users["filer"]), form_id=forms[0].pk)
+    return _fill_exported(report, users["filer"])
+
+
+def as_json(report: Report) -> dict:
+    """The report as the command's JSON: what the sheet should read as."""
+    return {
+        "project": {"name": report.form.project.name, "unit": report.form.project.unit.name},
+        "fiscal_year": report.fiscal_year,
+        "funds": {"annual_budget": str(report.annual_budget), "executed": str(report.executed)},
+        "indicators": [
+            {
+                "level1": line.level1,
+                "level2": line.level2,
+                "name": line.name,
+                "target": line.target,
+                "actual": line.actual,
+                "achieved": line.achieved or None,
+                "reason": line.reason,
+                "not_applicable": line.not_applicable,
+            }
+            for line in report.lines.order_by("order", "id")
+        ],
+    }
+
+
+def sheet_file(tmp_path: Path, report: Report, **cells: str) -> Path:
+    """The report's sheet as downloaded (``cells`` typed over it), then the report deleted."""
+    content = report_xlsx(report)
+    path = tmp_path / "自评表.xlsx"
+    path.write_bytes(edited(content, **cells) if cells else content)
+    return path
+
+
+def forget_reports() -> None:
+    Report.objects.all().delete()
+    assert not Report.objects.exists() and not ReportLine.objects.exists()
+
+
+def test_a_downloaded_sheet_scores_as_its_report_was_scored(filled, tmp_path):
+    lines = list(filled.lines.order_by("order", "id"))
+    path = sheet_file(tmp_path, filled)
+    from_json = run(tmp_path, as_json(filled))
+    forget_reports()
+
+    status, out = run_files(path)
+
+    assert status == 0, out
+    [result] = json.loads(out)["forms"]
+    assert (result["total"], result["grade"]) == (f"{filled.total:.2f}", filled.grade)
+    assert [(i["name"], i["weight"], i["score"]) for i in result["indicators"]] == [
+        (line.name, f"{line.weight:.2f}", f"{line.score:.2f}") for line in lines
+    ]
+    assert result["project"] == {"name": filled.form.project.name}
+    assert result["fiscal_year"] == filled.fiscal_year == 2023
+    assert (status, out) == from_json  # the very output of the same self-evaluation as JSON
+
+
+def test_a_judgement_after_what_was_reached_is_read(filled, tmp_path):
+    # 财税库联网 was 部分达成 with its reason; now reached
+    path = sheet_file(tmp_path, filled, F16="基本联通（达成）", I16="")
+    forget_reports()
+    status, out = run_files(path)
+    assert status == 0, out
+    [result] = json.loads(out)["forms"]
+    scores = {i["name"]: (i["weight"], i["score"]) for i in result["indicators"]}
+    assert scores["财税库联网"] == ("15.00", "15.00")  # 效益 30 over two
+
+
+def test_a_judgement_that_is_none_of_the_three_is_refused_naming_its_cell(filled, tmp_path):
+    path = sheet_file(tmp_path, filled, F17="基本达成")
+    forget_reports()
+    status, message = refusal(path)
+    assert status == 2
+    assert message.startswith("自评表.xlsx › 绩效自评表 › F17：“工作实施效果”是定性指标")
+
+
+def test_a_not_applicable_row_gets_no_points(filled, tmp_path):
+    filled.lines.filter(name="工作实施效果").update(not_applicable=True)
+    report = Report.objects.get(pk=filled.pk)
+    path = sheet_file(tmp_path, report)
+    from_json = run(tmp_path, as_json(report))
+    forget_reports()
+    status, out = run_files(path)
+    assert (status, out) == from_json
+    [result] = json.loads(out)["forms"]
+    scores = {i["name"]: (i["weight"], i["score"]) for i in result["indicators"]}
+    # 效益 30 to its one applicable indicator left
+    assert scores["工作实施效果"] == ("0.00", None)
+    assert scores["财税库联网"] == ("30.00", "15.00")
+
+
+def test_an_empty_actual_is_an_error_of_the_form(filled, tmp_path):
+    path = sheet_file(tmp_path, filled, F12="")  # 维护项目数量
+    forget_reports()
+    status, out = run_files(path)
+    assert status == 1
+    [result] = json.loads(out)["forms"]
+    assert result["total"] is None and result["grade"] is None
+    assert ("actual-missing", "error", "维护项目数量") in [
+        (p["check"], p["severity"], p["where"]) for p in result["problems"]
+    ]
+
+
+def test_a_wrong_amount_is_refused_naming_its_cell(filled, tmp_path):
+    path = sheet_file(tmp_path, filled, E5="六十九万")
+    forget_reports()
+    status, message = refusal(path)
+    assert status == 2
+    assert message.startswith("自评表.xlsx › 绩效自评表 › E5：年度资金总额全年预算数：")
+
+
+def test_the_monitoring_sheet_is_refused_at_its_title(seeded, tmp_path):
+    forms, users = seeded
+    approve(forms[0], users)
+    open_round(
+        actor=Actor.for_user(users["finance"]),
+        fiscal_year=2023,
+        months=7,
+        deadline=datetime.date(2023, 8, 15),
+    )
+    path = tmp_path / "监控.xlsx"
+    path.write_bytes(report_xlsx(Report.objects.get(kind=Report.Kind.MONITORING)))
+    status, message = refusal(path)
+    assert status == 2
+    assert message.startswith(
+        "监控.xlsx › 运行监控表 › A1：标题应为“（YYYY年度）项目支出绩效自评表”"
+    )
+    assert "（2023年1—7月）项目支出绩效运行监控表" in message
+
+
+def test_a_performance_target_form_is_refused(seeded, tmp_path):
+    forms, _users = seeded
+    path = tmp_path / "目标表.xlsx"
+    path.write_bytes(export_form(form=forms[0], fmt="xlsx").content)
+    status, message = refusal(path)
+    assert status == 2 and message.startswith("目标表.xlsx › ")
+    assert "这不是项目支出绩效自评表" in message
+
+
+def test_a_self_evaluation_without_its_indicator_head_is_refused(filled, tmp_path):
+    path = sheet_file(tmp_path, filled, D11="指标")  # the head's 三级指标
+    status, message = refusal(path)
+    assert status == 2
+    assert message.startswith("自评表.xlsx › 绩效自评表 › A2：标题下没有找到“三级指标”")
+
+
+def _command_refusal(path: str) -> tuple[int, str]:
+    try:
+        call_command("score_self_evaluation", path, stdout=StringIO())
+    except CommandError as error:
+        return error.returncode, str(error)
+    return 0, "read"
+
+
+@pytest.mark.parametrize(
+    ("build", "said"),
+    [
+        (hostile.zip_bomb_member, "压缩炸弹"),
+        (hostile.long_cell, "“表1”的单元格 B2 有 40,000 个字符"),
+        (hostile.far_cell, "表1"),
+        (hostile.truncated_zip, "损坏"),
+        (lambda: ("别的表.xlsx", hostile.tiny_workbook()), "› 表1 › A1：标题应为"),
+    ],
+)
+def test_a_hostile_file_is_refused_with_a_clear_message(build, said, tmp_path):
+    name, data = build()
+    path = tmp_path / name
+    path.write_bytes(data)
+    (status, message), _cpu = run_bounded(_command_refusal, str(path))
+    assert status == 2
+    assert message.startswith(f"{name}") and said in message
+
+
+@needs_libreoffice
+def test_a_sheet_saved_again_by_libreoffice_still_reads(filled, tmp_path):
+    path = sheet_file(tmp_path, filled)
+    expected = (f"{filled.total:.2f}", filled.grade)
+    forget_reports()
+    out_dir = tmp_path / "resaved"
+    profile = (tmp_path / "lo-score").as_uri()  # its own profile: never a running office's
+    subprocess.run(
+        [
+            *("soffice", f"-env:UserInstallation={profile}", "--headless"),
+            *("--convert-to", "xlsx", "--outdir", str(out_dir), str(path)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    status, out = run_files(out_dir / path.name)
+    assert status == 0, out
+    [result] = json.loads(out)["forms"]
+    assert (result["total"], result["grade"]) == expected

@@ -17,6 +17,12 @@ The note below the table names the report's version the sheet was printed from
 
 Anything wrong refuses the whole file with a ``CycleRefused`` naming the file, the sheet and the
 cell; nothing is written here (the caller saves the ``ReportInput`` with ``save_report``).
+
+``read_self_evaluation_sheet(data, filename)`` reads a 项目支出绩效自评表 without a report to
+compare it with (``manage.py score_self_evaluation`` scores such a sheet): it finds the table by
+its printed labels wherever they are (the title gives the year; 项目名称, 实施单位; the funds row
+年度资金总额 under the heads 全年预算数 and 全年执行数; the indicator head and its rows down to
+总分) and reads what the scoring needs, as the scoring of a saved report would have it.
 """
 
 from __future__ import annotations
@@ -28,15 +34,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from indicators.scoring import EvaluatedIndicator, Funds, is_qualitative
 from projects.cycle.build import CycleRefused
 from projects.cycle.inputs import FUND_ROWS, LineInput, ReportInput
 from projects.cycle.tables import report_grid, report_lines
 from projects.filing.forms import read_amount
 from projects.importing.errors import SourceError
 from projects.importing.workbook import read_workbook
+from projects.layouts.base import NOT_APPLICABLE
 from projects.layouts.normalize import clean_line
 from projects.layouts.reports import (
     JUDGEMENTS,
+    SELF_EVALUATION_TABLE,
     SHEET_NOTE_ROWS,
     SHEET_VERSION,
     Entry,
@@ -81,6 +90,26 @@ class _Cells:
 
     def text(self, row: int, col: int) -> str:
         return self._text.get((row, col), "")
+
+    def find(self, wanted: str, *, rows: range | None = None) -> tuple[int, int] | None:
+        """The first cell (by row, then column) that shows ``wanted``, within ``rows``."""
+        for (row, col), text in self._text.items():  # kept in the sheet's order
+            if (rows is None or row in rows) and _same(wanted, text):
+                return row, col
+        return None
+
+    def right_of(self, row: int, col: int) -> str:
+        """The first text to the right of a label, in its row."""
+        after = [c for r, c in self._text if r == row and c > col]
+        return self.text(row, min(after)) if after else ""
+
+    def places(self) -> list[tuple[int, int]]:
+        """The cells with text, row by row."""
+        return list(self._text)
+
+    @property
+    def last_row(self) -> int:
+        return max((row for row, _col in self._text), default=0)
 
     def where(self, row: int, col: int) -> str:
         return SEPARATOR.join((self.file, self.sheet.name, f"{column_letter(col)}{row}"))
@@ -242,11 +271,9 @@ def _choice(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> str:
     )
 
 
-def _judgement(
-    cells: _Cells, row: int, col: int, entry: Entry, text: str, line: ReportLine
-) -> tuple[str, str]:
-    """A qualitative target's 实际完成值: a judgement (``达成``), or what was reached and the
-    judgement (``运行良好（达成）``); what the sheet was printed with reads back as it was."""
+def _split_judgement(text: str) -> tuple[str, str] | None:
+    """What was reached and the judgement of a qualitative target's 实际完成值 (``达成``,
+    ``运行良好（达成）``; both empty when nothing is typed); None when it judges nothing."""
     value = _SPACES.sub("", text)
     if not value:
         return "", ""
@@ -255,11 +282,168 @@ def _judgement(
     found = _JUDGED.match(text)
     if found is not None and _SPACES.sub("", found["judgement"]) in JUDGEMENTS:
         return found["actual"].strip(), _SPACES.sub("", found["judgement"])
+    return None
+
+
+def _judgement(
+    cells: _Cells, row: int, col: int, entry: Entry, text: str, line: ReportLine
+) -> tuple[str, str]:
+    """A qualitative target's 实际完成值: a judgement (``达成``), or what was reached and the
+    judgement (``运行良好（达成）``); what the sheet was printed with reads back as it was."""
+    split = _split_judgement(text)
+    if split is not None:
+        return split
     if not line.achieved and _same(line.actual, text):
         return line.actual, ""  # as printed: nothing judged yet
     raise cells.refuse(
         row,
         col,
         f"“{line.name}”是定性指标，{entry.label}应填写 {'、'.join(JUDGEMENTS)} 之一"
+        f"（可在前面写明完成情况，如“运行良好（达成）”），表格中为“{text[:30]}”。",
+    )
+
+
+# --------------------------------------------------------------------------- without a report
+
+
+@dataclass(frozen=True)
+class SelfEvaluationSheet:
+    """What a 项目支出绩效自评表 says, read without its report: what the scoring takes."""
+
+    project: str
+    unit: str
+    fiscal_year: int
+    funds: Funds
+    indicators: tuple[EvaluatedIndicator, ...]
+
+
+_TABLE = SELF_EVALUATION_TABLE
+_YEAR = "{year}"
+
+
+def _label(key: str) -> str:
+    return _TABLE.layout.text(key, year=_YEAR, months="")
+
+
+def read_self_evaluation_sheet(data: bytes, filename: str) -> SelfEvaluationSheet:
+    """The project, year, funds and indicators of a filled-in 项目支出绩效自评表, found by its
+    labels. Refuses (``CycleRefused``) a file that cannot be read or is not such a table, an
+    amount or a judgement that cannot be read, naming the file, the sheet and the cell."""
+    try:
+        sheets = read_workbook(data, file=filename)
+    except SourceError as error:
+        raise CycleRefused(f"{filename}：{error.message}") from None
+    cells = _Cells(_the_sheet(sheets, _TABLE.sheet_name, filename))
+    title_row, year = _title(cells)
+    below = range(title_row + 1, cells.last_row + 1)
+    name_at = _found(cells, _label("project.name"), below)
+    unit_at = _found(cells, _label("project.unit"), below)
+    return SelfEvaluationSheet(
+        project=cells.right_of(*name_at).strip(),
+        unit=cells.right_of(*unit_at).strip(),
+        fiscal_year=year,
+        funds=_funds(cells, below),
+        indicators=tuple(_indicators(cells, below)),
+    )
+
+
+def _title(cells: _Cells) -> tuple[int, int]:
+    """The title's row and the year it names."""
+    before, _, after = _TABLE.layout.title.partition(_YEAR)
+    pattern = re.compile(
+        re.escape(_SPACES.sub("", before)) + r"(\d{4})" + re.escape(_SPACES.sub("", after))
+    )
+    for row, col in cells.places():
+        found = pattern.fullmatch(_SPACES.sub("", cells.text(row, col)))
+        if found is not None:
+            return row, int(found[1])
+    found_text = cells.text(1, 1)
+    raise cells.refuse(
+        1,
+        1,
+        f"标题应为“{_TABLE.layout.title.format(year='YYYY')}”，表格中为“{found_text[:60]}”："
+        "这不是项目支出绩效自评表（可能是运行监控表、绩效目标表或别的表格）。"
+        "请使用从自评表页面下载并填写的 Excel 文件。",
+    )
+
+
+def _found(cells: _Cells, label: str, rows: range) -> tuple[int, int]:
+    at = cells.find(label, rows=rows)
+    if at is None:
+        row = rows.start
+        raise cells.refuse(
+            row,
+            1,
+            f"标题下没有找到“{label}”：表格的行列已被改动，无法读取。"
+            "请从自评表页面重新下载后填写，不要增删或改写标签。",
+        )
+    return at
+
+
+def _funds(cells: _Cells, rows: range) -> Funds:
+    """A and B: the 年度资金总额 row, in the columns of 全年预算数 and 全年执行数 above it."""
+    total_row, _col = _found(cells, _label("funds.total"), rows)
+    heads = range(rows.start, total_row)
+    amounts: list[Decimal | None] = []
+    for key in ("annual", "executed"):
+        _head_row, col = _found(cells, _label(key), heads)
+        label = f"{_label('funds.total')}{_label(key)}"
+        amounts.append(
+            _amount(
+                cells,
+                total_row,
+                col,
+                Entry(f"funds.total.{key}", "amount", label),
+                cells.text(total_row, col),
+            )
+        )
+    return Funds(annual_budget=amounts[0], executed=amounts[1])
+
+
+def _indicators(cells: _Cells, rows: range) -> list[EvaluatedIndicator]:
+    """Each row of the indicator table, from below its head down to 总分."""
+    head_row, _col = _found(cells, _label("name"), rows)
+    head = range(head_row, head_row + 1)
+    columns = {label.key: _found(cells, label.text, head)[1] for label in _TABLE.layout.columns}
+    end_row, _col = _found(cells, _label("total"), range(head_row + 1, rows.stop))
+    indicators: list[EvaluatedIndicator] = []
+    level1 = level2 = ""
+    for row in range(head_row + 1, end_row):
+        values = {key: cells.text(row, col).strip() for key, col in columns.items()}
+        if not any(values[key] for key in ("name", "target", "actual", "reason")):
+            continue  # a blank row
+        # a merged 一级 or 二级 name is read in its first row; a sheet unmerged keeps it there
+        level1 = values["level1"] or level1
+        level2 = values["level2"] or level2
+        not_applicable = NOT_APPLICABLE in (values["actual"], values["target"])
+        actual, achieved = values["actual"], ""
+        if not not_applicable and is_qualitative(values["target"]):
+            actual, achieved = _judged(cells, row, columns["actual"], values)
+        indicators.append(
+            EvaluatedIndicator(
+                level1=level1,
+                level2=level2,
+                name=values["name"],
+                target=values["target"],
+                actual="" if not_applicable else actual,
+                achieved=achieved or None,
+                reason="" if not_applicable else values["reason"],
+                not_applicable=not_applicable,
+            )
+        )
+    return indicators
+
+
+def _judged(cells: _Cells, row: int, col: int, values: dict[str, str]) -> tuple[str, str]:
+    """A qualitative target's 实际完成值: ``达成``, or ``运行良好（达成）``; empty is left to
+    the scoring (an error there, as a judgement missing from a saved report)."""
+    text = values["actual"]
+    split = _split_judgement(text)
+    if split is not None:
+        return split
+    raise cells.refuse(
+        row,
+        col,
+        f"“{values['name']}”是定性指标，{_label('actual')}应填写 {'、'.join(JUDGEMENTS)} 之一"
         f"（可在前面写明完成情况，如“运行良好（达成）”），表格中为“{text[:30]}”。",
     )

@@ -2,7 +2,10 @@
 
     python manage.py score_self_evaluation [--json] FILE...
 
-Each FILE is the self-evaluation JSON:
+Each FILE is a 项目支出绩效自评表 as the report page downloads it (.xlsx, or .xls / .ods as the
+importer reads them), filled in, read without any report in the database
+(``projects.cycle.sheet.read_self_evaluation_sheet``, scored with the default framework's
+weights), or the self-evaluation JSON:
 
     {"forms": [{"project": {"name": "…", "unit": "…"}, "fiscal_year": 2023,
                 "framework": "local-2023",            (optional: the default framework's weights)
@@ -15,7 +18,8 @@ The rules are ``indicators.scoring``'s. With ``--json`` it answers
 ``{"forms": [{"project": {"name"}, "fiscal_year", "budget_score", "indicators": [{"name",
 "weight", "score"}], "total", "grade", "problems": [{"check", "severity", "where",
 "message"}]}]}``, every number a string with two decimals (``null`` where there is none).
-The exit status is 1 when any form has an error, as ``check_forms``'s.
+The exit status is 1 when any form has an error, as ``check_forms``'s; 2 when a file is refused
+(it cannot be read, or is not a self-evaluation): nothing is scored then.
 """
 
 from __future__ import annotations
@@ -36,20 +40,33 @@ from indicators.scoring import (
     score_self_evaluation,
     two_decimals,
 )
+from projects.cycle.build import CycleRefused
+from projects.cycle.sheet import read_self_evaluation_sheet
+from projects.importing.sources import WORKBOOK_SUFFIXES
+
+REFUSED = 2  # the exit status of a file that is refused
 
 
 class Command(BaseCommand):
     help = "计算绩效自评的得分（不写入任何数据）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("files", nargs="+", type=Path, help="自评 JSON 文件")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            type=Path,
+            help="自评表 Excel 文件（.xlsx、.xls、.ods）或自评 JSON 文件",
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         results = []
         for path in options["files"]:
+            if path.suffix.lower() in WORKBOOK_SUFFIXES:
+                results.append(_scored_sheet(path))
+                continue
             for number, entry in enumerate(_entries(path), start=1):
-                results.append(_scored(entry, f"{path.name} › 第 {number} 张表"))
+                results.append(_scored_entry(entry, f"{path.name} › 第 {number} 张表"))
         if options["json"]:
             document = {"forms": [result for result, _scoring in results]}
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
@@ -60,16 +77,38 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
 
+def _refused(message: str) -> CommandError:
+    return CommandError(message, returncode=REFUSED)
+
+
+def _scored_sheet(path: Path) -> tuple[dict[str, Any], Scoring]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _refused(f"无法读取 {path}：{error.strerror}") from error
+    try:
+        sheet = read_self_evaluation_sheet(data, path.name)
+    except CycleRefused as error:
+        raise _refused(error.message) from None
+    return _scored(
+        project=sheet.project,
+        fiscal_year=sheet.fiscal_year,
+        funds=sheet.funds,
+        indicators=list(sheet.indicators),
+        weights=_weights(None, path.name),
+    )
+
+
 def _entries(path: Path) -> list[dict[str, Any]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as error:
-        raise CommandError(f"无法读取 {path}：{error.strerror}") from error
+        raise _refused(f"无法读取 {path}：{error.strerror}") from error
     except ValueError as error:
-        raise CommandError(f"{path.name} 不是有效的 JSON 文件：{error}") from error
+        raise _refused(f"{path.name} 不是有效的 JSON 文件：{error}") from error
     entries = document.get("forms") if isinstance(document, dict) else document
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise CommandError(f'{path.name} 中没有自评表（应为 {{"forms": [...]}}）。')
+        raise _refused(f'{path.name} 中没有自评表（应为 {{"forms": [...]}}）。')
     return entries
 
 
@@ -79,34 +118,33 @@ def _amount(value: object, where: str) -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", ""))
     except InvalidOperation:
-        raise CommandError(f"{where}：“{value}”不是金额。") from None
+        raise _refused(f"{where}：“{value}”不是金额。") from None
     if not amount.is_finite():
-        raise CommandError(f"{where}：“{value}”不是金额。")
+        raise _refused(f"{where}：“{value}”不是金额。")
     return amount
 
 
-def _weights(entry: dict[str, Any], where: str) -> dict[str, Fraction]:
-    code = entry.get("framework")
+def _weights(code: str | None, where: str) -> dict[str, Fraction]:
     frameworks = Framework.objects.all()
     framework = (
         frameworks.filter(code=code).first() if code else frameworks.filter(is_default=True).first()
     )
     if framework is None:
-        raise CommandError(f"{where}：没有指标体系“{code or '默认'}”。")
+        raise _refused(f"{where}：没有指标体系“{code or '默认'}”。")
     return framework.score_weights()
 
 
-def _scored(entry: dict[str, Any], where: str) -> tuple[dict[str, Any], Scoring]:
+def _scored_entry(entry: dict[str, Any], where: str) -> tuple[dict[str, Any], Scoring]:
     funds_data = entry.get("funds") or {}
     if not isinstance(funds_data, dict):
-        raise CommandError(f"{where}：funds 应是一个对象。")
+        raise _refused(f"{where}：funds 应是一个对象。")
     funds = Funds(
         annual_budget=_amount(funds_data.get("annual_budget"), f"{where} › 全年预算数"),
         executed=_amount(funds_data.get("executed"), f"{where} › 全年执行数"),
     )
     items = entry.get("indicators") or []
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise CommandError(f"{where}：indicators 应是一个列表。")
+        raise _refused(f"{where}：indicators 应是一个列表。")
     indicators = [
         EvaluatedIndicator(
             level1=str(item.get("level1") or ""),
@@ -120,11 +158,28 @@ def _scored(entry: dict[str, Any], where: str) -> tuple[dict[str, Any], Scoring]
         )
         for item in items
     ]
-    scoring = score_self_evaluation(funds, indicators, _weights(entry, where))
     project = entry.get("project") or {}
+    return _scored(
+        project=str(project.get("name") or "") if isinstance(project, dict) else "",
+        fiscal_year=entry.get("fiscal_year"),
+        funds=funds,
+        indicators=indicators,
+        weights=_weights(entry.get("framework"), where),
+    )
+
+
+def _scored(
+    *,
+    project: str,
+    fiscal_year: object,
+    funds: Funds,
+    indicators: list[EvaluatedIndicator],
+    weights: dict[str, Fraction],
+) -> tuple[dict[str, Any], Scoring]:
+    scoring = score_self_evaluation(funds, indicators, weights)
     result = {
-        "project": {"name": str(project.get("name") or "") if isinstance(project, dict) else ""},
-        "fiscal_year": entry.get("fiscal_year"),
+        "project": {"name": project},
+        "fiscal_year": fiscal_year,
         "budget_score": _number(scoring.budget_score),
         "indicators": [
             {"name": score.name, "weight": _number(score.weight), "score": _number(score.score)}
