@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from projects.cycle.build import open_round, start_self_evaluation
+from projects.cycle.build import fill_round, open_round, start_self_evaluation
 from projects.exporting.batch import export_form
 from projects.exporting.reports import report_xlsx
 from projects.models import PerformanceForm, Report, ReportLine
@@ -369,12 +369,13 @@ def test_a_wrong_amount_is_refused_naming_its_cell(filled, tmp_path):
 def test_the_monitoring_sheet_is_refused_at_its_title(seeded, tmp_path):
     forms, users = seeded
     approve(forms[0], users)
-    open_round(
+    round = open_round(
         actor=Actor.for_user(users["finance"]),
         fiscal_year=2023,
         months=7,
         deadline=datetime.date(2023, 8, 15),
     )
+    fill_round(round, Actor.system())
     path = tmp_path / "监控.xlsx"
     path.write_bytes(report_xlsx(Report.objects.get(kind=Report.Kind.MONITORING)))
     status, message = refusal(path)
