@@ -1,14 +1,16 @@
-"""Running the checks on a form: its framework's categories and settings, and last year's
-content of the same project, read from the database in a fixed number of queries."""
+"""Running the checks on a form: its framework's categories and settings, last year's content
+of the same project and, for the indicators rolled over from it, their targets and actuals
+(``projects.filing.last_year``), read from the database in a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from indicators.models import Framework
 from projects.content import CategoryLookup, FormContent, load_content
 from projects.content.findings import Finding
 from projects.filing.checks import CategoryInfo, CheckContext, Setting, run_checks
+from projects.filing.last_year import LastYearIndicator, last_years, last_years_of
 from projects.importing.plan import ImportPlan
 from projects.models import CheckSetting, PerformanceForm, Severity
 
@@ -40,24 +42,38 @@ class Checker:
         self._settings: dict[int, dict[str, Setting]] = {}
 
     def run(
-        self, content: FormContent, *, framework_id: int, last_year: FormContent | None = None
+        self,
+        content: FormContent,
+        *,
+        framework_id: int,
+        last_year: FormContent | None = None,
+        origins: Mapping[str, LastYearIndicator] | None = None,
     ) -> list[Finding]:
         if framework_id not in self._settings:
             self._settings[framework_id] = framework_settings(framework_id)
         info = framework_info(framework_id, self._categories)
-        context = CheckContext(content, info, last_year)
+        context = CheckContext(content, info, last_year, origins=origins or {})
         return run_checks(context, self._settings[framework_id])
 
 
 def check_content(
-    content: FormContent, *, framework_id: int, last_year: FormContent | None = None
+    content: FormContent,
+    *,
+    framework_id: int,
+    last_year: FormContent | None = None,
+    origins: Mapping[str, LastYearIndicator] | None = None,
 ) -> list[Finding]:
-    return Checker().run(content, framework_id=framework_id, last_year=last_year)
+    """The findings on a content (``origins``: by indicator uid, the indicators it was rolled
+    over from, with last year's targets and actuals)."""
+    return Checker().run(
+        content, framework_id=framework_id, last_year=last_year, origins=origins
+    )
 
 
 def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) -> None:
     """The checks on every form of an import preview (``PlannedForm.findings``), in a fixed
-    number of queries: the saved forms' frameworks, last year's forms, each framework once.
+    number of queries: the saved forms' frameworks, last year's forms, the origins of the saved
+    forms' indicators and their actuals, each framework once.
     ``progress(n)``: called after each form with the number checked so far."""
     default = Framework.objects.filter(is_default=True).values_list("pk", flat=True).first()
     frameworks = dict(
@@ -72,6 +88,13 @@ def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) 
             project_id__in={p for p, _y in wanted}, fiscal_year__in={y for _p, y in wanted}
         ).with_content()
     }
+    origins = last_years_of(
+        [
+            f.form_id
+            for f in plan.forms
+            if f.form_id and (f.project_id or 0, f.data.fiscal_year - 1) in last_years
+        ]
+    )
     checker = Checker()
     for done, planned in enumerate(plan.forms, start=1):
         framework_id = frameworks.get(planned.form_id or 0, default)
@@ -80,6 +103,7 @@ def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) 
                 planned.data,
                 framework_id=framework_id,
                 last_year=last_years.get((planned.project_id or 0, planned.data.fiscal_year - 1)),
+                origins=origins.get(planned.form_id or 0),
             )
         if progress is not None:
             progress(done)
@@ -97,10 +121,19 @@ def last_years_content(project_id: int | None, fiscal_year: int) -> FormContent 
     return load_content(before) if before is not None else None
 
 
+def origins_of(form: PerformanceForm, last_year: FormContent | None) -> dict[str, LastYearIndicator]:
+    """By indicator uid, the indicators of last year the form's were rolled over from, with
+    their targets and actuals; nothing is read when the project has no form last year (an
+    origin is last year's indicator of the same project)."""
+    return last_years(form.pk) if last_year is not None else {}
+
+
 def check_form(form: PerformanceForm, content: FormContent | None = None) -> list[Finding]:
     """The findings on a saved form (or on ``content`` about to be saved onto it)."""
+    last_year = last_years_content(form.project_id, form.fiscal_year)
     return check_content(
         content if content is not None else load_content(form),
         framework_id=form.framework_id,
-        last_year=last_years_content(form.project_id, form.fiscal_year),
+        last_year=last_year,
+        origins=origins_of(form, last_year),
     )

@@ -1,8 +1,9 @@
 """The checks on a form's content: one registry, run by the editor on every save, the import
 preview, ``manage.py check_forms``, the submit gate and the review page.
 
-A check is a small function over a ``CheckContext`` (the content, its framework's categories and
-last year's content where there is one) that yields findings. Each check is registered with a
+A check is a small function over a ``CheckContext`` (the content, its framework's categories,
+last year's content where there is one, and for each indicator rolled over from last year that
+indicator's target and actual) that yields findings. Each check is registered with a
 stable id, a default severity (an error blocks submission; a warning or an info does not) and the
 property it serves among the four of the central method (完整性, 相关性, 适当性, 可行性). A
 framework may switch a check off or change its severity (``CheckSetting``, in the admin).
@@ -13,7 +14,7 @@ the row is saved) or a category, and says what is wrong and what to do, in Chine
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from indicators.parsing import ParsedTarget, parse_target
 from projects.content import FormContent, IndicatorContent, field_label
 from projects.content.findings import Finding, Property
+from projects.filing.last_year import LastYearIndicator
 from projects.models.checks import Severity
 
 
@@ -40,6 +42,9 @@ class CheckContext:
     categories: Sequence[CategoryInfo]
     last_year: FormContent | None = None
     findings: list[Finding] = field(default_factory=list)
+    # by the uid of each indicator rolled over from last year: that indicator's target and
+    # what it achieved (``projects.filing.last_year``)
+    origins: Mapping[str, LastYearIndicator] = field(default_factory=dict)
 
     def targets(self) -> Iterator[tuple[int, IndicatorContent, ParsedTarget]]:
         """Each named, applicable indicator with its parsed target value."""

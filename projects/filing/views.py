@@ -19,6 +19,7 @@ from projects.content import diff_content
 from projects.filing.checking import last_years_content
 from projects.filing.editor import PREFIX, Editor, InputProblem
 from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm, field_name
+from projects.filing.last_year import actuals_of
 from projects.filing.services import (
     FilingError,
     InvalidContent,
@@ -362,7 +363,9 @@ def form_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start next year's form from this one: a preview of what is copied, then the draft."""
+    """Start next year's form from this one: a preview of what is copied (each indicator with
+    what it achieved this year, from its reports, to weigh next year's target by), then the
+    draft."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_roll_over)
     existing = PerformanceForm.objects.filter(
@@ -379,10 +382,19 @@ def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
                 f"已按 {form.fiscal_year} 年的表生成 {draft.fiscal_year} 年度草稿，请逐项修改。",
             )
             return redirect("projects:form_edit", pk=draft.pk)
+    indicators = list(form.indicators.all())
+    actuals = actuals_of(str(row.uid) for row in indicators) if existing is None else {}
     return render(
         request,
         "filing/roll_over.html",
-        {"nav": "forms", "form": form, "existing": existing, "next_year": form.fiscal_year + 1},
+        {
+            "nav": "forms",
+            "form": form,
+            "existing": existing,
+            "next_year": form.fiscal_year + 1,
+            "carried": [(row, actuals.get(str(row.uid))) for row in indicators],
+            "any_actual": bool(actuals),
+        },
     )
 
 
