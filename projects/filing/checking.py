@@ -65,9 +65,7 @@ def check_content(
 ) -> list[Finding]:
     """The findings on a content (``origins``: by indicator uid, the indicators it was rolled
     over from, with last year's targets and actuals)."""
-    return Checker().run(
-        content, framework_id=framework_id, last_year=last_year, origins=origins
-    )
+    return Checker().run(content, framework_id=framework_id, last_year=last_year, origins=origins)
 
 
 def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) -> None:
@@ -121,7 +119,9 @@ def last_years_content(project_id: int | None, fiscal_year: int) -> FormContent 
     return load_content(before) if before is not None else None
 
 
-def origins_of(form: PerformanceForm, last_year: FormContent | None) -> dict[str, LastYearIndicator]:
+def origins_of(
+    form: PerformanceForm, last_year: FormContent | None
+) -> dict[str, LastYearIndicator]:
     """By indicator uid, the indicators of last year the form's were rolled over from, with
     their targets and actuals; nothing is read when the project has no form last year (an
     origin is last year's indicator of the same project)."""
