@@ -13,7 +13,7 @@ from indicators.models import Framework
 from projects.content import FormContent, IndicatorContent, ProjectContent, load_content
 from projects.filing.checking import check_content, check_form
 from projects.filing.checks import REGISTRY
-from projects.filing.last_year import LastActual, LastYearIndicator, Source
+from projects.filing.last_year import LastActual, Source
 from projects.filing.rollover import roll_over
 from projects.models import CheckSetting, PerformanceForm, Severity
 from projects.services.importing import import_files
@@ -231,14 +231,23 @@ def below_last_actual(
     target: str, actual: str | None, source: Source = Source.SELF_EVALUATION, approved=True
 ) -> list[str]:
     """The messages of ``target-below-last-actual`` on a one-indicator form whose indicator
-    was rolled over from one that achieved ``actual`` (``None``: no report says)."""
-    row = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value=target, uid="u1")
+    was rolled over from one (renamed since) that achieved ``actual`` (``None``: no report
+    says)."""
+    row = IndicatorContent("产出指标", "数量指标", "运维系统数量", annual_value=target, uid="u1")
     content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
-    last = LastActual(actual, source, approved, months=7) if actual is not None else None
-    origins = {"u1": LastYearIndicator("≥100个", last)}
+    before = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥100个")
+    before.uid = "u0"
+    last_year = FormContent(ProjectContent(name="运维项目"), 2023, indicators=[before])
+    last = {"u0": LastActual(actual, source, approved, months=7)} if actual is not None else {}
     return [
         f.message
-        for f in check_content(content, framework_id=framework_id(), origins=origins)
+        for f in check_content(
+            content,
+            framework_id=framework_id(),
+            last_year=last_year,
+            origins={"u1": "u0"},
+            last_actuals=last,
+        )
         if f.check == "target-below-last-actual"
     ]
 
@@ -308,6 +317,25 @@ def test_target_below_last_actual_needs_a_last_actual():
     content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
     assert "target-below-last-actual" not in [
         f.check for f in check_content(content, framework_id=framework_id())
+    ]
+
+
+def test_target_below_last_actual_finds_last_years_indicator_by_name_without_an_origin():
+    """A form imported (not rolled over) continues last year's indicator of the same category
+    and name."""
+    row = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥100个")
+    content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
+    before = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥90个")
+    before.uid = "u0"
+    last_year = FormContent(ProjectContent(name="运维项目"), 2023, indicators=[before])
+    found = check_content(
+        content,
+        framework_id=framework_id(),
+        last_year=last_year,
+        last_actuals={"u0": LastActual("118个", Source.SELF_EVALUATION, True)},
+    )
+    assert [f.message for f in found if f.check == "target-below-last-actual"] == [
+        "目标 ≥100个 低于上年实际完成 118个。"
     ]
 
 

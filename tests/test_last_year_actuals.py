@@ -9,8 +9,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from projects.filing.checking import check_form
-from projects.filing.last_year import Source, actuals_of, last_years
+from projects.filing.checking import check_form, last_year_of
+from projects.filing.last_year import Source, actuals_of
 from projects.filing.rollover import roll_over
 from projects.models import Indicator, MonitoringRound, PerformanceForm, Report, ReportLine
 from tests.factories import IndicatorFactory, category
@@ -95,9 +95,9 @@ def test_the_self_evaluation_counts_before_the_monitoring(last_year):
     line(
         report(last_year, Report.Kind.MONITORING, months=7), count, actual="70个", projected="110个"
     )
-    assert actuals_of([str(count.uid)])[str(count.uid)].source is Source.FORECAST
+    assert actuals_of([last_year.pk])[str(count.uid)].source is Source.FORECAST
     self_evaluation(last_year, 维护项目数量="118个")
-    actual = actuals_of([str(count.uid)])[str(count.uid)]
+    actual = actuals_of([last_year.pk])[str(count.uid)]
     assert (actual.value, actual.source, actual.approved, actual.marks) == (
         "118个",
         Source.SELF_EVALUATION,
@@ -111,7 +111,7 @@ def test_a_monitoring_report_gives_its_forecast_else_its_months_so_far(last_year
     monitoring = report(last_year, Report.Kind.MONITORING, status="submitted", months=7)
     line(monitoring, count, actual="70个", projected="110个")
     line(monitoring, cost, actual="46万元")
-    found = actuals_of([str(count.uid), str(cost.uid)])
+    found = actuals_of([last_year.pk])
     assert (found[str(count.uid)].value, found[str(count.uid)].marks) == (
         "110个",
         ["预计", "未审核"],
@@ -123,7 +123,7 @@ def test_a_monitoring_report_gives_its_forecast_else_its_months_so_far(last_year
     assert not found[str(cost.uid)].full_year
     # a later round counts before an earlier one
     line(report(last_year, Report.Kind.MONITORING, months=9), cost, actual="60万元")
-    assert actuals_of([str(cost.uid)])[str(cost.uid)].marks == ["1—9月"]
+    assert actuals_of([last_year.pk])[str(cost.uid)].marks == ["1—9月"]
 
 
 def test_a_blank_self_evaluation_line_gives_way_and_a_qualitative_one_says_its_judgement(
@@ -134,7 +134,7 @@ def test_a_blank_self_evaluation_line_gives_way_and_a_qualitative_one_says_its_j
     evaluation = report(last_year, Report.Kind.SELF_EVALUATION, status="draft")
     line(evaluation, count, actual="")
     line(evaluation, benefit, achieved="部分达成")
-    found = actuals_of([str(count.uid), str(benefit.uid)])
+    found = actuals_of([last_year.pk])
     assert found[str(count.uid)].source is Source.FORECAST
     assert (found[str(benefit.uid)].value, found[str(benefit.uid)].marks) == (
         "部分达成",
@@ -142,13 +142,16 @@ def test_a_blank_self_evaluation_line_gives_way_and_a_qualitative_one_says_its_j
     )
 
 
-def test_an_indicator_without_reports_has_no_actual_but_keeps_its_target(last_year):
+def test_the_roll_over_keeps_each_origin_and_an_indicator_without_reports_has_no_actual(
+    last_year,
+):
     draft = next_year(last_year)
-    by_uid = last_years(draft.pk)
-    count = indicator(draft, "维护项目数量")
-    assert count.origin == indicator(last_year, "维护项目数量")  # the roll-over keeps it
-    assert (by_uid[str(count.uid)].target, by_uid[str(count.uid)].actual) == ("≥100个", None)
-    assert len(by_uid) == 3
+    before = last_year_of(draft)
+    assert len(before.origins) == 3
+    for row in Indicator.objects.filter(form=draft):
+        assert row.origin == indicator(last_year, row.name)
+        assert before.origins[str(row.uid)] == str(row.origin.uid)
+    assert before.actuals == {}
 
 
 # --------------------------------------------------------------------------- the check

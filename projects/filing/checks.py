@@ -2,8 +2,8 @@
 preview, ``manage.py check_forms``, the submit gate and the review page.
 
 A check is a small function over a ``CheckContext`` (the content, its framework's categories,
-last year's content where there is one, and for each indicator rolled over from last year that
-indicator's target and actual) that yields findings. Each check is registered with a
+last year's content where there is one, which of last year's indicators each one continues and
+what those achieved) that yields findings. Each check is registered with a
 stable id, a default severity (an error blocks submission; a warning or an info does not) and the
 property it serves among the four of the central method (完整性, 相关性, 适当性, 可行性). A
 framework may switch a check off or change its severity (``CheckSetting``, in the admin).
@@ -22,7 +22,7 @@ from typing import Any
 from indicators.parsing import ParsedTarget, parse_target
 from projects.content import FormContent, IndicatorContent, field_label
 from projects.content.findings import Finding, Property
-from projects.filing.last_year import LastYearIndicator
+from projects.filing.last_year import LastActual
 from projects.models.checks import Severity
 
 
@@ -42,15 +42,25 @@ class CheckContext:
     categories: Sequence[CategoryInfo]
     last_year: FormContent | None = None
     findings: list[Finding] = field(default_factory=list)
-    # by the uid of each indicator rolled over from last year: that indicator's target and
-    # what it achieved (``projects.filing.last_year``)
-    origins: Mapping[str, LastYearIndicator] = field(default_factory=dict)
+    # the uid of each saved indicator rolled over from last year -> its origin's uid
+    origins: Mapping[str, str] = field(default_factory=dict)
+    # what last year's indicators achieved, by their uids (``projects.filing.last_year``)
+    last_actuals: Mapping[str, LastActual] = field(default_factory=dict)
 
     def targets(self) -> Iterator[tuple[int, IndicatorContent, ParsedTarget]]:
         """Each named, applicable indicator with its parsed target value."""
         for index, item in enumerate(self.content.indicators):
             if item.name and not item.not_applicable:
                 yield index, item, parse_target(item.target)
+
+    def last_of(self, item: IndicatorContent) -> IndicatorContent | None:
+        """Last year's indicator this one continues (``continued``)."""
+        return continued(self.last_year, self.origins, item)
+
+    def last_actual(self, item: IndicatorContent) -> LastActual | None:
+        """What last year's indicator this one continues achieved, where a report says."""
+        before = self.last_of(item)
+        return self.last_actuals.get(before.uid) if before is not None and before.uid else None
 
 
 CheckFunction = Callable[[CheckContext, "Check"], Iterable[Finding]]
@@ -159,6 +169,21 @@ def same_indicator(
         if other.category == item.category and other.name == item.name:
             return other
     return None
+
+
+def continued(
+    last_year: FormContent | None, origins: Mapping[str, str], item: IndicatorContent
+) -> IndicatorContent | None:
+    """Last year's indicator ``item`` continues: the one it was rolled over from (``origins``:
+    a saved row's uid -> its origin's), else the one of the same category and name."""
+    if last_year is None:
+        return None
+    origin = origins.get(item.uid) if item.uid else None
+    if origin is not None:
+        for before in last_year.indicators:
+            if before.uid == origin:
+                return before
+    return same_indicator(last_year.indicators, item)
 
 
 def yuan_text(value: Decimal) -> str:

@@ -21,8 +21,7 @@ from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
 from projects.content.findings import Finding
 from projects.errors import as_int
-from projects.filing.checking import check_content, last_years_content, origins_of
-from projects.filing.checks import same_indicator
+from projects.filing.checking import LastYear, check_last_year, last_year_of
 from projects.filing.forms import (
     ROW_LIMIT,
     CategoryForm,
@@ -31,7 +30,7 @@ from projects.filing.forms import (
     IndicatorFormSet,
     field_name,
 )
-from projects.filing.last_year import LastActual, LastYearIndicator
+from projects.filing.last_year import LastActual
 from projects.filing.services import editable_keys
 from projects.filing.suggest import LibraryHint, library_for, suggest_level2
 from projects.layouts import LAYOUTS
@@ -46,8 +45,10 @@ class RowView:
     form: IndicatorForm
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
-    last_year: str = ""  # last year's target (of the row's origin, else by category and name)
-    last_actual: LastActual | None = None  # what the row's origin achieved last year
+    # last year's indicator the row continues (its origin, else by category and name): its
+    # target, and what it achieved where a report of last year says
+    last_year: str = ""
+    last_actual: LastActual | None = None
     # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
     cells: list[tuple[BoundField, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
@@ -174,7 +175,6 @@ class Editor:
         self.target_column = (
             "annual_value" if "annual_value" in self.value_columns else self.value_columns[0]
         )
-        self._origins: dict[str, LastYearIndicator] | None = None
         self._content: FormContent | None = None
         self._valid: bool | None = None
         self._row_index: dict[int, int] = {}  # formset form number -> content index
@@ -380,37 +380,24 @@ class Editor:
 
     # ----------------------------------------------------------------- the page
 
-    def origins(self, last_year: FormContent | None) -> dict[str, LastYearIndicator]:
-        """By the uid of each saved row rolled over from last year, last year's target and
-        actual of its origin (read once: two queries, none without a form last year)."""
-        if self._origins is None:
-            self._origins = origins_of(self.form, last_year)
-        return self._origins
-
-    def findings(self, last_year: FormContent | bool | None = True) -> list[Finding]:
-        """The checks on what the editor says (``last_year``: last year's content when the
-        caller has it, else it is read)."""
-        if last_year is True:
-            last_year = last_years_content(self.form.project_id, self.form.fiscal_year)
-        assert last_year is not False
-        before = last_year if isinstance(last_year, FormContent) else None
-        return check_content(
+    def findings(self, last_year: LastYear | None = None) -> list[Finding]:
+        """The checks on what the editor says (``last_year``: as ``last_year_of`` reads it,
+        when the caller has it; else it is read)."""
+        return check_last_year(
             self.content(),
             framework_id=self.form.framework_id,
-            last_year=before,
-            origins=self.origins(before),
+            last_year=last_year if last_year is not None else last_year_of(self.form),
         )
 
     def groups(
         self,
         findings: list[Finding],
-        last_year: FormContent | None,
+        last_year: LastYear,
         comments: dict[str, list[Comment]] | None = None,
     ) -> list[Group]:
         """Every category in the framework's order, with its rows and findings. A first-level
         category that has children shows only when rows sit on it directly (广州 forms)."""
         content = self.content() if (self._content or not self.bound) else None
-        origins = self.origins(last_year)
         groups: dict[int, Group] = {}
         library = library_for(self.form.framework_id)
         for key, category in sorted(self.by_key.items(), key=lambda kv: self.order[kv[1].pk]):
@@ -437,12 +424,9 @@ class Editor:
             if index is not None and content is not None:
                 item = content.indicators[index]
                 view.findings = [f for f in findings if f.indicator == index]
-                origin = origins.get(item.uid) if item.uid else None
-                if origin is not None:
-                    view.last_year, view.last_actual = origin.target, origin.actual
-                else:
-                    before = same_indicator(last_year.indicators, item) if last_year else None
-                    view.last_year = before.target if before else ""
+                before = last_year.indicator_of(item)
+                view.last_year = before.target if before else ""
+                view.last_actual = last_year.actual_of(item)
                 view.comments = (comments or {}).get(item.uid, []) if item.uid else []
                 if group.id in self.parents and item.name:
                     children = [k[1] for k in self.by_key if k[0] == group.level1 and k[1]]

@@ -1,8 +1,10 @@
 """Last year's results beside next year's targets.
 
 An indicator rolled over into next year's form keeps its ``origin`` (last year's indicator);
-what last year's indicator achieved is the line of last year's reports that carries the
-origin's ``uid`` (``ReportLine.indicator_uid``). Which line counts, best first:
+an indicator of a form filed otherwise (imported, typed) continues last year's indicator of the
+same category and name, where there is one (``CheckContext.last_of``). What last year's
+indicator achieved is the line of last year's reports that carries its ``uid``
+(``ReportLine.indicator_uid``). Which line counts, best first:
 
 1. the self-evaluation's (绩效自评) 实际完成值, or for a qualitative target its 达成情况;
 2. else the latest monitoring report's (绩效运行监控) 全年预计完成值, marked 预计: next year's
@@ -13,12 +15,12 @@ A line left blank gives way to the next source; a 不适用 line counts for noth
 yet approved still counts, marked 未审核.
 
 Read in a fixed number of queries whatever the number of indicators or forms: the origins of
-the forms' indicators in one, the report lines of all those origins in one.
+the forms' indicators in one, the report lines of last year's forms in one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,15 +84,6 @@ class LastActual:
         return said + ("（未审核）" if not self.approved else "")
 
 
-@dataclass(frozen=True)
-class LastYearIndicator:
-    """The indicator a row of next year's form was rolled over from: its target and what it
-    achieved (``None`` where no report of last year says)."""
-
-    target: str
-    actual: LastActual | None
-
-
 # One indicator's lines, in the order they count.
 def _rank(line: ReportLine) -> tuple[int, int, int]:
     report = line.report
@@ -114,13 +107,13 @@ def _actual_of(line: ReportLine) -> LastActual | None:
     return None
 
 
-def actuals_of(uids: Iterable[str]) -> dict[str, LastActual]:
-    """What each indicator (by its uid) achieved in its year, from its reports: one query."""
-    wanted = {uid for uid in uids if uid}
-    if not wanted:
+def actuals_of(form_ids: Collection[int]) -> dict[str, LastActual]:
+    """What each indicator of these forms achieved in its year, by the indicator's uid, from
+    the forms' reports: one query for any number of forms (none for no form)."""
+    if not form_ids:
         return {}
     lines = (
-        ReportLine.objects.filter(indicator_uid__in=wanted, not_applicable=False)
+        ReportLine.objects.filter(report__form_id__in=form_ids, not_applicable=False)
         .select_related("report__round")
         .only(
             "indicator_uid",
@@ -145,27 +138,14 @@ def actuals_of(uids: Iterable[str]) -> dict[str, LastActual]:
     return found
 
 
-def last_years_of(form_ids: Collection[int]) -> dict[int, dict[str, LastYearIndicator]]:
-    """For each form, by the uid of each of its indicators that has an origin, last year's
-    target and actual: two queries for any number of forms (none when there is no form)."""
+def origins_of(form_ids: Collection[int]) -> dict[int, dict[str, str]]:
+    """For each saved form, the uid of each of its indicators rolled over from last year with
+    the uid of the indicator it came from: one query for any number of forms."""
     if not form_ids:
         return {}
-    origins = list(
-        Indicator.objects.filter(form_id__in=form_ids, origin__isnull=False).values_list(
-            "form_id", "uid", "origin__uid", "origin__annual_value", "origin__value"
-        )
-    )
-    actuals = actuals_of(str(origin) for _f, _u, origin, _a, _v in origins)
-    found: dict[int, dict[str, LastYearIndicator]] = {}
-    for form_id, uid, origin, annual_value, value in origins:
-        found.setdefault(form_id, {})[str(uid)] = LastYearIndicator(
-            annual_value or value, actuals.get(str(origin))
-        )
+    found: dict[int, dict[str, str]] = {}
+    for form_id, uid, origin in Indicator.objects.filter(
+        form_id__in=form_ids, origin__isnull=False
+    ).values_list("form_id", "uid", "origin__uid"):
+        found.setdefault(form_id, {})[str(uid)] = str(origin)
     return found
-
-
-def last_years(form_id: int | None) -> dict[str, LastYearIndicator]:
-    """``last_years_of`` for one form."""
-    if form_id is None:
-        return {}
-    return last_years_of([form_id]).get(form_id, {})

@@ -16,7 +16,6 @@ from projects.filing.checks import (
     amount_in_yuan,
     check,
     is_category,
-    same_indicator,
     yuan_text,
 )
 from projects.layouts import LAYOUTS
@@ -242,7 +241,7 @@ def target_below_last_year(ctx: CheckContext, this: Check) -> Iterator[Finding]:
     if ctx.last_year is None:
         return
     for index, item, target in ctx.targets():
-        before = same_indicator(ctx.last_year.indicators, item)
+        before = ctx.last_of(item)
         if before is None or target.number is None:
             continue
         old = parse_target(before.target)
@@ -270,8 +269,7 @@ def target_below_last_actual(ctx: CheckContext, this: Check) -> Iterator[Finding
     held against higher-is-better targets only. Qualitative values and units that do not
     reconcile say nothing."""
     for index, item, target in ctx.targets():
-        origin = ctx.origins.get(item.uid)
-        actual = origin.actual if origin is not None else None
+        actual = ctx.last_actual(item)
         if actual is None or target.comparator is None:
             continue
         lower_is_better = target.comparator in STRONGER_IS_LOWER
