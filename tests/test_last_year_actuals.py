@@ -13,7 +13,7 @@ from projects.filing.checking import check_form, last_year_of
 from projects.filing.last_year import Source, actuals_of
 from projects.filing.rollover import roll_over
 from projects.models import Indicator, MonitoringRound, PerformanceForm, Report, ReportLine
-from tests.factories import IndicatorFactory, category
+from tests.factories import FormFactory, IndicatorFactory, category
 
 pytestmark = pytest.mark.django_db
 APPROVED = Report.Status.APPROVED
@@ -208,6 +208,28 @@ def test_the_editor_shows_last_years_target_and_actual_under_the_target(client, 
     assert "上年 1—7 月运行监控填报的全年预计完成值" in html
     assert rows["服务保障水平"].last_actual is None
     assert "目标 ≥100个 低于上年实际完成 118个。" in html  # the checklist
+
+
+def test_the_editor_of_a_form_filed_afresh_finds_last_years_indicator_by_name(
+    client, alice, last_year
+):
+    """Next year's form imported or typed (no origins): last year's indicator of the same
+    category and name gives the target and the actual."""
+    self_evaluation(last_year, 维护项目数量="118个")
+    draft = FormFactory(project=last_year.project, fiscal_year=2024)
+    IndicatorFactory(form=draft, name="维护项目数量", annual_value="≥120个")
+    IndicatorFactory(form=draft, name="新增系统数量", annual_value="≥2个")
+    client.force_login(alice)
+    response = client.get(edit_url(draft))
+    rows = {
+        row.form["name"].value(): row for group in response.context["groups"] for row in group.rows
+    }
+    assert (rows["维护项目数量"].last_year, rows["维护项目数量"].last_actual.value) == (
+        "≥100个",
+        "118个",
+    )
+    assert (rows["新增系统数量"].last_year, rows["新增系统数量"].last_actual) == ("", None)
+    assert "低于上年实际完成" not in response.content.decode()  # ≥120个 is above 118个
 
 
 def test_the_editor_of_a_form_with_last_years_actuals_takes_a_fixed_number_of_queries(
