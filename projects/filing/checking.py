@@ -5,13 +5,11 @@ of the same project, which of its indicators this form's continue and what they 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from indicators.models import Framework
 from projects.content import CategoryLookup, FormContent, load_content
 from projects.content.findings import Finding
-from projects.content.types import IndicatorContent
-from projects.filing.checks import CategoryInfo, CheckContext, Setting, continued, run_checks
+from projects.filing.checks import CategoryInfo, CheckContext, LastYear, Setting, run_checks
 from projects.filing.last_year import LastActual, actuals_of, origins_of
 from projects.importing.plan import ImportPlan
 from projects.models import CheckSetting, PerformanceForm, Severity
@@ -56,7 +54,7 @@ class Checker:
             self._settings[framework_id] = framework_settings(framework_id)
         info = framework_info(framework_id, self._categories)
         context = CheckContext(
-            content, info, last_year, origins=origins or {}, last_actuals=last_actuals or {}
+            content, info, LastYear(last_year, origins or {}, last_actuals or {})
         )
         return run_checks(context, self._settings[framework_id])
 
@@ -122,6 +120,7 @@ def check_plan(plan: ImportPlan, progress: Callable[[int], None] | None = None) 
 
 
 def _last_years_form(project_id: int | None, fiscal_year: int) -> PerformanceForm | None:
+    """The project's form of the year before ``fiscal_year``, if any, with its content."""
     if project_id is None:
         return None
     return (
@@ -129,30 +128,6 @@ def _last_years_form(project_id: int | None, fiscal_year: int) -> PerformanceFor
         .with_content()
         .first()
     )
-
-
-def last_years_content(project_id: int | None, fiscal_year: int) -> FormContent | None:
-    """The project's form of the year before ``fiscal_year``, if any."""
-    before = _last_years_form(project_id, fiscal_year)
-    return load_content(before) if before is not None else None
-
-
-@dataclass(frozen=True)
-class LastYear:
-    """Last year's form of a form's project as the checks and the editor read it: its content,
-    the origin of each of this form's rolled-over rows (uid -> uid) and what last year's rows
-    achieved (by uid)."""
-
-    content: FormContent | None = None
-    origins: Mapping[str, str] = field(default_factory=dict)
-    actuals: Mapping[str, LastActual] = field(default_factory=dict)
-
-    def indicator_of(self, item: IndicatorContent) -> IndicatorContent | None:
-        return continued(self.content, self.origins, item)
-
-    def actual_of(self, item: IndicatorContent) -> LastActual | None:
-        before = self.indicator_of(item)
-        return self.actuals.get(before.uid) if before is not None and before.uid else None
 
 
 def last_year_of(form: PerformanceForm) -> LastYear:

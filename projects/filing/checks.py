@@ -36,16 +36,44 @@ class CategoryInfo:
     is_core: bool = False
 
 
+@dataclass(frozen=True)
+class LastYear:
+    """Last year's form of a form's project as the checks and the editor read it: its content,
+    the origin of each of this form's rolled-over rows (a saved row's uid -> its origin's) and
+    what last year's rows achieved (by their uids: ``projects.filing.last_year``)."""
+
+    content: FormContent | None = None
+    origins: Mapping[str, str] = field(default_factory=dict)
+    actuals: Mapping[str, LastActual] = field(default_factory=dict)
+
+    def indicator_of(self, item: IndicatorContent) -> IndicatorContent | None:
+        """Last year's indicator ``item`` continues: the one it was rolled over from, else
+        the one of the same category and name."""
+        if self.content is None:
+            return None
+        origin = self.origins.get(item.uid) if item.uid else None
+        if origin is not None:
+            for before in self.content.indicators:
+                if before.uid == origin:
+                    return before
+        return same_indicator(self.content.indicators, item)
+
+    def actual_of(self, item: IndicatorContent) -> LastActual | None:
+        """What last year's indicator ``item`` continues achieved, where a report says."""
+        before = self.indicator_of(item)
+        return self.actuals.get(before.uid) if before is not None and before.uid else None
+
+
 @dataclass
 class CheckContext:
     content: FormContent
     categories: Sequence[CategoryInfo]
-    last_year: FormContent | None = None
+    before: LastYear = field(default_factory=LastYear)
     findings: list[Finding] = field(default_factory=list)
-    # the uid of each saved indicator rolled over from last year -> its origin's uid
-    origins: Mapping[str, str] = field(default_factory=dict)
-    # what last year's indicators achieved, by their uids (``projects.filing.last_year``)
-    last_actuals: Mapping[str, LastActual] = field(default_factory=dict)
+
+    @property
+    def last_year(self) -> FormContent | None:
+        return self.before.content
 
     def targets(self) -> Iterator[tuple[int, IndicatorContent, ParsedTarget]]:
         """Each named, applicable indicator with its parsed target value."""
@@ -54,13 +82,10 @@ class CheckContext:
                 yield index, item, parse_target(item.target)
 
     def last_of(self, item: IndicatorContent) -> IndicatorContent | None:
-        """Last year's indicator this one continues (``continued``)."""
-        return continued(self.last_year, self.origins, item)
+        return self.before.indicator_of(item)
 
     def last_actual(self, item: IndicatorContent) -> LastActual | None:
-        """What last year's indicator this one continues achieved, where a report says."""
-        before = self.last_of(item)
-        return self.last_actuals.get(before.uid) if before is not None and before.uid else None
+        return self.before.actual_of(item)
 
 
 CheckFunction = Callable[[CheckContext, "Check"], Iterable[Finding]]
@@ -169,21 +194,6 @@ def same_indicator(
         if other.category == item.category and other.name == item.name:
             return other
     return None
-
-
-def continued(
-    last_year: FormContent | None, origins: Mapping[str, str], item: IndicatorContent
-) -> IndicatorContent | None:
-    """Last year's indicator ``item`` continues: the one it was rolled over from (``origins``:
-    a saved row's uid -> its origin's), else the one of the same category and name."""
-    if last_year is None:
-        return None
-    origin = origins.get(item.uid) if item.uid else None
-    if origin is not None:
-        for before in last_year.indicators:
-            if before.uid == origin:
-                return before
-    return same_indicator(last_year.indicators, item)
 
 
 def yuan_text(value: Decimal) -> str:

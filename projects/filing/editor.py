@@ -21,7 +21,8 @@ from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
 from projects.content.findings import Finding
 from projects.errors import as_int
-from projects.filing.checking import LastYear, check_last_year, last_year_of
+from projects.filing.checking import check_last_year, last_year_of
+from projects.filing.checks import LastYear
 from projects.filing.forms import (
     ROW_LIMIT,
     CategoryForm,
