@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from projects.models import PerformanceForm
+from projects.models import PerformanceForm, Report, ReportLine
 from projects.services.importing import import_files
 from tests.import_helpers import DONGGUAN_SEED, GUANGZHOU_SEED, SHENZHEN_SEED
 from tests.test_checks import IDS
@@ -40,7 +40,8 @@ def first_dongguan_form_of_2024(tmp_path: Path) -> Path:
         ("到期年度\t2024", "到期年度\t2023"),  # years-order
         ("通过建立集中运维外包体系，进一步", "2023年通过建立集中运维外包体系，进一步"),
         # goal-stale-year: the annual goal (the second such paragraph) names 2023
-        ("维护项目数量\t1个\t1个", "维护项目数量\t1个\t2个"),  # annual-over-period
+        # annual-over-period, and target-below-last-actual (last year: 3个 done)
+        ("维护项目数量\t1个\t1个", "维护项目数量\t1个\t2个"),
         ("项目维护质量\t良好\t良好", "项目维护质量\t良好\t"),  # value-empty
         ("时效指标\t服务时限\t1年\t1年", "时效指标\t\t\t"),  # category-missing
         ("项目维护费\t年均≤69.9万元\t≤69.9万元", "项目维护费\t年均≤80万元\t≤80万元"),
@@ -63,6 +64,16 @@ def first_dongguan_form_of_2024(tmp_path: Path) -> Path:
 
 def test_it_reports_every_check_id_on_seed_based_cases(tmp_path: Path) -> None:
     import_files(paths=[DONGGUAN_SEED])  # last year's forms, for target-below-last-year
+    last_year = PerformanceForm.objects.get(
+        project__name__startswith="东莞市财政局信息中心财政业务系统"
+    )
+    evaluation = Report.objects.create(
+        kind=Report.Kind.SELF_EVALUATION, form=last_year, fiscal_year=2023, target_version=1
+    )
+    done = last_year.indicators.get(name="维护项目数量")
+    ReportLine.objects.create(
+        report=evaluation, indicator_uid=done.uid, level1="产出指标", name=done.name, actual="3个"
+    )
     forms_before = PerformanceForm.objects.count()
 
     status, dongguan = run(str(first_dongguan_form_of_2024(tmp_path)))

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Framework
-from projects.content import FormContent, IndicatorContent, load_content
+from projects.content import FormContent, IndicatorContent, ProjectContent, load_content
 from projects.filing.checking import check_content, check_form
 from projects.filing.checks import REGISTRY
+from projects.filing.last_year import LastActual, Source
 from projects.filing.rollover import roll_over
 from projects.models import CheckSetting, PerformanceForm, Severity
 from projects.services.importing import import_files
@@ -33,6 +34,7 @@ IDS = {
     "indicator-duplicate",
     "satisfaction-low",
     "target-below-last-year",
+    "target-below-last-actual",
     "goal-stale-year",
 }
 
@@ -223,6 +225,118 @@ def test_target_below_last_year(seeds):
     ]
     assert len(findings) == 2
     assert "target-below-last-year" not in ids(last_year, last_year=last_year)
+
+
+def below_last_actual(
+    target: str, actual: str | None, source: Source = Source.SELF_EVALUATION, approved=True
+) -> list[str]:
+    """The messages of ``target-below-last-actual`` on a one-indicator form whose indicator
+    was rolled over from one (renamed since) that achieved ``actual`` (``None``: no report
+    says)."""
+    row = IndicatorContent("产出指标", "数量指标", "运维系统数量", annual_value=target, uid="u1")
+    content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
+    before = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥100个")
+    before.uid = "u0"
+    last_year = FormContent(ProjectContent(name="运维项目"), 2023, indicators=[before])
+    last = {"u0": LastActual(actual, source, approved, months=7)} if actual is not None else {}
+    return [
+        f.message
+        for f in check_content(
+            content,
+            framework_id=framework_id(),
+            last_year=last_year,
+            origins={"u1": "u0"},
+            last_actuals=last,
+        )
+        if f.check == "target-below-last-actual"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "warned"),
+    [
+        # higher is better: below last year's actual is weaker, at or above it is not
+        ("≥100个", "118个", True),
+        ("不少于100个", "118个", True),
+        (">100个", "118个", True),
+        ("100个", "118个", True),  # a bare number reads as 达到
+        ("≥118个", "118个", False),
+        ("≥120个", "118个", False),
+        ("≥95%", "98%", True),
+        ("≥0.95", "98%", False),  # no unit against %: nothing to reconcile by
+        ("≥100个", "118", True),  # an actual typed without a unit is in the target's
+        ("≥100个", "153个系统", True),  # a classifier with its noun counts alike
+        # lower is better: above last year's actual is weaker
+        ("≤80万元", "75万元", True),
+        ("<80万元", "75万元", True),
+        ("不超过80万元", "75万元", True),
+        ("≤70万元", "75万元", False),
+        ("≤2小时", "2小时", False),
+        # one unit: 万元 against 元, % against ‰
+        ("≥50万元", "600000元", True),
+        ("≥60万元", "600000元", False),
+        ("≤700000元", "65万元", True),
+        ("≤650000元", "65万元", False),
+        ("≤3‰", "0.2%", True),
+        # units that do not reconcile, qualitative values: nothing to say
+        ("≥10小时", "2天", False),
+        ("≤50万元", "30%", False),
+        ("有效提升", "达成", False),
+        ("≥100个", "基本完成", False),
+        ("≥100个", "达成", False),
+        ("2024年12月31日前", "2023年11月", False),
+    ],
+)
+def test_target_below_last_actual(target, actual, warned):
+    assert bool(below_last_actual(target, actual)) is warned
+
+
+def test_target_below_last_actual_names_last_years_actual():
+    assert below_last_actual("≥100个", "118个") == ["目标 ≥100个 低于上年实际完成 118个。"]
+    assert below_last_actual("≥100个", "118个", approved=False) == [
+        "目标 ≥100个 低于上年实际完成 118个（未审核）。"
+    ]
+    assert below_last_actual("≤80万元", "75万元", Source.FORECAST) == [
+        "目标 ≤80万元 高于上年运行监控预计全年完成 75万元。"
+    ]
+    assert below_last_actual("≥100个", "110个", Source.TO_DATE) == [
+        "目标 ≥100个 低于上年 1—7 月已完成 110个。"
+    ]
+
+
+def test_target_below_last_actual_holds_a_partial_year_against_higher_targets_only():
+    # seven months' cost is no ceiling for the year's
+    assert below_last_actual("≤80万元", "90万元", Source.TO_DATE) == []
+    assert below_last_actual("≤80万元", "90万元", Source.FORECAST) == []
+    assert below_last_actual("≤80万元", "75万元", Source.FORECAST) != []
+
+
+def test_target_below_last_actual_needs_a_last_actual():
+    assert below_last_actual("≥100个", None) == []
+    row = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥1个", uid="u1")
+    content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
+    assert "target-below-last-actual" not in [
+        f.check for f in check_content(content, framework_id=framework_id())
+    ]
+
+
+def test_target_below_last_actual_finds_last_years_indicator_by_name_without_an_origin():
+    """A form imported (not rolled over) continues last year's indicator of the same category
+    and name."""
+    row = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥100个")
+    content = FormContent(ProjectContent(name="运维项目"), 2024, indicators=[row])
+    before = IndicatorContent("产出指标", "数量指标", "维护项目数量", annual_value="≥90个")
+    before.uid = "u0"
+    last_year = FormContent(ProjectContent(name="运维项目"), 2023, indicators=[before])
+    found = check_content(
+        content,
+        framework_id=framework_id(),
+        last_year=last_year,
+        last_actuals={"u0": LastActual("118个", Source.SELF_EVALUATION, True)},
+    )
+    assert [f.message for f in found if f.check == "target-below-last-actual"] == [
+        "目标 ≥100个 低于上年实际完成 118个。"
+    ]
 
 
 def test_goal_stale_year_after_a_roll_over(seeds):

@@ -1,8 +1,9 @@
 """The checks on a form's content: one registry, run by the editor on every save, the import
 preview, ``manage.py check_forms``, the submit gate and the review page.
 
-A check is a small function over a ``CheckContext`` (the content, its framework's categories and
-last year's content where there is one) that yields findings. Each check is registered with a
+A check is a small function over a ``CheckContext`` (the content, its framework's categories,
+last year's content where there is one, which of last year's indicators each one continues and
+what those achieved) that yields findings. Each check is registered with a
 stable id, a default severity (an error blocks submission; a warning or an info does not) and the
 property it serves among the four of the central method (完整性, 相关性, 适当性, 可行性). A
 framework may switch a check off or change its severity (``CheckSetting``, in the admin).
@@ -13,7 +14,7 @@ the row is saved) or a category, and says what is wrong and what to do, in Chine
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from indicators.parsing import ParsedTarget, parse_target
 from projects.content import FormContent, IndicatorContent, field_label
 from projects.content.findings import Finding, Property
+from projects.filing.last_year import LastActual
 from projects.models.checks import Severity
 
 
@@ -34,18 +36,56 @@ class CategoryInfo:
     is_core: bool = False
 
 
+@dataclass(frozen=True)
+class LastYear:
+    """Last year's form of a form's project as the checks and the editor read it: its content,
+    the origin of each of this form's rolled-over rows (a saved row's uid -> its origin's) and
+    what last year's rows achieved (by their uids: ``projects.filing.last_year``)."""
+
+    content: FormContent | None = None
+    origins: Mapping[str, str] = field(default_factory=dict)
+    actuals: Mapping[str, LastActual] = field(default_factory=dict)
+
+    def indicator_of(self, item: IndicatorContent) -> IndicatorContent | None:
+        """Last year's indicator ``item`` continues: the one it was rolled over from, else
+        the one of the same category and name."""
+        if self.content is None:
+            return None
+        origin = self.origins.get(item.uid) if item.uid else None
+        if origin is not None:
+            for before in self.content.indicators:
+                if before.uid == origin:
+                    return before
+        return same_indicator(self.content.indicators, item)
+
+    def actual_of(self, item: IndicatorContent) -> LastActual | None:
+        """What last year's indicator ``item`` continues achieved, where a report says."""
+        before = self.indicator_of(item)
+        return self.actuals.get(before.uid) if before is not None and before.uid else None
+
+
 @dataclass
 class CheckContext:
     content: FormContent
     categories: Sequence[CategoryInfo]
-    last_year: FormContent | None = None
+    before: LastYear = field(default_factory=LastYear)
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def last_year(self) -> FormContent | None:
+        return self.before.content
 
     def targets(self) -> Iterator[tuple[int, IndicatorContent, ParsedTarget]]:
         """Each named, applicable indicator with its parsed target value."""
         for index, item in enumerate(self.content.indicators):
             if item.name and not item.not_applicable:
                 yield index, item, parse_target(item.target)
+
+    def last_of(self, item: IndicatorContent) -> IndicatorContent | None:
+        return self.before.indicator_of(item)
+
+    def last_actual(self, item: IndicatorContent) -> LastActual | None:
+        return self.before.actual_of(item)
 
 
 CheckFunction = Callable[[CheckContext, "Check"], Iterable[Finding]]

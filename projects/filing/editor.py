@@ -21,8 +21,8 @@ from indicators.parsing import parse_target
 from projects.content import FormContent, IndicatorContent, load_content
 from projects.content.findings import Finding
 from projects.errors import as_int
-from projects.filing.checking import check_content, last_years_content
-from projects.filing.checks import same_indicator
+from projects.filing.checking import check_last_year, last_year_of
+from projects.filing.checks import LastYear
 from projects.filing.forms import (
     ROW_LIMIT,
     CategoryForm,
@@ -31,6 +31,7 @@ from projects.filing.forms import (
     IndicatorFormSet,
     field_name,
 )
+from projects.filing.last_year import LastActual
 from projects.filing.services import editable_keys
 from projects.filing.suggest import LibraryHint, library_for, suggest_level2
 from projects.layouts import LAYOUTS
@@ -45,7 +46,10 @@ class RowView:
     form: IndicatorForm
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
+    # last year's indicator the row continues (its origin, else by category and name): its
+    # target, and what it achieved where a report of last year says
     last_year: str = ""
+    last_actual: LastActual | None = None
     # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
     cells: list[tuple[BoundField, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
@@ -167,6 +171,11 @@ class Editor:
             )
             for key, category in self.by_key.items()
         }
+        # the column that holds the target (当年度指标值, or the single 指标值): last year's
+        # target and actual show under it
+        self.target_column = (
+            "annual_value" if "annual_value" in self.value_columns else self.value_columns[0]
+        )
         self._content: FormContent | None = None
         self._valid: bool | None = None
         self._row_index: dict[int, int] = {}  # formset form number -> content index
@@ -372,22 +381,19 @@ class Editor:
 
     # ----------------------------------------------------------------- the page
 
-    def findings(self, last_year: FormContent | bool | None = True) -> list[Finding]:
-        """The checks on what the editor says (``last_year``: last year's content when the
-        caller has it, else it is read)."""
-        if last_year is True:
-            last_year = last_years_content(self.form.project_id, self.form.fiscal_year)
-        assert last_year is not False
-        return check_content(
+    def findings(self, last_year: LastYear | None = None) -> list[Finding]:
+        """The checks on what the editor says (``last_year``: as ``last_year_of`` reads it,
+        when the caller has it; else it is read)."""
+        return check_last_year(
             self.content(),
             framework_id=self.form.framework_id,
-            last_year=last_year if isinstance(last_year, FormContent) else None,
+            last_year=last_year if last_year is not None else last_year_of(self.form),
         )
 
     def groups(
         self,
         findings: list[Finding],
-        last_year: FormContent | None,
+        last_year: LastYear,
         comments: dict[str, list[Comment]] | None = None,
     ) -> list[Group]:
         """Every category in the framework's order, with its rows and findings. A first-level
@@ -419,8 +425,9 @@ class Editor:
             if index is not None and content is not None:
                 item = content.indicators[index]
                 view.findings = [f for f in findings if f.indicator == index]
-                before = same_indicator(last_year.indicators, item) if last_year else None
+                before = last_year.indicator_of(item)
                 view.last_year = before.target if before else ""
+                view.last_actual = last_year.actual_of(item)
                 view.comments = (comments or {}).get(item.uid, []) if item.uid else []
                 if group.id in self.parents and item.name:
                     children = [k[1] for k in self.by_key if k[0] == group.level1 and k[1]]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from indicators.parsing import Comparator, TargetKind, parse_target
+from indicators.scoring import compare_to_target
 from projects.content.findings import Finding, Property
 from projects.filing.checks import (
     YEAR_IN_TEXT,
@@ -14,7 +16,6 @@ from projects.filing.checks import (
     amount_in_yuan,
     check,
     is_category,
-    same_indicator,
     yuan_text,
 )
 from projects.layouts import LAYOUTS
@@ -240,7 +241,7 @@ def target_below_last_year(ctx: CheckContext, this: Check) -> Iterator[Finding]:
     if ctx.last_year is None:
         return
     for index, item, target in ctx.targets():
-        before = same_indicator(ctx.last_year.indicators, item)
+        before = ctx.last_of(item)
         if before is None or target.number is None:
             continue
         old = parse_target(before.target)
@@ -256,6 +257,42 @@ def target_below_last_year(ctx: CheckContext, this: Check) -> Iterator[Finding]:
                 f"目标 {item.target} 比上年的 {before.target} 低。",
                 "绩效目标一般不应低于上年；确需降低的，请在指标解释中说明理由。",
             )
+
+
+@check(
+    "target-below-last-actual", "目标低于上年实际完成", Severity.WARNING, Property.APPROPRIATENESS
+)
+def target_below_last_actual(ctx: CheckContext, this: Check) -> Iterator[Finding]:
+    """A target weaker than what its indicator achieved last year: a higher-is-better target
+    below last year's actual, a lower-is-better one above it, compared in one unit (万元
+    against 元). A partial year's actual (1—N月) is a floor for the year, not a ceiling: it is
+    held against higher-is-better targets only. Qualitative values and units that do not
+    reconcile say nothing."""
+    for index, item, target in ctx.targets():
+        actual = ctx.last_actual(item)
+        if actual is None or target.comparator is None:
+            continue
+        lower_is_better = target.comparator in STRONGER_IS_LOWER
+        if lower_is_better and not actual.full_year:
+            continue
+        done = parse_target(actual.value)
+        if done.number is None or done.is_compound or done.kind is not TargetKind.QUANTITATIVE:
+            continue
+        if done.unit and not target.unit:  # ``≥0.95`` against ``98%``: no telling
+            continue
+        # last year's actual as the bar, with this year's comparator; the new target is
+        # measured against it (an actual typed without a unit is in the target's)
+        bar = replace(done, comparator=target.comparator, unit=done.unit or target.unit)
+        reached = compare_to_target(bar, target)
+        if reached is None or reached >= 1:
+            continue
+        said = "低于" if not lower_is_better else "高于"
+        yield this.on_indicator(
+            index,
+            item,
+            f"目标 {item.target} {said}{actual.wording}。",
+            "上年已经做到的，今年的目标一般不应更弱；确需如此的，请在指标解释中说明理由。",
+        )
 
 
 @check("goal-stale-year", "年度目标写的是往年", Severity.WARNING, Property.RELEVANCE)

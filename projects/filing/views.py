@@ -16,9 +16,10 @@ from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.content import diff_content
-from projects.filing.checking import last_years_content
+from projects.filing.checking import last_year_of
 from projects.filing.editor import PREFIX, Editor, InputProblem
 from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm, field_name
+from projects.filing.last_year import actuals_of
 from projects.filing.services import (
     FilingError,
     InvalidContent,
@@ -65,7 +66,7 @@ def _editor_page(
     request: HttpRequest, editor: Editor, *, version: int, status: int = 200, **extra: Any
 ) -> HttpResponse:
     form = editor.form
-    last_year = last_years_content(form.project_id, form.fiscal_year)
+    last_year = last_year_of(form)  # its content, the rows' origins and what they achieved
     # one result for the checklist and the fields: the checks on what can be saved of it,
     # and what cannot (which the fields show, each with its reason)
     if editor.bound:
@@ -94,7 +95,7 @@ def _editor_page(
         "may_answer": can_answer(actor_of(request), form)[0],
         "comment_limit": COMMENT_LIMIT,
         "field_findings": editor.field_findings(findings),
-        "last_year": last_year,
+        "last_year": last_year.content,
         "edit_session": _edit_session(request),
         **extra,
     }
@@ -362,7 +363,9 @@ def form_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start next year's form from this one: a preview of what is copied, then the draft."""
+    """Start next year's form from this one: a preview of what is copied (each indicator with
+    what it achieved this year, from its reports, to weigh next year's target by), then the
+    draft."""
     actor = actor_of(request)
     form = get_form_for_actor(actor, pk, check=can_roll_over)
     existing = PerformanceForm.objects.filter(
@@ -379,10 +382,19 @@ def form_roll_over(request: HttpRequest, pk: int) -> HttpResponse:
                 f"已按 {form.fiscal_year} 年的表生成 {draft.fiscal_year} 年度草稿，请逐项修改。",
             )
             return redirect("projects:form_edit", pk=draft.pk)
+    indicators = list(form.indicators.all())
+    actuals = actuals_of([form.pk]) if existing is None else {}
     return render(
         request,
         "filing/roll_over.html",
-        {"nav": "forms", "form": form, "existing": existing, "next_year": form.fiscal_year + 1},
+        {
+            "nav": "forms",
+            "form": form,
+            "existing": existing,
+            "next_year": form.fiscal_year + 1,
+            "carried": [(row, actuals.get(str(row.uid))) for row in indicators],
+            "any_actual": bool(actuals),
+        },
     )
 
 

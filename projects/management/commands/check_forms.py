@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from indicators.models import Framework
 from projects.content import FormContent, load_content
 from projects.content.findings import Finding
-from projects.filing.checking import Checker, check_form, last_years_content
+from projects.filing.checking import Checker, check_form, last_year_for
 from projects.layouts.reading import Problem
 from projects.models import PerformanceForm
 from projects.services.importing import read_sources
@@ -89,10 +89,15 @@ class Command(BaseCommand):
         checker = Checker()  # each framework's categories and settings read once
         for planned in plan.forms:
             form = saved.get(planned.form_id) if planned.form_id else None
+            last_year = last_year_for(
+                planned.project_id, planned.data.fiscal_year, form.pk if form else None
+            )
             findings = checker.run(
                 planned.data,
                 framework_id=form.framework_id if form else default.pk,
-                last_year=last_years_content(planned.project_id, planned.data.fiscal_year),
+                last_year=last_year.content,
+                origins=last_year.origins,
+                last_actuals=last_year.actuals,
             )
             problems = [_import_problem(p) for p in planned.problems] + _findings(findings)
             entries.append(_entry(planned.data, planned.source_label, problems))
