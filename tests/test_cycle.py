@@ -323,6 +323,8 @@ def test_the_page_saves_and_submits_in_one_go(approved, client):
         "initial_budget": str(report.annual_budget),
         "executed": str(report.annual_budget),
         "goal_actual": "目标全部完成。",
+        "fund-fiscal-annual": "10万",
+        "fund-fiscal-executed": "8万",
         "then": "submit",
     }
     for line in lines:
@@ -335,6 +337,10 @@ def test_the_page_saves_and_submits_in_one_go(approved, client):
     assert report.grade == "优"
     page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
     assert "已提交" in page and "100.00" in page
+    assert report.fund_rows == {
+        "fiscal": {"initial": None, "annual": "100000.00", "executed": "80000.00"}
+    }
+    assert "当年财政拨款" in page and "80.00%" in page  # its own execution rate, read only
 
 
 def test_pages_hide_another_units_report(approved, client, charlie):

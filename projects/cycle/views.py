@@ -27,6 +27,7 @@ from projects.cycle.build import (
 )
 from projects.cycle.evaluate import evaluate, execution_rate
 from projects.cycle.forms import CommentForm, OpenRoundForm, ReportForm, YearForm
+from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS
 from projects.cycle.queries import waiting_for
 from projects.cycle.services import (
     REPORT_STEPS,
@@ -275,10 +276,19 @@ def _render_report(
         }
         for place, line in enumerate(lines)
     ]
-    fund_rates = {
-        row: execution_rate(_decimal(columns.get("annual")), _decimal(columns.get("executed")))
-        for row, columns in report.fund_rows.items()
-    }
+    # the sources of the funds as stored (当年财政拨款, 上年结转资金, 其他资金), for reading
+    fund_rows = [
+        (
+            label,
+            [_decimal(report.fund_rows[row].get(column)) for column, _c in FUND_COLUMNS],
+            execution_rate(
+                _decimal(report.fund_rows[row].get("annual")),
+                _decimal(report.fund_rows[row].get("executed")),
+            ),
+        )
+        for row, label in FUND_ROWS
+        if row in report.fund_rows
+    ]
     context = {
         "nav": "cycle",
         "report": report,
@@ -299,7 +309,7 @@ def _render_report(
         "edit_reason": edit_reason,
         "error": error,
         "step_comment": step_comment,
-        "fund_rates": fund_rates,
+        "fund_rows": fund_rows,
         "open_comments": sum(1 for c in comments if c.is_open),
         "downloads": True,
     }
