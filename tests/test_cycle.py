@@ -493,3 +493,44 @@ def test_a_file_that_is_not_the_sheet_is_refused_with_its_name(approved, client)
     assert "随便.xlsx" in response.content.decode()
     report.refresh_from_db()
     assert report.version == 1
+
+
+# --------------------------------------------------------------------------- notices
+
+
+def test_each_step_and_comment_tells_who_acts_next_and_leads_to_the_report(
+    approved, client, django_capture_on_commit_callbacks
+):
+    from projects.models import Notification
+
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    report = _fill_self_evaluation(report, users).report
+    client.force_login(users["filer"])
+    url = reverse("cycle:step", args=[report.pk, "submit"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"version": report.version}).status_code == 302
+    reviewer = "dept" if form.project.department.department_review else "finance"
+    notice = Notification.objects.get(recipient=users[reviewer], report__isnull=False)
+    assert notice.report_id == report.pk and "绩效自评表" in notice.text
+    client.force_login(users[reviewer])
+    opened = client.get(reverse("projects:notification_open", args=[notice.pk]))
+    assert opened["Location"] == reverse("cycle:report", args=[report.pk])
+    if reviewer == "dept":
+        report.refresh_from_db()
+        client.post(reverse("cycle:step", args=[report.pk, "pass_on"]), {"version": report.version})
+        client.force_login(users["finance"])
+    line = report.lines.filter(not_applicable=False).first()
+    client.post(reverse("cycle:comment", args=[report.pk]), {"line": line.pk, "text": "请附佐证"})
+    report.refresh_from_db()
+    client.post(
+        reverse("cycle:step", args=[report.pk, "return"]),
+        {"version": report.version, "comment": "见意见"},
+    )
+    told = list(
+        Notification.objects.filter(recipient=users["filer"], report=report).values_list(
+            "text", flat=True
+        )
+    )
+    assert any("请附佐证" in text for text in told)
+    assert any("退回了" in text and "见意见" in text for text in told)

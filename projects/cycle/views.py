@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,6 +45,7 @@ from projects.exporting.reports import report_filename, report_pdf, report_xlsx
 from projects.forms import SeenVersionForm
 from projects.models import MonitoringRound, PerformanceForm, Report, ReportLine
 from projects.permissions import Actor, actor_of, can_comment
+from projects.review.notify import after_report_comment, after_report_step
 from projects.views.uploads import limited_uploads, upload_refusal
 
 PAGE_SIZE = 50
@@ -231,9 +233,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     then = request.POST.get("then", "")
     if then == "submit":
         try:
-            take_step(
-                actor=actor, verb="submit", report_id=report.pk, seen_version=saved.report.version
-            )
+            _step_and_tell(actor, "submit", report.pk, saved.report.version)
         except CycleRefused as refused:
             messages.warning(
                 request, f"已保存（第 {saved.report.version} 版），但未能提交：{refused.message}"
@@ -389,6 +389,18 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cycle:report", pk=report.pk)
 
 
+def _step_and_tell(
+    actor: Actor, verb: str, report_id: int, seen_version: int, comment: str = ""
+) -> Report:
+    """Take the step and write its notices in one transaction (the mail goes after it)."""
+    with transaction.atomic():
+        moved = take_step(
+            actor=actor, verb=verb, report_id=report_id, seen_version=seen_version, comment=comment
+        )
+        after_report_step(moved, actor=actor, verb=verb, comment=comment.strip())
+    return moved
+
+
 @login_required
 @require_POST
 def report_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
@@ -399,13 +411,7 @@ def report_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if verb not in REPORT_STEPS or not seen.is_valid():
         raise Http404("未知的操作。")
     try:
-        take_step(
-            actor=actor,
-            verb=verb,
-            report_id=report.pk,
-            seen_version=seen.cleaned_data["version"],
-            comment=comment,
-        )
+        _step_and_tell(actor, verb, report.pk, seen.cleaned_data["version"], comment)
     except CycleRefused as refused:
         lines = list(report.lines.order_by("order", "id"))
         editable, edit_reason = can_edit_report(actor, report)
@@ -435,12 +441,14 @@ def report_comment(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请填写审核意见（不超过 2000 字）。")
         return redirect("cycle:report", pk=report.pk)
     try:
-        comment = add_comment(
-            actor=actor,
-            report_id=report.pk,
-            line_id=form.cleaned_data["line"],
-            text=form.cleaned_data["text"],
-        )
+        with transaction.atomic():  # the comment and the unit's notice, or neither
+            comment = add_comment(
+                actor=actor,
+                report_id=report.pk,
+                line_id=form.cleaned_data["line"],
+                text=form.cleaned_data["text"],
+            )
+            after_report_comment(comment.report, actor=actor, said=comment.text)
     except CycleRefused as refused:
         raise PermissionDenied(refused.message) from refused
     messages.success(request, "已提出审核意见。")

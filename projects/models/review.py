@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from projects.models.fields import MAX_YEAR, MIN_YEAR
 from projects.models.forms import PerformanceForm
@@ -253,6 +254,15 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    # A notice about one of the form's reports (监控表 or 自评表): opened at the report.
+    report = models.ForeignKey(
+        "projects.Report",
+        verbose_name="监控或自评表",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     text = models.CharField("内容", max_length=500)
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
@@ -272,6 +282,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    def get_absolute_url(self) -> str:
+        """Where the notice leads: its report's page, or its form's."""
+        if self.report_id is not None:
+            return reverse("cycle:report", args=[self.report_id])
+        return self.form.get_absolute_url()
 
     @property
     def mail_given_up(self) -> bool:

@@ -41,13 +41,14 @@ def notification_count(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark the notice read and go to its form (whose page checks who may see it)."""
+    """Mark the notice read and go to its form or report (whose page checks who may see
+    it)."""
     notice = get_object_or_404(
         Notification.objects.select_related("form"), pk=pk, recipient_id=request.user.pk
     )
     assert request.user.pk is not None
     mark_read(request.user.pk, [notice.pk])
-    return redirect(notice.form.get_absolute_url())
+    return redirect(notice.get_absolute_url())
 
 
 @login_required

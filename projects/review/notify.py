@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from projects.models import Membership, Notification, PerformanceForm
+from projects.models import Membership, Notification, PerformanceForm, Report
 from projects.permissions import Actor, reviewers_at
 from projects.review.tasks import send_notification_mail
 from projects.workflow import review_stage
@@ -45,14 +45,21 @@ def _who(actor: Actor) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def notify(form: PerformanceForm, *, actor: Actor, recipients: Q, text: str) -> list[Notification]:
+def notify(
+    form: PerformanceForm,
+    *,
+    actor: Actor,
+    recipients: Q,
+    text: str,
+    report: Report | None = None,
+) -> list[Notification]:
     """A notice for each active user matching ``recipients`` (the actor excepted), with the
-    mail queued for after the commit."""
+    mail queued for after the commit; ``report``: about that report of the form."""
     users = get_user_model().objects.filter(recipients, is_active=True)
     if actor.user_id is not None:
         users = users.exclude(pk=actor.user_id)
     notices = Notification.objects.bulk_create(
-        Notification(recipient_id=pk, form=form, text=text[:500])
+        Notification(recipient_id=pk, form=form, report=report, text=text[:500])
         for pk in users.values_list("pk", flat=True).distinct()
     )
     ids = [notice.pk for notice in notices]
@@ -90,6 +97,41 @@ def after_comment(form: PerformanceForm, *, actor: Actor, said: str) -> None:
 def after_answer(form: PerformanceForm, *, actor: Actor, author_id: int, answer: str) -> None:
     text = f"{_who(actor)}答复了您对{_name(form)}的审核意见：{answer}"
     notify(form, actor=actor, recipients=Q(pk=author_id), text=text)
+
+
+def after_report_step(report: Report, *, actor: Actor, verb: str, comment: str) -> None:
+    """The notices a step of a monitoring report or self-evaluation sends, as a form's step
+    does (``report`` already in its new state): its reviewers at the stage it reached, or
+    its unit's filers."""
+    who, form = _who(actor), report.form
+    name = f"《{form.project.name}》{report.title}"
+    reason = f"：{comment}" if comment else ""
+    if verb in ("submit", "pass_on"):
+        stage = review_stage(report)
+        recipients = (
+            Q(pk__in=[])
+            if stage is None
+            else reviewers_at(stage, form.project.department_id, form.project.unit_id)
+        )
+        text = (
+            f"{who}提交了{name}，等待您审核。"
+            if verb == "submit"
+            else f"{who}部门审核通过了{name}，等待财政审核。"
+        )
+        notify(form, actor=actor, recipients=recipients, text=text, report=report)
+    elif verb == "return":
+        text = f"{who}退回了{name}{reason}"
+        notify(form, actor=actor, recipients=filers_of(form), text=text, report=report)
+    elif verb == "approve":
+        notify(
+            form, actor=actor, recipients=filers_of(form), text=f"{name}已审核通过。", report=report
+        )
+
+
+def after_report_comment(report: Report, *, actor: Actor, said: str) -> None:
+    name = f"《{report.form.project.name}》{report.title}"
+    text = f"{_who(actor)}对{name}提出了审核意见：{said}"
+    notify(report.form, actor=actor, recipients=filers_of(report.form), text=text, report=report)
 
 
 def unread_count(user_id: int) -> int:

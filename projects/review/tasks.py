@@ -46,7 +46,7 @@ def send_notification_mail(notification_ids: list[int]) -> None:
         address = notice.recipient.email
         if not address:
             continue
-        link = f"{settings.SITE_URL}{notice.form.get_absolute_url()}"
+        link = f"{settings.SITE_URL}{notice.get_absolute_url()}"
         try:
             send_mail(
                 subject=mail_subject(notice.text),
