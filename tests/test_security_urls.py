@@ -30,7 +30,14 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.filing.services import create_form
-from projects.models import Comment, ExportJob, Membership, Notification
+from projects.models import (
+    Comment,
+    ExportJob,
+    Membership,
+    Notification,
+    Report,
+    ReportComment,
+)
 from projects.permissions import Actor
 from tests.factories import (
     DepartmentFactory,
@@ -160,6 +167,51 @@ TABLE: dict[str, Row] = {
     "projects:export_job_download": Row(
         get=(L, 200, 404, 404, 404, 404, 404, 404), post=SIGNED_IN_405, kwargs={"pk": "JOB"}
     ),
+    # the performance cycle (alice's form has a self-evaluation in draft, with a comment)
+    "cycle:list": Row(get=(L, *(200,) * 7), post=SIGNED_IN_405),
+    # finance of every department and administrators open them (nothing posted: 400)
+    "cycle:round_open": Row(get=SIGNED_IN_405, post=(L, 403, 403, 400, 403, 403, 400, 403)),
+    "cycle:self_evaluations_start": Row(
+        get=SIGNED_IN_405, post=(L, 403, 403, 400, 403, 403, 400, 403)
+    ),
+    # alice's form is not approved: nobody starts its self-evaluation
+    "cycle:form_self_evaluation": Row(
+        get=SIGNED_IN_405,
+        post=(L, 403, 403, 403, 404, 404, 403, 404),
+        kwargs={"form_id": "FORM"},
+    ),
+    # its unit fills it (nothing posted: 400); who may read it but not fill it gets 403
+    "cycle:report": Row(
+        get=(L, 200, 200, 200, 404, 404, 200, 404),
+        post=(L, 400, 403, 403, 404, 404, 403, 404),
+        kwargs={"pk": "REPORT"},
+    ),
+    "cycle:step": Row(
+        get=SIGNED_IN_405,
+        post=(L, 302, 302, 302, 404, 404, 302, 404),  # no version posted: a message
+        kwargs={"pk": "REPORT", "verb": "submit"},
+    ),
+    "cycle:export": Row(
+        get=(L, 200, 200, 200, 404, 404, 200, 404),
+        post=SIGNED_IN_405,
+        kwargs={"pk": "REPORT", "fmt": "xlsx"},
+    ),
+    "cycle:upload": Row(
+        get=SIGNED_IN_405,
+        post=(L, 400, 403, 403, 404, 404, 403, 404),  # alice: no file
+        kwargs={"pk": "REPORT"},
+    ),
+    "cycle:comment": Row(
+        get=SIGNED_IN_405,
+        post=(L, 302, 302, 302, 404, 404, 302, 404),  # nothing said: a message
+        kwargs={"pk": "REPORT"},
+    ),
+    # a draft has no reviewer yet: nobody resolves its comments
+    "cycle:comment_resolve": Row(
+        get=SIGNED_IN_405,
+        post=(L, 403, 403, 403, 404, 404, 403, 404),
+        kwargs={"pk": "REPORT", "comment_id": "REPORT_COMMENT"},
+    ),
     # import: administrators only (no preview waiting: back to the upload page)
     "projects:import_upload": Row(
         get=(L, 403, 403, 403, 403, 403, 200, 403), post=(L, 403, 403, 403, 403, 403, 200, 403)
@@ -264,6 +316,15 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         )
         comment = Comment.objects.create(form=form, author=users["bob"], text="请细化指标。")
         notice = Notification.objects.create(recipient=users["alice"], form=form, text="测试")
+        report = Report.objects.create(
+            kind=Report.Kind.SELF_EVALUATION,
+            form=form,
+            fiscal_year=form.fiscal_year,
+            target_version=form.version,
+        )
+        report_comment = ReportComment.objects.create(
+            report=report, author=users["fiona"], text="请补充佐证。"
+        )
         job = ExportJob.objects.create(
             user=users["alice"], status=ExportJob.Status.DONE, total=1, filename="导出.xlsx"
         )
@@ -276,7 +337,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         yield World(
             users=users,
             sessions=sessions,
-            objects={"FORM": form.pk, "COMMENT": comment.pk, "NOTICE": notice.pk, "JOB": job.pk},
+            objects={
+                "FORM": form.pk,
+                "COMMENT": comment.pk,
+                "NOTICE": notice.pk,
+                "JOB": job.pk,
+                "REPORT": report.pk,
+                "REPORT_COMMENT": report_comment.pk,
+            },
         )
         transaction.set_rollback(True)
 

@@ -408,8 +408,11 @@ def report_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     report = _report_for(actor, pk)
     seen = SeenVersionForm(request.POST)
     comment = request.POST.get("comment", "")
-    if verb not in REPORT_STEPS or not seen.is_valid():
+    if verb not in REPORT_STEPS:
         raise Http404("未知的操作。")
+    if not seen.is_valid():
+        messages.error(request, "页面缺少版本信息，请刷新后再操作。")
+        return redirect("cycle:report", pk=report.pk)
     try:
         _step_and_tell(actor, verb, report.pk, seen.cleaned_data["version"], comment)
     except CycleRefused as refused:
