@@ -1,6 +1,7 @@
 """The domain model, one module per concern; import the models from here."""
 
 from projects.models.checks import CheckSetting, Severity
+from projects.models.counts import FormCount, ProjectTypeCount
 from projects.models.exports import ExportJob
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES, MAX_YEAR, MIN_YEAR, pinyin
 from projects.models.forms import (
@@ -56,6 +57,7 @@ __all__ = [
     "Comment",
     "Deadline",
     "ExportJob",
+    "FormCount",
     "FormEvent",
     "Grade",
     "ImportJob",
@@ -67,6 +69,7 @@ __all__ = [
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
+    "ProjectTypeCount",
     "ReviewGrade",
     "Season",
     "Severity",
