@@ -11,6 +11,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # a small batch export (EXPORT_INLINE_MAX_FORMS) or a large import preview is rendered in the
 # request: give it time; anything larger goes to the worker (manage.py run_worker)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
