@@ -15,6 +15,7 @@ from typing import Any
 
 from django.forms import BoundField
 from django.http import QueryDict
+from django.utils.html import escape
 
 from indicators.models import Category
 from indicators.parsing import parse_target
@@ -30,6 +31,7 @@ from projects.filing.forms import (
     IndicatorForm,
     IndicatorFormSet,
     field_name,
+    field_value,
 )
 from projects.filing.services import editable_keys
 from projects.filing.suggest import LibraryHint, library_for, suggest_level2
@@ -46,8 +48,9 @@ class RowView:
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
     last_year: str = ""
-    # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
-    cells: list[tuple[BoundField, str]] = field(default_factory=list)
+    # the layout's value inputs: the field's name, its value and how it reads (“年均 ≤ 69.9
+    # 万元”)
+    cells: list[tuple[str, Any, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
     category_id: int | None = None
     comments: list[Comment] = field(default_factory=list)  # reviewers' open comments
@@ -168,6 +171,7 @@ class Editor:
             for key, category in self.by_key.items()
         }
         self._content: FormContent | None = None
+        self._options: list[tuple[int, str]] | None = None
         self._valid: bool | None = None
         self._row_index: dict[int, int] = {}  # formset form number -> content index
         if not self.bound:
@@ -412,10 +416,10 @@ class Editor:
             index = self._row_index.get(n)
             view = RowView(row, index, category_id=category_id)
             for column in self.value_columns:
-                bound = row[column]
-                text = str(bound.value() or "")
+                value = field_value(row, column)
+                text = str(value or "")
                 reading = parse_target(text).display() if text and column != "explanation" else ""
-                view.cells.append((bound, reading if reading != text else ""))
+                view.cells.append((column, value, reading if reading != text else ""))
             if index is not None and content is not None:
                 item = content.indicators[index]
                 view.findings = [f for f in findings if f.indicator == index]
@@ -464,9 +468,19 @@ class Editor:
             for column in self.value_columns:
                 text = initial.get(column, "")
                 reading = parse_target(text).display() if text and column != "explanation" else ""
-                view.cells.append((row[column], reading if reading != text else ""))
+                value = field_value(row, column)
+                view.cells.append((column, value, reading if reading != text else ""))
             rows.append(view)
         return group, rows
+
+    def category_options(self) -> list[tuple[int, str]]:
+        """Each category's ``<option>`` of the rows' menu, none selected, with its value."""
+        if self._options is None:
+            self._options = [
+                (value, f'<option value="{value:d}">{escape(label)}</option>')
+                for value, label in self.category_choices
+            ]
+        return self._options
 
     def row_uids(self) -> list[tuple[str, str]]:
         """Each row's prefix with the uid of the indicator it became (after a save), so a page
