@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -42,9 +43,34 @@ PREFIX = "ind"
 BLANK_ROWS = 1  # per category, to add a row without JavaScript
 
 
+class InitialRow:
+    """A row of the page as opened (nothing posted): what the row's HTML reads of a Django
+    form (``projects.filing.rows``: its prefix, fields and initial values), without building
+    one. A formset's form copies its ten fields from the class on creation: 60 of them were
+    a fifth of the editor page. A posted page has the formset's forms, errors and all."""
+
+    is_bound = False
+    data: dict[str, Any] = {}
+    files: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+
+    def __init__(self, prefix: str, number: int, initial: Mapping[str, Any], fields: Any) -> None:
+        self.prefix = prefix
+        self.fields = fields  # the formset's empty form's: the same for every row
+        # the formset numbers its initial rows (``ORDER``) from 1 where the data says nothing
+        self.initial = {"ORDER": number + 1, **initial}
+
+    def add_prefix(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def get_initial_for_field(self, field: Any, name: str) -> Any:
+        value = self.initial.get(name, field.initial)
+        return value() if callable(value) else value
+
+
 @dataclass
 class RowView:
-    form: IndicatorForm
+    form: IndicatorForm | InitialRow
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
     last_year: str = ""
@@ -408,7 +434,7 @@ class Editor:
                 self.category_forms[key],
                 library=library.get(category.pk, []),
             )
-        for n, row in enumerate(self.formset.forms):
+        for n, row in enumerate(self.rows()):
             category_id = self._row_category(row)
             group = groups.get(category_id) if category_id is not None else None
             if group is None:
@@ -473,6 +499,23 @@ class Editor:
             rows.append(view)
         return group, rows
 
+    @property
+    def management_form(self) -> Any:
+        """The formset's count of rows. (The template reaches it through here: a template's
+        ``formset.management_form`` first tries ``formset["management_form"]``, which builds
+        every row's form before it fails over to the attribute.)"""
+        return self.formset.management_form
+
+    def rows(self) -> list[IndicatorForm | InitialRow]:
+        """The rows of the page: the formset's forms once posted, else ``InitialRow``s."""
+        if self.bound:
+            return list[IndicatorForm | InitialRow](self.formset.forms)
+        fields = self.formset.empty_form.fields
+        return [
+            InitialRow(self.formset.add_prefix(n), n, initial, fields)
+            for n, initial in enumerate(self.formset.initial or [])
+        ]
+
     def category_options(self) -> list[tuple[int, str]]:
         """Each category's ``<option>`` of the rows' menu, none selected, with its value."""
         if self._options is None:
@@ -492,7 +535,7 @@ class Editor:
             if content.indicators[index].uid
         ]
 
-    def _row_category(self, row: IndicatorForm) -> int | None:
+    def _row_category(self, row: IndicatorForm | InitialRow) -> int | None:
         if self.bound:
             return as_int(str(row.data.get(row.add_prefix("category")) or ""))
         value = row.initial.get("category")

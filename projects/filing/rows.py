@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.forms import Form
 from django.utils.html import escape
 
-from projects.filing.editor import Editor, Group, RowView
+from projects.filing.editor import Editor, Group, InitialRow, RowView
+from projects.filing.forms import IndicatorForm as Form
 from projects.filing.forms import field_value
 
 # what draws a template with a few names added to the page's context
@@ -29,7 +29,7 @@ def _text(value: Any) -> str:
     return "" if value is None else escape(value)
 
 
-def _errors(form: Form, name: str) -> list[str]:
+def _errors(form: Form | InitialRow, name: str) -> list[str]:
     return [str(error) for error in form.errors.get(name, ())] if form.is_bound else []
 
 
@@ -132,7 +132,7 @@ def indicator_row(row: RowView, group: Group, editor: Editor, include: Include) 
     return "".join(parts)
 
 
-def _max_length(form: Form, name: str) -> str:
+def _max_length(form: Form | InitialRow, name: str) -> str:
     length = getattr(form.fields[name], "max_length", None)
     return "" if length is None else f"{length:d}"
 

@@ -18,38 +18,76 @@ TYPE_KEY = "(department_id, project_type)"
 
 
 def _sqlite_form(row: str, sign: str) -> list[str]:
-    """The statements adding one (``+``) or taking one (``-``) for the form ``row``."""
+    """The statements adding one (``+``) or taking one (``-``) for the form ``row``. Taking
+    one only updates the row its adding made: a form deleted once its department is gone
+    (a flush of every table) leaves nothing behind."""
     adjusting = ADJUSTING.format(row=row)
+    department = f"(SELECT department_id FROM projects_project WHERE id = {row}.project_id)"
+    if sign == "-":
+        return [
+            f"""
+            UPDATE projects_formcount SET forms = forms - 1
+            WHERE fiscal_year = {row}.fiscal_year AND department_id = {department}
+            AND status = {row}.status AND adjusting = {adjusting};
+            """,
+            f"""
+            UPDATE projects_projecttypecount SET forms = forms - 1
+            WHERE department_id = {department} AND project_type = {row}.project_type;
+            """,
+        ]
     return [
         f"""
         INSERT INTO projects_formcount (fiscal_year, department_id, status, adjusting, forms)
-        SELECT {row}.fiscal_year, p.department_id, {row}.status, {adjusting}, {sign}1
+        SELECT {row}.fiscal_year, p.department_id, {row}.status, {adjusting}, 1
         FROM projects_project p WHERE p.id = {row}.project_id
-        ON CONFLICT {FORM_KEY} DO UPDATE SET forms = forms {sign} 1;
+        ON CONFLICT {FORM_KEY} DO UPDATE SET forms = forms + 1;
         """,
         f"""
         INSERT INTO projects_projecttypecount (department_id, project_type, forms)
-        SELECT p.department_id, {row}.project_type, {sign}1
+        SELECT p.department_id, {row}.project_type, 1
         FROM projects_project p WHERE p.id = {row}.project_id AND {row}.project_type <> ''
-        ON CONFLICT {TYPE_KEY} DO UPDATE SET forms = forms {sign} 1;
+        ON CONFLICT {TYPE_KEY} DO UPDATE SET forms = forms + 1;
         """,
     ]
 
 
-def _sqlite_project(department: str, sign: str) -> list[str]:
-    """The statements moving a project's forms out of (``-``) or into (``+``) a department."""
+def _sqlite_project_leaves() -> list[str]:
+    """The statements taking a project's forms out of its old department's counts."""
+    adjusting = ADJUSTING.format(row="f")
+    return [
+        f"""
+        UPDATE projects_formcount SET forms = forms - (
+            SELECT COUNT(*) FROM projects_performanceform f
+            WHERE f.project_id = NEW.id AND f.fiscal_year = projects_formcount.fiscal_year
+            AND f.status = projects_formcount.status
+            AND {adjusting} = projects_formcount.adjusting
+        )
+        WHERE department_id = OLD.department_id;
+        """,
+        """
+        UPDATE projects_projecttypecount SET forms = forms - (
+            SELECT COUNT(*) FROM projects_performanceform f
+            WHERE f.project_id = NEW.id AND f.project_type = projects_projecttypecount.project_type
+        )
+        WHERE department_id = OLD.department_id;
+        """,
+    ]
+
+
+def _sqlite_project_joins() -> list[str]:
+    """The statements adding a project's forms to its new department's counts."""
     adjusting = ADJUSTING.format(row="f")
     return [
         f"""
         INSERT INTO projects_formcount (fiscal_year, department_id, status, adjusting, forms)
-        SELECT f.fiscal_year, {department}, f.status, {adjusting}, {sign}COUNT(*)
+        SELECT f.fiscal_year, NEW.department_id, f.status, {adjusting}, COUNT(*)
         FROM projects_performanceform f WHERE f.project_id = NEW.id
         GROUP BY f.fiscal_year, f.status, {adjusting}
         ON CONFLICT {FORM_KEY} DO UPDATE SET forms = forms + excluded.forms;
         """,
         f"""
         INSERT INTO projects_projecttypecount (department_id, project_type, forms)
-        SELECT {department}, f.project_type, {sign}COUNT(*)
+        SELECT NEW.department_id, f.project_type, COUNT(*)
         FROM projects_performanceform f WHERE f.project_id = NEW.id AND f.project_type <> ''
         GROUP BY f.project_type
         ON CONFLICT {TYPE_KEY} DO UPDATE SET forms = forms + excluded.forms;
@@ -69,7 +107,7 @@ SQLITE_FORWARD = [
     " BEGIN " + "".join(_sqlite_form("OLD", "-") + _sqlite_form("NEW", "+")) + " END",
     "CREATE TRIGGER form_counts_project_moves AFTER UPDATE OF department_id ON projects_project"
     " WHEN OLD.department_id IS NOT NEW.department_id BEGIN "
-    + "".join(_sqlite_project("OLD.department_id", "-") + _sqlite_project("NEW.department_id", "+"))
+    + "".join(_sqlite_project_leaves() + _sqlite_project_joins())
     + " END",
 ]
 SQLITE_BACKWARD = [
@@ -85,6 +123,14 @@ POSTGRES_FORWARD = [
     ) RETURNS void AS $$
     BEGIN
         IF department IS NULL THEN
+            RETURN;
+        END IF;
+        IF n < 0 THEN  -- only the row the adding made: nothing left behind by a deletion
+            UPDATE projects_formcount SET forms = forms + n
+            WHERE fiscal_year = year AND department_id = department
+            AND status = form_status AND adjusting = is_adjusting;
+            UPDATE projects_projecttypecount SET forms = forms + n
+            WHERE department_id = department AND project_type = form_type;
             RETURN;
         END IF;
         INSERT INTO projects_formcount AS c (fiscal_year, department_id, status, adjusting, forms)
