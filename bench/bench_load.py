@@ -2,21 +2,27 @@
 hand; prints figures, asserts nothing).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/perfgoals_city \\
-        .venv/bin/python bench/bench_load.py [--users 24] [--seconds 60] [--workers 4]
+        .venv/bin/python bench/bench_load.py [--users 10,50,100] [--seconds 60] \\
+        [--against REF] [--worker-class gthread --workers 3 --threads 4]
 
-Needs a city made by ``manage.py generate_city`` in that database. It starts
-``gunicorn perfgoals.wsgi -w 4 -b 127.0.0.1:8790`` with production settings (DEBUG off, a
-SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, plain HTTP: SECURE_SSL_REDIRECT and the secure cookies off,
-CONN_MAX_AGE=60, the hashed static files collected into a temporary folder and served by
-WhiteNoise), gives the generated people of the city a bench password (their accounts have none),
-and signs in the virtual users through the login page (CSRF token from the page), as a browser
-does: 60 % filers of units with forms to edit, 20 % department reviewers, 20 % finance
-reviewers. For ``--seconds`` each user goes round its loop without pause:
+Needs a city made by ``manage.py generate_city`` in that database. It starts gunicorn on
+127.0.0.1:8790 with the production settings (``perfgoals/gunicorn_conf.py``: its worker class,
+workers and threads unless given here; DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, plain
+HTTP: SECURE_SSL_REDIRECT and the secure cookies off, the database connections as the settings
+keep them, the hashed static files collected into a temporary folder and served by WhiteNoise),
+gives the generated people of the city a bench password (their accounts have none), and signs
+in the virtual users through the login page (CSRF token from the page), as a browser does: 60 %
+filers of units with forms to edit, 20 % department reviewers, 20 % finance reviewers. For
+``--seconds`` each user goes round its loop without pause:
 
 * filer: the form list, one of its forms, the editor of an editable one and a save of it
-  (a changed indicator value: POST of the editor's own fields, a new version) every
-  ``--save-every`` rounds, the dashboard;
+  (a changed indicator value: POST of the editor's own fields, multipart as the browser posts
+  the editor's form, a new version) every ``--save-every`` rounds, the dashboard;
 * reviewers: the queue, a waiting form, the dashboard, the form list filtered by status.
+
+``--users 10,50,100`` runs each load in turn; ``--against REF`` first runs the same loads on the
+code of commit REF (laid out from git, with its own settings and gunicorn configuration) on
+the same database: the baseline, in the same run.
 
 It prints requests per second, the error rate (status ≥ 400 or no answer) and the median and
 95th-percentile latency, overall and by page. Standard library only (urllib, threads).
