@@ -2,21 +2,27 @@
 hand; prints figures, asserts nothing).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/perfgoals_city \\
-        .venv/bin/python bench/bench_load.py [--users 24] [--seconds 60] [--workers 4]
+        .venv/bin/python bench/bench_load.py [--users 10,50,100] [--seconds 60] \\
+        [--against REF] [--worker-class gthread --workers 3 --threads 4]
 
-Needs a city made by ``manage.py generate_city`` in that database. It starts
-``gunicorn perfgoals.wsgi -w 4 -b 127.0.0.1:8790`` with production settings (DEBUG off, a
-SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, plain HTTP: SECURE_SSL_REDIRECT and the secure cookies off,
-CONN_MAX_AGE=60, the hashed static files collected into a temporary folder and served by
-WhiteNoise), gives the generated people of the city a bench password (their accounts have none),
-and signs in the virtual users through the login page (CSRF token from the page), as a browser
-does: 60 % filers of units with forms to edit, 20 % department reviewers, 20 % finance
-reviewers. For ``--seconds`` each user goes round its loop without pause:
+Needs a city made by ``manage.py generate_city`` in that database. It starts gunicorn on
+127.0.0.1:8790 with the production settings (``perfgoals/gunicorn_conf.py``: its worker class,
+workers and threads unless given here; DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, plain
+HTTP: SECURE_SSL_REDIRECT and the secure cookies off, the database connections as the settings
+keep them, the hashed static files collected into a temporary folder and served by WhiteNoise),
+gives the generated people of the city a bench password (their accounts have none), and signs
+in the virtual users through the login page (CSRF token from the page), as a browser does: 60 %
+filers of units with forms to edit, 20 % department reviewers, 20 % finance reviewers. For
+``--seconds`` each user goes round its loop without pause:
 
 * filer: the form list, one of its forms, the editor of an editable one and a save of it
-  (a changed indicator value: POST of the editor's own fields, a new version) every
-  ``--save-every`` rounds, the dashboard;
+  (a changed indicator value: POST of the editor's own fields, multipart as the browser posts
+  the editor's form, a new version) every ``--save-every`` rounds, the dashboard;
 * reviewers: the queue, a waiting form, the dashboard, the form list filtered by status.
+
+``--users 10,50,100`` runs each load in turn; ``--against REF`` first runs the same loads on the
+code of commit REF (laid out from git, with its own settings and gunicorn configuration) on
+the same database: the baseline, in the same run.
 
 It prints requests per second, the error rate (status ≥ 400 or no answer) and the median and
 95th-percentile latency, overall and by page. Standard library only (urllib, threads).
@@ -53,6 +59,21 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_LINK = re.compile(r'href="/forms/(\d+)/"')
 NUMBER = re.compile(r"\d+")
 ALERT = re.compile(r'class="alert[^"]*"[^>]*>(.*?)</div>', re.S)
+
+
+BOUNDARY = "----benchload7MA4YWxkTrZu0gW"
+
+
+def multipart_body(data: list[tuple[str, str]]) -> bytes:
+    """The fields as a browser posts a form of ``enctype="multipart/form-data"`` (the editor's:
+    its 保存 button, its background saves through htmx and its beacon all send FormData)."""
+    parts = []
+    for name, value in data:
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    parts.append(f"--{BOUNDARY}--\r\n")
+    return "".join(parts).encode()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -144,10 +165,20 @@ class Browser:
         )
 
     def request(
-        self, page: str, path: str, data: list[tuple[str, str]] | None = None, record: bool = True
+        self,
+        page: str,
+        path: str,
+        data: list[tuple[str, str]] | None = None,
+        record: bool = True,
+        multipart: bool = False,
     ) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body)
+        headers = {}
+        if data is not None and multipart:
+            body: bytes | None = multipart_body(data)
+            headers["Content-Type"] = f"multipart/form-data; boundary={BOUNDARY}"
+        else:
+            body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)
         start = time.perf_counter()
         try:
             with self.opener.open(request, timeout=30) as response:
@@ -206,7 +237,7 @@ def post_edit(browser: Browser, pk: int, page: str, rng: random.Random) -> None:
         at = rng.choice(values)
         name, value = fields[at]
         fields[at] = (name, NUMBER.sub(_nudged, value, count=1))
-    browser.request("save (POST)", f"/forms/{pk}/edit/", fields)
+    browser.request("save (POST)", f"/forms/{pk}/edit/", fields, multipart=True)
 
 
 def _nudged(match: re.Match[str]) -> str:
@@ -282,9 +313,21 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=24)
+    parser.add_argument(
+        "--users", default="24", help="virtual users; several runs: 10,50,100 (one after another)"
+    )
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (the production settings')"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="threads a worker (gthread)")
+    parser.add_argument("--worker-class", default=None, help="sync or gthread")
+    parser.add_argument(
+        "--against",
+        default="",
+        metavar="REF",
+        help="also run the same loads on the code of commit REF, with its own settings",
+    )
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument("--save-every", type=int, default=3, help="a filer saves every N rounds")
     parser.add_argument("--seed", type=int, default=1)
@@ -292,50 +335,115 @@ def main() -> None:
     if not os.environ.get("DATABASE_URL"):  # e.g. `make bench`: nothing to measure
         print(f"{Path(__file__).name}: skipped, set DATABASE_URL to a city (see its docstring)")
         return
+    loads = [int(users) for users in str(args.users).split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-load-") as name:
         folder = Path(name)
         production_settings(folder)
         os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
-        os.environ.setdefault("CONN_MAX_AGE", "60")
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            check=True,
-        )
-        people = prepare(args.users, args.seed)
-        log = open(folder / "gunicorn.log", "w+")  # noqa: SIM115
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "perfgoals.wsgi",
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{args.port}",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        checkouts = [("this checkout", ROOT)]
+        if args.against:
+            checkouts.insert(0, (args.against, laid_out(args.against, folder / "against")))
+        people = prepare(max(loads), args.seed)
+        for label, root in checkouts:
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=root,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(folder)])},
+                check=True,
+            )
+            for users in loads:
+                serve_and_load(label, root, folder, chosen(people, users), args)
+
+
+def laid_out(ref: str, folder: Path) -> Path:
+    """The files of commit ``ref``, from git, in ``folder``."""
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+def chosen(
+    people: list[tuple[str, str, list[int]]], users: int
+) -> list[tuple[str, str, list[int]]]:
+    """``users`` of the people prepared, in the same 60/20/20 shares."""
+    by_role: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
+    for person in people:
+        by_role[person[0]].append(person)
+    filers = max(1, round(users * 0.6))
+    departments = max(1, round(users * 0.2))
+    finance = max(1, users - filers - departments)
+    roles = list(by_role)
+    return (
+        by_role[roles[0]][:filers] + by_role[roles[1]][:departments] + by_role[roles[2]][:finance]
+    )
+
+
+def serve_and_load(
+    label: str,
+    root: Path,
+    folder: Path,
+    people: list[tuple[str, str, list[int]]],
+    args: argparse.Namespace,
+) -> None:
+    """Start gunicorn on the checkout at ``root`` with its production settings
+    (``perfgoals/gunicorn_conf.py``, with the options given here), load it, stop it."""
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), str(folder)]),
+        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+    }
+    for option, variable in (
+        ("workers", "GUNICORN_WORKERS"),
+        ("threads", "GUNICORN_THREADS"),
+        ("worker_class", "GUNICORN_WORKER_CLASS"),
+    ):
+        if getattr(args, option) is not None:
+            environment[variable] = str(getattr(args, option))
+    log = open(folder / "gunicorn.log", "w+")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(root / "perfgoals" / "gunicorn_conf.py"),
+            "perfgoals.wsgi",
+        ],
+        cwd=root,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        wait_for(base + "/accounts/login/", server)
+        run(base, people, args, label=f"{label}, {server_shape(log)}")
+    finally:
+        server.send_signal(signal.SIGTERM)
         try:
-            base = f"http://127.0.0.1:{args.port}"
-            wait_for(base + "/accounts/login/", server)
-            run(base, people, args)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.seek(0)
-            errors = [line for line in log if "Error" in line or "Traceback" in line]
-            if errors:
-                print("gunicorn log:", *errors[-10:], sep="\n  ")
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.seek(0)
+        errors = [line for line in log if "Error" in line or "Traceback" in line]
+        if errors:
+            print("gunicorn log:", *errors[-10:], sep="\n  ")
+        log.close()
 
 
-def run(base: str, people: list[tuple[str, str, list[int]]], args: argparse.Namespace) -> None:
+def server_shape(log: object) -> str:
+    """gunicorn's worker class and count, as its log says at start."""
+    log.seek(0)  # type: ignore[attr-defined]
+    text = log.read()  # type: ignore[attr-defined]
+    kind = re.search(r"Using worker: (\S+)", text)
+    workers = len(re.findall(r"Booting worker with pid", text))
+    return f"gunicorn {kind.group(1) if kind else '?'} × {workers}"
+
+
+def run(
+    base: str, people: list[tuple[str, str, list[int]]], args: argparse.Namespace, *, label: str
+) -> None:
     stats = Stats()
     browsers = []
     static = f"{base}/static/css/app.css"
@@ -368,14 +476,14 @@ def run(base: str, people: list[tuple[str, str, list[int]]], args: argparse.Name
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    report(stats, elapsed, people, args, static_ok)
+    report(stats, elapsed, people, label, static_ok)
 
 
 def report(
     stats: Stats,
     elapsed: float,
     people: list[tuple[str, str, list[int]]],
-    args: argparse.Namespace,
+    label: str,
     static_ok: bool,
 ) -> None:
     everything = [ms for samples in stats.samples.values() for ms in samples]
@@ -385,7 +493,7 @@ def report(
         roles[role] += 1
     print(
         f"load: {len(people)} users ({', '.join(f'{n} {r}' for r, n in roles.items())}), "
-        f"{elapsed:.0f} s, gunicorn -w {args.workers}, load average {os.getloadavg()[0]:.1f}"
+        f"{elapsed:.0f} s, {label}, load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"{len(everything)} requests, {len(everything) / elapsed:.1f} req/s, "

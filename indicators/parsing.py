@@ -80,6 +80,7 @@ qualitative without further analysis.  Ranges (``90%-95%``) are qualitative.
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import re
 import unicodedata
@@ -417,6 +418,13 @@ def parse_target(text: str | None) -> ParsedTarget:
         raw = "" if text is None else (text if isinstance(text, str) else str(text))
     except Exception:  # must never raise
         raw = ""
+    return _parse_text(raw)
+
+
+# A page reads the same values again and again (the editor: each value for its reading and by
+# several checks; a city's forms share most of theirs), and a ParsedTarget is frozen.
+@functools.lru_cache(maxsize=8192)
+def _parse_text(raw: str) -> ParsedTarget:
     try:
         normalized = _normalize(raw)
         return _parse_normalized(raw, normalized)

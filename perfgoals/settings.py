@@ -128,10 +128,15 @@ TEMPLATES = [
     },
 ]
 
+# A deployment keeps each worker's connection to the database for five minutes (a new
+# PostgreSQL connection per request cost more than most pages' queries), checked before a
+# request reuses it (a restarted database costs one failed check, not an error page).
+# Development opens one per request, as the development server's threads come and go.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 300),
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from projects.errors import as_int
 from projects.models import (
     ADJUSTING,
+    FormCount,
     Organization,
     PerformanceForm,
     PerformanceFormQuerySet,
+    ProjectTypeCount,
     in_force_status,
     pinyin,
 )
+from projects.permissions import Actor, counted_departments
 
 MAX_UNITS_LISTED = 300  # beyond this, choose a department first
 
@@ -119,11 +124,19 @@ class ListFilterForm(forms.Form):
         visible: PerformanceFormQuerySet,
         sees_everything: bool = False,
         season: int | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__(data)  # type: ignore[arg-type]
-        self.years = list(
-            visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
-        )
+        # the years and the project types: of the counts the database keeps for whoever sees
+        # whole departments (a few rows a department), else of the forms seen (a unit's)
+        kept = counted_departments(actor) if actor is not None else None
+        years: QuerySet[Any, int]
+        if kept is not None:
+            counts = FormCount.objects.filter(kept, forms__gt=0).order_by("-fiscal_year")
+            years = counts.values_list("fiscal_year", flat=True)
+        else:
+            years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True)
+        self.years = list(years.distinct())
         if season is not None and self.years and season not in self.years:
             # the season's year is a choice even before anyone files for it
             self.years = sorted({*self.years, season}, reverse=True)
@@ -153,12 +166,13 @@ class ListFilterForm(forms.Form):
                 .values_list("id", "name")[:MAX_UNITS_LISTED]
             )
         self.fields["unit"].choices = units  # type: ignore[attr-defined]
-        types = (
-            visible.exclude(project_type="")
-            .order_by("project_type")
-            .values_list("project_type", flat=True)
-            .distinct()
-        )
+        types: QuerySet[Any, str]
+        if kept is not None:
+            typed = ProjectTypeCount.objects.filter(kept, forms__gt=0).order_by("project_type")
+            types = typed.values_list("project_type", flat=True).distinct()
+        else:
+            forms_typed = visible.exclude(project_type="").order_by("project_type")
+            types = forms_typed.values_list("project_type", flat=True).distinct()
         self.fields["project_type"].choices = [("", "全部类型"), *((t, t) for t in types)]  # type: ignore[attr-defined]
 
     def apply(self, queryset: PerformanceFormQuerySet) -> PerformanceFormQuerySet:

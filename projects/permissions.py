@@ -448,6 +448,18 @@ def visible_forms(actor: Actor) -> PerformanceFormQuerySet:
     return PerformanceForm.objects.visible_to(actor)
 
 
+def counted_departments(actor: Actor) -> Q | None:
+    """The departments whose every form the actor sees, as a filter over the counts the
+    database keeps (``FormCount``, ``ProjectTypeCount``; ``Q()``: all of them), or ``None``
+    for an actor who sees a unit's forms (a filer): those are counted from the forms."""
+    if actor.sees_everything:
+        return Q()
+    if actor.filer_units or not actor.is_signed_in:
+        return None
+    seen = {*actor.reviewed_departments, *(actor.finance_departments or ())}
+    return Q(department_id__in=sorted(seen))
+
+
 def get_form_for_actor(
     actor: Actor, pk: int, *, check: Callable[[Actor, PerformanceForm], Decision] | None = None
 ) -> PerformanceForm:

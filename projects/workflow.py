@@ -56,14 +56,15 @@ def review_stage(form: Reviewable) -> Stage | None:
     return None
 
 
-def at_stage(stage: Stage) -> Q:
-    """The forms at the stage, as a filter over forms."""
+def at_stage(stage: Stage, *, department: str = "project__department") -> Q:
+    """The forms at the stage, as a filter over forms (or, with ``department``, the path to
+    the department from another model with a ``status``: the counts of forms)."""
     found = Q(pk__in=[])
     for status, department_review in STAGES[stage]:
         if department_review is None:
             found |= Q(status=status)
         else:
-            found |= Q(status=status, project__department__department_review=department_review)
+            found |= Q(status=status, **{f"{department}__department_review": department_review})
     return found
 
 

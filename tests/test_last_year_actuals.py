@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from projects.filing.checking import check_form, last_year_of
+from projects.filing.forms import field_value
 from projects.filing.last_year import Source, actuals_of
 from projects.filing.rollover import roll_over
 from projects.models import Indicator, MonitoringRound, PerformanceForm, Report, ReportLine
@@ -198,7 +199,9 @@ def test_the_editor_shows_last_years_target_and_actual_under_the_target(client, 
     response = client.get(edit_url(draft))
     html = response.content.decode()
     rows = {
-        row.form["name"].value(): row for group in response.context["groups"] for row in group.rows
+        field_value(row.form, "name"): row
+        for group in response.context["groups"]
+        for row in group.rows
     }
     renamed = rows["运维系统数量"]  # found by its origin, not by its name
     assert (renamed.last_year, renamed.last_actual.value) == ("≥100个", "118个")
@@ -222,7 +225,9 @@ def test_the_editor_of_a_form_filed_afresh_finds_last_years_indicator_by_name(
     client.force_login(alice)
     response = client.get(edit_url(draft))
     rows = {
-        row.form["name"].value(): row for group in response.context["groups"] for row in group.rows
+        field_value(row.form, "name"): row
+        for group in response.context["groups"]
+        for row in group.rows
     }
     assert (rows["维护项目数量"].last_year, rows["维护项目数量"].last_actual.value) == (
         "≥100个",

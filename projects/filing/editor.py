@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.forms import BoundField
 from django.http import QueryDict
+from django.utils.html import escape
 
 from indicators.models import Category
 from indicators.parsing import parse_target
@@ -30,6 +32,7 @@ from projects.filing.forms import (
     IndicatorForm,
     IndicatorFormSet,
     field_name,
+    field_value,
 )
 from projects.filing.last_year import LastActual
 from projects.filing.services import editable_keys
@@ -41,17 +44,43 @@ PREFIX = "ind"
 BLANK_ROWS = 1  # per category, to add a row without JavaScript
 
 
+class InitialRow:
+    """A row of the page as opened (nothing posted): what the row's HTML reads of a Django
+    form (``projects.filing.rows``: its prefix, fields and initial values), without building
+    one. A formset's form copies its ten fields from the class on creation: 60 of them were
+    a fifth of the editor page. A posted page has the formset's forms, errors and all."""
+
+    is_bound = False
+    data: dict[str, Any] = {}
+    files: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+
+    def __init__(self, prefix: str, number: int, initial: Mapping[str, Any], fields: Any) -> None:
+        self.prefix = prefix
+        self.fields = fields  # the formset's empty form's: the same for every row
+        # the formset numbers its initial rows (``ORDER``) from 1 where the data says nothing
+        self.initial = {"ORDER": number + 1, **initial}
+
+    def add_prefix(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def get_initial_for_field(self, field: Any, name: str) -> Any:
+        value = self.initial.get(name, field.initial)
+        return value() if callable(value) else value
+
+
 @dataclass
 class RowView:
-    form: IndicatorForm
+    form: IndicatorForm | InitialRow
     index: int | None  # in the content, once it is one
     findings: list[Finding] = field(default_factory=list)
     # last year's indicator the row continues (its origin, else by category and name): its
     # target, and what it achieved where a report of last year says
     last_year: str = ""
     last_actual: LastActual | None = None
-    # the layout's value inputs, each with how the value reads (“年均 ≤ 69.9 万元”)
-    cells: list[tuple[BoundField, str]] = field(default_factory=list)
+    # the layout's value inputs: the field's name, its value and how it reads (“年均 ≤ 69.9
+    # 万元”)
+    cells: list[tuple[str, Any, str]] = field(default_factory=list)
     suggestion: str = ""  # a second-level category for a row filed under its first level
     category_id: int | None = None
     comments: list[Comment] = field(default_factory=list)  # reviewers' open comments
@@ -177,6 +206,7 @@ class Editor:
             "annual_value" if "annual_value" in self.value_columns else self.value_columns[0]
         )
         self._content: FormContent | None = None
+        self._options: list[tuple[int, str]] | None = None
         self._valid: bool | None = None
         self._row_index: dict[int, int] = {}  # formset form number -> content index
         if not self.bound:
@@ -410,7 +440,7 @@ class Editor:
                 self.category_forms[key],
                 library=library.get(category.pk, []),
             )
-        for n, row in enumerate(self.formset.forms):
+        for n, row in enumerate(self.rows()):
             category_id = self._row_category(row)
             group = groups.get(category_id) if category_id is not None else None
             if group is None:
@@ -418,10 +448,10 @@ class Editor:
             index = self._row_index.get(n)
             view = RowView(row, index, category_id=category_id)
             for column in self.value_columns:
-                bound = row[column]
-                text = str(bound.value() or "")
+                value = field_value(row, column)
+                text = str(value or "")
                 reading = parse_target(text).display() if text and column != "explanation" else ""
-                view.cells.append((bound, reading if reading != text else ""))
+                view.cells.append((column, value, reading if reading != text else ""))
             if index is not None and content is not None:
                 item = content.indicators[index]
                 view.findings = [f for f in findings if f.indicator == index]
@@ -471,9 +501,36 @@ class Editor:
             for column in self.value_columns:
                 text = initial.get(column, "")
                 reading = parse_target(text).display() if text and column != "explanation" else ""
-                view.cells.append((row[column], reading if reading != text else ""))
+                value = field_value(row, column)
+                view.cells.append((column, value, reading if reading != text else ""))
             rows.append(view)
         return group, rows
+
+    @property
+    def management_form(self) -> Any:
+        """The formset's count of rows. (The template reaches it through here: a template's
+        ``formset.management_form`` first tries ``formset["management_form"]``, which builds
+        every row's form before it fails over to the attribute.)"""
+        return self.formset.management_form
+
+    def rows(self) -> list[IndicatorForm | InitialRow]:
+        """The rows of the page: the formset's forms once posted, else ``InitialRow``s."""
+        if self.bound:
+            return list[IndicatorForm | InitialRow](self.formset.forms)
+        fields = self.formset.empty_form.fields
+        return [
+            InitialRow(self.formset.add_prefix(n), n, initial, fields)
+            for n, initial in enumerate(self.formset.initial or [])
+        ]
+
+    def category_options(self) -> list[tuple[int, str]]:
+        """Each category's ``<option>`` of the rows' menu, none selected, with its value."""
+        if self._options is None:
+            self._options = [
+                (value, f'<option value="{value:d}">{escape(label)}</option>')
+                for value, label in self.category_choices
+            ]
+        return self._options
 
     def row_uids(self) -> list[tuple[str, str]]:
         """Each row's prefix with the uid of the indicator it became (after a save), so a page
@@ -485,7 +542,7 @@ class Editor:
             if content.indicators[index].uid
         ]
 
-    def _row_category(self, row: IndicatorForm) -> int | None:
+    def _row_category(self, row: IndicatorForm | InitialRow) -> int | None:
         if self.bound:
             return as_int(str(row.data.get(row.add_prefix("category")) or ""))
         value = row.initial.get("category")

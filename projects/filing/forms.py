@@ -359,3 +359,15 @@ class NewFormForm(forms.Form):
         layout_field = self.fields["layout"]
         assert isinstance(layout_field, forms.ChoiceField)
         layout_field.choices = layouts
+
+
+def field_value(form: Any, name: str) -> Any:
+    """What a field of the form (a Django form, or what stands for one: the editor's
+    ``InitialRow``) shows, as ``BoundField.value()`` says it (the posted value of a bound
+    form, else the initial one), without making the bound field."""
+    field = form.fields[name]
+    value = form.get_initial_for_field(field, name)
+    if form.is_bound:
+        posted = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        value = field.bound_data(posted, value)
+    return field.prepare_value(value)

@@ -72,7 +72,8 @@ def library_for(framework_id: int) -> dict[int, list[LibraryHint]]:
         .filter(rank__lte=LIBRARY_PER_CATEGORY)
         .order_by("category_id", "-usage_count", "name")
     )
-    for entry in entries.only("category_id", "name", "sample_values", "usage_count"):
-        values = "、".join(str(v) for v in entry.sample_values[:3])
-        found[entry.category_id].append(LibraryHint(entry.name, values, entry.usage_count))
+    rows = entries.values_list("category_id", "name", "sample_values", "usage_count")
+    for category_id, name, samples, usage in rows:
+        values = "、".join(str(v) for v in samples[:3])
+        found[category_id].append(LibraryHint(name, values, usage))
     return found

@@ -20,6 +20,7 @@ from projects.filing.checking import last_year_of
 from projects.filing.editor import PREFIX, Editor, InputProblem
 from projects.filing.forms import CategoryForm, IndicatorFormSet, NewFormForm, field_name
 from projects.filing.last_year import actuals_of
+from projects.filing.rows import indicator_row
 from projects.filing.services import (
     FilingError,
     InvalidContent,
@@ -284,14 +285,11 @@ def _added_rows(
     if not 0 <= start <= MAX_ROWS - len(values) or category_id not in editor.order:
         return HttpResponseBadRequest("无法添加指标行，请刷新页面。")
     group, rows = editor.new_rows(category_id, start, values)
-    html = "".join(
-        render_to_string(
-            "filing/editor.html#indicator_row",
-            {"row": row, "group": group, "editor": editor},
-            request,
-        )
-        for row in rows
-    )
+
+    def include(name: str, names: dict[str, Any]) -> str:
+        return render_to_string(name, {"editor": editor, **names}, request)
+
+    html = "".join(indicator_row(row, group, editor, include) for row in rows)
     total = f'<input type="hidden" name="{TOTAL}" value="{start + len(rows)}" id="id_{TOTAL}" hx-swap-oob="true">'
     return HttpResponse(html + total)
 

@@ -1,6 +1,7 @@
 """The domain model, one module per concern; import the models from here."""
 
 from projects.models.checks import CheckSetting, Severity
+from projects.models.counts import FormCount, ProjectTypeCount
 from projects.models.cycle import (
     MonitoringRound,
     Report,
@@ -64,6 +65,7 @@ __all__ = [
     "Comment",
     "Deadline",
     "ExportJob",
+    "FormCount",
     "FormEvent",
     "Grade",
     "ImportJob",
@@ -76,6 +78,7 @@ __all__ = [
     "PerformanceForm",
     "PerformanceFormQuerySet",
     "Project",
+    "ProjectTypeCount",
     "Report",
     "ReportComment",
     "ReportEvent",

@@ -16,21 +16,24 @@ from django.db.models import (
     Count,
     Max,
     Q,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.history import approved_contents
 from projects.models import (
     ADJUSTING,
     Deadline,
+    FormCount,
     PerformanceForm,
     Stage,
     in_force_status,
     pinyin,
 )
-from projects.permissions import Actor, visible_forms
+from projects.permissions import Actor, counted_departments, visible_forms
 from projects.review.queue import in_status_since
 from projects.workflow import TRANSITIONS, at_stage, review_stage
 
@@ -59,7 +62,9 @@ def is_past(deadline: Deadline, today: datetime.date) -> bool:
     return deadline.due < today
 
 
-def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
+def overdue_q(
+    deadlines: Iterable[Deadline], today: datetime.date, *, department: str = "project__department"
+) -> Q:
     """The forms late against the deadlines that have passed by ``today``, as a filter:
 
     * 草稿 or 已退回 once the ``submit`` deadline has passed;
@@ -67,14 +72,15 @@ def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
     * waiting for finance (部门已审, or 已提交 where the department does not review) once the
       ``finance`` deadline has passed.
 
-    A stage with no deadline is never late; with no deadline passed, no form is."""
+    A stage with no deadline is never late; with no deadline passed, no form is.
+    ``department``: as for ``at_stage`` (the counts of forms filter on their own department)."""
     passed = {deadline.stage for deadline in deadlines if is_past(deadline, today)}
     late = Q(pk__in=[])
     if Deadline.Stage.SUBMIT in passed:
         late |= Q(status__in=sorted(TRANSITIONS["submit"].sources))
     for stage in Stage:
         if stage in passed:
-            late |= at_stage(stage)
+            late |= at_stage(stage, department=department)
     return late
 
 
@@ -133,10 +139,18 @@ def status_counts(
 ) -> list[DepartmentRow]:
     """For each department among the year's forms the actor may see, the number of forms in
     each status, in all, being adjusted and overdue; by department name. One query (two
-    without ``deadlines``)."""
+    without ``deadlines``).
+
+    Whoever sees whole departments (the finance bureau, a department's reviewer, a finance
+    reviewer given departments) reads the counts the database keeps (``FormCount``: a few rows
+    a department, not its forms); a filer's forms are counted."""
     if deadlines is None:
         deadlines = year_deadlines(fiscal_year)
-    late = overdue_q(deadlines, today or timezone.localdate())
+    today = today or timezone.localdate()
+    departments = counted_departments(actor)
+    if departments is not None:
+        return _kept_counts(departments, fiscal_year, deadlines, today)
+    late = overdue_q(deadlines, today)
     # by the status in force: a form being adjusted is 已通过 (and counted under 调整中 too)
     counts = {status: Count("pk", filter=in_force_status(status)) for status in STATUSES}
     rows = (
@@ -155,9 +169,41 @@ def status_counts(
     return [_department_row(row) for row in rows]
 
 
-def _department_row(values: Mapping[str, Any]) -> DepartmentRow:
+def _kept_counts(
+    departments: Q, fiscal_year: int, deadlines: Sequence[Deadline], today: datetime.date
+) -> list[DepartmentRow]:
+    """``status_counts`` from the counts the database keeps (one query)."""
+
+    def forms(where: Q | None = None) -> Coalesce:
+        return Coalesce(Sum("forms", filter=where), 0)
+
+    counts = {
+        status: forms(Q(status=status) | Q(adjusting=True))
+        if status == Status.APPROVED  # by the status in force, as above
+        else forms(Q(status=status, adjusting=False))
+        for status in STATUSES
+    }
+    rows = (
+        FormCount.objects.filter(departments, fiscal_year=fiscal_year)
+        .values("department_id")
+        .annotate(
+            department_name=Max("department__name"),
+            **counts,
+            total=forms(),
+            adjusting=forms(Q(adjusting=True)),
+            overdue=forms(overdue_q(deadlines, today, department="department")),
+        )
+        .filter(total__gt=0)  # not a department whose forms have all moved away
+        .order_by(pinyin("department_name"), "department_id")
+    )
+    return [_department_row(row, key="department_id") for row in rows]
+
+
+def _department_row(
+    values: Mapping[str, Any], *, key: str = "project__department_id"
+) -> DepartmentRow:
     return DepartmentRow(
-        department_id=values["project__department_id"],
+        department_id=values[key],
         name=values["department_name"],
         **{name: values[name] for name in COUNTED},
     )
@@ -174,7 +220,12 @@ def total_row(rows: Iterable[DepartmentRow]) -> DepartmentRow:
 
 
 def fiscal_years(actor: Actor) -> list[int]:
-    """The years of the forms the actor may see, latest first (one query)."""
+    """The years of the forms the actor may see, latest first (one query: of the counts the
+    database keeps, for whoever sees whole departments)."""
+    departments = counted_departments(actor)
+    if departments is not None:
+        kept = FormCount.objects.filter(departments, forms__gt=0)
+        return list(kept.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct())
     years = (
         visible_forms(actor)
         .order_by("-fiscal_year")

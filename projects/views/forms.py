@@ -49,7 +49,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     # while nobody has set it, the latest year with forms
     season = Season.current() if opened_plain and "year" not in params else None
     filter_form = ListFilterForm(
-        params, visible=visible, sees_everything=actor.sees_everything, season=season
+        params, visible=visible, sees_everything=actor.sees_everything, season=season, actor=actor
     )
     if opened_plain and "year" not in params and filter_form.years:
         params["year"] = str(season or filter_form.years[0])
