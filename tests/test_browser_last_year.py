@@ -51,6 +51,7 @@ def last_year(unit_a) -> PerformanceForm:
     monitoring = Report.objects.create(
         kind=Report.Kind.MONITORING,
         form=form,
+        department_id=form.project.department_id,
         round=MonitoringRound.objects.create(
             fiscal_year=2023, months=7, deadline=datetime.date(2023, 8, 15)
         ),
@@ -61,6 +62,7 @@ def last_year(unit_a) -> PerformanceForm:
     evaluation = Report.objects.create(
         kind=Report.Kind.SELF_EVALUATION,
         form=form,
+        department_id=form.project.department_id,
         fiscal_year=2023,
         target_version=1,
         status="submitted",

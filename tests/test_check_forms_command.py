@@ -68,7 +68,11 @@ def test_it_reports_every_check_id_on_seed_based_cases(tmp_path: Path) -> None:
         project__name__startswith="东莞市财政局信息中心财政业务系统"
     )
     evaluation = Report.objects.create(
-        kind=Report.Kind.SELF_EVALUATION, form=last_year, fiscal_year=2023, target_version=1
+        kind=Report.Kind.SELF_EVALUATION,
+        form=last_year,
+        department_id=last_year.project.department_id,
+        fiscal_year=2023,
+        target_version=1,
     )
     done = last_year.indicators.get(name="维护项目数量")
     ReportLine.objects.create(

@@ -534,3 +534,16 @@ def test_each_step_and_comment_tells_who_acts_next_and_leads_to_the_report(
     )
     assert any("请附佐证" in text for text in told)
     assert any("退回了" in text and "见意见" in text for text in told)
+
+
+def test_a_report_follows_its_project_to_another_department(approved):
+    from tests.factories import DepartmentFactory
+
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    assert report.department_id == form.project.department_id
+    unit = form.project.unit
+    unit.parent = DepartmentFactory(name="东莞市数据局")
+    unit.save()  # the unit moves: its projects follow, and their reports (a trigger)
+    report.refresh_from_db()
+    assert report.department.name == "东莞市数据局"

@@ -57,6 +57,7 @@ def report(form: PerformanceForm, kind: str, status: str = APPROVED, months: int
     return Report.objects.create(
         kind=kind,
         form=form,
+        department_id=form.project.department_id,
         round=monitoring_round,
         fiscal_year=form.fiscal_year,
         target_version=1,

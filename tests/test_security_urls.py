@@ -319,6 +319,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         report = Report.objects.create(
             kind=Report.Kind.SELF_EVALUATION,
             form=form,
+            department_id=form.project.department_id,
             fiscal_year=form.fiscal_year,
             target_version=form.version,
         )

@@ -67,6 +67,7 @@ def _new_report(
         form=form,
         round=round,
         fiscal_year=form.fiscal_year,
+        department_id=form.project.department_id,
         target_version=form.approved_version or form.version,
         goal=content.goals.get("annual", ""),
         initial_budget=annual,

@@ -62,7 +62,7 @@ def cycle_summary(actor: Actor, year: int) -> CycleSummary:
     rows: dict[str, CycleRow] = {}
     lit = (
         reports.filter(round=Subquery(latest.values("pk")[:1]))
-        .values_list("form__project__department__name", "light")
+        .values_list("department__name", "light")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -70,7 +70,7 @@ def cycle_summary(actor: Actor, year: int) -> CycleSummary:
         rows.setdefault(department, CycleRow(department)).lights[light] = n
     graded = (
         reports.filter(kind=Report.Kind.SELF_EVALUATION)
-        .values_list("form__project__department__name", "grade")
+        .values_list("department__name", "grade")
         .annotate(n=Count("id"))
         .order_by()
     )

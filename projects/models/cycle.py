@@ -129,6 +129,15 @@ class Report(models.Model):
         related_name="reports",
     )
     fiscal_year = models.PositiveSmallIntegerField("预算年度")
+    # The form's project's 主管部门, kept here for the dashboard's counts by department
+    # (set when the report is made; a database trigger follows a project that moves:
+    # migration 0018).
+    department = models.ForeignKey(
+        "projects.Organization",
+        verbose_name="主管部门",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     target_version = models.PositiveIntegerField("依据的目标表版本")
     status = models.CharField(
         "状态", max_length=30, choices=PerformanceForm.Status.choices, default=Status.DRAFT
@@ -196,7 +205,13 @@ class Report(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["fiscal_year", "kind", "status"], name="report_year_kind_idx")
+            models.Index(fields=["fiscal_year", "kind", "status"], name="report_year_kind_idx"),
+            # the dashboard's counts: by department and light, by department and grade
+            models.Index(fields=["round", "department", "light"], name="report_round_light_idx"),
+            models.Index(
+                fields=["fiscal_year", "kind", "department", "grade"],
+                name="report_year_grade_idx",
+            ),
         ]
 
     def __str__(self) -> str:
