@@ -93,6 +93,54 @@ def far_formula_without_value() -> Hostile:
     return "远处的公式.xlsx", data
 
 
+# The far cell written the ways a plain scan of the bytes could miss (the reader's quick scan
+# must send each to the XML parser, which refuses it as above or as damaged): calamine places a
+# cell by its last ``r`` attribute, or by counting when it has none.
+
+
+def far_cell_written(how: str) -> Hostile:
+    """The far cell (XFD1048576) with its reference written ``how``: ``second`` (a second r
+    attribute after a harmless one), ``after`` (r after another attribute), ``quotes``
+    (single quotes), ``prefixed`` (a namespace prefix on the element), ``newline`` (a line
+    break before r)."""
+    cells = {
+        "second": '<c r="C1" r="XFD1048576" t="inlineStr"><is><t>远</t></is></c>',
+        "after": '<c t="inlineStr" r="XFD1048576"><is><t>远</t></is></c>',
+        "quotes": "<c r='XFD1048576' t='inlineStr'><is><t>远</t></is></c>",
+        "prefixed": (
+            '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'r="XFD1048576" t="inlineStr"><x:is><x:t>远</x:t></x:is></x:c>'
+        ),
+        "newline": '<c\nr="XFD1048576" t="inlineStr"><is><t>远</t></is></c>',
+    }
+    row = f'<row r="1048576">{cells[how]}</row>'
+    return f"远处的单元格（{how}）.xlsx", patched(
+        tiny_workbook(), SHEET, lambda xml: add_to_sheet_data(xml, row)
+    )
+
+
+def cells_without_reference() -> Hostile:
+    """A row 3,000 of 1,000 cells without a reference: calamine counts them into columns A to
+    ALL, 3 million cells with A1."""
+    cells = '<c t="inlineStr"><is><t>无</t></is></c>' * 1000
+    return "无引用的单元格.xlsx", patched(
+        tiny_workbook(), SHEET, lambda xml: add_to_sheet_data(xml, f'<row r="3000">{cells}</row>')
+    )
+
+
+def far_cell_in_utf16() -> Hostile:
+    """The far cell in a sheet whose XML is UTF-16, where no byte reads ``<c r="``."""
+
+    def change(xml: str) -> str:
+        body = xml[xml.index("<worksheet") :]
+        row = f'<row r="1048576">{inline("XFD1048576", "远")}</row>'
+        return '<?xml version="1.0" encoding="UTF-16"?>' + add_to_sheet_data(body, row)
+
+    parts = members(tiny_workbook())
+    parts[SHEET] = change(parts[SHEET].decode("utf-8")).encode("utf-16")
+    return "UTF16工作表.xlsx", zipped(parts)
+
+
 def merge_bomb(form: bytes) -> Hostile:
     """A real form with a merged range from A200 to the end of the grid."""
 

@@ -148,6 +148,32 @@ def test_a_sheet_of_three_million_cells_is_refused(record_property):
     assert "A1:ALL3000" in message and "3,000,000" in message and "2,000,000" in message
 
 
+@pytest.mark.parametrize("how", ["after", "quotes", "prefixed", "newline"])
+def test_a_far_cell_written_unusually_is_still_refused_naming_sheet_and_area(how, record_property):
+    name, data = hostile.far_cell_written(how)
+    message = refusal(read((name, data), record_property), name)
+    assert "“表1”" in message and "A1:XFD1048576" in message and "超过上限" in message
+
+
+def test_a_far_cell_hidden_behind_a_second_reference_is_refused(record_property):
+    """XML allows an attribute once (the parser refuses the file as damaged); calamine would
+    take the second reference and ask for 17 billion cells."""
+    name, data = hostile.far_cell_written("second")
+    assert "损坏" in refusal(read((name, data), record_property), name)
+
+
+def test_cells_without_a_reference_are_counted_where_calamine_puts_them(record_property):
+    name, data = hostile.cells_without_reference()
+    message = refusal(read((name, data), record_property), name)
+    # refused as soon as the area passes the limit: at column YQ of row 3,000
+    assert "“表1”的数据区域 A1:YQ3000" in message and "超过上限 2,000,000 个" in message
+
+
+def test_a_far_cell_in_a_utf16_sheet_is_refused(record_property):
+    message = refusal(read(hostile.far_cell_in_utf16(), record_property), "UTF16工作表.xlsx")
+    assert "A1:XFD1048576" in message and "超过上限" in message
+
+
 def test_a_merge_to_the_end_of_the_grid_is_clipped_and_the_form_reads(
     form_workbook, record_property
 ):

@@ -8,6 +8,7 @@ editor as it came, and exports whole."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from django.db import models
 
@@ -39,6 +40,20 @@ INDICATOR_LIMITS: list[tuple[str, str, int]] = [
 ]
 
 
+def _getter(key: str) -> Callable[[FormContent], object]:
+    """``FormContent.get(key)``, as a function made once."""
+    section, _dot, name = key.partition(".")
+    if not name:
+        return attrgetter(section)
+    if section == "project":
+        return attrgetter(key)
+    return lambda data: getattr(data, section).get(name)
+
+
+_FORM_CHECKS = [(key, label, limit, _getter(key)) for key, label, limit in FORM_LIMITS]
+_INDICATOR_CHECKS = [(key, label, limit, attrgetter(key)) for key, label, limit in INDICATOR_LIMITS]
+
+
 def length_problems(data: FormContent, locate: Callable[[str], str]) -> list[Problem]:
     """An error for each value longer than its column allows; ``locate(text)`` names the
     place the text came from (a cell), or the form."""
@@ -58,13 +73,21 @@ def length_problems(data: FormContent, locate: Callable[[str], str]) -> list[Pro
                 )
             )
 
-    for key, label, limit in FORM_LIMITS:
-        value = data.get(key)
-        if isinstance(value, str):
+    for _key, label, limit, get in _FORM_CHECKS:
+        value = get(data)
+        if isinstance(value, str) and len(value) > limit:
             check(value, label, limit)
-    for number, item in enumerate(data.indicators, start=1):
-        for key, label, limit in INDICATOR_LIMITS:
-            value = getattr(item, key, None)
-            if isinstance(value, str):
-                check(value, label, limit, f"第 {number} 项指标的")
+    indicators = data.indicators
+    try:  # at once, field by field: most forms have no indicator value too long
+        long = bool(indicators) and any(
+            max(map(len, map(get, indicators))) > limit for _k, _l, limit, get in _INDICATOR_CHECKS
+        )
+    except TypeError:  # a value that is not text: looked at one by one
+        long = True
+    if long:
+        for number, item in enumerate(indicators, start=1):
+            for key, label, limit in INDICATOR_LIMITS:
+                value = getattr(item, key, None)
+                if isinstance(value, str):
+                    check(value, label, limit, f"第 {number} 项指标的")
     return problems

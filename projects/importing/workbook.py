@@ -134,6 +134,8 @@ def _read_sheet(calamine_sheet: CalamineSheet, scan: SheetScan, file: str, kind:
         values = calamine_sheet.to_python(skip_empty_area=True)
     except BaseException as error:
         raise _unreadable(error, kind) from None
+    if not scan.merges_known:
+        scan.merges = _merges(calamine_sheet, kind)
     grid, controls = _texts(values, top, left, width, scan)
     _fill_merges(grid, scan, top, left)
 
@@ -152,12 +154,13 @@ def _read_sheet(calamine_sheet: CalamineSheet, scan: SheetScan, file: str, kind:
         file,
         scan.name,
         kept,
-        [top + i + 1 for i in rows_kept],
+        list(range(top + 1, top + len(grid) + 1)),  # every row is kept
         [left + j + 1 for j in cols_kept],
     )
-    for i in range(len(grid)):
-        if hidden_rows[i] and any(grid[i]):
-            sheet.cell_notes.append((i, 0, "这一行在原表中是隐藏的，已照常读取，请核对。"))
+    if scan.hidden_rows:
+        for i in range(len(grid)):
+            if hidden_rows[i] and any(grid[i]):
+                sheet.cell_notes.append((i, 0, "这一行在原表中是隐藏的，已照常读取，请核对。"))
     skipped_cols = [
         left + j + 1 for j in range(width) if hidden_cols[j] and any(grid[i][j] for i in rows_kept)
     ]
@@ -170,36 +173,94 @@ def _read_sheet(calamine_sheet: CalamineSheet, scan: SheetScan, file: str, kind:
                 ),
             )
         )
-    row_index = {top + i: n for n, i in enumerate(rows_kept)}
-    col_index = {left + j: n for n, j in enumerate(cols_kept)}
-    _control_notes(sheet, controls, row_index, col_index)
-    _formula_notes(sheet, scan, row_index, col_index)
+    if controls or scan.formula_count:
+        row_index = {top + i: n for n, i in enumerate(rows_kept)}
+        col_index = {left + j: n for n, j in enumerate(cols_kept)}
+        _control_notes(sheet, controls, row_index, col_index)
+        _formula_notes(sheet, scan, row_index, col_index)
     return sheet
+
+
+def _merges(calamine_sheet: CalamineSheet, kind: Kind) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges more than one row high, as calamine read them (the quick scan
+    counted them, within the limit), as the scan gives them: (first row, first column, last
+    row, last column)."""
+    try:
+        ranges = calamine_sheet.merged_cell_ranges or []
+    except BaseException as error:
+        raise _unreadable(error, kind) from None
+    # only the vertical ones matter (_fill_merges): most are one row high, and left out here
+    return [(a[0], a[1], b[0], b[1]) for a, b in ranges if b[0] > a[0] and b[1] >= a[1]]
 
 
 def _texts(
     values: list[list[Value]], top: int, left: int, width: int, scan: SheetScan
 ) -> tuple[list[list[str]], list[tuple[int, int]]]:
-    """Each cell as cleaned text, and where control characters were removed (absolute cells)."""
+    """Each cell as cleaned text, and where control characters were removed (absolute cells).
+
+    Most rows hold only short, plain text, which :func:`clean_text` would return unchanged: such
+    a row is checked whole (its cells joined by ``|``: printable, no markup, entity or ``$``, no
+    space at either end of a cell; a cell holding ``|`` can only make it fail) and kept as
+    calamine gave it; the others are read cell by cell."""
     grid: list[list[str]] = []
     controls: list[tuple[int, int]] = []
-    percent = scan.percent
     for i, row in enumerate(values):
-        texts = [""] * width
-        for j, value in enumerate(row[:width]):
-            if value == "" or value is None:
-                continue
-            if isinstance(value, str):
-                if len(value) > MAX_CELL_CHARS:
-                    raise _too_long(scan.name, top + i, left + j, len(value))
-                if has_control_characters(value):
-                    controls.append((top + i, left + j))
-                texts[j] = clean_text(value)
-            else:
-                is_percent = bool(percent) and percent_key(top + i, left + j) in percent
-                texts[j] = clean_text(_cell_text(value, is_percent))
-        grid.append(texts)
+        try:
+            joined = "|".join(row)  # type: ignore[arg-type]  # TypeError: a number, a date…
+        except TypeError:
+            joined = ""
+        if (
+            joined
+            and len(row) == width
+            and len(joined) <= MAX_CELL_CHARS
+            and joined.isprintable()
+            and "<" not in joined
+            and "&" not in joined
+            and "$" not in joined
+            and " |" not in joined
+            and "| " not in joined
+            and joined[0] != " "
+            and joined[-1] != " "
+        ):
+            grid.append(row)  # type: ignore[arg-type]  # every value is a plain str
+        else:
+            grid.append(_row_texts(row, top + i, left, width, scan, controls))
     return grid, controls
+
+
+_EXACT = 2.0**53  # whole numbers below this are exact floats whose repr is their digits
+
+
+def _row_texts(
+    row: list[Value],
+    r: int,
+    left: int,
+    width: int,
+    scan: SheetScan,
+    controls: list[tuple[int, int]],
+) -> list[str]:
+    texts = [""] * width
+    percent = scan.percent
+    for j, value in enumerate(row[:width]):
+        if value == "" or value is None:
+            continue
+        if isinstance(value, str):
+            if len(value) > MAX_CELL_CHARS:
+                raise _too_long(scan.name, r, left + j, len(value))
+            if not value.isprintable() and has_control_characters(value):
+                controls.append((r, left + j))
+            texts[j] = clean_text(value)
+        elif (
+            type(value) is float
+            and value.is_integer()
+            and -_EXACT < value < _EXACT
+            and not (percent and percent_key(r, left + j) in percent)
+        ):
+            texts[j] = str(int(value))  # what _cell_text gives a whole number, sooner
+        else:
+            is_percent = bool(percent) and percent_key(r, left + j) in percent
+            texts[j] = clean_text(_cell_text(value, is_percent))
+    return texts
 
 
 def _too_long(sheet: str, r: int, c: int, length: int) -> SourceError:

@@ -20,7 +20,12 @@ formats, formulas without a cached value, or the merged cells of an .ods. So eve
   its grid: any with content, even an empty formula result), the merged ranges, hidden rows and
   columns, cells with a percent format, and formulas saved without their value; in an .xls it
   also checks the area each DIMENSIONS record declares, for which calamine reserves memory
-  before reading a cell. It stops and refuses the file as soon as a limit is passed.
+  before reading a cell. It stops and refuses the file as soon as a limit is passed. An xlsx
+  worksheet written plainly (every cell opened ``<c r="…"``; no formula, hidden row or column,
+  percent format) is scanned quickly instead (:func:`quick_scan`): a few passes of bytes.count
+  and re.search over its bytes bound the cells calamine will place inside a box within the
+  limits, and calamine reads its merged ranges; anything the bytes cannot settle goes to the
+  exact scan, which also names the area a refusal gives.
 
 Limits (no settings: they protect the server, whatever an installation allows in bytes):
 
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
@@ -119,6 +125,9 @@ class SheetScan:
     percent: set[int] = field(default_factory=set)  # key(r, c) of numbers shown as percent
     formulas: list[tuple[int, int]] = field(default_factory=list)  # saved without a value
     formula_count: int = 0
+    # False when the merged ranges are left to calamine to read (``quick_scan``): the reader
+    # asks it for them
+    merges_known: bool = True
 
     @property
     def area(self) -> int:
@@ -383,7 +392,7 @@ _RELS = "xl/_rels/workbook.xml.rels"
 _PERCENT_FORMATS = frozenset({9, 10})  # Excel's built-in 0% and 0.00%
 
 
-def _scan_xlsx(archive: zipfile.ZipFile) -> WorkbookScan:
+def _scan_xlsx(archive: zipfile.ZipFile, *, quick: bool = True) -> WorkbookScan:
     names = set(archive.namelist())
     entries: list[tuple[str, str, bool]] = []  # name, relationship id, visible
 
@@ -413,15 +422,24 @@ def _scan_xlsx(archive: zipfile.ZipFile) -> WorkbookScan:
         _parse(archive, _RELS, rels_start)
     percent_styles = _xlsx_percent_styles(archive) if "xl/styles.xml" in names else frozenset()
     scan = WorkbookScan("xlsx")
+    quickly = False  # a sheet's area is a bound (``quick_scan``), not the exact data area
     for sheet_name, rel, visible in entries:
         part, is_worksheet = targets.get(rel, ("", False))
         sheet = SheetScan(sheet_name, visible=visible, worksheet=is_worksheet)
         if visible and is_worksheet:
             if part not in names:
                 raise damaged()
-            _XlsxSheet(sheet, percent_styles).run(archive, part)
+            if quick and quick_scan(archive, part, sheet, percent_styles):
+                quickly = True
+            else:
+                _XlsxSheet(sheet, percent_styles).run(archive, part)
             sheet.scanned = True
-        scan.add(sheet)
+        try:
+            scan.add(sheet)
+        except SourceError:
+            if not quickly:
+                raise
+            return _scan_xlsx(archive, quick=False)  # the exact areas decide
     return scan
 
 
@@ -444,6 +462,132 @@ def _xlsx_percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
 
     _parse(archive, "xl/styles.xml", start, end)
     return frozenset(i for i, is_percent in enumerate(cell_formats) if is_percent)
+
+
+# --------------------------------------------------------------------------- xlsx, quickly
+#
+# Most sheets are written plainly (by Excel, WPS, LibreOffice, openpyxl): every cell carries its
+# reference as its first attribute, ``<c r="B12" …>``, and the sheet has no formula, no hidden
+# row or column and no percent-formatted cell. For such a sheet the scan needs no XML parser:
+# what calamine will do can be bounded from the bytes alone, in a few passes of bytes.count and
+# re.search (C loops) instead of a Python callback for every element. calamine places a cell by
+# the ``r`` attribute of its ``<c>`` element (the last one, if the attribute is repeated), or by
+# counting when it has none; so, with the bytes decoded as UTF-8 (ASCII markup):
+#
+# * every ``<c`` followed by a space is followed by `` r="`` (each unprefixed ``c`` element then
+#   has an ``r`` attribute; no other ``<c`` element, nor a prefixed one, exists);
+# * every attribute that calamine could read as ``r`` (an ``r`` after a space or a quote,
+#   then ``=`` and a quote), anywhere, holds either a row number or a reference inside a box
+#   A1:<column><row> whose area is within the limit.
+#
+# Then every cell calamine puts in its grid lies in the box: the box is the sheet's bound. The
+# box is first taken from the sheet's ``<dimension>`` (a hint, checked like the rest), else
+# from the cells' references. Anything else (another encoding, cells without a reference,
+# formulas, hidden rows or columns, percent formats, too many merges, a box past the limit) is
+# left to the exact scan (``_XlsxSheet``), which also finds the exact data area for the
+# refusal's message. The merged ranges are read by calamine (``SheetScan.merges_known``).
+
+QUICK_MAX_BYTES = 64 * 1024 * 1024  # larger sheet XML is scanned as a stream (_XlsxSheet)
+
+_XML_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_DIMENSION = re.compile(
+    rb'<dimension\s+ref="([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?"'
+)
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+# a c element not opened by `<c r="`, or a formula
+_OTHER_CELL_OR_FORMULA = re.compile(rb'<(?:c(?:[\t\n\r/>]| (?!r="))|f[\s/>])')
+_PREFIXED = re.compile(rb":[cf][\s/>]")  # x:c, x:f, or text that looks like them
+_HIDDEN = re.compile(rb'hidden(?!="(?:false|0)")')  # anything but hidden="false" and "0"
+_ODD_STYLE = re.compile(rb"s(?<=[\s\"']s)\s*=\s*(?!\"[0-9]{1,9}\")")
+
+
+def _at_most(limit: str, first: str, other: str) -> str:
+    """A regular expression for the strings over ``first`` (the first character) and ``other``
+    (the rest) of ``limit``'s length or shorter that sort at most ``limit`` (as numbers: the
+    shorter ones are smaller). ``first`` and ``other`` are character ranges (``1-9``)."""
+
+    def below(ch: str, low: str) -> str | None:
+        return f"[{low}-{chr(ord(ch) - 1)}]" if ch > low else None
+
+    n = len(limit)
+    options = []
+    if n > 1:
+        options.append(f"[{first}][{other}]{{0,{n - 2}}}")
+    for i, ch in enumerate(limit):
+        smaller = below(ch, first[0] if i == 0 else other[0])
+        if smaller is not None:
+            rest = f"[{other}]{{{n - i - 1}}}" if n - i - 1 else ""
+            options.append(re.escape(limit[:i]) + smaller + rest)
+    options.append(re.escape(limit))
+    return "(?:" + "|".join(options) + ")"
+
+
+def _outside(right: int, bottom: int) -> re.Pattern[bytes]:
+    """An ``r`` attribute (as calamine reads attributes: after a space or a quote) holding
+    neither a row number nor a reference within A1 to column ``right``, row ``bottom``
+    (1-based)."""
+    column = _at_most(column_letter(right), "A-Z", "A-Z")
+    row = _at_most(str(bottom), "1-9", "0-9")
+    inside = f"{column}{row}".encode()
+    return re.compile(rb"r(?<=[\s\"']r)\s*=\s*[\"'](?!(?:" + inside + rb"|[0-9]+)[\"'])")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def quick_scan(
+    archive: zipfile.ZipFile, part: str, sheet: SheetScan, percent_styles: frozenset[int]
+) -> bool:
+    """Scan a plainly written worksheet from its bytes (see above); False when the sheet must
+    be scanned exactly. On True, ``sheet`` holds the box as its data area."""
+    if archive.getinfo(part).file_size > QUICK_MAX_BYTES:
+        return False
+    try:
+        data = archive.read(part)
+    except READ_ERRORS:
+        raise damaged() from None
+    declaration = _XML_DECLARATION.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    if declaration is not None and declaration.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or b"\0" in data[:4]:
+        return False  # UTF-16, or not XML: the parser decides
+    if (
+        _OTHER_CELL_OR_FORMULA.search(data)
+        or _PREFIXED.search(data)
+        or _HIDDEN.search(data)
+        or data.count(b"mergeCell") > MAX_MERGES
+    ):
+        return False
+    if percent_styles:
+        styles = b"|".join(str(style).encode() for style in sorted(percent_styles))
+        if _ODD_STYLE.search(data) or re.search(rb' s="0*(?:' + styles + rb')"', data):
+            return False
+    box = None
+    references: list[tuple[bytes, bytes]] = []
+    found = _DIMENSION.search(data)
+    if found is not None:
+        right = _column_number(found.group(3) or found.group(1))
+        bottom = int(found.group(4) or found.group(2))
+        if right * bottom <= MAX_SHEET_CELLS and not _outside(right, bottom).search(data):
+            box = (right, bottom)
+    if box is None:  # no dimension, or a wrong one: the cells' own references
+        references = _CELL_REFERENCE.findall(data)
+        if references:
+            right = max(_column_number(letters) for letters in {c for c, _r in references})
+            bottom = max(int(row) for row in {r for _c, r in references})
+        else:
+            right = bottom = 1
+        if right * bottom > MAX_SHEET_CELLS or _outside(right, bottom).search(data):
+            return False
+        box = (right, bottom)
+    sheet.merges_known = False
+    if found is not None or references:  # else no cell: an empty data area
+        sheet.top, sheet.left, sheet.bottom, sheet.right = 0, 0, box[1] - 1, box[0] - 1
+    return True
 
 
 class _XlsxSheet:

@@ -50,10 +50,14 @@ class Label:
     # regular expressions (computed once, here)
     exact: frozenset[str] = field(init=False, compare=False, repr=False)
     patterns: tuple[re.Pattern[str], ...] = field(init=False, compare=False, repr=False)
+    # each pattern's literal text before its first placeholder and after its last: a text
+    # that does not start and end so is not tried against it
+    affixes: tuple[tuple[str, str], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         exact: set[str] = set()
         patterns = []
+        affixes = []
         for spelling in self.spellings:
             normalized = normalize_label(spelling)
             if "{" not in normalized:
@@ -63,8 +67,11 @@ class Label:
             for placeholder, regex in _PLACEHOLDERS.items():
                 text = text.replace(re.escape(placeholder), regex)
             patterns.append(re.compile(f"^{text}$"))
+            head, tail = normalized[: normalized.index("{")], normalized.rsplit("}", 1)[1]
+            affixes.append((head, tail))
         object.__setattr__(self, "exact", frozenset(exact))
         object.__setattr__(self, "patterns", tuple(patterns))
+        object.__setattr__(self, "affixes", tuple(affixes))
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -72,10 +79,12 @@ class Label:
 
     def match_normalized(self, wanted: str) -> dict[str, str] | None:
         """``match_label`` on a cell's text already normalised."""
-        for pattern in self.patterns:  # first: they capture the year or unit an alias would hide
-            found = pattern.match(wanted)
-            if found:
-                return {k: v for k, v in found.groupdict().items() if v}
+        # patterns first: they capture the year or unit an alias would hide
+        for pattern, (head, tail) in zip(self.patterns, self.affixes, strict=True):
+            if wanted.startswith(head) and wanted.endswith(tail):
+                found = pattern.match(wanted)
+                if found:
+                    return {k: v for k, v in found.groupdict().items() if v}
         return {} if wanted in self.exact else None
 
 
@@ -91,28 +100,44 @@ def match_label(label: Label, text: str) -> dict[str, str] | None:
     return label.match_normalized(_normalized(text))
 
 
+_UNSEEN: object = object()
+
+
 class LabelSet:
     """Several labels, looked up at once: a cell's normalised text is found in one dictionary
     of the exact spellings, and only the few spellings with a placeholder are tried as regular
     expressions. ``find`` gives what trying ``match_label`` on each label in order would: the
-    first label the cell is."""
+    first label the cell is; ``find_in`` the same, remembered with the sheet for each distinct
+    text (a sheet repeats its labels on every form)."""
 
     def __init__(self, labels: Sequence[Label]) -> None:
         self.labels = tuple(labels)
         self._exact: dict[str, int] = {}
+        self._every: dict[str, list[int]] = {}  # spelling → every label spelt so
         self._patterns: list[int] = []
         for index, label in enumerate(self.labels):
             for spelling in label.exact:
                 self._exact.setdefault(spelling, index)
+                self._every.setdefault(spelling, []).append(index)
             if label.patterns:
                 self._patterns.append(index)
+        # how the spellings with a placeholder end: a text ending otherwise is none of them
+        tails = [tail for label in self.labels for _head, tail in label.affixes]
+        self._any_end = "" in tails
+        self._ends = frozenset(tail[-1] for tail in tails if tail)
+
+    def _tried(self, wanted: str) -> list[int]:
+        """The labels whose patterns ``wanted`` may match."""
+        if self._patterns and (self._any_end or wanted[-1:] in self._ends):
+            return self._patterns
+        return []
 
     def find(self, text: str) -> tuple[Label, dict[str, str]] | None:
         if not text or len(text) > MAX_LABEL_LENGTH:
             return None
         wanted = _normalized(text)
         first = self._exact.get(wanted, len(self.labels))
-        for index in self._patterns:
+        for index in self._tried(wanted):
             if index > first:
                 break
             found = self.labels[index].match_normalized(wanted)
@@ -124,6 +149,53 @@ class LabelSet:
 
     def has(self, text: str) -> bool:
         return self.find(text) is not None
+
+    def find_all(self, text: str) -> list[tuple[Label, dict[str, str]]]:
+        """Every label the cell is, in order, each with the placeholders it fills: what
+        ``match_label`` gives for each label that is not None, normalising the text once."""
+        if not text or len(text) > MAX_LABEL_LENGTH:
+            return []
+        wanted = _normalized(text)
+        found: dict[int, dict[str, str]] = {index: {} for index in self._every.get(wanted, ())}
+        for index in self._tried(wanted):
+            placeholders = self.labels[index].match_normalized(wanted)
+            if placeholders is not None:
+                found[index] = placeholders
+        return [(self.labels[index], found[index]) for index in sorted(found)]
+
+    def find_in(self, sheet: Sheet, text: str) -> tuple[Label, dict[str, str]] | None:
+        """``find``, once per distinct text of the sheet (the placeholders found are shared:
+        read them, never change them)."""
+        memo = sheet.memo(self)
+        found = memo.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            found = memo[text] = self.find(text)
+        return found  # type: ignore[no-any-return]
+
+    def memo_in(self, sheet: Sheet) -> dict[str, tuple[Label, dict[str, str]] | None]:
+        """The sheet's remembered answers, for a loop that looks texts up itself (``lookup``)."""
+        return sheet.memo(self)
+
+    def lookup(
+        self, memo: dict[str, tuple[Label, dict[str, str]] | None], text: str
+    ) -> tuple[Label, dict[str, str]] | None:
+        found = memo.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            found = memo[text] = self.find(text)
+        return found  # type: ignore[return-value]
+
+
+_SINGLE: dict[int, tuple[Label, LabelSet]] = {}
+
+
+def label_set(label: Label) -> LabelSet:
+    """The one-label set of ``label`` (the same object each time, so that what it found in a
+    sheet is remembered with the sheet): ``label_set(label).find_in(sheet, text)`` is
+    ``match_label(label, text)``, looked at once per distinct text."""
+    held = _SINGLE.get(id(label))
+    if held is None or held[0] is not label:
+        held = _SINGLE[id(label)] = (label, LabelSet([label]))
+    return held[1]
 
 
 # Lays one form out as the layout's table (东莞, 深圳: one table a form).

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from projects.content import FormContent, IndicatorContent, ProjectContent
-from projects.layouts.base import NOT_APPLICABLE, Label, Layout, find_header_label, match_label
+from projects.layouts.base import NOT_APPLICABLE, Label, LabelSet, Layout
 from projects.layouts.formats import format_plain_yuan
 from projects.layouts.grid import (
     CategoryRef,
@@ -129,11 +130,76 @@ def _grid(layout: Layout, data: FormContent, categories: Sequence[CategoryRef]) 
 # --------------------------------------------------------------------------- reading
 
 
+_INDICATOR_HEAD = frozenset({"level1", "level2", "name"})  # the column labels that start it
+
+
+class _Cell(NamedTuple):
+    """What one cell text is to the 东莞 reader (looked at once a sheet: ``_kinds``)."""
+
+    goals: bool  # 总体绩效目标, the label of the goal rows (ignored wherever it is)
+    title: bool  # 项目绩效目标表
+    goal: tuple[tuple[str, dict[str, str]], ...]  # (goals.period/annual, placeholders) it is
+    header: tuple[Label, dict[str, str]] | None  # the (first) header label it is
+    column: str | None  # the indicator column label it is
+    start_year: bool  # 起始年度
+    end_year: bool  # 到期年度
+    labels: frozenset[str]  # the keys of every header and block label it is
+
+
+def _value_after(cells: list[tuple[int, str, _Cell]], index: int, key: str) -> tuple[int, str]:
+    """``FormReader.value_after`` for the label ``key``: the first cell after ``cells[index]``
+    that is not the same label again."""
+    for at in range(index + 1, len(cells)):
+        c, text, kind = cells[at]
+        if key not in kind.labels:
+            return c, text
+    return cells[index][0], ""
+
+
+def _kinds(layout: Layout, sheet: Sheet) -> tuple[dict[str, _Cell], Callable[[str], _Cell]]:
+    """The sheet's remembered cell kinds for the layout, and the function that adds one."""
+    return sheet.keep((_Cell, id(layout)), lambda: _new_kinds(layout))
+
+
+def _new_kinds(layout: Layout) -> tuple[dict[str, _Cell], Callable[[str], _Cell]]:
+    # every label of the layout in one set, each text normalised and looked up once
+    title = layout.title_label
+    everything = LabelSet((*layout.header, *layout.columns, *layout.block_labels.values(), title))
+    headers = {id(label) for label in layout.header}
+    columns = {id(label) for label in layout.columns}
+    goal_keys = ("goals.period", "goals.annual")
+    memo: dict[str, _Cell] = {}
+
+    def describe(text: str) -> _Cell:
+        found = everything.find_all(text)
+        keys = {label.key: placeholders for label, placeholders in found}
+        bare = text.removesuffix("（续）")  # a goal label printed again on a new page
+        if bare != text:
+            goal_found = {label.key: p for label, p in everything.find_all(bare)}
+        else:
+            goal_found = keys
+        column = next((label.key for label, _p in found if id(label) in columns), None)
+        kind = memo[text] = _Cell(
+            goals="goals" in keys,
+            title=title.key in keys,
+            goal=tuple((key, goal_found[key]) for key in goal_keys if key in goal_found),
+            header=next(((label, p) for label, p in found if id(label) in headers), None),
+            column=column,
+            start_year="project.start_year" in keys,
+            end_year="project.end_year" in keys,
+            labels=frozenset(keys),
+        )
+        return kind
+
+    return memo, describe
+
+
 def _read(
     layout: Layout, sheet: Sheet, segment: Segment, names: CategoryNames, year: int | None
 ) -> list[ReadForm]:
     reader = FormReader(sheet, segment, names, year)
     blocks = layout.block_labels
+    kinds, describe = _kinds(layout, sheet)
     project = ProjectContent(name="")
     amounts: dict[str, Decimal] = {}
     goals = {"period": "", "annual": ""}
@@ -141,67 +207,71 @@ def _read(
     mode = ""
     seen: set[str] = set()
     indicators: list[IndicatorContent] = []
-    r = segment.first
-    while r <= segment.last:
-        cells = [(c, t) for c, t in reader.cells(r) if match_label(blocks["goals"], t) is None]
-        if not cells or (
-            len(cells) == 1 and match_label(layout.title_label, cells[0][1]) is not None
-        ):
-            r += 1
+    rows = sheet.rows
+    for r in range(segment.first, segment.last + 1):
+        # the row's cells but 总体绩效目标 (merged down the goal rows), and its column labels
+        cells: list[tuple[int, str, _Cell]] = []
+        heads: set[str] | None = None
+        for c, text in enumerate(rows[r]):
+            if text:
+                kind = kinds.get(text) or describe(text)
+                if kind.column is not None:
+                    heads = {kind.column} if heads is None else heads | {kind.column}
+                if not kind.goals:
+                    cells.append((c, text, kind))
+        if not cells or (len(cells) == 1 and cells[0][2].title):
             continue
-        columns = reader.indicator_header(r, layout)
-        if columns is not None:
+        if heads is not None and heads >= _INDICATOR_HEAD:
+            columns = reader.indicator_header(r, layout)
+            assert columns is not None
             indicators = reader.indicators(
                 range(r + 1, segment.last + 1), columns, layout, blocks["indicators"]
             )
             break
-        c0, first = cells[0]
-        goal_label = None
-        for key in ("goals.period", "goals.annual"):
-            found = match_label(blocks[key], first.removesuffix("（续）"))  # printed again
-            if found is not None:
-                reader.label_year(found, r)
-                goal_label = key.split(".")[1]
+        c0, first, first_kind = cells[0]
+        goal_label = ""
+        for key, found in first_kind.goal:
+            reader.label_year(found, r)
+            goal_label = key.split(".")[1]
         if goal_label:
             mode = goal_label
-            rest = [t for _c, t in cells[1:]]
+            rest = [t for _c, t, _k in cells[1:]]
             if rest:
                 goal_parts[mode].append("\n".join(rest))
-            r += 1
             continue
-        header = find_header_label(layout, first)
+        header = first_kind.header
         if header is None and mode:
-            goal_parts[mode].append("\n".join(t for _c, t in cells))
-            r += 1
+            goal_parts[mode].append("\n".join(t for _c, t, _k in cells))
             continue
         if header is None:
             reader.warning(r, c0, f"无法识别的行“{first[:30]}”，已忽略。")
-            r += 1
             continue
-        label, found = header
-        reader.label_year(found, r)
-        seen.add(label.key)
-        c, value = reader.value_after(cells, 0, label)
-        if label.key == "project.period":
-            for index, (_cc, text) in enumerate(cells):
-                for key, attr in (("start_year", "start_year"), ("end_year", "end_year")):
-                    if match_label(blocks[key], text) is not None:
-                        vc, vt = reader.value_after(cells, index, blocks[key])
-                        if any(
-                            match_label(blocks[other], vt) is not None
-                            for other in ("start_year", "end_year")
-                        ):
+        label, found_year = header
+        key = label.key
+        if found_year:
+            reader.label_year(found_year, r)
+        seen.add(key)
+        c, value = _value_after(cells, 0, key)
+        if key == "project.period":
+            for index, (_cc, text, kind) in enumerate(cells):
+                for block, attr, is_label in (
+                    ("start_year", "start_year", kind.start_year),
+                    ("end_year", "end_year", kind.end_year),
+                ):
+                    if is_label:
+                        vc, vt = _value_after(cells, index, blocks[block].key)
+                        after = kinds.get(vt) or describe(vt) if vt else None
+                        if after is not None and (after.start_year or after.end_year):
                             continue  # the year cell is empty: the next label follows
                         setattr(project, attr, reader.number(parse_year, vt, r, vc, text))
-        elif label.key == "amounts.annual":
+        elif key == "amounts.annual":
             amount = reader.amount(value, r, c)
             if amount is not None:
                 amounts["annual"] = amount
-        elif label.key in ("project.department", "project.unit"):
-            setattr(project, label.key.split(".")[1], canonical_org_name(value))
+        elif key in ("project.department", "project.unit"):
+            setattr(project, key.partition(".")[2], canonical_org_name(value))
         else:
-            setattr(project, label.key.split(".")[1], clean_line(value))
-        r += 1
+            setattr(project, key.partition(".")[2], clean_line(value))
     for key in goal_parts:
         goals[key] = "\n".join(goal_parts[key]).strip()
     fiscal_year = reader.fiscal_year()

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from indicators.parsing import clean_ocr_math
 from projects.layouts.base import NOT_APPLICABLE
 from projects.layouts.formats import TEN_THOUSAND
-from projects.layouts.grid import CategoryRef
+from projects.layouts.grid import UNPLACED, CategoryRef
 
 # --------------------------------------------------------------------------- text
 
@@ -107,12 +107,33 @@ def has_control_characters(text: str) -> bool:
     return _HAS_CONTROL.search(text) is not None
 
 
+def is_plain(text: str) -> bool:
+    """Whether :func:`clean_text` keeps ``text`` as it is: lines of printable characters (no
+    control, zero-width or bidirectional marks, no tab: Python counts none of them printable,
+    nor any space but the ASCII one), no markup, entity or ``$``, no blank line, no space or
+    line break at either end of the text or of a line. Most cells are such text; they skip the
+    cleaning."""
+    if text[:1] in _EDGES or text[-1:] in _EDGES or "<" in text or "&" in text or "$" in text:
+        return False
+    if "\n" in text:
+        if "\n\n" in text or " \n" in text or "\n " in text:
+            return False
+        text = text.replace("\n", "")
+    return text.isprintable()
+
+
+_EDGES = frozenset({" ", "\n"})  # a text starting or ending so is trimmed ("" is not in it)
+
+
 def clean_text(value: object) -> str:
     """A cell as multi-line text: markup and OCR's LaTeX removed, control characters dropped,
     spaces at the ends of lines and blank lines removed, the whole trimmed."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if is_plain(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = clean_ocr_math(strip_markup(text))
     text = _CONTROL.sub("", text.replace("\t", " "))
     lines = [line.strip() for line in text.split("\n")]
@@ -217,7 +238,7 @@ _STAR = re.compile(r"^[*＊]\s*")
 
 
 def category_key(text: str) -> str:
-    return re.sub(r"\s+", "", _ascii(text))
+    return "".join(_ascii(text).split())  # every whitespace out (what \s matches: isspace)
 
 
 @dataclass(frozen=True)
@@ -225,6 +246,17 @@ class CategoryMatch:
     level1: str  # full name of the first-level category
     level2: str  # full name of the second-level category, "" for a first-level match
     core: bool  # the name carried a "*"
+
+
+# (level1 name or None, starred, level2 candidates (level1, level2) or None, is 未分二级)
+CategoryLookup = tuple[str | None, bool, list[tuple[str, str]] | None, bool]
+
+
+def choose_level2(candidates: list[tuple[str, str]], level1: str, core: bool) -> CategoryMatch:
+    """``match_level2``'s choice among a name's candidates: the same short name under two
+    parents goes by the first-level name given."""
+    chosen = next((c for c in candidates if c[0] == level1), candidates[0])
+    return CategoryMatch(chosen[0], chosen[1], core)
 
 
 class CategoryNames:
@@ -248,16 +280,30 @@ class CategoryNames:
         candidates = self.level2.get(category_key(_STAR.sub("", text)))
         if not candidates:
             return None
-        # the same short name under two parents: trust the first-level name given
-        chosen = next((c for c in candidates if c[0] == level1), candidates[0])
-        return CategoryMatch(chosen[0], chosen[1], core)
+        return choose_level2(candidates, level1, core)
 
     def match_level1(self, text: str) -> str | None:
         return self.level1.get(category_key(_STAR.sub("", text)))
 
+    def lookup(self, text: str) -> CategoryLookup:
+        """What ``match_level1`` and ``match_level2`` read in ``text``, computed once: its
+        first-level name (or None), whether it is starred, its second-level candidates (or
+        None), and whether it is the 未分二级 cell."""
+        star = _STAR.match(text)
+        key = category_key(text[star.end() :] if star else text)
+        return (
+            self.level1.get(key),
+            star is not None,
+            self.level2.get(key) or None,
+            (category_key(text) if star else key) == _UNPLACED_KEY,
+        )
+
     def is_category(self, text: str) -> bool:
         key = category_key(_STAR.sub("", text))
         return key in self.level1 or key in self.level2
+
+
+_UNPLACED_KEY = category_key(UNPLACED)
 
 
 def is_not_applicable(text: str) -> bool:
