@@ -547,3 +547,22 @@ def test_a_report_follows_its_project_to_another_department(approved):
     unit.save()  # the unit moves: its projects follow, and their reports (a trigger)
     report.refresh_from_db()
     assert report.department.name == "东莞市数据局"
+
+
+def test_a_save_after_the_report_was_submitted_elsewhere_keeps_the_typing(approved, client):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    report = _fill_self_evaluation(report, users).report
+    take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    client.force_login(users["filer"])
+    response = client.post(
+        reverse("cycle:report", args=[report.pk]),
+        {"version": report.version, "goal_actual": "在另一个标签页里写的说明"},
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "在另一个标签页里写的说明" in page and "没有保存" in page
+    report.refresh_from_db()
+    assert report.goal_actual == "全年目标基本完成。"

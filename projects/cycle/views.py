@@ -204,9 +204,20 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form = ReportForm(report, lines) if editable else None
         return _render_report(request, actor, report, lines, form, edit_reason=edit_reason)
-    if not editable:
+    if not editable and not actor.is_filer_of(report):
         raise PermissionDenied(edit_reason)
     form = ReportForm(report, lines, request.POST)
+    if not editable:  # its unit's page, left open while the report moved on: keep the typing
+        form.is_valid()
+        return _render_report(
+            request,
+            actor,
+            report,
+            lines,
+            form,
+            error=f"{edit_reason}您填写的内容没有保存，仍在下面：请复制保存。",
+            status=409,
+        )
     seen = SeenVersionForm(request.POST)
     if not form.is_valid() or not seen.is_valid():
         return _render_report(
