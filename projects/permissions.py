@@ -163,28 +163,27 @@ class Actor:
             | Q(project__department_id__in=self.finance_departments or ())
         )
 
-    def queue_scope(self) -> Q:
+    def queue_scope(self, project: str = "project") -> Q:
         """The forms waiting for this actor's review: at a stage at which the actor reviews
-        their department's forms."""
+        their department's forms (``project``: the path to the project from another model
+        with a ``status``, such as a report's ``form__project``)."""
+        department = f"{project}__department"
         waiting = Q(pk__in=[])
         for stage in Stage:
             departments = self.departments_at(stage)
+            here = at_stage(stage, department=department) & ~self.conflicts_at(stage, project)
             if departments is None:
-                waiting |= at_stage(stage) & ~self.conflicts_at(stage)
+                waiting |= here
             elif departments:
-                waiting |= (
-                    at_stage(stage)
-                    & Q(project__department_id__in=departments)
-                    & ~self.conflicts_at(stage)
-                )
+                waiting |= here & Q(**{f"{department}_id__in": departments})
         return waiting
 
-    def conflicts_at(self, stage: Stage) -> Q:
+    def conflicts_at(self, stage: Stage, project: str = "project") -> Q:
         """The forms this actor may not review at the stage for a conflict of interest
         (``conflict_of_interest``), as a filter."""
-        own = Q(project__unit_id__in=self.filer_units)
+        own = Q(**{f"{project}__unit_id__in": self.filer_units})
         if stage == Stage.FINANCE:
-            own |= Q(project__department_id__in=self.reviewed_departments)
+            own |= Q(**{f"{project}__department_id__in": self.reviewed_departments})
         return own
 
     def conflict_of_interest(self, form: Reviewable, stage: Stage) -> str:

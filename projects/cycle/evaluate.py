@@ -102,7 +102,6 @@ def evaluate(
     return _self_evaluation(report, lines, weights)
 
 
-FIGURES = ("light", "total", "grade", "check_errors", "check_warnings")
 LINE_FIGURES = ("weight", "score")
 
 
@@ -112,8 +111,9 @@ def refresh_figures(
     *,
     weights: Mapping[str, Fraction] | None = None,
 ) -> Evaluation:
-    """Recompute what follows from the entries and set it on the report (``FIGURES``) and its
-    lines (``LINE_FIGURES``); the caller saves them."""
+    """Recompute what follows from the entries and set it on the report (light, total, grade,
+    the counts of errors and warnings) and its lines (``LINE_FIGURES``); the caller saves
+    them."""
     result = evaluate(report, lines, weights=weights)
     report.light = result.light if report.is_monitoring else ""
     report.total = result.total

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from indicators.scoring import is_qualitative
 from projects.cycle.build import CycleRefused
-from projects.cycle.evaluate import Evaluation, refresh_figures
+from projects.cycle.evaluate import LINE_FIGURES, Evaluation, refresh_figures
 from projects.cycle.inputs import LINE_FIELDS, ReportInput
 from projects.cycle.snapshot import report_json
 from projects.models import COMMENT_LIMIT, FormEvent, Report, ReportComment, ReportEvent, ReportLine
@@ -98,7 +98,7 @@ def save_report(*, actor: Actor, report_id: int, seen_version: int, entries: Rep
         if changed:
             report.version += 1
         report.save()
-        ReportLine.objects.bulk_update(lines, [*LINE_FIELDS, "weight", "score"])
+        ReportLine.objects.bulk_update(lines, [*LINE_FIELDS, *LINE_FIGURES])
         if changed:
             ReportEvent.objects.create(
                 report=report,
@@ -186,7 +186,7 @@ def take_step(
         before = report.status
         report.status = step.target
         report.save()
-        ReportLine.objects.bulk_update(lines, ["weight", "score"])
+        ReportLine.objects.bulk_update(lines, LINE_FIGURES)
         ReportEvent.objects.create(
             report=report,
             kind=step.kind,

@@ -4,7 +4,6 @@ reviewed like a form, its figures computed as it is saved — and its steps and 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +25,7 @@ from projects.cycle.build import (
     start_self_evaluation,
     start_self_evaluations,
 )
-from projects.cycle.evaluate import evaluate, execution_rate
+from projects.cycle.evaluate import evaluate
 from projects.cycle.forms import CommentForm, OpenRoundForm, ReportForm, YearForm
 from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS
 from projects.cycle.queries import waiting_for
@@ -41,6 +40,7 @@ from projects.cycle.services import (
     take_step,
 )
 from projects.cycle.sheet import read_report_sheet
+from projects.cycle.tables import report_figures
 from projects.exporting.reports import report_filename, report_pdf, report_xlsx
 from projects.forms import SeenVersionForm
 from projects.models import MonitoringRound, PerformanceForm, Report, ReportLine
@@ -287,18 +287,12 @@ def _render_report(
         }
         for place, line in enumerate(lines)
     ]
-    # the sources of the funds as stored (当年财政拨款, 上年结转资金, 其他资金), for reading
+    # the sources of the funds as stored (当年财政拨款, 上年结转资金, 其他资金), as printed
+    figures = report_figures(report, lines, result)
     fund_rows = [
-        (
-            label,
-            [_decimal(report.fund_rows[row].get(column)) for column, _c in FUND_COLUMNS],
-            execution_rate(
-                _decimal(report.fund_rows[row].get("annual")),
-                _decimal(report.fund_rows[row].get("executed")),
-            ),
-        )
+        (label, [figures.funds[row][column] for column, _c in FUND_COLUMNS], figures.rates[row])
         for row, label in FUND_ROWS
-        if row in report.fund_rows
+        if row in figures.funds
     ]
     context = {
         "nav": "cycle",
@@ -325,15 +319,6 @@ def _render_report(
         "downloads": True,
     }
     return render(request, "cycle/report.html", context, status=status)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 @login_required

@@ -24,7 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from projects.models.fields import AMOUNT_DIGITS, AMOUNT_PLACES
-from projects.models.forms import PerformanceForm
+from projects.models.forms import PerformanceForm, Scoped
 from projects.models.history import FormEvent
 from projects.models.projects import Project
 
@@ -84,7 +84,7 @@ class MonitoringRound(models.Model):
 
 
 class ReportQuerySet(models.QuerySet["Report"]):
-    def visible_to(self, actor: Any) -> ReportQuerySet:
+    def visible_to(self, actor: Scoped) -> ReportQuerySet:
         """The reports of the forms the actor may read (``Actor.form_scope``, over the
         report's form)."""
         scope = actor.form_scope()
