@@ -147,3 +147,43 @@ def test_monitoring_returned_on_an_indicator_then_self_evaluation_approved(
     page.goto(f"{live_server.url}/forms/dashboard/?year={form.fiscal_year}")
     assert "绩效监控与自评" in page.inner_text("main")
     both_widths(page, shots, "cycle_dashboard")
+
+
+def test_the_report_page_asks_before_typing_is_left_unsaved(
+    page,
+    live_server,
+    transactional_db,
+    seeded,
+) -> None:
+    from projects.cycle.build import start_self_evaluation
+    from projects.permissions import Actor
+
+    forms, users = seeded
+    form = approve(forms[0], users)
+    report = start_self_evaluation(actor=Actor.for_user(users["filer"]), form_id=form.pk)
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    sign_in_as(page, live_server, "filer")
+    open_report(page, live_server, report)
+    page.click("text=绩效监控与自评")  # nothing typed: leaves without asking
+    page.wait_for_url(f"{live_server.url}/cycle/")
+    assert asked == []
+    open_report(page, live_server, report)
+    page.fill("textarea[name=goal_actual]", "写了一半的说明")
+    page.click("nav[aria-label=breadcrumb] >> text=绩效监控与自评")
+    assert asked == ["beforeunload"]
+    assert page.url.endswith(f"/cycle/{report.pk}/")
+    assert page.input_value("textarea[name=goal_actual]") == "写了一半的说明"
+    # a refused save shows the typing again: leaving it asks at once
+    page.fill("input[name=executed]", "五十万")
+    page.click("button:text-is('保存')")
+    page.wait_for_load_state()
+    assert "汉字数字" in page.inner_text("main")
+    page.click("nav[aria-label=breadcrumb] >> text=绩效监控与自评")
+    assert asked == ["beforeunload", "beforeunload"]
+    assert page.input_value("textarea[name=goal_actual]") == "写了一半的说明"
