@@ -145,10 +145,9 @@ def test_a_dimension_that_lies_is_only_a_hint():
     ws = workbook.active
     assert ws is not None
     ws["A1"], ws["B1"] = "项目名称", "示例"
-    parts = {
-        info.filename: zipfile.ZipFile(io.BytesIO(workbook_bytes(workbook))).read(info)
-        for info in zipfile.ZipFile(io.BytesIO(workbook_bytes(workbook))).infolist()
-    }
+    # One write: two would differ in their timestamps when a second passes between them.
+    original = zipfile.ZipFile(io.BytesIO(workbook_bytes(workbook)))
+    parts = {info.filename: original.read(info) for info in original.infolist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     far = '<row r="2000"><c r="ZZ2000" t="inlineStr"><is><t>远</t></is></c></row>'
     parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", far + "</sheetData>").encode()
