@@ -209,11 +209,11 @@ def baseline_pdf(ids: list[int], output: Path) -> None:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    from projects.exporting.batch import CategoryCache, form_grid, load_forms
+    from projects.exporting.batch import CategoryLookup, form_grid, load_forms
     from projects.exporting.pdf import prepare_section
     from projects.models import PerformanceForm
 
-    categories = CategoryCache()
+    categories = CategoryLookup()
     loaded = load_forms(PerformanceForm.objects.filter(pk__in=ids).order_by("id"))
     sections = [
         prepare_section(form_grid(form, data, "dongguan", categories), data.project.name)

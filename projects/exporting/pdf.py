@@ -43,11 +43,13 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import chain
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from projects.exporting.weasy import RenderedChunk, Styles, render_documents
 
 if TYPE_CHECKING:
     from pypdf.generic import PdfObject
@@ -160,13 +162,6 @@ class PdfPart:
         return self.running_title or self.grid.title
 
 
-class RenderedChunk(NamedTuple):
-    """A chunk of parts as one PDF, and how many pages each part took."""
-
-    content: bytes
-    pages: list[int]
-
-
 def part_html(part: PdfPart, document_title: str) -> str:
     section = prepare_section(part.grid, part.running_title)
     return render_to_string(
@@ -176,36 +171,21 @@ def part_html(part: PdfPart, document_title: str) -> str:
 
 
 @cache
-def _weasyprint() -> tuple[Any, Any]:
-    """One font configuration and one URL fetcher for every document a process renders:
-    WeasyPrint builds both for each document otherwise (loading the fonts, and an SSL context
-    the tables never use), which costs as much as laying out a form. Nothing is fetched."""
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
-
-    return FontConfiguration(), URLFetcher(allowed_protocols=("data",))
+def print_styles() -> Styles:
+    """The stylesheets every printed table is laid out with (``weasy``: parsed once a process)."""
+    return Styles(render_to_string("pdf/print.css"), render_to_string("pdf/elements.css"))
 
 
-def render_html_chunk(documents: Sequence[str], base_url: str) -> RenderedChunk:
-    """Lay each HTML document out on its own pages and write them all as one PDF (one font
-    subset for the chunk: subsetting the CJK fonts is most of the cost of writing a PDF). This
-    is what a pool worker runs: it needs WeasyPrint only, not Django or the database."""
-    from weasyprint import HTML
-
-    fonts, fetcher = _weasyprint()
-    rendered = [
-        HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=fonts)
-        for html in documents
-    ]
-    pages = [page for document in rendered for page in document.pages]
-    content: bytes = rendered[0].copy(pages).write_pdf()
-    return RenderedChunk(content, [len(document.pages) for document in rendered])
+def render_html_chunk(documents: Sequence[str], base_url: str, styles: Styles) -> RenderedChunk:
+    """Lay each HTML document out on its own pages and write them all as one PDF. This is what
+    a pool worker runs: it needs WeasyPrint only, not Django or the database."""
+    return render_documents(documents, base_url, styles)
 
 
 def render_chunk(parts: Sequence[PdfPart], document_title: str) -> RenderedChunk:
     """The parts as one PDF, each a document of its own, rendered in this process."""
     htmls = [part_html(part, document_title) for part in parts]
-    return render_html_chunk(htmls, str(settings.BASE_DIR))
+    return render_html_chunk(htmls, str(settings.BASE_DIR), print_styles())
 
 
 def render_pdf(
@@ -297,7 +277,7 @@ def _render_in_pool(
     chunk into HTML (templates, settings); the workers only run WeasyPrint on it, so they need
     neither Django nor the database. At most two chunks a worker are in flight: neither side
     holds more than a few chunks whatever the batch."""
-    base_url = str(settings.BASE_DIR)
+    base_url, styles = str(settings.BASE_DIR), print_styles()
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context("spawn"),
@@ -308,7 +288,7 @@ def _render_in_pool(
     try:
         for chunk in chunks:
             htmls = [part_html(part, document_title) for part in chunk]
-            in_flight.append(pool.submit(render_html_chunk, htmls, base_url))
+            in_flight.append(pool.submit(render_html_chunk, htmls, base_url, styles))
             if len(in_flight) >= 2 * workers:
                 yield in_flight.popleft().result()
         while in_flight:
