@@ -139,7 +139,7 @@ def test_a_refused_grading_keeps_every_choice_with_the_error_in_view(
     page.wait_for_selector("#feasibility-note-error")  # the panel comes back (htmx)
     # and has settled: a click on the panel being swapped in would be lost (a busy machine)
     page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )
 
     for key, grade in chosen.items():
