@@ -193,6 +193,17 @@ def test_pdf_batch_loads_its_forms_in_a_fixed_number_of_queries(
         export_batch(actor=actor, selection=Selection(layout="dongguan", format="pdf"))
 
 
+def test_the_sqlite_pinyin_order_reads_pypinyins_own_table():
+    """SQLite's zh_pinyin collation reads pypinyin's table of characters from its data file
+    (without the package's phrase dictionary): the same readings as the package gives."""
+    from pypinyin.constants import PINYIN_DICT
+
+    from projects.models.fields import _readings, pinyin_key
+
+    assert _readings() == dict(PINYIN_DICT)
+    assert sorted(["重庆", "北京", "安徽"], key=pinyin_key) == ["安徽", "北京", "重庆"]
+
+
 def test_forms_are_ordered_by_department_unit_and_project_in_pinyin(fiona):
     # 安徽 (an), 北京 (bei), 重庆 (chong): code points order them 北 < 安 < 重
     for dept_name in ("重庆", "北京", "安徽"):
