@@ -566,3 +566,20 @@ def test_a_save_after_the_report_was_submitted_elsewhere_keeps_the_typing(approv
     assert "在另一个标签页里写的说明" in page and "没有保存" in page
     report.refresh_from_db()
     assert report.goal_actual == "全年目标基本完成。"
+
+
+def test_a_form_being_adjusted_is_reported_on_as_approved_not_as_drafted(seeded):
+    """While an adjustment is drafted, the approved version stays in force: the round's report
+    carries its amount and indicators, not the draft's new amount nor its added indicator."""
+    from tests.test_adjustment_in_force import ADDED, DRAFT_AMOUNT, adjusting
+
+    forms, users = seeded
+    form, approved_amount = adjusting(forms, users)
+    round, made = open_july(users, form.fiscal_year)
+    assert made == 1
+    report = Report.objects.get(round=round, form=form)
+    assert report.target_version == form.approved_version < form.version
+    assert report.annual_budget == approved_amount != DRAFT_AMOUNT
+    names = list(report.lines.values_list("name", flat=True))
+    assert ADDED not in names
+    assert len(names) == form.indicators.count() - 1  # the draft's added row is not there

@@ -449,3 +449,108 @@ def test_a_sheet_saved_again_by_libreoffice_still_reads(filled, tmp_path):
     assert status == 0, out
     [result] = json.loads(out)["forms"]
     assert (result["total"], result["grade"]) == expected
+
+
+def _one_each(tested: dict, *, with_benefit: bool = True) -> dict:
+    """A form of three indicators: the one under test alone in 产出 (50 points), a 效益 one
+    reached (30) and a 满意度 one reached (10); the budget all spent (10)."""
+    reached = {"actual": None, "achieved": "达成", "reason": ""}
+    indicators = [
+        {
+            "level1": "产出指标",
+            "level2": "数量指标",
+            "name": "受测指标",
+            "reason": "原因",
+            **tested,
+        },
+        {
+            "level1": "满意度指标",
+            "level2": "服务对象满意度指标",
+            "name": "满意度",
+            "target": "≥90%",
+            "actual": "95%",
+            "achieved": None,
+            "reason": "",
+        },
+    ]
+    if with_benefit:
+        indicators.append(
+            {
+                "level1": "效益指标",
+                "level2": "社会效益指标",
+                "name": "效益",
+                "target": "有效提升",
+                **reached,
+            }
+        )
+    return {
+        "project": {"name": "比较符测试项目", "unit": "测试单位"},
+        "fiscal_year": 2023,
+        "funds": {"annual_budget": "100", "executed": "100", "unit": "元"},
+        "indicators": indicators,
+    }
+
+
+# target, actual (or the judgement of a qualitative target), the 产出 indicator's score of 50
+COMPARATORS = [
+    ("≥100个", "80个", "40.00"),  # higher is better: 50 × 80 / 100
+    (">100个", "80个", "40.00"),
+    ("不少于100个", "120个", "50.00"),  # capped at the weight
+    ("不低于90%", "45%", "25.00"),
+    ("达到100个", "100个", "50.00"),
+    ("大于10次", "5次", "25.00"),
+    ("120个", "90个", "37.50"),  # a bare number: higher is better
+    ("≥0个", "0个", "50.00"),  # a target of 0 scores full weight
+    ("≤10天", "20天", "25.00"),  # lower is better: 50 × 10 / 20
+    ("<10天", "5天", "50.00"),
+    ("不超过100万元", "125万元", "40.00"),
+    ("不高于5%", "10%", "25.00"),
+    ("低于5%", "4%", "50.00"),
+    ("24小时以内", "48小时", "25.00"),
+    ("年均≥100个", "50个", "25.00"),  # 年均 does not change the comparison
+    ("≤100万元", "1250000元", "40.00"),  # one unit: 125 万元
+    ("≥1.5亿元", "12000万元", "40.00"),
+    ("2023年12月31日前", "部分达成", "25.00"),  # qualitative: half
+    ("完成系统升级", "未达成", "0.00"),
+]
+
+
+@pytest.mark.parametrize(("target", "actual", "score"), COMPARATORS)
+def test_each_comparator_scores_through_the_command(tmp_path, target, actual, score):
+    judged = actual in ("达成", "部分达成", "未达成")
+    tested = {
+        "target": target,
+        "actual": None if judged else actual,
+        "achieved": actual if judged else None,
+    }
+    status, out = run(tmp_path, _one_each(tested))
+    assert status == 0, out
+    [result] = json.loads(out)["forms"]
+    scores = {i["name"]: (i["weight"], i["score"]) for i in result["indicators"]}
+    assert scores["受测指标"] == ("50.00", score)
+    # budget 10, 效益 30, 满意度 10
+    assert result["total"] == f"{50 + float(score):.2f}"
+
+
+def test_an_empty_category_gives_its_points_to_the_others_through_the_command(tmp_path):
+    form = _one_each({"target": "≥100个", "actual": "100个", "achieved": None}, with_benefit=False)
+    status, out = run(tmp_path, form)
+    assert status == 0, out
+    [result] = json.loads(out)["forms"]
+    # no 效益 indicator: its 30 points go to 产出 and 满意度 as 50 : 10, so 75 and 15
+    weights = {i["name"]: i["weight"] for i in result["indicators"]}
+    assert weights == {"受测指标": "75.00", "满意度": "15.00"}
+    assert (result["total"], result["grade"]) == ("100.00", "优")
+
+
+def test_units_that_cannot_be_reconciled_are_an_error_on_the_indicator(tmp_path):
+    form = _one_each({"target": "≥90%", "actual": "80个", "achieved": None})
+    status, out = run(tmp_path, form)
+    assert status == 1
+    [result] = json.loads(out)["forms"]
+    assert result["total"] is None and result["grade"] is None
+    assert result["budget_score"] == "10.00"  # the other scores are still given
+    scores = {i["name"]: i["score"] for i in result["indicators"]}
+    assert scores["受测指标"] is None and scores["满意度"] == "10.00"
+    [problem] = [p for p in result["problems"] if p["check"] == "unit-mismatch"]
+    assert (problem["severity"], problem["where"]) == ("error", "受测指标")

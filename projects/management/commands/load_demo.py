@@ -85,7 +85,7 @@ DEMO_PATHS: list[list[tuple[str, str, str]]] = [
 # leaves their reports (monitoring, then self-evaluation, each path in turn): one untouched,
 # one filled, one waiting for the department, one for finance, one returned with a comment
 # on an indicator, one approved.
-CYCLE_APPROVALS = 4
+CYCLE_APPROVALS = 5
 DEMO_MONITORING_SHARES = (Decimal("0.5"), Decimal("0.3"), Decimal("0.42"), Decimal("0.55"))
 DEMO_EVALUATION_SHARES = (Decimal("0.93"), Decimal("0.72"), Decimal("0.98"), Decimal("0.85"))
 CYCLE_PATHS: list[tuple[str, ...]] = [
