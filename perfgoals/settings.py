@@ -139,6 +139,18 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=True),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (the embedded default) lets one connection write at a time. A transaction that
+    # reads first and then writes (every step of the workflow) could not wait for another
+    # writer to finish: it failed at once with "database is locked" (a click during a
+    # background save, a notice mailed beside a decision). Each transaction takes the write
+    # lock as it begins and waits up to 20 s for it; with write-ahead logging, readers go on
+    # while one connection writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # the pages' queries are short: PostgreSQL's JIT compiles for 50-70 ms before running a
     # query it guesses to be big (the finance queue at 50,000 forms), more than it saves
