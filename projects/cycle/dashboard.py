@@ -6,11 +6,14 @@ lights and grades are written on each report as it is saved (``services.refresh_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Subquery
+from django.db.models import Count
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
-from projects.models import MonitoringRound, Report
+from projects.models import MonitoringRound, Organization, Report
 from projects.permissions import Actor
 
 LIGHTS = (("red", "红色预警"), ("yellow", "黄色预警"), ("green", "正常"), ("", "未计算"))
@@ -54,26 +57,50 @@ class CycleSummary:
         return [sum(row.grade_cells()[i] for row in self.rows) for i in range(len(GRADES))]
 
 
-def cycle_summary(actor: Actor, year: int) -> CycleSummary:
-    """The year's lights and grades by department, over the reports the actor may read."""
-    latest = MonitoringRound.objects.filter(fiscal_year=year).order_by("-months")
-    round = latest.first()
-    reports = Report.objects.visible_to(actor).filter(fiscal_year=year)
-    rows: dict[str, CycleRow] = {}
-    lit = (
-        reports.filter(round=Subquery(latest.values("pk")[:1]))
-        .values_list("department__name", "light")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for department, light, n in lit:
-        rows.setdefault(department, CycleRow(department)).lights[light] = n
+def cycle_summary(actor: Actor, year: int, names: Mapping[int, str] | None = None) -> CycleSummary:
+    """The year's lights and grades by department, over the reports the actor may read.
+    ``names``: the departments' names by id where the caller has them (the 进度总览's own
+    rows); others are read in one more query. Each count reads only an index (the round's
+    reports by department and light, the year's self-evaluations by department and grade)."""
+    round = MonitoringRound.objects.filter(fiscal_year=year).order_by("-months").first()
+    reports = Report.objects.visible_to(actor)
+    counts: dict[int | None, CycleRow] = {}
+    if round is not None:
+        lit = (
+            reports.filter(round=round)
+            .values_list("department_id", "light")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        for department, light, n in lit:
+            counts.setdefault(department, CycleRow("")).lights[light] = n
     graded = (
-        reports.filter(kind=Report.Kind.SELF_EVALUATION)
-        .values_list("department__name", "grade")
-        .annotate(n=Count("id"))
+        reports.filter(fiscal_year=year, kind=Report.Kind.SELF_EVALUATION)
+        .values_list("department_id", "grade")
+        .annotate(n=Count("*"))
         .order_by()
     )
     for department, grade, n in graded:
-        rows.setdefault(department, CycleRow(department)).grades[grade] = n
-    return CycleSummary(round, sorted(rows.values(), key=lambda row: row.department))
+        counts.setdefault(department, CycleRow("")).grades[grade] = n
+    known = dict(names or {})
+    missing = [pk for pk in counts if pk is not None and pk not in known]
+    if missing:
+        known.update(Organization.objects.filter(pk__in=missing).values_list("pk", "name"))
+    for pk, row in counts.items():
+        row.department = known.get(pk, "—") if pk is not None else "—"
+    return CycleSummary(round, sorted(counts.values(), key=lambda row: row.department))
+
+
+def cycle_rows(summary: CycleSummary) -> SafeString:
+    """The table's rows, one a department, drawn here rather than by the template (300
+    departments of nine cells each were most of the page's rendering)."""
+    drawn = []
+    for row in summary.rows:
+        cells = [f"<td>{escape(row.department)}</td>"]
+        if summary.round is not None:
+            for index, n in enumerate(row.light_cells()):
+                alarm = " text-danger fw-bold" if index == 0 and n else ""
+                cells.append(f'<td class="text-end{alarm}">{n:d}</td>')
+        cells.extend(f'<td class="text-end">{n:d}</td>' for n in row.grade_cells())
+        drawn.append(f"<tr>{''.join(cells)}</tr>")
+    return mark_safe("".join(drawn))  # the department's name escaped above

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
-from projects.cycle.dashboard import cycle_summary
+from projects.cycle.dashboard import cycle_rows, cycle_summary
 from projects.errors import as_int
 from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm, Season
 from projects.permissions import actor_of, can_assign
@@ -108,6 +108,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     deadlines = year_deadlines(year)
     rows = status_counts(actor, year, deadlines=deadlines, today=today)
     shows_loads = actor.is_finance_reviewer and actor.finance_departments is None
+    names = {row.department_id: row.name for row in rows if row.department_id is not None}
+    cycle = cycle_summary(actor, year, names)
     return render(
         request,
         "review/dashboard.html",
@@ -127,6 +129,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "loads": reviewer_loads(today) if shows_loads else [],
             "may_assign": can_assign(actor)[0],
             # monitoring lights and self-evaluation grades by department (three queries)
-            "cycle": cycle_summary(actor, year),
+            "cycle": cycle,
+            "cycle_rows": cycle_rows(cycle),
         },
     )
