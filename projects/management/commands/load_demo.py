@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.scoring import is_qualitative
 from projects.content import load_content
 from projects.cycle.build import fill_round, open_round, start_self_evaluation
 from projects.cycle.inputs import LineInput, ReportInput
@@ -375,7 +376,11 @@ def demo_entries(report: Report, index: int) -> ReportInput:
             LineInput(
                 line_id=line.pk,
                 # a shortfall: nothing of a quantity done yet, a quality only partly reached
-                actual="0" if short and not report.is_monitoring else line.target,
+                actual=(
+                    ("基本达到" if is_qualitative(line.target) else "0")
+                    if short and not report.is_monitoring
+                    else line.target
+                ),
                 projected=line.target,
                 likelihood="有可能" if short else "确定能",
                 achieved="部分达成" if short else "达成",
