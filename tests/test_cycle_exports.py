@@ -31,7 +31,7 @@ from projects.layouts.reports import REPORT_TABLES
 from projects.models import Report
 from projects.permissions import Actor
 from tests import hostile_files as hostile
-from tests.export_helpers import has_embedded_cjk_serif, pdf_text
+from tests.export_helpers import has_embedded_cjk_serif, needs_libreoffice, pdf_text
 from tests.review_helpers import act
 from tests.test_import_hostile import run_bounded
 
@@ -582,3 +582,43 @@ def test_a_hostile_file_is_refused_with_a_clear_message(self_evaluation, build, 
 def test_a_sheet_that_is_not_a_report_is_refused(self_evaluation):
     message = _refusal(self_evaluation, hostile.tiny_workbook(), "别的表.xlsx")
     assert message.startswith("别的表.xlsx › 表1 › A1：标题应为")
+
+
+@needs_libreoffice
+def test_a_sheet_over_several_pages_prints_each_group_label_on_each_of_its_pages(
+    monitoring, approved, tmp_path
+):
+    """Every line with a long reason and measures: the sheet runs over pages, broken between
+    whole rows; each page the 产出 group runs on shows its 一级 label (one merged cell a page),
+    and the sheet still reads back as it was saved."""
+    from tests.test_export_print import printed
+
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    reason = "、".join(f"第{n}批设备到货延迟" for n in range(1, 16))
+    lines = [
+        replace(line, likelihood="有可能", reason_kind="其他", reason=reason, measures=reason)
+        for line in read_report_sheet(monitoring, report_xlsx(monitoring), "监控.xlsx").lines
+    ]
+    entries = replace(
+        read_report_sheet(monitoring, report_xlsx(monitoring), "监控.xlsx"), lines=tuple(lines)
+    )
+    save_report(
+        actor=filer, report_id=monitoring.pk, seen_version=monitoring.version, entries=entries
+    )
+    report = _fresh(monitoring)
+    content = report_xlsx(report)
+    breaks = [b.id for b in _sheet(content).row_breaks.brk]
+    assert breaks  # more than one page
+    pages = printed(tmp_path, "监控.xlsx", content)
+    assert len(pages) == len(breaks) + 1
+    outputs = [line.name for line in _lines(report) if line.level1 == "产出指标"]
+    for page in pages:
+        if any(name in page for name in outputs):
+            assert page.count("产出指标") == 1, page[:200]
+    assert sum(page.count("第15批设备到货延迟") for page in pages) == 2 * len(_lines(report))
+    again = read_report_sheet(report, content, "监控.xlsx")
+    saved = save_report(
+        actor=filer, report_id=report.pk, seen_version=report.version, entries=again
+    )
+    assert not saved.changed

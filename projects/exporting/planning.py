@@ -319,6 +319,20 @@ def spans_below(grid: Grid, row: int | None) -> bool:
     return row is not None and any(cell.rowspan > 1 for cell in grid.rows[row].cells)
 
 
+def clip_to_pages(grid: Grid, starts: Sequence[int]) -> Grid:
+    """The grid on pages beginning at rows ``starts`` (whole rows: none is cut), each merged
+    cell clipped to its page and one that runs on printed again at the top of the next: every
+    一级/二级 label is one cell on each page its group continues on. Rows and columns keep
+    their places (a sheet to fill in and read back keeps each cell where it was)."""
+    if not starts:
+        return grid
+    placed = place(grid)
+    rows: list[Row] = []
+    for a, b in pairwise([0, *starts, len(grid.rows)]):
+        rows += _page(grid, placed, a, b, [])
+    return replace(grid, rows=rows)
+
+
 def split_rows(grid: Grid, drawing: Drawing) -> Printed:
     """The grid on one endless page: only its rows taller than ``drawing.max_row`` cut."""
     rows = measure(grid, drawing)

@@ -6,7 +6,10 @@ for filling in offline.
 The xlsx is a sheet to fill in and upload again (``projects.cycle.sheet`` reads it back), so
 each cell of the table is one cell of the sheet: a row is never cut into several, whatever its
 height (a row of more than Excel's 409 pt keeps its whole text, shown when the cell is
-selected); the indicator head repeats at the top of each printed page (print titles). The
+selected); the indicator head repeats at the top of each printed page (print titles), the pages
+break between whole rows as the official tables' sheets do (``sheet_pages.page_starts``: a
+heading kept with what it heads, a group moved whole to the next page where it fits there) and
+each 一级/二级 label is one merged cell on each page its group runs on. The
 entry cells are left blank where nothing was typed and unlocked; the rest of the sheet is
 protected without a password (nothing to type over by mistake, no row to insert by mistake), and
 the cells with choices offer them in a list. Text goes through ``write_text`` (never a formula).
@@ -20,13 +23,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from projects.cycle.tables import report_grid, report_lines
 from projects.exporting.batch import safe_filename
 from projects.exporting.metrics import wrap
 from projects.exporting.pdf import render_pdf
-from projects.exporting.planning import measure
+from projects.exporting.planning import clip_to_pages, measure
+from projects.exporting.sheet_pages import page_body, page_starts
 from projects.exporting.xlsx import (
     BODY_FONT,
     MAX_ROW_PT,
@@ -77,7 +82,10 @@ def report_xlsx(report: Report) -> bytes:
     letters = [get_column_letter(index) for index in range(1, grid.columns + 1)]
     drawing = sheet_drawing([ws.column_dimensions[letter].width or 8.43 for letter in letters])
     heights = [min(height, MAX_ROW_PT) for height in measure(grid, drawing).heights]
-    write_grid(ws, grid, top=1, heights=heights)
+    starts = page_starts(grid, heights, page_body(ws, grid.columns, None))
+    for start in starts:  # a break after the last row of each page but the last
+        ws.row_breaks.append(Break(id=start))
+    write_grid(ws, clip_to_pages(grid, starts), top=1, heights=heights)
     head = (grid.repeat_row or 0) + 1
     ws.print_title_rows = f"{head}:{head}"
     lists: dict[tuple[str, ...], DataValidation] = {}
