@@ -88,7 +88,7 @@ def add_cycle(year: int) -> None:
             cursor.execute(
                 f"UPDATE {table} AS r SET {column} = s.value, status = s.state "
                 f"FROM (SELECT id, {spread} AS value, {state} AS state FROM "
-                f"(SELECT id, abs(hashtext(id::text)) %% 100 AS h FROM {table} "
+                f"(SELECT id, mod(abs(hashtext(id::text)::bigint), 100) AS h FROM {table} "
                 f"WHERE fiscal_year = %s AND kind = %s) AS hashed) AS s WHERE r.id = s.id",
                 [year, kind],
             )
@@ -159,6 +159,10 @@ def main() -> None:
     setup()
     if args.reset:
         remove_cycle(args.year)
+    from projects.models import MonitoringRound
+
+    if MonitoringRound.objects.filter(fiscal_year=args.year).exists():
+        print("(the city has its cycle already: the first figure is with it too; see --reset)")
     before = time_dashboard(args.rounds)
     add_cycle(args.year)
     after = time_dashboard(args.rounds)

@@ -1,7 +1,8 @@
 """The cycle on the 进度总览: for each department, its monitoring reports of the year's latest
 round by their budget light (红色预警 / 黄色预警 / 正常 / 未填), and its self-evaluations by
 grade (优 / 良 / 中 / 差 / 未评分). Three queries whatever the number of forms (the round,
-and one grouped count each): the
+and one grouped count each; no count of lights before a round; one more for the names of
+departments the caller's rows do not hold): the
 lights and grades are written on each report as it is saved (``services.refresh_figures``)."""
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def cycle_summary(actor: Actor, year: int, names: Mapping[int, str] | None = Non
     reports by department and light, the year's self-evaluations by department and grade)."""
     round = MonitoringRound.objects.filter(fiscal_year=year).order_by("-months").first()
     reports = Report.objects.visible_to(actor)
-    counts: dict[int | None, CycleRow] = {}
+    counts: dict[int, CycleRow] = {}
     if round is not None:
         lit = (
             reports.filter(round=round)
@@ -83,12 +84,17 @@ def cycle_summary(actor: Actor, year: int, names: Mapping[int, str] | None = Non
     for department, grade, n in graded:
         counts.setdefault(department, CycleRow("")).grades[grade] = n
     known = dict(names or {})
-    missing = [pk for pk in counts if pk is not None and pk not in known]
+    order = {pk: place for place, pk in enumerate(known)}  # the page's rows: pinyin order
+    missing = [pk for pk in counts if pk not in known]
     if missing:
-        known.update(Organization.objects.filter(pk__in=missing).values_list("pk", "name"))
+        others = Organization.objects.filter(pk__in=missing).values_list("pk", "name")
+        known.update(sorted(others, key=lambda item: item[1]))
     for pk, row in counts.items():
-        row.department = known.get(pk, "—") if pk is not None else "—"
-    return CycleSummary(round, sorted(counts.values(), key=lambda row: row.department))
+        row.department = known.get(pk, "—")
+    rows = sorted(
+        counts.items(), key=lambda item: (order.get(item[0], len(order)), item[1].department)
+    )
+    return CycleSummary(round, [row for _pk, row in rows])
 
 
 def cycle_rows(summary: CycleSummary) -> SafeString:

@@ -128,7 +128,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # the bureau's reviewers' load, for a finance reviewer of every department
             "loads": reviewer_loads(today) if shows_loads else [],
             "may_assign": can_assign(actor)[0],
-            # monitoring lights and self-evaluation grades by department (three queries)
+            # monitoring lights and self-evaluation grades by department (two queries, three once
+            # a round is open)
             "cycle": cycle,
             "cycle_rows": cycle_rows(cycle),
         },
