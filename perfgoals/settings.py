@@ -145,7 +145,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # writer to finish: it failed at once with "database is locked" (a click during a
     # background save, a notice mailed beside a decision). Each transaction takes the write
     # lock as it begins and waits up to 20 s for it; with write-ahead logging, readers go on
-    # while one connection writes.
+    # while one connection writes (synchronous=NORMAL: a power cut may lose the last commits,
+    # never corrupt the file). A background job's heartbeat cannot be written while its own
+    # long transaction holds the lock (an import's commit): on SQLite, a commit that takes
+    # longer than JOB_LEASE_SECONDS shows as interrupted; production runs on PostgreSQL.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE",
         timeout=20,

@@ -584,41 +584,74 @@ def test_a_sheet_that_is_not_a_report_is_refused(self_evaluation):
     assert message.startswith("别的表.xlsx › 表1 › A1：标题应为")
 
 
-@needs_libreoffice
-def test_a_sheet_over_several_pages_prints_each_group_label_on_each_of_its_pages(
-    monitoring, approved, tmp_path
-):
-    """Every line with a long reason and measures: the sheet runs over pages, broken between
-    whole rows; each page the 产出 group runs on shows its 一级 label (one merged cell a page),
-    and the sheet still reads back as it was saved."""
-    from tests.test_export_print import printed
-
-    _forms, users = approved
-    filer = Actor.for_user(users["filer"])
+def _with_long_reasons(monitoring: Report, filer: Actor) -> Report:
+    """The report with a long reason and measures on every line: its sheet runs over pages."""
     reason = "、".join(f"第{n}批设备到货延迟" for n in range(1, 16))
+    read = read_report_sheet(monitoring, report_xlsx(monitoring), "监控.xlsx")
     lines = [
         replace(line, likelihood="有可能", reason_kind="其他", reason=reason, measures=reason)
-        for line in read_report_sheet(monitoring, report_xlsx(monitoring), "监控.xlsx").lines
+        for line in read.lines
     ]
-    entries = replace(
-        read_report_sheet(monitoring, report_xlsx(monitoring), "监控.xlsx"), lines=tuple(lines)
-    )
     save_report(
-        actor=filer, report_id=monitoring.pk, seen_version=monitoring.version, entries=entries
+        actor=filer,
+        report_id=monitoring.pk,
+        seen_version=monitoring.version,
+        entries=replace(read, lines=tuple(lines)),
     )
-    report = _fresh(monitoring)
+    return _fresh(monitoring)
+
+
+def test_a_sheet_over_several_pages_has_each_group_label_merged_on_each_of_its_pages(
+    monitoring, approved
+):
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    report = _with_long_reasons(monitoring, filer)
     content = report_xlsx(report)
-    breaks = [b.id for b in _sheet(content).row_breaks.brk]
-    assert breaks  # more than one page
-    pages = printed(tmp_path, "监控.xlsx", content)
-    assert len(pages) == len(breaks) + 1
-    outputs = [line.name for line in _lines(report) if line.level1 == "产出指标"]
-    for page in pages:
-        if any(name in page for name in outputs):
-            assert page.count("产出指标") == 1, page[:200]
-    assert sum(page.count("第15批设备到货延迟") for page in pages) == 2 * len(_lines(report))
+    ws = _sheet(content)
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks
+    pages = list(zip([0, *breaks], [*breaks, ws.max_row], strict=True))  # (after, last] rows
+    outputs = {line.name for line in _lines(report) if line.level1 == "产出指标"}
+    label_rows = {row for row in range(1, ws.max_row + 1) if ws.cell(row, 3).value in outputs}
+    assert len(label_rows) == len(outputs)
+    merged = [m for m in ws.merged_cells.ranges if m.min_col == 1 and m.max_col == 1]
+    for after, last in pages:
+        rows = {row for row in label_rows if after < row <= last}
+        if not rows:
+            continue
+        spans = [m for m in merged if m.min_row <= max(rows) and m.max_row >= min(rows)]
+        if spans:  # one merged cell beside the group's rows on this page, and within it
+            [label] = spans
+            assert after < label.min_row <= min(rows) and max(rows) <= label.max_row <= last
+            top = label.min_row
+        else:  # a single row of the group on this page: its own cell
+            assert len(rows) == 1
+            top = min(rows)
+        assert ws.cell(top, 1).value == "产出指标"
     again = read_report_sheet(report, content, "监控.xlsx")
     saved = save_report(
         actor=filer, report_id=report.pk, seen_version=report.version, entries=again
     )
     assert not saved.changed
+
+
+@needs_libreoffice
+def test_a_sheet_over_several_pages_prints_each_group_label_on_each_of_its_pages(
+    monitoring, approved, tmp_path
+):
+    """Printed by LibreOffice: the sheet breaks where it says, and each page the 产出 group
+    runs on shows its 一级 label."""
+    from tests.test_export_print import printed
+
+    _forms, users = approved
+    report = _with_long_reasons(monitoring, Actor.for_user(users["filer"]))
+    content = report_xlsx(report)
+    breaks = [b.id for b in _sheet(content).row_breaks.brk]
+    pages = printed(tmp_path, "监控.xlsx", content)
+    assert breaks and len(pages) == len(breaks) + 1
+    outputs = [line.name for line in _lines(report) if line.level1 == "产出指标"]
+    for page in pages:
+        if any(name in page for name in outputs):
+            assert page.count("产出指标") == 1, page[:200]
+    assert sum(page.count("第15批设备到货延迟") for page in pages) == 2 * len(_lines(report))

@@ -196,11 +196,34 @@ def test_pdf_batch_loads_its_forms_in_a_fixed_number_of_queries(
 def test_the_sqlite_pinyin_order_reads_pypinyins_own_table():
     """SQLite's zh_pinyin collation reads pypinyin's table of characters from its data file
     (without the package's phrase dictionary): the same readings as the package gives."""
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
     from pypinyin.constants import PINYIN_DICT
 
     from projects.models.fields import _readings, pinyin_key
 
+    spec = importlib.util.find_spec("pypinyin")
+    assert spec and spec.submodule_search_locations
+    assert (Path(spec.submodule_search_locations[0]) / "pinyin_dict.json").is_file()
     assert _readings() == dict(PINYIN_DICT)
+    # in a fresh process, the readings come without importing pypinyin (nor its phrases)
+    code = (
+        "import sys, django; django.setup(); from projects.models.fields import _readings; "
+        "n = len(_readings()); "
+        "print(n, 'pypinyin' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "perfgoals.settings"},
+    ).stdout.split()
+    assert shown == [str(len(PINYIN_DICT)), "False"]
     assert sorted(["重庆", "北京", "安徽"], key=pinyin_key) == ["安徽", "北京", "重庆"]
 
 

@@ -224,7 +224,7 @@ def write_pdf_parts(
     output: BinaryIO,
     document_title: str,
     workers: int = 1,
-    chunk_forms: int = 20,
+    chunk_forms: int = 12,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the parts, in order, as one PDF to ``output`` (front to back, never read back or

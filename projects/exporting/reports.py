@@ -85,7 +85,13 @@ def report_xlsx(report: Report) -> bytes:
     starts = page_starts(grid, heights, page_body(ws, grid.columns, None))
     for start in starts:  # a break after the last row of each page but the last
         ws.row_breaks.append(Break(id=start))
-    write_grid(ws, clip_to_pages(grid, starts), top=1, heights=heights)
+    paged = clip_to_pages(grid, starts)
+    if starts:  # a label printed again on a short row may need more lines than the row had
+        heights = [
+            max(height, min(again, MAX_ROW_PT))
+            for height, again in zip(heights, measure(paged, drawing).heights, strict=True)
+        ]
+    write_grid(ws, paged, top=1, heights=heights)
     head = (grid.repeat_row or 0) + 1
     ws.print_title_rows = f"{head}:{head}"
     lists: dict[tuple[str, ...], DataValidation] = {}
