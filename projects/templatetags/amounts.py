@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import template
 
+from projects.layouts.formats import format_thousands
+
 register = template.Library()
 
 
@@ -13,4 +15,4 @@ register = template.Library()
 def yuan(value: Decimal | None) -> str:
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    return format_thousands(Decimal(value))
