@@ -336,3 +336,17 @@ def test_the_page_takes_a_fixed_number_of_queries(
     # arrived (no reviewers' load for a filer), and the cycle's two
     with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+def test_a_filer_of_two_units_sees_which_unit_each_form_is_of(client, alice, forms) -> None:
+    from projects.models import Membership
+    from tests.factories import MembershipFactory
+
+    other = UnitFactory(name="第二用款单位", parent=forms["draft"].project.department)
+    MembershipFactory(user=alice, organization=other, role=Membership.Role.FILER)
+    form(other, "第二单位的项目")
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert '<th scope="col">用款单位</th>' in html
+    assert '<td data-label="用款单位">第二用款单位</td>' in html
+    assert "第二单位的项目" in html

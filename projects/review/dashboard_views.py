@@ -15,12 +15,15 @@ from django.views.decorators.http import require_GET
 
 from projects.cycle.dashboard import cycle_rows, cycle_summary
 from projects.errors import as_int
+from projects.layouts.formats import format_thousands
 from projects.models import MAX_YEAR, MIN_YEAR, PerformanceForm, Season
 from projects.permissions import actor_of, can_assign
 from projects.review.assignment import reviewer_loads
+from projects.review.badges import badge_html
 from projects.review.dashboard import (
     STATUSES,
     DepartmentRow,
+    UnitRow,
     fiscal_years,
     is_past,
     status_counts,
@@ -95,6 +98,45 @@ def count_rows(rows: Sequence[DepartmentRow], year: int) -> SafeString:
     return mark_safe("\n".join(drawn))  # every part escaped above
 
 
+# A row of 本单位的表 (a filer's forms of the year, a hundred and more for a big unit), drawn by
+# ``unit_rows``
+UNIT_ROW_HTML = (
+    "<tr{late_class}>"
+    '<td data-label="项目名称" class="cell-name"><a href="{url}">{name}</a></td>{unit}'
+    '<td data-label="本年度金额（元）" class="text-end">{amount}</td>'
+    '<td data-label="状态">{badge}</td><td data-label="当前在">{holder}</td>'
+    '<td data-label="停留天数" class="text-end">{days}</td><td data-label="逾期">{late}</td>'
+    "</tr>"
+)
+LATE_HTML = '<span class="badge text-bg-danger">已逾期</span>'
+ON_TIME_HTML = '<span class="text-muted">否</span>'
+
+
+def unit_rows(rows: Sequence[UnitRow], *, many_units: bool) -> SafeString:
+    """The unit's forms: each linked, with its unit (when the filer files for several), its
+    amount in force, state, who has it, days there and whether it is late."""
+    drawn = []
+    for row in rows:
+        form = row.form
+        unit = (
+            f'<td data-label="用款单位">{escape(form.project.unit.name)}</td>' if many_units else ""
+        )
+        drawn.append(
+            UNIT_ROW_HTML.format(
+                late_class=' class="table-danger"' if row.overdue else "",
+                url=escape(form.get_absolute_url()),
+                name=escape(form.project.name),
+                unit=unit,
+                amount=format_thousands(row.annual_amount),
+                badge=badge_html(form),
+                holder=escape(row.holder_label),
+                days=row.days,
+                late=LATE_HTML if row.overdue else ON_TIME_HTML,
+            )
+        )
+    return mark_safe("".join(drawn))  # every text escaped above
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -109,6 +151,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = status_counts(actor, year, deadlines=deadlines, today=today)
     shows_loads = actor.is_finance_reviewer and actor.finance_departments is None
     names = {row.department_id: row.name for row in rows if row.department_id is not None}
+    mine = unit_overview(actor, year, deadlines=deadlines, now=now)
+    many_units = len(actor.filer_units) > 1
     cycle = cycle_summary(actor, year, names)
     return render(
         request,
@@ -122,9 +166,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "count_rows": count_rows(rows, year),
             "totals": total_row(rows),
-            "unit_rows": unit_overview(actor, year, deadlines=deadlines, now=now),
+            "unit_rows": mine,
+            "unit_row_html": unit_rows(mine, many_units=many_units),
             "files_for_a_unit": bool(actor.filer_units),
-            "many_units": len(actor.filer_units) > 1,
+            "many_units": many_units,
             # the bureau's reviewers' load, for a finance reviewer of every department
             "loads": reviewer_loads(today) if shows_loads else [],
             "may_assign": can_assign(actor)[0],

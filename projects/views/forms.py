@@ -19,9 +19,9 @@ from projects.forms import ListFilterForm
 from projects.history import approved_contents
 from projects.models import PerformanceForm, Season
 from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
+from projects.review.badges import badge_html
 from projects.review.form_page import render_form_page
 from projects.templatetags.amounts import yuan
-from projects.templatetags.badges import badge_html
 
 PAGE_SIZE = 25
 
