@@ -111,7 +111,8 @@ def check_indicators(items: Sequence[MonitoredIndicator]) -> list[MonitoringProb
             missing = [
                 label
                 for label, given in (
-                    ("偏差原因", item.reason_kind in REASONS and bool(item.reason.strip())),
+                    ("偏差原因类型", item.reason_kind in REASONS),
+                    ("偏差原因说明", bool(item.reason.strip())),
                     ("纠偏措施", bool(item.measures.strip())),
                 )
                 if not given
@@ -127,7 +128,7 @@ def check_indicators(items: Sequence[MonitoredIndicator]) -> list[MonitoringProb
                         "deviation-unexplained",
                         "error",
                         item.name,
-                        f"{why}：请填写{'和'.join(missing)}。",
+                        f"{why}：请填写{'、'.join(missing)}。",
                     )
                 )
     return problems

@@ -6,8 +6,10 @@ indicator; a self-evaluation is scored by the rules of ``indicators.scoring``.""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -479,7 +481,9 @@ def test_a_sheet_filled_offline_is_read_and_saved_and_a_stale_one_refused(approv
     # the same sheet again, printed at version 1: refused, nothing changed
     response = _upload(client, report, filled.getvalue())
     assert response.status_code == 400
-    assert "较早的版本" in response.content.decode()
+    page = response.content.decode()
+    assert "这份表是从第 1 版下载的" in page and "现为第 2 版" in page
+    assert "仍在页面上" not in page  # the typing is in the file, not on the page
     report.refresh_from_db()
     assert report.version == 2
 
@@ -583,3 +587,90 @@ def test_a_form_being_adjusted_is_reported_on_as_approved_not_as_drafted(seeded)
     names = list(report.lines.values_list("name", flat=True))
     assert ADDED not in names
     assert len(names) == form.indicators.count() - 1  # the draft's added row is not there
+
+
+# --------------------------------------------------------------------------- trust
+
+
+def test_a_page_refused_for_someone_elses_save_stays_refused_until_it_is_opened_again(
+    approved, client
+):
+    """Two tabs on one report: B saves, A's save is refused (409) with A's typing kept; a
+    second 保存 from A's refused page is refused too (it carries the version A opened), so
+    B's save is not undone; once A opens the page again, A may save."""
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    line = report.lines.order_by("order").first()
+    url = reverse("cycle:report", args=[report.pk])
+    opened = report.version
+    assert client.post(url, {"version": opened, f"l{line.pk}-actual": "2个"}).status_code == 302
+    mine = {"version": opened, f"l{line.pk}-actual": "0个", "goal_actual": "A 写的"}
+    refused = client.post(url, mine)
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "A 写的" in page and f'name="version" value="{opened}"' in page
+    assert client.post(url, mine).status_code == 409  # the refused page's next 保存
+    line.refresh_from_db()
+    assert line.actual == "2个"
+    again = client.get(url).content.decode()
+    assert f'name="version" value="{opened + 1}"' in again
+
+
+def test_the_report_form_posts_to_the_report_after_a_refused_upload(approved, client):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    response = _upload(client, report, b"\x89PNG not a workbook", name="截图.xlsx")
+    assert response.status_code == 400
+    page = response.content.decode()
+    action = reverse("cycle:report", args=[report.pk])
+    assert f'<form method="post" action="{action}" id="report-form"' in page
+
+
+def test_a_sheet_with_a_text_longer_than_the_page_takes_is_refused_at_its_cell(approved, client):
+    from projects.exporting.reports import report_xlsx
+
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
+    sheet = book.active
+    unlocked = [
+        cell
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.protection.locked is False and cell.number_format != "#,##0.00"
+    ]
+    reason = unlocked[-1]  # the last line's 偏差原因分析及改进措施
+    reason.value = "原因" * 1500
+    filled = io.BytesIO()
+    book.save(filled)
+    response = _upload(client, report, filled.getvalue())
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"{reason.coordinate}" in page and "最多 2000 个字（现在 3000 个）" in page
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_a_refused_return_keeps_the_reason_typed_in_view(approved, client):
+    """The department returns a report from a page opened before it passed it on: refused,
+    and the reason typed is shown with the refusal (the page has no 退回 box any more)."""
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    _fill_self_evaluation(report, users)
+    report.refresh_from_db()
+    take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    report.refresh_from_db()
+    opened = report.version
+    take_step(actor=actor(users["dept"]), verb="pass_on", report_id=report.pk, seen_version=opened)
+    client.force_login(users["dept"])
+    response = client.post(
+        reverse("cycle:step", args=[report.pk, "return"]),
+        {"version": opened, "comment": "请补充佐证材料再报"},
+    )
+    assert response.status_code in (400, 409)
+    assert "请补充佐证材料再报" in response.content.decode()

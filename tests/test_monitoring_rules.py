@@ -50,7 +50,7 @@ def test_an_indicator_on_track_needs_nothing_more():
 def test_a_projection_short_of_its_target_needs_a_reason_and_measures(target, projected):
     [problem] = check_indicators([item(target, projected)])
     assert problem.check == "deviation-unexplained" and problem.severity == "error"
-    assert "偏差原因和纠偏措施" in problem.message
+    assert "偏差原因类型、偏差原因说明、纠偏措施" in problem.message
     explained = item(target, projected, reason_kind="经费保障", reason="资金晚到", measures="加快")
     assert check_indicators([explained]) == []
 

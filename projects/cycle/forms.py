@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from indicators.scoring import is_qualitative
-from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, LineInput, ReportInput
+from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, TEXT_LIMITS, LineInput, ReportInput
 from projects.filing.forms import AmountField, LineField, TextField, TypedAmount
 from projects.models import Report, ReportLine
 
@@ -34,20 +34,20 @@ def _choice(label: str, choices: Any) -> forms.ChoiceField:
     )
 
 
-def _text(label: str, *, rows: int = 2, limit: int = 2000) -> TextField:
+def _text(label: str, key: str, *, rows: int = 2) -> TextField:
     return TextField(
         label=label,
         required=False,
-        max_length=limit,
+        max_length=TEXT_LIMITS[key],
         widget=forms.Textarea(attrs={"rows": rows, "class": "form-control form-control-sm"}),
     )
 
 
-def _line(label: str) -> LineField:
+def _line(label: str, key: str) -> LineField:
     return LineField(
         label=label,
         required=False,
-        max_length=500,
+        max_length=TEXT_LIMITS[key],
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
 
@@ -75,23 +75,23 @@ class ReportForm(forms.Form):
                     self.fields[f"fund-{row}-{column}"] = AmountField(
                         label=f"{row_label}{column_label}（元）", required=False
                     )
-            self.fields["goal_actual"] = _text("年度总体目标实际完成情况", rows=4, limit=5000)
+            self.fields["goal_actual"] = _text("年度总体目标实际完成情况", "goal_actual", rows=4)
         for line in lines:
             prefix = f"l{line.pk}-"
             if report.is_monitoring:
-                self.fields[prefix + "actual"] = _line(f"1—{months}月实际完成值")
-                self.fields[prefix + "projected"] = _line("全年预计完成值")
+                self.fields[prefix + "actual"] = _line(f"1—{months}月实际完成值", "actual")
+                self.fields[prefix + "projected"] = _line("全年预计完成值", "projected")
                 self.fields[prefix + "likelihood"] = _choice(
                     "完成目标可能性", ReportLine.Likelihood
                 )
                 self.fields[prefix + "reason_kind"] = _choice("偏差原因类型", ReportLine.ReasonKind)
-                self.fields[prefix + "reason"] = _text("偏差原因")
-                self.fields[prefix + "measures"] = _text("纠偏措施")
+                self.fields[prefix + "reason"] = _text("偏差原因", "reason")
+                self.fields[prefix + "measures"] = _text("纠偏措施", "measures")
             else:
-                self.fields[prefix + "actual"] = _line("实际完成值")
+                self.fields[prefix + "actual"] = _line("实际完成值", "actual")
                 if is_qualitative(line.target):
                     self.fields[prefix + "achieved"] = _choice("达成情况", ReportLine.Achieved)
-                self.fields[prefix + "reason"] = _text("偏差原因分析及改进措施")
+                self.fields[prefix + "reason"] = _text("偏差原因分析及改进措施", "reason")
 
     def _initial(self) -> dict[str, Any]:
         report = self.report

@@ -17,6 +17,14 @@ FUND_COLUMNS: tuple[tuple[str, str], ...] = (
     ("annual", "全年预算数"),
     ("executed", "全年执行数"),
 )
+# The most characters each text entry holds, whichever way it comes in (the page, a sheet).
+TEXT_LIMITS: dict[str, int] = {
+    "actual": 500,
+    "projected": 500,
+    "reason": 2000,
+    "measures": 2000,
+    "goal_actual": 5000,
+}
 
 
 @dataclass(frozen=True)

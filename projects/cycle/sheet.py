@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 
 from indicators.scoring import EvaluatedIndicator, Funds, is_qualitative
 from projects.cycle.build import CycleRefused
-from projects.cycle.inputs import FUND_ROWS, LineInput, ReportInput
+from projects.cycle.inputs import FUND_ROWS, TEXT_LIMITS, LineInput, ReportInput
 from projects.cycle.tables import report_grid, report_lines
 from projects.filing.forms import read_amount
 from projects.importing.errors import SourceError
@@ -209,7 +209,7 @@ def _entries(
             _, key, column = entry.key.split(".")
             funds.setdefault(key, {})[column] = _amount(cells, row, col, entry, text)
         elif entry.key == "goal_actual":
-            goal_actual = text
+            goal_actual = _within_limit(cells, row, col, entry, "goal_actual", text)
         else:
             index = entry.line
             assert index is not None
@@ -218,9 +218,12 @@ def _entries(
                 values[entry.attribute] = _choice(cells, row, col, entry, text)
             elif entry.kind == "judgement":
                 actual, achieved = _judgement(cells, row, col, entry, text, lines[index])
-                values["actual"], values["achieved"] = actual, achieved
+                values["actual"] = _within_limit(cells, row, col, entry, "actual", actual)
+                values["achieved"] = achieved
             else:
-                values[entry.attribute] = text
+                values[entry.attribute] = _within_limit(
+                    cells, row, col, entry, entry.attribute, text
+                )
     total = funds.pop("total", {})
     line_inputs = []
     for index, line in enumerate(lines):
@@ -248,6 +251,17 @@ def _entries(
         goal_actual=goal_actual,
         lines=tuple(line_inputs),
     )
+
+
+def _within_limit(cells: _Cells, row: int, col: int, entry: Entry, key: str, text: str) -> str:
+    """The text, refused at its cell when it is longer than the page takes (a sheet saved
+    with it could not be saved again from the page)."""
+    limit = TEXT_LIMITS.get(key)
+    if limit is not None and len(text) > limit:
+        raise cells.refuse(
+            row, col, f"{entry.label}最多 {limit} 个字（现在 {len(text)} 个），请删减后再上传。"
+        )
+    return text
 
 
 def _amount(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> Decimal | None:

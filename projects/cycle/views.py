@@ -207,6 +207,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not editable and not actor.is_filer_of(report):
         raise PermissionDenied(edit_reason)
     form = ReportForm(report, lines, request.POST)
+    posted = _posted_version(request)
     if not editable:  # its unit's page, left open while the report moved on: keep the typing
         form.is_valid()
         return _render_report(
@@ -216,6 +217,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             lines,
             form,
             error=f"{edit_reason}您填写的内容没有保存，仍在下面：请复制保存。",
+            seen_version=posted,
             status=409,
         )
     seen = SeenVersionForm(request.POST)
@@ -227,6 +229,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             lines,
             form,
             error="有内容无法保存，已在下面标出；其余内容未保存，您填写的都还在页面上。",
+            seen_version=posted,
             status=400,
         )
     try:
@@ -239,7 +242,14 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     except CycleRefused as refused:
         status = 409 if isinstance(refused, VersionConflict) else 403
         return _render_report(
-            request, actor, report, lines, form, error=refused.message, status=status
+            request,
+            actor,
+            report,
+            lines,
+            form,
+            error=refused.message,
+            seen_version=posted,
+            status=status,
         )
     then = request.POST.get("then", "")
     if then == "submit":
@@ -259,6 +269,12 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cycle:report", pk=report.pk)
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The version the posting page was opened with, if it says one."""
+    seen = SeenVersionForm(request.POST)
+    return seen.cleaned_data["version"] if seen.is_valid() else None
+
+
 def _render_report(
     request: HttpRequest,
     actor: Actor,
@@ -269,8 +285,14 @@ def _render_report(
     edit_reason: str = "",
     error: str = "",
     step_comment: str = "",
+    seen_version: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The report's page; ``form`` the entries shown (what was typed, on a refused save),
+    ``seen_version`` the version its saves and steps are taken on: by default the report's
+    own, but on a page that shows a refused save's typing the version it was opened with, so
+    that a page refused because someone else saved stays refused until it is opened again
+    (its next save would undo theirs)."""
     result = evaluate(report, lines)
     comments = list(report.comments.select_related("author").order_by("created_at", "id"))
     by_line: dict[int | None, list[Any]] = {}
@@ -294,26 +316,30 @@ def _render_report(
         for row, label in FUND_ROWS
         if row in figures.funds
     ]
+    steps = [
+        step
+        for step in available_steps(actor, report)
+        if not (form is not None and step.verb == "submit")
+    ]
     context = {
         "nav": "cycle",
         "report": report,
+        "seen_version": report.version if seen_version is None else seen_version,
         "form": form,
         "rows": rows,
         "evaluation": result,
         "report_problems": result.for_report(),
         "general_comments": by_line.get(None, []),
         # the page's own 保存并提交审核 submits while it is being filled
-        "steps": [
-            step
-            for step in available_steps(actor, report)
-            if not (form is not None and step.verb == "submit")
-        ],
+        "steps": steps,
+        "step_comment_shown": any(step.comment_label for step in steps),
         "may_comment": can_comment(actor, report)[0],
         "comment_form": CommentForm(),
         "events": list(report.events.select_related("actor").order_by("-created_at", "-id")[:20]),
         "edit_reason": edit_reason,
         "error": error,
         "step_comment": step_comment,
+        # a step's refused comment shown where it was typed, else beside the error
         "fund_rows": fund_rows,
         "open_comments": sum(1 for c in comments if c.is_open),
         "downloads": True,
@@ -371,10 +397,13 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             seen_version=entries.version if entries.version is not None else report.version,
             entries=entries,
         )
-    except VersionConflict as conflict:
+    except VersionConflict:
+        report.refresh_from_db()
+        whence = f"第 {entries.version} 版" if entries.version is not None else "较早的版本"
         return refuse(
-            f"{name}：{conflict.message}（这份表是从较早的版本下载的：请重新下载本表，"
-            "把填写的内容抄过去后再上传。）"
+            f"{name}：这份表是从{whence}下载的，本表之后已被修改（现为第 "
+            f"{report.version} 版），文件中的内容没有保存。请在本页重新下载，把填写的内容抄过去"
+            "后再上传。"
         )
     except CycleRefused as refused_sheet:
         return refuse(refused_sheet.message)
