@@ -187,3 +187,47 @@ def test_the_report_page_asks_before_typing_is_left_unsaved(
     page.click("nav[aria-label=breadcrumb] >> text=绩效监控与自评")
     assert asked == ["beforeunload", "beforeunload"]
     assert page.input_value("textarea[name=goal_actual]") == "写了一半的说明"
+
+
+@pytest.mark.parametrize("size", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}])
+def test_a_paste_longer_than_a_field_takes_is_kept_whole_and_said_to_be_too_long(
+    page,
+    live_server,
+    transactional_db,
+    seeded,
+    size,
+    shots,  # noqa: F811
+) -> None:
+    """The browser would cut a paste at the field's maxlength without a word: the whole
+    text stays, the field says how far over it is, and the save is refused with the text
+    kept on the page."""
+    from projects.cycle.build import start_self_evaluation
+    from projects.permissions import Actor
+
+    forms, users = seeded
+    form = approve(forms[0], users)
+    report = start_self_evaluation(actor=Actor.for_user(users["filer"]), form_id=form.pk)
+    sign_in_as(page, live_server, "filer")
+    page.set_viewport_size(size)
+    open_report(page, live_server, report)
+    long = "偏差原因说明" * 500  # 3,000 characters; the field takes 2,000
+    box = page.locator("textarea[name$='-reason']").first
+    box.click()
+    page.evaluate(
+        """([selector, text]) => {
+            const box = document.querySelector(selector);
+            box.focus();
+            document.execCommand("insertText", false, text);
+        }""",
+        ["textarea[name$='-reason']", long],
+    )
+    assert len(box.input_value()) == 3000
+    note = page.locator("textarea[name$='-reason'] + .limit-note").first
+    assert note.inner_text() == "最多 2000 个字（现在 3000 个），请删减 1000 个字后再保存。"
+    page.screenshot(path=str(shots / f"cycle_too_long_{size['width']}.png"), full_page=False)
+    page.click("button:text-is('保存')")
+    page.wait_for_load_state()
+    assert "最多 2000 个字" in page.inner_text("main")
+    assert len(page.locator("textarea[name$='-reason']").first.input_value()) == 3000
+    report.refresh_from_db()
+    assert report.version == 1

@@ -7,6 +7,55 @@ document.querySelectorAll("col[data-width]").forEach(function (col) {
 // Controls that need JavaScript show only when it runs.
 document.documentElement.classList.add("js");
 
+// A field's limit (maxlength) no longer cuts what is typed or pasted: the browser would drop
+// the rest without a word. The limit moves to data-maxlength and the field says, as it is
+// typed, how far over it is; the server refuses a text that is too long, in the same words,
+// and keeps it on the page. Characters are counted as the server counts them (𠀀 is one).
+(function () {
+  function length(text) {
+    return Array.from(text).length;
+  }
+  function check(field) {
+    var limit = parseInt(field.dataset.maxlength, 10);
+    var over = length(field.value) - limit;
+    var note = field.nextElementSibling;
+    if (!note || !note.classList.contains("limit-note")) {
+      if (over <= 0) return;
+      note = document.createElement("div");
+      note.className = "limit-note small text-danger";
+      note.setAttribute("role", "status");
+      field.insertAdjacentElement("afterend", note);
+    }
+    if (over > 0) {
+      note.textContent = "最多 " + limit + " 个字（现在 " + length(field.value) + " 个），" +
+        "请删减 " + over + " 个字后再保存。";
+      note.hidden = false;
+      field.setAttribute("aria-invalid", "true");
+    } else {
+      note.hidden = true;
+      note.textContent = "";
+      field.removeAttribute("aria-invalid");
+    }
+  }
+  function unlimit(root) {
+    root.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(function (field) {
+      var limit = parseInt(field.getAttribute("maxlength"), 10);
+      if (!(limit > 0)) return;
+      field.removeAttribute("maxlength");
+      field.dataset.maxlength = String(limit);
+      check(field);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field && field.dataset && field.dataset.maxlength) check(field);
+  });
+  unlimit(document);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    unlimit(event.target);
+  });
+})();
+
 // Rows copied from Excel and pasted into a 三级指标 cell: the category's paste box posts them
 // (htmx) and the rows come back, read as a save reads them, and are saved like typed rows.
 document.addEventListener("paste", function (event) {
