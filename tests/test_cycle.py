@@ -674,3 +674,28 @@ def test_a_refused_return_keeps_the_reason_typed_in_view(approved, client):
     )
     assert response.status_code in (400, 409)
     assert "请补充佐证材料再报" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12.345", "金额最多精确到分（两位小数）"),
+        ("0.005", "金额最多精确到分（两位小数）"),
+        ("1,2,3", "千位分隔符位置不对"),
+    ],
+)
+def test_an_amount_with_finer_parts_or_wrong_separators_is_refused_not_rounded(
+    approved, client, typed, said
+):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    response = client.post(
+        reverse("cycle:report", args=[report.pk]),
+        {"version": report.version, "executed": typed, "annual_budget": "1,234,567.89"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert said in page and typed in page  # what was typed stays in its field
+    report.refresh_from_db()
+    assert report.version == 1 and report.executed is None

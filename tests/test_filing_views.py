@@ -587,6 +587,10 @@ def test_amounts_are_read_as_people_type_them(client, alice, filled, typed, unit
         ("-5", "金额不能为负数"),
         ("1.234万元", "1.234万元"),  # fine: 12,340.00
         ("0.001", "金额最多精确到分"),
+        ("12.345", "金额最多精确到分（两位小数）"),  # refused, never rounded
+        ("1,2,3", "“1,2,3”的千位分隔符位置不对"),  # not read as 123
+        ("1234,567", "千位分隔符位置不对"),
+        ("1,0000", "千位分隔符位置不对"),
     ],
 )
 def test_unreadable_amounts_say_what_is_wrong(client, alice, filled, typed, said):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from indicators.scoring import is_qualitative
 from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, TEXT_LIMITS, LineInput, ReportInput
@@ -19,10 +20,6 @@ CHOICE_FIELDS = {
     "achieved": ReportLine.Achieved,
     "reason_kind": ReportLine.ReasonKind,
 }
-
-
-def _yuan(value: TypedAmount | None) -> Decimal | None:
-    return None if value is None else value.in_yuan(YUAN)
 
 
 def _choice(label: str, choices: Any) -> forms.ChoiceField:
@@ -117,6 +114,18 @@ class ReportForm(forms.Form):
                 initial[f"l{line.pk}-{name}"] = getattr(line, name)
         return initial
 
+    def clean(self) -> dict[str, Any]:
+        """Each amount in 元, to the 分: finer parts (``12.345``) are refused, not rounded."""
+        cleaned = super().clean() or {}
+        for name, field in self.fields.items():
+            typed = cleaned.get(name)
+            if isinstance(field, AmountField) and isinstance(typed, TypedAmount):
+                try:
+                    cleaned[name] = typed.to_yuan(YUAN)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
     def line_fields(self, line: ReportLine) -> list[forms.BoundField]:
         prefix = f"l{line.pk}-"
         return [self[name] for name in self.fields if name.startswith(prefix)]
@@ -130,7 +139,7 @@ class ReportForm(forms.Form):
     def entries(self) -> ReportInput:
         data = self.cleaned_data
         fund_rows = {
-            row: {column: _yuan(data.get(f"fund-{row}-{column}")) for column, _c in FUND_COLUMNS}
+            row: {column: data.get(f"fund-{row}-{column}") for column, _c in FUND_COLUMNS}
             for row, _r in FUND_ROWS
             if not self.report.is_monitoring
         }
@@ -153,9 +162,9 @@ class ReportForm(forms.Form):
             for line in self.lines
         )
         return ReportInput(
-            initial_budget=_yuan(data.get("initial_budget")),
-            annual_budget=_yuan(data.get("annual_budget")),
-            executed=_yuan(data.get("executed")),
+            initial_budget=data.get("initial_budget"),
+            annual_budget=data.get("annual_budget"),
+            executed=data.get("executed"),
             fund_rows=fund_rows,
             goal_actual=data.get("goal_actual") or "",
             lines=lines,

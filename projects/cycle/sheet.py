@@ -271,7 +271,10 @@ def _amount(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> Decim
         raise cells.refuse(row, col, f"{entry.label}：{' '.join(error.messages)}") from None
     if typed is None:
         return None
-    return typed.in_yuan(YUAN).quantize(Decimal("0.01"))
+    try:
+        return typed.to_yuan(YUAN)
+    except ValidationError as error:
+        raise cells.refuse(row, col, f"{entry.label}：{' '.join(error.messages)}") from None
 
 
 def _choice(cells: _Cells, row: int, col: int, entry: Entry, text: str) -> str:

@@ -37,6 +37,9 @@ _AMOUNT = re.compile(
 )
 _UNITS = {"元": Decimal(1), "万": WAN, "万元": WAN, "亿": WAN * WAN, "亿元": WAN * WAN}
 HOW_TO_WRITE = "请填写金额数字，如 240000 或 24万"
+# a thousands separator that does not stand before exactly three digits (``1,2,3``), or one
+# after the first group of more than three digits (``1234,567``), or in the decimals
+_BAD_GROUPING = re.compile(r",(?!\d{3}(?:\D|$))|\d{4},|\.\d*,")
 
 
 def clean_text(value: str) -> str:
@@ -67,14 +70,31 @@ class TypedAmount:
     def in_yuan(self, default_factor: Decimal) -> Decimal:
         return self.number * (self.factor if self.factor is not None else default_factor)
 
+    def to_yuan(self, default_factor: Decimal) -> Decimal:
+        """The amount in 元 as stored (to the 分); a ``ValidationError`` when it has finer
+        parts (``12.345``, ``0.005``: refused, never rounded) or does not fit the column."""
+        exact = self.in_yuan(default_factor)
+        amount = exact.quantize(Decimal("0.01"))
+        if amount >= Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES):
+            raise ValidationError("金额太大。")
+        if amount != exact:
+            raise ValidationError("金额最多精确到分（两位小数）。")
+        return amount
+
 
 def read_amount(value: str) -> TypedAmount | None:
     """An amount as people type it: ``699000``, ``1,234.5``, ``50万``, ``50 万元``, ``24.5万``,
     ``¥1,000``, full-width digits (``６９.９``). ``None`` for nothing typed; a
     ``ValidationError`` saying how to write it otherwise."""
-    text = _AMOUNT_TRASH.sub("", unicodedata.normalize("NFKC", value))
+    normal = unicodedata.normalize("NFKC", value)
+    text = _AMOUNT_TRASH.sub("", normal)
     if not text:
         return None
+    grouped = normal.replace("，", ",")
+    if "," in grouped and _BAD_GROUPING.search(grouped):
+        raise ValidationError(
+            f"“{value.strip()}”的千位分隔符位置不对（应每三位一个，如 1,234,567.89）：{HOW_TO_WRITE}。"
+        )
     found = _AMOUNT.fullmatch(text)
     if found is None:
         if re.search(r"[零〇一二两三四五六七八九十百千壹贰叁肆伍陆柒捌玖拾佰仟]", text):
@@ -178,7 +198,6 @@ class HeaderForm(forms.Form):
         if start and end and start > end:
             self.add_error("project__end_year", "到期年度不能早于起始年度。")
         factor = WAN if cleaned.get("amount_unit") == "万元" else Decimal(1)
-        limit = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES)
         for key in self.keys:
             name = field_name(key)
             if FIELD_BY_KEY[key].kind != "amount" or cleaned.get(name) is None:
@@ -186,15 +205,10 @@ class HeaderForm(forms.Form):
             if "amount_unit" in self.errors:  # no unit to read the amount in
                 del cleaned[name]
                 continue
-            exact = cleaned[name].in_yuan(factor)
-            amount = exact.quantize(Decimal("0.01"))
-            if amount >= limit:
-                self.add_error(name, "金额太大。")
-                continue
-            if amount != exact:
-                self.add_error(name, "金额最多精确到分。")
-                continue
-            cleaned[name] = amount
+            try:
+                cleaned[name] = cleaned[name].to_yuan(factor)
+            except ValidationError as error:
+                self.add_error(name, error)
         return cleaned
 
     def values(self) -> dict[str, Any]:
