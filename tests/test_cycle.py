@@ -405,6 +405,16 @@ def test_the_dashboard_counts_lights_and_grades_by_department_in_fixed_queries(
     _fill_self_evaluation(evaluation, users)
     client.force_login(users["finance"])
     url = reverse("projects:dashboard") + f"?year={form.fiscal_year}"
+    # a draft's grade is not yet the unit's word: counted as 填报中
+    [row] = client.get(url).context["cycle"].rows
+    assert row.grades == {"filling": 1}
+    evaluation.refresh_from_db()
+    take_step(
+        actor=actor(users["filer"]),
+        verb="submit",
+        report_id=evaluation.pk,
+        seen_version=evaluation.version,
+    )
     response = client.get(url)
     summary = response.context["cycle"]
     [row] = summary.rows

@@ -1,9 +1,10 @@
 """The cycle on the 进度总览: for each department, its monitoring reports of the year's latest
-round by their budget light (红色预警 / 黄色预警 / 正常 / 未填), and its self-evaluations by
-grade (优 / 良 / 中 / 差 / 未评分). Three queries whatever the number of forms (the round,
-and one grouped count each; no count of lights before a round; one more for the names of
-departments the caller's rows do not hold): the
-lights and grades are written on each report as it is saved (``services.refresh_figures``)."""
+round by their budget light (红色预警 / 黄色预警 / 正常 / 未计算), and its self-evaluations by
+grade once submitted (优 / 良 / 中 / 差 / 未评分; drafts and returned ones as 填报中). Three
+queries whatever the number of forms (the round, and one grouped count each; no count of
+lights before a round; one more for the names of departments the caller's rows do not
+hold): the lights and grades are written on each report as it is saved
+(``services.refresh_figures``)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,18 @@ from django.utils.safestring import SafeString, mark_safe
 from projects.models import MonitoringRound, Organization, Report
 from projects.permissions import Actor
 
+FILLING = "filling"
+# a self-evaluation's grade counts once the unit has submitted it
+SUBMITTED = frozenset({"submitted", "department_approved", "approved"})
 LIGHTS = (("red", "红色预警"), ("yellow", "黄色预警"), ("green", "正常"), ("", "未计算"))
-GRADES = (("优", "优"), ("良", "良"), ("中", "中"), ("差", "差"), ("", "未评分"))
+GRADES = (
+    ("优", "优"),
+    ("良", "良"),
+    ("中", "中"),
+    ("差", "差"),
+    ("", "未评分"),  # submitted without a total (a unit error, a budget of 0)
+    (FILLING, "填报中"),  # a draft's or a returned report's grade is not yet the unit's word
+)
 
 
 @dataclass
@@ -77,12 +88,14 @@ def cycle_summary(actor: Actor, year: int, names: Mapping[int, str] | None = Non
             counts.setdefault(department, CycleRow("")).lights[light] = n
     graded = (
         reports.filter(fiscal_year=year, kind=Report.Kind.SELF_EVALUATION)
-        .values_list("department_id", "grade")
+        .values_list("department_id", "status", "grade")
         .annotate(n=Count("*"))
         .order_by()
     )
-    for department, grade, n in graded:
-        counts.setdefault(department, CycleRow("")).grades[grade] = n
+    for department, status, grade, n in graded:
+        key = grade if status in SUBMITTED else FILLING
+        grades = counts.setdefault(department, CycleRow("")).grades
+        grades[key] = grades.get(key, 0) + n
     known = dict(names or {})
     order = {pk: place for place, pk in enumerate(known)}  # the page's rows: pinyin order
     missing = [pk for pk in counts if pk not in known]

@@ -206,11 +206,11 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["fiscal_year", "kind", "status"], name="report_year_kind_idx"),
-            # the dashboard's counts: by department and light, by department and grade
+            # the dashboard's counts: by department and light, by department, state and grade
             models.Index(fields=["round", "department", "light"], name="report_round_light_idx"),
             models.Index(
-                fields=["fiscal_year", "kind", "department", "grade"],
-                name="report_year_grade_idx",
+                fields=["fiscal_year", "kind", "department", "status", "grade"],
+                name="report_year_state_grade_idx",
             ),
         ]
 
