@@ -709,3 +709,47 @@ def test_an_amount_with_finer_parts_or_wrong_separators_is_refused_not_rounded(
     assert said in page and typed in page  # what was typed stays in its field
     report.refresh_from_db()
     assert report.version == 1 and report.executed is None
+
+
+def test_a_returned_report_says_why_at_the_top_and_its_reviewer_resolves_a_comment(
+    approved, client
+):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    report = _fill_self_evaluation(report, users).report
+    take_step(
+        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
+    )
+    reviewer = "finance"
+    if form.project.department.department_review:
+        report.refresh_from_db()
+        take_step(
+            actor=actor(users["dept"]),
+            verb="pass_on",
+            report_id=report.pk,
+            seen_version=report.version,
+        )
+    line = report.lines.filter(not_applicable=False).first()
+    comment = add_comment(
+        actor=actor(users[reviewer]), report_id=report.pk, line_id=line.pk, text="请附佐证"
+    )
+    report.refresh_from_db()
+    take_step(
+        actor=actor(users[reviewer]),
+        verb="return",
+        report_id=report.pk,
+        seen_version=report.version,
+        comment="实际完成值与佐证不一致",
+    )
+    client.force_login(users["filer"])
+    page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
+    top = page.index("已退回修改")
+    assert top < page.index("评分结果") and "实际完成值与佐证不一致" in page[top : top + 300]
+    assert "标为已解决" not in page  # the unit does not resolve a reviewer's remark
+    client.force_login(users[reviewer])
+    page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
+    resolve = reverse("cycle:comment_resolve", args=[report.pk, comment.pk])
+    assert f'action="{resolve}"' in page and "标为已解决" in page
+    assert client.post(resolve).status_code == 302
+    page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
+    assert "（已解决）" in page and "待处理" not in page

@@ -316,6 +316,7 @@ def _render_report(
         for row, label in FUND_ROWS
         if row in figures.funds
     ]
+    events = list(report.events.select_related("actor").order_by("-created_at", "-id")[:20])
     steps = [
         step
         for step in available_steps(actor, report)
@@ -335,7 +336,11 @@ def _render_report(
         "step_comment_shown": any(step.comment_label for step in steps),
         "may_comment": can_comment(actor, report)[0],
         "comment_form": CommentForm(),
-        "events": list(report.events.select_related("actor").order_by("-created_at", "-id")[:20]),
+        "events": events,
+        # a returned report says why at the top, where its unit looks first
+        "returned_by": next((e for e in events if e.kind == "return"), None)
+        if report.status == Report.Status.RETURNED
+        else None,
         "edit_reason": edit_reason,
         "error": error,
         "step_comment": step_comment,
