@@ -115,7 +115,7 @@ def cycle_rows(summary: CycleSummary) -> SafeString:
     departments of nine cells each were most of the page's rendering)."""
     drawn = []
     for row in summary.rows:
-        cells = [f"<td>{escape(row.department)}</td>"]
+        cells = [f'<td class="text-nowrap">{escape(row.department)}</td>']
         if summary.round is not None:
             for index, n in enumerate(row.light_cells()):
                 alarm = " text-danger fw-bold" if index == 0 and n else ""
