@@ -753,3 +753,20 @@ def test_a_returned_report_says_why_at_the_top_and_its_reviewer_resolves_a_comme
     assert client.post(resolve).status_code == 302
     page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
     assert "（已解决）" in page and "待处理" not in page
+
+
+def test_a_refused_submission_lists_three_problems_and_says_how_many_more(approved):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    with pytest.raises(CycleRefused) as refused:
+        take_step(
+            actor=actor(users["filer"]),
+            verb="submit",
+            report_id=report.pk,
+            seen_version=report.version,
+        )
+    message = refused.value.message
+    count = int(message.split("还有 ")[1].split(" 处")[0])
+    assert count > 3  # nothing filled: the funds and every indicator
+    assert f"等（其余 {count - 3} 处见页面上标红的内容）。" in message
+    assert "。；" not in message and "。等" not in message

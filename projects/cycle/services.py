@@ -179,10 +179,13 @@ def take_step(
         lines = _lines(report)
         result = refresh_figures(report, lines)
         if step.runs_checks and result.errors:
-            raise CycleRefused(
-                f"还有 {len(result.errors)} 处需要改正，不能提交："
-                + "；".join(f"{p.where}：{p.message}" for p in result.errors[:3])
+            shown = "；".join(f"{p.where}：{p.message.rstrip('。')}" for p in result.errors[:3])
+            more = (
+                f"等（其余 {len(result.errors) - 3} 处见页面上标红的内容）"
+                if len(result.errors) > 3
+                else ""
             )
+            raise CycleRefused(f"还有 {len(result.errors)} 处需要改正，不能提交：{shown}{more}。")
         before = report.status
         report.status = step.target
         report.save()
