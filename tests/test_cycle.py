@@ -770,3 +770,36 @@ def test_a_refused_submission_lists_three_problems_and_says_how_many_more(approv
     assert count > 3  # nothing filled: the funds and every indicator
     assert f"等（其余 {count - 3} 处见页面上标红的内容）。" in message
     assert "。；" not in message and "。等" not in message
+
+
+@pytest.mark.parametrize(
+    ("fiscal", "carried", "other", "warned"),
+    [
+        ("150000", "", "", "超过"),  # one source alone over the 100,000.00 total
+        ("60000", "30000", "5000", "不等于"),  # every source given, 95,000.00
+        ("60000", "40000", "", ""),  # two sources, adding up: nothing to say
+        ("60000", "30000", "10000", ""),  # all three, adding up
+    ],
+)
+def test_sources_of_funds_that_do_not_add_up_to_the_total_are_pointed_out(
+    approved, client, fiscal, carried, other, warned
+):
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    data = {
+        "version": report.version,
+        "annual_budget": "100000",
+        "executed": "90000",
+        "fund-fiscal-annual": fiscal,
+        "fund-carried-annual": carried,
+        "fund-other-annual": other,
+    }
+    assert client.post(reverse("cycle:report", args=[report.pk]), data).status_code == 302
+    page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
+    if warned:
+        assert (
+            "其中各项的全年预算数之和" in page and f"{warned}年度资金总额的 100,000.00 元" in page
+        )
+    else:
+        assert "其中各项的" not in page

@@ -25,6 +25,7 @@ from indicators.scoring import (
     score_self_evaluation,
     two_decimals,
 )
+from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS
 from projects.models import Report, ReportLine
 
 
@@ -123,6 +124,41 @@ def refresh_figures(
     for place, line in enumerate(lines):
         line.weight, line.score = result.scores.get(place, (None, None))
     return result
+
+
+def _fund_sources(report: Report) -> list[Problem]:
+    """A warning for each column where the sources of the funds (当年财政拨款, 上年结转资金,
+    其他资金) do not add up to the 年度资金总额: their sum is over it, or every source is given
+    and the sum differs. The finance bureau checked this by eye."""
+    totals = {
+        "initial": report.initial_budget,
+        "annual": report.annual_budget,
+        "executed": report.executed,
+    }
+    rows = report.fund_rows or {}
+    problems = []
+    for column, column_label in FUND_COLUMNS:
+        total = totals[column]
+        given = [
+            Decimal(str(rows[key][column]))
+            for key, _label in FUND_ROWS
+            if rows.get(key, {}).get(column) not in (None, "")
+        ]
+        if total is None or not given:
+            continue
+        added = sum(given, Decimal(0))
+        every = len(given) == len(FUND_ROWS)
+        if added > total or (every and added != total):
+            problems.append(
+                Problem(
+                    "fund-sources-sum",
+                    "warning",
+                    f"其中各项的{column_label}之和 {added:,.2f} 元"
+                    f"{'超过' if added > total else '不等于'}年度资金总额的 {total:,.2f} 元，请核对。",
+                    where="资金",
+                )
+            )
+    return problems
 
 
 def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
@@ -224,6 +260,7 @@ def _self_evaluation(
         )
     if report.annual_budget is not None and report.annual_budget > 0:
         result.progress = budget_progress(report.annual_budget, report.executed, 12)
+    result.problems.extend(_fund_sources(report))
     if not report.goal_actual.strip():
         result.problems.append(
             Problem(
