@@ -45,6 +45,18 @@ def actor(user) -> Actor:
     return Actor.for_user(user)
 
 
+def step(users, who: str, verb: str, report, comment: str = ""):
+    """``who`` takes the step on the report as it stands now."""
+    report.refresh_from_db()
+    return take_step(
+        actor=actor(users[who]),
+        verb=verb,
+        report_id=report.pk,
+        seen_version=report.version,
+        comment=comment,
+    )
+
+
 def open_july(users, year, months=7):
     """A round opened, and its reports made as the background job makes them."""
     round = open_round(
@@ -408,13 +420,7 @@ def test_the_dashboard_counts_lights_and_grades_by_department_in_fixed_queries(
     # a draft's grade is not yet the unit's word: counted as 填报中
     [row] = client.get(url).context["cycle"].rows
     assert row.grades == {"filling": 1}
-    evaluation.refresh_from_db()
-    take_step(
-        actor=actor(users["filer"]),
-        verb="submit",
-        report_id=evaluation.pk,
-        seen_version=evaluation.version,
-    )
+    step(users, "filer", "submit", evaluation)
     response = client.get(url)
     summary = response.context["cycle"]
     [row] = summary.rows
@@ -670,13 +676,9 @@ def test_a_refused_return_keeps_the_reason_typed_in_view(approved, client):
     form, users, _forms = approved
     report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
     _fill_self_evaluation(report, users)
-    report.refresh_from_db()
-    take_step(
-        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
-    )
-    report.refresh_from_db()
+    step(users, "filer", "submit", report)
     opened = report.version
-    take_step(actor=actor(users["dept"]), verb="pass_on", report_id=report.pk, seen_version=opened)
+    step(users, "dept", "pass_on", report)
     client.force_login(users["dept"])
     response = client.post(
         reverse("cycle:step", args=[report.pk, "return"]),
@@ -717,30 +719,15 @@ def test_a_returned_report_says_why_at_the_top_and_its_reviewer_resolves_a_comme
     form, users, _forms = approved
     report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
     report = _fill_self_evaluation(report, users).report
-    take_step(
-        actor=actor(users["filer"]), verb="submit", report_id=report.pk, seen_version=report.version
-    )
+    step(users, "filer", "submit", report)
     reviewer = "finance"
     if form.project.department.department_review:
-        report.refresh_from_db()
-        take_step(
-            actor=actor(users["dept"]),
-            verb="pass_on",
-            report_id=report.pk,
-            seen_version=report.version,
-        )
+        step(users, "dept", "pass_on", report)
     line = report.lines.filter(not_applicable=False).first()
     comment = add_comment(
         actor=actor(users[reviewer]), report_id=report.pk, line_id=line.pk, text="请附佐证"
     )
-    report.refresh_from_db()
-    take_step(
-        actor=actor(users[reviewer]),
-        verb="return",
-        report_id=report.pk,
-        seen_version=report.version,
-        comment="实际完成值与佐证不一致",
-    )
+    step(users, reviewer, "return", report, comment="实际完成值与佐证不一致")
     client.force_login(users["filer"])
     page = client.get(reverse("cycle:report", args=[report.pk])).content.decode()
     top = page.index("已退回修改")
@@ -759,12 +746,7 @@ def test_a_refused_submission_lists_three_problems_and_says_how_many_more(approv
     form, users, _forms = approved
     report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
     with pytest.raises(CycleRefused) as refused:
-        take_step(
-            actor=actor(users["filer"]),
-            verb="submit",
-            report_id=report.pk,
-            seen_version=report.version,
-        )
+        step(users, "filer", "submit", report)
     message = refused.value.message
     count = int(message.split("还有 ")[1].split(" 处")[0])
     assert count > 3  # nothing filled: the funds and every indicator

@@ -224,7 +224,7 @@ def write_pdf_parts(
     output: BinaryIO,
     document_title: str,
     workers: int = 1,
-    chunk_forms: int = 12,
+    chunk_forms: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the parts, in order, as one PDF to ``output`` (front to back, never read back or
@@ -232,7 +232,8 @@ def write_pdf_parts(
     a time. With ``workers`` > 1 the chunks are laid out in a process pool.
 
     ``progress(forms_done)`` is called as each chunk is written; an exception it raises stops
-    the export (and the pool). A single chunk is written as WeasyPrint wrote it; more are
+    the export (and the pool). ``chunk_forms``: forms a chunk (``EXPORT_PDF_CHUNK_FORMS`` unless
+    given). A single chunk is written as WeasyPrint wrote it; more are
     joined by ``PdfConcatenator``."""
     sent: deque[list[PdfPart]] = deque()  # chunks handed to the renderer, not yet written
 
@@ -242,6 +243,8 @@ def write_pdf_parts(
             yield chunk
 
     done = 0
+    if chunk_forms is None:
+        chunk_forms = settings.EXPORT_PDF_CHUNK_FORMS
     chunks = noted(chunked(parts, max(1, chunk_forms)))
     rendered: Generator[RenderedChunk]
     if workers > 1:

@@ -9,20 +9,22 @@ from django.utils.html import escape
 from projects.models import PerformanceForm
 
 Status = PerformanceForm.Status
+# a state's badge colour (Bootstrap's text-bg-*), for forms and for the cycle's reports alike
+COLOURS: dict[str, str] = {
+    Status.APPROVED: "success",
+    Status.RETURNED: "danger",
+    Status.DRAFT: "secondary",
+}
+
+
+def status_colour(status: str) -> str:
+    return COLOURS.get(status, "primary")  # on its way through review
 
 
 def badge_html(form: PerformanceForm) -> str:
     """The badge's HTML, its texts escaped, to be joined into a row."""
-    if form.status_in_force == Status.APPROVED:
-        colour = "success"
-    elif form.status == Status.RETURNED:
-        colour = "danger"
-    elif form.status == Status.DRAFT:
-        colour = "secondary"
-    else:
-        colour = "primary"
     html = (
-        f'<span class="badge status-badge text-bg-{colour}">'
+        f'<span class="badge status-badge text-bg-{status_colour(form.status_in_force)}">'
         f"{escape(form.get_status_in_force_display())}</span>"
     )
     if form.is_adjusting:
