@@ -1,5 +1,5 @@
 """待我审核 at length: a page's forms are chosen among narrow rows and only they are loaded
-whole (``QueuePaginator``), and each page still holds exactly its slice of the queue, in the
+whole (``NarrowPaginator``), and each page still holds exactly its slice of the queue, in the
 queue's order, ties included; how long a form has waited is its last arrival into its status;
 and finance's queue takes the same queries however long it is, on any page, with any filter."""
 
@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Deadline, FormEvent, PerformanceForm
+from projects.models import Deadline, FormEvent, NarrowPaginator, PerformanceForm
 from projects.permissions import Actor
 from projects.review import views
-from projects.review.queue import QueuePaginator, review_queue
+from projects.review.queue import review_queue
 from tests.factories import DepartmentFactory, FormFactory, ProjectFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_each_page_holds_its_slice_of_the_queue_in_order(fiona, long_queue, per_
     queue = review_queue(Actor.for_user(fiona))
     whole = list(queue)
     assert len(whole) == 14
-    paginator = QueuePaginator(queue, per_page)
+    paginator = NarrowPaginator(queue, per_page)
     pages = [list(paginator.page(number)) for number in paginator.page_range]
     for number, page in enumerate(pages):
         chunk = whole[number * per_page : (number + 1) * per_page]

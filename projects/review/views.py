@@ -22,6 +22,7 @@ from projects.models import (
     COMMENT_LIMIT,
     GRADED_CHECKS,
     Comment,
+    NarrowPaginator,
     PerformanceForm,
 )
 from projects.permissions import (
@@ -54,7 +55,7 @@ from projects.review.comments import (
 from projects.review.form_page import RefusedAnswer, RefusedComment, render_form_page
 from projects.review.grading import GradeRefused, grade_form
 from projects.review.page import RefusedDecision, RefusedGrading
-from projects.review.queue import QueuePaginator, review_queue, waiting_days
+from projects.review.queue import review_queue, waiting_days
 from projects.review.queue_filters import CHECK_FILTERS, filter_query, filtered_queue
 from projects.review.services import TransitionRefused, comment_problem, take_transition
 from projects.review.workspace import queue_params
@@ -426,7 +427,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     departments = sorted({(pk, name) for pk, name, _type in choices}, key=lambda pair: pair[1])
     types = sorted({kind for _pk, _name, kind in choices if kind})
     forms, filters = filtered_queue(actor, request.GET)
-    page = QueuePaginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(forms, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(form, waiting_days(form, now)) for form in page]
     steps = batch_steps(actor)

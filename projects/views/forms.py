@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
@@ -17,7 +16,7 @@ from projects.content import FormContent
 from projects.errors import as_int
 from projects.forms import ListFilterForm
 from projects.history import approved_contents
-from projects.models import PerformanceForm, Season
+from projects.models import NarrowPaginator, PerformanceForm, Season
 from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
 from projects.review.badges import badge_html
 from projects.review.form_page import render_form_page
@@ -96,7 +95,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     if opened_plain and "year" not in params and filter_form.years:
         params["year"] = str(season or filter_form.years[0])
     forms = filter_form.apply(visible).with_related()
-    page = Paginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     approved = approved_contents(page.object_list)  # a query only when some are adjusting
     query = request.GET.copy()
