@@ -494,14 +494,31 @@ def test_a_sheet_filled_offline_is_read_and_saved_and_a_stale_one_refused(approv
     assert response.status_code == 302, response.content.decode()[:2000]
     report.refresh_from_db()
     assert report.version == 2 and report.goal_actual == "=全年目标基本完成"
-    # the same sheet again, printed at version 1: refused, nothing changed
+    # the same sheet again, printed at version 1: nothing new in it
     response = _upload(client, report, filled.getvalue())
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "这份表是从第 1 版下载的" in page and "现为第 2 版" in page
-    assert "仍在页面上" not in page  # the typing is in the file, not on the page
+    assert response.status_code == 302
     report.refresh_from_db()
     assert report.version == 2
+    # the page changes the goal's outcome; the file, printed at version 1, says another
+    # thing there: refused, naming the entry, nothing changed
+    saved = save_report(
+        actor=actor(users["filer"]),
+        report_id=report.pk,
+        seen_version=2,
+        entries=ReportInput(goal_actual="页面上写的"),
+    )
+    assert saved.report.version == 3
+    goal.value = "表里又写的"
+    refilled = io.BytesIO()
+    book.save(refilled)
+    response = _upload(client, report, refilled.getvalue())
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "这份表是从第 1 版下载的" in page and "现为第 3 版" in page
+    assert "年度总体目标实际完成情况在下载之后已在本页改过" in page
+    assert "仍在页面上" not in page  # the typing is in the file, not on the page
+    report.refresh_from_db()
+    assert report.version == 3 and report.goal_actual == "页面上写的"
 
 
 def test_a_file_that_is_not_the_sheet_is_refused_with_its_name(approved, client):

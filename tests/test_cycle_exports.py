@@ -480,6 +480,87 @@ def test_a_sheet_printed_before_a_later_change_is_refused_when_saved(self_evalua
     assert _fresh(self_evaluation).goal_actual == "改过"
 
 
+def test_a_sheet_filled_on_an_earlier_version_keeps_the_later_changes_it_does_not_meet(
+    self_evaluation, approved
+) -> None:
+    """The unit downloads the sheet, uploads it filled (a new version), then fills in more
+    of the same file and uploads it again; meanwhile someone changed other entries on the
+    page. Each side keeps what it changed."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    content = report_xlsx(self_evaluation)
+    first = _edited(content, F5="66万")  # 全年执行数
+    entries = read_report_sheet(self_evaluation, first, "自评.xlsx")
+    save_report(actor=filer, report_id=self_evaluation.pk, seen_version=printed_at, entries=entries)
+    # on the page: the goal's outcome
+    report = _fresh(self_evaluation)
+    on_page = replace(
+        read_report_sheet(report, report_xlsx(report), "自评.xlsx"), goal_actual="页面上写的"
+    )
+    save_report(actor=filer, report_id=report.pk, seen_version=report.version, entries=on_page)
+    # the first file, filled further (an indicator's outcome): printed at the first version
+    again = _edited(first, F16="基本联通（达成）")
+    entries = read_report_sheet(_fresh(self_evaluation), again, "自评.xlsx")
+    assert entries.version == printed_at
+    with pytest.raises(VersionConflict):  # the page's own save stays strict
+        save_report(actor=filer, report_id=report.pk, seen_version=entries.version, entries=entries)
+    saved = save_report(
+        actor=filer,
+        report_id=report.pk,
+        seen_version=entries.version,
+        entries=entries,
+        rebase=True,
+    )
+    assert saved.changed and saved.rebased_from == printed_at
+    report = _fresh(self_evaluation)
+    assert report.version == printed_at + 3
+    assert report.goal_actual == "页面上写的"  # the later change, not met by the sheet
+    assert report.executed == Decimal("660000.00")  # the sheet's, unchanged since
+    line = report.lines.get(name="财税库联网")
+    assert (line.actual, line.achieved) == ("基本联通", "达成")  # the sheet's new entry
+    # the same file once more: nothing new
+    again_saved = save_report(
+        actor=filer, report_id=report.pk, seen_version=printed_at, entries=entries, rebase=True
+    )
+    assert not again_saved.changed and _fresh(report).version == report.version
+
+
+def test_a_sheet_and_the_page_that_changed_the_same_entry_differently_refuse_the_sheet(
+    self_evaluation, approved
+) -> None:
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    content = report_xlsx(self_evaluation)
+    before = _saved_entries(self_evaluation)
+    on_page = replace(read_report_sheet(self_evaluation, content, "自评.xlsx"), goal_actual="甲")
+    save_report(actor=filer, report_id=self_evaluation.pk, seen_version=printed_at, entries=on_page)
+    changed = _saved_entries(self_evaluation)
+    assert changed != before
+    sheet = replace(read_report_sheet(self_evaluation, content, "自评.xlsx"), goal_actual="乙")
+    sheet = replace(sheet, executed=Decimal("1"))  # met by nothing: would be taken
+    with pytest.raises(VersionConflict) as refused:
+        save_report(
+            actor=filer,
+            report_id=self_evaluation.pk,
+            seen_version=printed_at,
+            entries=sheet,
+            rebase=True,
+        )
+    assert "年度总体目标实际完成情况在下载之后已在本页改过" in refused.value.message
+    assert _saved_entries(self_evaluation) == changed  # nothing of the sheet was saved
+    # a version the report never had: refused as before
+    with pytest.raises(VersionConflict):
+        save_report(
+            actor=filer,
+            report_id=self_evaluation.pk,
+            seen_version=printed_at + 5,
+            entries=sheet,
+            rebase=True,
+        )
+
+
 def test_a_not_applicable_indicator_prints_so_and_is_not_read(self_evaluation, tmp_path):
     self_evaluation.lines.filter(name="工作实施效果").update(not_applicable=True)
     report = _fresh(self_evaluation)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from indicators.scoring import is_qualitative
 from projects.cycle.build import CycleRefused
 from projects.cycle.evaluate import LINE_FIGURES, Evaluation, refresh_figures
-from projects.cycle.inputs import LINE_FIELDS, ReportInput
+from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, LINE_FIELDS, LineInput, ReportInput
 from projects.cycle.snapshot import report_json
 from projects.models import COMMENT_LIMIT, FormEvent, Report, ReportComment, ReportEvent, ReportLine
 from projects.models.forms import Reviewable
@@ -55,6 +56,8 @@ class Saved:
     report: Report
     evaluation: Evaluation
     changed: bool
+    # the version the entries were made on, when later changes were kept beside them
+    rebased_from: int | None = None
 
 
 def can_edit_report(actor: Actor, report: Report) -> Decision:
@@ -77,22 +80,38 @@ def _lines(report: Report) -> list[ReportLine]:
     return list(report.lines.order_by("order", "id"))
 
 
-def save_report(*, actor: Actor, report_id: int, seen_version: int, entries: ReportInput) -> Saved:
+def save_report(
+    *,
+    actor: Actor,
+    report_id: int,
+    seen_version: int,
+    entries: ReportInput,
+    rebase: bool = False,
+) -> Saved:
     """Save what the unit typed as a new version (nothing is written when nothing changed).
     Refused, with nothing changed, when the actor may not edit it or it changed since the
-    page showed ``seen_version``."""
+    page showed ``seen_version``.
+
+    ``rebase`` (a sheet filled offline): entries made on an earlier version are saved over
+    the later changes where they do not meet them (``_rebased``); refused only when an entry
+    changed on both sides, differently."""
     with transaction.atomic():
         report = _locked(report_id)
         allowed, why = can_edit_report(actor, report)
         if not allowed:
             raise CycleRefused(why)
-        if report.version != seen_version:
-            raise VersionConflict(
-                f"这张表在您打开之后已被修改（现为第 {report.version} 版）。"
-                "您填写的内容仍在页面上：请复制保存后刷新页面，再重新填写。"
-            )
         lines = _lines(report)
         by_id = {line.pk: line for line in lines}
+        rebased_from = None
+        if report.version != seen_version:
+            base = _snapshot_of(report, seen_version) if rebase else None
+            if base is None:
+                raise VersionConflict(
+                    f"这张表在您打开之后已被修改（现为第 {report.version} 版）。"
+                    "您填写的内容仍在页面上：请复制保存后刷新页面，再重新填写。"
+                )
+            entries = _rebased(report, by_id, entries, base)
+            rebased_from = seen_version
         changed = _apply(report, by_id, entries)
         result = refresh_figures(report, lines)
         if changed:
@@ -110,7 +129,136 @@ def save_report(*, actor: Actor, report_id: int, seen_version: int, entries: Rep
                 version=report.version,
                 snapshot=report_json(report, lines),
             )
-    return Saved(report, result, changed)
+    return Saved(report, result, changed, rebased_from)
+
+
+def _snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
+    """What the report said at ``version`` (each event keeps its version's snapshot)."""
+    if not 0 < version < report.version:
+        return None
+    found = (
+        report.events.filter(version=version)
+        .exclude(snapshot={})
+        .order_by("-id")
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    return cast("dict[str, Any] | None", found)
+
+
+# The names of the entries, for a refusal that lists those changed on both sides.
+_REPORT_ENTRY_LABELS = {
+    "initial_budget": "年初预算数",
+    "annual_budget": "全年预算数",
+    "executed": "执行数",
+    "goal_actual": "年度总体目标实际完成情况",
+}
+_LINE_ENTRY_LABELS = {
+    "actual": "实际完成值",
+    "projected": "全年预计完成值",
+    "likelihood": "完成目标可能性",
+    "achieved": "达成情况",
+    "reason_kind": "偏差原因类型",
+    "reason": "偏差原因",
+    "measures": "纠偏措施",
+}
+
+
+def _amount(value: object) -> str | None:
+    """An amount as the report keeps it (``fund_rows``, a snapshot): to the 分, or None."""
+    if value is None or value == "":
+        return None
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def _rebased(
+    report: Report, lines: dict[int, ReportLine], entries: ReportInput, base: dict[str, Any]
+) -> ReportInput:
+    """The entries of a sheet filled on an earlier version (``base``, its snapshot) over the
+    report as it is now, entry by entry: one the sheet left as it was keeps its later change;
+    one the sheet changed is taken, unless it was also changed since, to something else.
+    Those are refused together (``VersionConflict``), each named."""
+    clashes: list[str] = []
+
+    def pick(theirs: Any, current: Any, before: Any, what: str, key: Any = None) -> Any:
+        key = key or (lambda value: value)
+        if key(theirs) == key(before) or key(theirs) == key(current):
+            return current
+        if key(current) != key(before):
+            clashes.append(what)
+            return current
+        return theirs
+
+    chosen: dict[str, Any] = {}
+    for name in ("initial_budget", "annual_budget", "executed"):
+        chosen[name] = pick(
+            getattr(entries, name),
+            getattr(report, name),
+            base.get(name),
+            _REPORT_ENTRY_LABELS[name],
+            _amount,
+        )
+    chosen["goal_actual"] = pick(
+        entries.goal_actual,
+        report.goal_actual,
+        base.get("goal_actual", ""),
+        _REPORT_ENTRY_LABELS["goal_actual"],
+    )
+    funds: dict[str, dict[str, Decimal | None]] = {}
+    for row, row_label in FUND_ROWS:
+        for column, column_label in FUND_COLUMNS:
+            value = pick(
+                entries.fund_rows.get(row, {}).get(column),
+                report.fund_rows.get(row, {}).get(column),
+                (base.get("fund_rows") or {}).get(row, {}).get(column),
+                f"{row_label}{column_label}",
+                _amount,
+            )
+            funds.setdefault(row, {})[column] = None if value is None else Decimal(str(value))
+    before_lines = {line["uid"]: line for line in base.get("lines", [])}
+    rebased_lines = []
+    for entry in entries.lines:
+        line = lines.get(entry.line_id)
+        if line is None:
+            raise CycleRefused("提交的指标与这张表的指标不一致：请刷新页面后重新填写。")
+        entry = _as_kept(report, line, entry)
+        before = before_lines.get(str(line.indicator_uid), {})
+        rebased_lines.append(
+            replace(
+                entry,
+                **{
+                    name: pick(
+                        getattr(entry, name),
+                        getattr(line, name),
+                        before.get(name, ""),
+                        f"“{line.name or '（不适用）'}”的{_LINE_ENTRY_LABELS[name]}",
+                    )
+                    for name in LINE_FIELDS
+                },
+            )
+        )
+    if clashes:
+        shown = "、".join(clashes[:5]) + (f"等 {len(clashes)} 项" if len(clashes) > 5 else "")
+        raise VersionConflict(f"{shown}在下载之后已在本页改过，表中又填了不同的内容。")
+    return ReportInput(
+        initial_budget=chosen["initial_budget"],
+        annual_budget=chosen["annual_budget"],
+        executed=chosen["executed"],
+        fund_rows=funds,
+        goal_actual=chosen["goal_actual"],
+        lines=tuple(rebased_lines),
+    )
+
+
+def _as_kept(report: Report, line: ReportLine, entry: LineInput) -> LineInput:
+    """The entry as the report keeps it: a monitoring report has no 达成情况; a
+    self-evaluation has no projection, and a number is scored by its actual value."""
+    if report.is_monitoring:
+        return replace(entry, achieved="")
+    entry = replace(entry, projected="", likelihood="", reason_kind="", measures="")
+    if not is_qualitative(line.target):
+        entry = replace(entry, achieved="")
+    return entry
 
 
 def _apply(report: Report, lines: dict[int, ReportLine], entries: ReportInput) -> bool:
@@ -139,12 +287,7 @@ def _apply(report: Report, lines: dict[int, ReportLine], entries: ReportInput) -
         line = lines.get(entry.line_id)
         if line is None:
             raise CycleRefused("提交的指标与这张表的指标不一致：请刷新页面后重新填写。")
-        if report.is_monitoring:
-            entry = replace(entry, achieved="")
-        else:
-            entry = replace(entry, projected="", likelihood="", reason_kind="", measures="")
-            if not is_qualitative(line.target):  # a number is scored by its actual value
-                entry = replace(entry, achieved="")
+        entry = _as_kept(report, line, entry)
         for name in LINE_FIELDS:
             value = getattr(entry, name)
             if getattr(line, name) != value:

@@ -375,7 +375,9 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """A sheet the unit filled offline (the xlsx this page gives): read, checked against the
     report cell by cell and saved as a version, as the page's own save would be. A sheet
-    printed before a later change of the report is refused, as a page opened before it."""
+    printed before a later change of the report (often the sheet's own upload, filled in
+    again) is saved over that change where the two do not meet; an entry changed on both
+    sides, differently, refuses the sheet, naming it."""
     actor = actor_of(request)
     report = _report_for(actor, pk)
     lines = list(report.lines.order_by("order", "id"))
@@ -401,18 +403,26 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             report_id=report.pk,
             seen_version=entries.version if entries.version is not None else report.version,
             entries=entries,
+            rebase=True,
         )
-    except VersionConflict:
+    except VersionConflict as conflict:
         report.refresh_from_db()
         whence = f"第 {entries.version} 版" if entries.version is not None else "较早的版本"
         return refuse(
             f"{name}：这份表是从{whence}下载的，本表之后已被修改（现为第 "
-            f"{report.version} 版），文件中的内容没有保存。请在本页重新下载，把填写的内容抄过去"
-            "后再上传。"
+            f"{report.version} 版）。{conflict.message if entries.version else ''}"
+            "文件中的内容没有保存。请在本页重新下载，把填写的内容抄过去后再上传。"
         )
     except CycleRefused as refused_sheet:
         return refuse(refused_sheet.message)
-    if saved.changed:
+    if saved.changed and saved.rebased_from is not None:
+        messages.success(
+            request,
+            f"已从 {name} 读入并保存（第 {saved.report.version} 版）。这份表是从第 "
+            f"{saved.rebased_from} 版下载的：表中改过的内容已写入，之后在本页所做、"
+            "表中没有改动的修改都已保留。",
+        )
+    elif saved.changed:
         messages.success(request, f"已从 {name} 读入并保存（第 {saved.report.version} 版）。")
     else:
         messages.info(request, f"{name} 与本表现有内容相同，没有变化。")
