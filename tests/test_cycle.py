@@ -387,6 +387,31 @@ def test_finance_opens_a_round_from_the_list_page(
     assert "13" in bad.content.decode() or "小于或等于" in bad.content.decode()
 
 
+def test_a_refused_tool_shows_the_list_as_it_was_filtered(approved, client) -> None:
+    form, users, _forms = approved
+    client.force_login(users["finance"])
+    start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    listed = f"?kind=monitoring&year={form.fiscal_year}"
+    page = client.get(reverse("cycle:list") + listed).content.decode()
+    action = f'action="{reverse("cycle:round_open")}?kind=monitoring&amp;year={form.fiscal_year}"'
+    assert action in page  # the tool posts with the list's filters
+    assert form.project.name not in page  # a self-evaluation: not a monitoring report
+    refused = client.post(
+        reverse("cycle:round_open") + listed,
+        {"fiscal_year": form.fiscal_year, "months": 13, "deadline": ""},
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert '<option value="monitoring" selected>' in page
+    assert f'name="year" value="{form.fiscal_year}"' in page
+    assert form.project.name not in page  # the same (empty) list, not every report
+    assert action in page
+    unfiltered = client.post(
+        reverse("cycle:self_evaluations_start"), {"fiscal_year": "abc"}
+    ).content.decode()
+    assert form.project.name in unfiltered  # no filter: every report, as before
+
+
 def test_the_report_form_reads_amounts_as_the_editor_does(approved):
     form, users, _forms = approved
     report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)

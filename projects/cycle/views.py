@@ -63,6 +63,15 @@ def _report_for(actor: Actor, pk: int) -> Report:
 @require_http_methods(["GET"])
 def report_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
+    context = _list_context(request, actor)
+    if may_start(actor):
+        context |= _tools_context(request)
+    return render(request, "cycle/list.html", context)
+
+
+def _list_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
+    """The list of reports as the query string filters it (the tools' forms post with it, so
+    that a refused one shows the same list again)."""
     reports = Report.objects.visible_to(actor).with_related()
     kind = request.GET.get("kind", "")
     if kind in Report.Kind.values:
@@ -78,10 +87,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         reports.order_by("-fiscal_year", "kind", "form__project__name", "id"), PAGE_SIZE
     )
-    shown = page.get_page(request.GET.get("page"))
-    context: dict[str, Any] = {
+    return {
         "nav": "cycle",
-        "page": shown,
+        "page": page.get_page(request.GET.get("page")),
         "kind": kind,
         "status": status,
         "year": year_text,
@@ -92,9 +100,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
         .count(),
         "waiting": request.GET.get("waiting") == "1",
     }
-    if may_start(actor):
-        context |= _tools_context(request)
-    return render(request, "cycle/list.html", context)
 
 
 def _tools_context(
@@ -168,15 +173,10 @@ def self_evaluations_start(request: HttpRequest) -> HttpResponse:
 
 
 def _list_again(request: HttpRequest, **forms: Any) -> HttpResponse:
+    """The list as it was (its filters come with the post's query string), with the refused
+    tool's form and what it says."""
     actor = actor_of(request)
-    reports = Report.objects.visible_to(actor).with_related().order_by("-fiscal_year", "id")
-    context = {
-        "nav": "cycle",
-        "page": Paginator(reports, PAGE_SIZE).get_page(1),
-        "kinds": Report.Kind.choices,
-        "statuses": Report.Status.choices,
-        "waiting_count": 0,
-    } | _tools_context(request, **forms)
+    context = _list_context(request, actor) | _tools_context(request, **forms)
     return render(request, "cycle/list.html", context, status=400)
 
 
