@@ -736,3 +736,42 @@ def test_a_sheet_over_several_pages_prints_each_group_label_on_each_of_its_pages
         if any(name in page for name in outputs):
             assert page.count("产出指标") == 1, page[:200]
     assert sum(page.count("第15批设备到货延迟") for page in pages) == 2 * len(_lines(report))
+
+
+@needs_libreoffice
+def test_a_self_evaluation_over_several_pages_prints_its_block_label_in_each_repeated_head(
+    self_evaluation, approved, tmp_path
+):
+    """The 绩效指标 label merged down from the column header shows in the header each page
+    repeats (it printed as an empty cell there, with a copy below), once a page."""
+    from tests.test_export_print import printed
+
+    _forms, users = approved
+    reason = "、".join(f"第{n}批设备到货延迟" for n in range(1, 16))
+    read = read_report_sheet(self_evaluation, report_xlsx(self_evaluation), "自评.xlsx")
+    save_report(
+        actor=Actor.for_user(users["filer"]),
+        report_id=self_evaluation.pk,
+        seen_version=self_evaluation.version,
+        entries=replace(read, lines=tuple(replace(line, reason=reason) for line in read.lines)),
+    )
+    report = _fresh(self_evaluation)
+    content = report_xlsx(report)
+    ws = _sheet(content)
+    breaks = [b.id for b in ws.row_breaks.brk]
+    head = int(ws.print_title_rows.split(":")[0].strip("$"))
+    assert breaks and ws.cell(head, 1).value == "绩效指标"
+    assert ws.cell(head, 1).alignment.vertical == "top"
+    assert all(ws.cell(row + 1, 1).value is None for row in breaks)  # no copy below
+    pages = printed(tmp_path, "自评.xlsx", content)
+    assert len(pages) == len(breaks) + 1
+    assert all(page.count("绩效指标") == 1 for page in pages), [p[:120] for p in pages]
+    # in the header, before its column labels (a copy below the header came after them)
+    assert all(page.index("绩效指标") < page.index("三级指标") for page in pages)
+    again = read_report_sheet(report, content, "自评.xlsx")  # still reads back
+    assert not save_report(
+        actor=Actor.for_user(users["filer"]),
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=again,
+    ).changed

@@ -18,6 +18,8 @@ the cells with choices offer them in a list. Text goes through ``write_text`` (n
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Protection
@@ -94,6 +96,8 @@ def report_xlsx(report: Report) -> bytes:
     write_grid(ws, paged, top=1, heights=heights)
     head = (grid.repeat_row or 0) + 1
     ws.print_title_rows = f"{head}:{head}"
+    if starts:
+        _label_in_repeated_head(ws, head, starts)
     lists: dict[tuple[str, ...], DataValidation] = {}
     for (r, c), entry in printed.entries.items():
         cell = ws.cell(row=r + 1, column=c + 1)
@@ -120,6 +124,28 @@ def report_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _label_in_repeated_head(ws: Worksheet, head: int, starts: Sequence[int]) -> None:
+    """A block label merged down from the column header (the self-evaluation's 绩效指标) in
+    the header as each page repeats it. A spreadsheet prints the repeated row alone, and a
+    label centred in its merge showed there as an empty cell, with its copy below it: the label
+    goes to the top of its merge, and the copies on the later pages are left empty."""
+    spans = [
+        m
+        for m in ws.merged_cells.ranges
+        if m.min_row == head and m.min_col == 1 and m.max_col == 1 and m.max_row > head
+    ]
+    if not spans:
+        return
+    cell = ws.cell(row=head, column=1)
+    alignment = copy(cell.alignment)
+    alignment.vertical = "top"
+    cell.alignment = alignment
+    for start in starts:  # the first row of each later page
+        copied = ws.cell(row=start + 1, column=1)
+        if copied.value == cell.value:
+            copied.value = None
 
 
 def _note(ws: Worksheet, row: int, columns: int, text: str) -> None:
