@@ -25,6 +25,7 @@ from projects.models.history import (
     COMMENT_LIMIT,
     OPINION_LIMIT,
     Comment,
+    FormArrival,
     FormEvent,
     OpinionTemplate,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "Comment",
     "Deadline",
     "ExportJob",
+    "FormArrival",
     "FormCount",
     "FormEvent",
     "Grade",

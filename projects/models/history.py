@@ -94,6 +94,33 @@ class FormEvent(models.Model):
         return str(self.get_source_display())
 
 
+class FormArrival(models.Model):
+    """When a form reached the status it is in: the time of its last event into that status
+    (``arrived_at``), None for a form with no such event (``in_status_since`` then reads the
+    form's last change). One row a form, kept by database triggers on the forms and their
+    events (migration 0020) in the same transaction as every write, whatever wrote it (a
+    step, an edit, an import, ``generate_city``'s COPY, a test moving an event's time); never
+    written by the code. The queues, their places and the reviewers' loads sort and average
+    it as a column, where each form's events were searched for its last arrival."""
+
+    form = models.OneToOneField(
+        PerformanceForm,
+        verbose_name="绩效目标表",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the form's trigger deletes the row with the form
+        db_constraint=False,
+        related_name="arrival",
+    )
+    arrived_at = models.DateTimeField("进入当前状态的时间", null=True)
+
+    class Meta:
+        verbose_name = "进入当前状态的时间"
+        verbose_name_plural = "进入当前状态的时间"
+
+    def __str__(self) -> str:
+        return f"{self.form_id}: {self.arrived_at}"
+
+
 class Comment(models.Model):
     """A reviewer's remark on the whole form, one of its fields or one indicator. It stays on
     its indicator across versions (the row keeps its identity) until a reviewer resolves it;

@@ -39,7 +39,7 @@ from projects.models import (
     Stage,
 )
 from projects.permissions import Actor, can_assign, can_take_assignment
-from projects.review.queue import WAITING, in_status_since
+from projects.review.queue import in_status_since
 from projects.workflow import TRANSITIONS, at_stage
 
 
@@ -207,7 +207,7 @@ def reviewer_loads(today: datetime.date | None = None) -> list[ReviewerLoad]:
     # counted and averaged by the database, a row a reviewer (not a row a waiting form)
     for assignee, count, age in (
         PerformanceForm.objects.filter(at_stage(Stage.FINANCE))
-        .annotate(assignee=assigned_reviewer(), since=in_status_since(WAITING))
+        .annotate(assignee=assigned_reviewer(), since=in_status_since())
         .values("assignee")
         .annotate(
             count=Count("pk"),
