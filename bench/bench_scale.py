@@ -133,6 +133,8 @@ def pages() -> list[tuple[str, str, str]]:
             "city-finance",
             f"/forms/?department={department}&status=submitted",
         ),
+        # every year's submitted forms (a status chosen, no year): 7,600 in the city
+        ("list by status (finance)", "city-finance", "/forms/?status=submitted"),
         ("form list (filer)", "city-filer", "/forms/"),
         ("form page", "city-finance", f"/forms/{form.pk}/"),
         ("queue (department)", "city-dept", "/forms/queue/"),

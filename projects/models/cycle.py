@@ -314,7 +314,7 @@ class ReportLine(models.Model):
     class Meta:
         verbose_name = "监控与自评指标"
         verbose_name_plural = "监控与自评指标"
-        ordering = ["report", "order", "id"]
+        ordering = ["report_id", "order", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "indicator_uid"], name="one_line_an_indicator"
@@ -354,7 +354,7 @@ class ReportEvent(models.Model):
     class Meta:
         verbose_name = "监控与自评变更记录"
         verbose_name_plural = "监控与自评变更记录"
-        ordering = ["report", "created_at", "id"]
+        ordering = ["report_id", "created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.report_id} v{self.version} {self.get_kind_display()}"

@@ -416,7 +416,8 @@ class Indicator(models.Model):
         verbose_name_plural = "三级指标"
         # The order typed: the per-form grids group by category themselves, and the 广州
         # numbered text keeps the form's own order.
-        ordering = ["form", "order", "id"]
+        # by the form's id: the form's own order joined its project and organisations
+        ordering = ["form_id", "order", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(not_applicable=True) | ~Q(name=""),

@@ -78,7 +78,8 @@ class FormEvent(models.Model):
     class Meta:
         verbose_name = "变更记录"
         verbose_name_plural = "变更记录"
-        ordering = ["form", "created_at", "id"]
+        # by the form's id: the form's own order joined its project and organisations
+        ordering = ["form_id", "created_at", "id"]
         indexes = [models.Index(fields=["form", "version"], name="event_form_version_idx")]
 
     def __str__(self) -> str:
