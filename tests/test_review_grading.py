@@ -206,11 +206,11 @@ def test_the_review_page_runs_a_fixed_number_of_queries(
     save_draft(actor=filer, form_id=form.pk, seen_version=form.version, content=content)
     act(users["filer"], form, "submit")
     client.force_login(users["dept"])
-    # the 12 of a draft's page (see test_form_detail, the gradings among them), with the
+    # the 11 of a draft's page (see test_form_detail, the gradings among them), with the
     # version last returned, the two snapshots compared, the form's place in the reviewer's
     # queue (its number, the total and its neighbours: one windowed query), and the quick
     # picks of opinions offered to the reviewer (the framework's and their own)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(form.get_absolute_url())
 
 

@@ -37,8 +37,8 @@ class Checker:
     """Runs the checks on many contents, reading each framework's categories and settings
     once."""
 
-    def __init__(self) -> None:
-        self._categories = CategoryLookup()
+    def __init__(self, categories: CategoryLookup | None = None) -> None:
+        self._categories = categories or CategoryLookup()
         self._settings: dict[int, dict[str, Setting]] = {}
 
     def run(
@@ -66,10 +66,12 @@ def check_content(
     last_year: FormContent | None = None,
     origins: Mapping[str, str] | None = None,
     last_actuals: Mapping[str, LastActual] | None = None,
+    categories: CategoryLookup | None = None,
 ) -> list[Finding]:
     """The findings on a content (``origins``: a saved row's uid -> the uid of last year's
-    row it was rolled over from; ``last_actuals``: what last year's rows achieved)."""
-    return Checker().run(
+    row it was rolled over from; ``last_actuals``: what last year's rows achieved;
+    ``categories``: the frameworks' categories already read, when the caller has them)."""
+    return Checker(categories).run(
         content,
         framework_id=framework_id,
         last_year=last_year,
@@ -152,7 +154,11 @@ def last_year_for(project_id: int | None, fiscal_year: int, form_id: int | None)
 
 
 def check_last_year(
-    content: FormContent, *, framework_id: int, last_year: LastYear
+    content: FormContent,
+    *,
+    framework_id: int,
+    last_year: LastYear,
+    categories: CategoryLookup | None = None,
 ) -> list[Finding]:
     """The findings on a content against last year's form as ``last_year_of`` read it."""
     return check_content(
@@ -161,13 +167,21 @@ def check_last_year(
         last_year=last_year.content,
         origins=last_year.origins,
         last_actuals=last_year.actuals,
+        categories=categories,
     )
 
 
-def check_form(form: PerformanceForm, content: FormContent | None = None) -> list[Finding]:
-    """The findings on a saved form (or on ``content`` about to be saved onto it)."""
+def check_form(
+    form: PerformanceForm,
+    content: FormContent | None = None,
+    categories: CategoryLookup | None = None,
+) -> list[Finding]:
+    """The findings on a saved form (or on ``content``: about to be saved onto it, or the
+    form's own as the caller loaded it). ``categories``: the frameworks' categories already
+    read (the form page lays the form out with them)."""
     return check_last_year(
         content if content is not None else load_content(form),
         framework_id=form.framework_id,
         last_year=last_year_of(form),
+        categories=categories,
     )

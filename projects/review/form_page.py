@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from projects.content import ALWAYS_CARRIED, FIELDS, load_content
+from projects.content import ALWAYS_CARRIED, FIELDS, CategoryLookup, load_content
 from projects.errors import DomainError
 from projects.history import content_at, timeline
 from projects.layouts import (
@@ -125,8 +125,9 @@ def render_form_page(
     else:
         data = load_content(form)
     spec = LAYOUTS[layout]
+    categories = CategoryLookup()  # the framework's, read once for the table and the checks
     if spec.per_form:
-        grid = build_grid(layout, data, framework_categories(form.framework_id))
+        grid = build_grid(layout, data, framework_categories(form.framework_id, categories))
     else:  # a department's table (广州), with this form alone in it
         grid = spec.build_department(
             form.project.department.name,
@@ -152,7 +153,12 @@ def render_form_page(
     if not any(extra.box for rows in workspace for row in rows for extra in row.extras):
         box_target = ""  # no slot under its row: the box stays under the table
     review = review_context(
-        actor, form, refused_grading=refused_grading, refused_decision=refused_decision
+        actor,
+        form,
+        refused_grading=refused_grading,
+        refused_decision=refused_decision,
+        content=data if shown_version == form.version else None,
+        categories=categories,
     )
     place = queue_place(actor, form, queue_params(queue)) if review["reviews"] else None
     template = "projects/form_detail.html" + (f"#{partial}" if partial else "")

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from projects.content import ContentDiff
+from projects.content import CategoryLookup, ContentDiff, FormContent
 from projects.content.findings import Finding
 from projects.filing.checking import check_form
 from projects.history import compare_versions, returned_version
@@ -189,8 +189,12 @@ def review_context(
     *,
     refused_grading: RefusedGrading | None = None,
     refused_decision: RefusedDecision | None = None,
+    content: FormContent | None = None,
+    categories: CategoryLookup | None = None,
 ) -> dict[str, Any]:
-    findings = check_form(form)
+    """What the review panel shows of the form. ``content``: the form's current content, when
+    the caller loaded it; ``categories``: its framework's categories, when read already."""
+    findings = check_form(form, content, categories)
     stage = review_stage(form)
     grades = form_grades(form)
     grade = (
