@@ -25,7 +25,11 @@ code of commit REF (laid out from git, with its own settings and gunicorn config
 the same database: the baseline, in the same run.
 
 It prints requests per second, the error rate (status ≥ 400 or no answer) and the median and
-95th-percentile latency, overall and by page. Standard library only (urllib, threads).
+95th-percentile latency, overall and by page; then where a request's CPU went (Linux): gunicorn
+(master and workers, recycled ones included), PostgreSQL (every process of the local server:
+the other work of the machine's database counts too) and this load generator, each divided by
+the requests served, and how many of the machine's cores they kept busy together. Standard
+library only (urllib, threads).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import http.cookiejar
 import os
 import random
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -418,7 +423,7 @@ def serve_and_load(
     try:
         base = f"http://127.0.0.1:{args.port}"
         wait_for(base + "/accounts/login/", server)
-        run(base, people, args, label=f"{label}, {server_shape(log)}")
+        run(base, people, args, label=f"{label}, {server_shape(log)}", server=server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -432,6 +437,64 @@ def serve_and_load(
         log.close()
 
 
+def _process_cpu(pid: int, children_too: bool = False) -> float:
+    """CPU seconds of the process (with ``children_too``: and of its children it has waited
+    for, such as gunicorn's recycled workers or PostgreSQL's closed sessions); 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if children_too:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _postmaster() -> int | None:
+    """The local PostgreSQL server's main process, if this machine runs it (Linux)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")[0]
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if command.endswith(b"/postgres") and ppid == 1:
+                return int(entry.name)
+    return None
+
+
+def cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds so far of gunicorn (master and workers), of PostgreSQL (all its processes,
+    when it runs here) and of this load generator: where a request's CPU goes (Linux)."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    spent = {
+        "gunicorn": _process_cpu(server, True) + sum(map(_process_cpu, _children(server))),
+    }
+    postmaster = _postmaster()
+    if postmaster is not None:
+        spent["PostgreSQL"] = _process_cpu(postmaster, True) + sum(
+            map(_process_cpu, _children(postmaster))
+        )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent["load generator"] = usage.ru_utime + usage.ru_stime
+    return spent
+
+
 def server_shape(log: object) -> str:
     """gunicorn's worker class and count, as its log says at start."""
     log.seek(0)  # type: ignore[attr-defined]
@@ -442,7 +505,12 @@ def server_shape(log: object) -> str:
 
 
 def run(
-    base: str, people: list[tuple[str, str, list[int]]], args: argparse.Namespace, *, label: str
+    base: str,
+    people: list[tuple[str, str, list[int]]],
+    args: argparse.Namespace,
+    *,
+    label: str,
+    server: int,
 ) -> None:
     stats = Stats()
     browsers = []
@@ -455,6 +523,7 @@ def run(
     with urllib.request.urlopen(static, timeout=5) as css:  # WhiteNoise, DEBUG off
         static_ok = css.status == 200 and len(css.read()) > 0
     stop = time.monotonic() + args.seconds
+    cpu_before = cpu_seconds(server)
 
     def user(number: int, role: str, browser: Browser, editable: list[int]) -> None:
         rng = random.Random(f"{args.seed}-{number}")
@@ -476,7 +545,18 @@ def run(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    cpu_after = cpu_seconds(server)
     report(stats, elapsed, people, label, static_ok)
+    requests = sum(len(samples) for samples in stats.samples.values())
+    spent = {part: cpu_after[part] - cpu_before[part] for part in cpu_after}
+    print(
+        "CPU a request: "
+        + ", ".join(
+            f"{part} {1000 * seconds / max(1, requests):.1f} ms" for part, seconds in spent.items()
+        )
+        + f"; the machine's {os.cpu_count()} cores {sum(spent.values()) / elapsed:.2f} busy of "
+        f"{os.cpu_count()}"
+    )
 
 
 def report(
