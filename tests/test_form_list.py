@@ -93,6 +93,10 @@ def test_it_paginates(client, alice, unit_a):
     assert len(first.context["page"]) == 25
     assert len(second.context["page"]) == 5
     assert set(names(first)).isdisjoint(names(second))
+    # each page is its slice of the whole list, in order: the page's forms are chosen among
+    # narrow rows and loaded whole after (``NarrowPaginator``)
+    whole = [f"项目{i:02d}" for i in range(30)]
+    assert names(first) + names(second) == whole
 
 
 @pytest.mark.parametrize("count", [1, 40])
