@@ -406,6 +406,8 @@ def test_a_refused_tool_shows_the_list_as_it_was_filtered(approved, client) -> N
     assert f'name="year" value="{form.fiscal_year}"' in page
     assert form.project.name not in page  # the same (empty) list, not every report
     assert action in page
+    # the page's own links and its filter lead to the list, not to the tool's address
+    assert f'<form method="get" action="{reverse("cycle:list")}"' in page
     unfiltered = client.post(
         reverse("cycle:self_evaluations_start"), {"fiscal_year": "abc"}
     ).content.decode()
