@@ -464,7 +464,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _postmaster() -> int | None:
-    """The local PostgreSQL server's main process, if this machine runs it (Linux)."""
+    """The local PostgreSQL server's main process, if this machine runs it (Linux): the
+    ``postgres`` process whose parent is not one."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -472,9 +474,9 @@ def _postmaster() -> int | None:
                 ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 continue
-            if command.endswith(b"/postgres") and ppid == 1:
-                return int(entry.name)
-    return None
+            if command.endswith(b"/postgres"):
+                parents[int(entry.name)] = ppid
+    return next((pid for pid, ppid in parents.items() if ppid not in parents), None)
 
 
 def cpu_seconds(server: int) -> dict[str, float]:

@@ -542,7 +542,7 @@ def test_a_sheet_filled_offline_is_read_and_saved_and_a_stale_one_refused(approv
     assert response.status_code == 400
     page = response.content.decode()
     assert "这份表是从第 1 版下载的" in page and "现为第 3 版" in page
-    assert "年度总体目标实际完成情况在下载之后已在本页改过" in page
+    assert "年度总体目标实际完成情况在下载之后已有修改" in page
     assert "仍在页面上" not in page  # the typing is in the file, not on the page
     report.refresh_from_db()
     assert report.version == 3 and report.goal_actual == "页面上写的"

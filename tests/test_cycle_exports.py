@@ -513,6 +513,8 @@ def test_a_sheet_filled_on_an_earlier_version_keeps_the_later_changes_it_does_no
         rebase=True,
     )
     assert saved.changed and saved.rebased_from == printed_at
+    # the sheet still shows the goal's earlier outcome: kept as the page set it, and said so
+    assert saved.kept == ("年度总体目标实际完成情况",)
     report = _fresh(self_evaluation)
     assert report.version == printed_at + 3
     assert report.goal_actual == "页面上写的"  # the later change, not met by the sheet
@@ -548,10 +550,10 @@ def test_a_sheet_and_the_page_that_changed_the_same_entry_differently_refuse_the
             entries=sheet,
             rebase=True,
         )
-    assert "年度总体目标实际完成情况在下载之后已在本页改过" in refused.value.message
+    assert "年度总体目标实际完成情况在下载之后已有修改" in refused.value.message
     assert _saved_entries(self_evaluation) == changed  # nothing of the sheet was saved
-    # a version the report never had: refused as before
-    with pytest.raises(VersionConflict):
+    # a version the report never had: refused, saying so
+    with pytest.raises(VersionConflict) as refused:
         save_report(
             actor=filer,
             report_id=self_evaluation.pk,
@@ -559,6 +561,49 @@ def test_a_sheet_and_the_page_that_changed_the_same_entry_differently_refuse_the
             entries=sheet,
             rebase=True,
         )
+    assert f"本表没有第 {printed_at + 5} 版" in refused.value.message
+    assert _saved_entries(self_evaluation) == changed
+
+
+def test_a_qualitative_entry_left_as_an_earlier_sheet_printed_it_reads_back(
+    self_evaluation, approved
+) -> None:
+    """The sheet printed 运行良好 with no judgement yet; the page then judged it 达成. The
+    sheet, filled elsewhere and uploaded, is read (its cell as printed then) and saved, the
+    judgement kept."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    line = self_evaluation.lines.get(name="财税库联网")
+    report = _fresh(self_evaluation)
+    on_page = read_report_sheet(report, report_xlsx(report), "自评.xlsx")
+    on_page = replace(
+        on_page,
+        lines=tuple(
+            replace(entry, actual="运行良好", achieved="") if entry.line_id == line.pk else entry
+            for entry in on_page.lines
+        ),
+    )
+    save_report(actor=filer, report_id=report.pk, seen_version=report.version, entries=on_page)
+    report = _fresh(self_evaluation)
+    printed_at = report.version
+    content = report_xlsx(report)  # 运行良好, not yet judged
+    judged = replace(
+        on_page,
+        lines=tuple(
+            replace(entry, achieved="达成") if entry.line_id == line.pk else entry
+            for entry in on_page.lines
+        ),
+    )
+    save_report(actor=filer, report_id=report.pk, seen_version=printed_at, entries=judged)
+    report = _fresh(self_evaluation)
+    entries = read_report_sheet(report, _edited(content, F5="66万"), "自评.xlsx")
+    saved = save_report(
+        actor=filer, report_id=report.pk, seen_version=entries.version, entries=entries, rebase=True
+    )
+    assert saved.changed and saved.report.executed == Decimal("660000.00")
+    line.refresh_from_db()
+    assert (line.actual, line.achieved) == ("运行良好", "达成")
+    assert any("财税库联网" in kept for kept in saved.kept)
 
 
 def test_a_not_applicable_indicator_prints_so_and_is_not_read(self_evaluation, tmp_path):
@@ -774,4 +819,32 @@ def test_a_self_evaluation_over_several_pages_prints_its_block_label_in_each_rep
         report_id=report.pk,
         seen_version=report.version,
         entries=again,
+    ).changed
+
+
+def test_a_self_evaluation_whose_indicators_begin_a_page_keeps_its_block_label(
+    self_evaluation, approved
+):
+    """A long 实际完成情况 moves the indicator table whole to the next page: the page begins
+    at the column header, whose 绩效指标 label is the original, not a copy to clear."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    read = read_report_sheet(self_evaluation, report_xlsx(self_evaluation), "自评.xlsx")
+    goal = "；".join(f"第{n}项工作按计划完成，系统运行平稳，用户满意度较高" for n in range(1, 60))
+    save_report(
+        actor=filer,
+        report_id=self_evaluation.pk,
+        seen_version=self_evaluation.version,
+        entries=replace(read, goal_actual=goal[:4900]),
+    )
+    report = _fresh(self_evaluation)
+    content = report_xlsx(report)
+    ws = _sheet(content)
+    head = int(ws.print_title_rows.split(":")[0].strip("$"))
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert head - 1 in breaks  # a page begins at the column header
+    assert ws.cell(head, 1).value == "绩效指标"
+    again = read_report_sheet(report, content, "自评.xlsx")  # reads back: nothing refused
+    assert not save_report(
+        actor=filer, report_id=report.pk, seen_version=report.version, entries=again
     ).changed

@@ -17,6 +17,7 @@ from projects.cycle.build import CycleRefused
 from projects.cycle.evaluate import LINE_FIGURES, Evaluation, refresh_figures
 from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS, LINE_FIELDS, LineInput, ReportInput
 from projects.cycle.snapshot import report_json
+from projects.layouts.reports import report_table
 from projects.models import COMMENT_LIMIT, FormEvent, Report, ReportComment, ReportEvent, ReportLine
 from projects.models.forms import Reviewable
 from projects.permissions import (
@@ -51,6 +52,11 @@ class VersionConflict(CycleRefused):
     """The report changed since the page was opened."""
 
 
+class SheetClash(VersionConflict):
+    """Entries of a sheet printed at an earlier version that were changed since, differently:
+    the message names them."""
+
+
 @dataclass(frozen=True)
 class Saved:
     report: Report
@@ -58,6 +64,8 @@ class Saved:
     changed: bool
     # the version the entries were made on, when later changes were kept beside them
     rebased_from: int | None = None
+    # the entries whose later change was kept where the sheet still shows the earlier value
+    kept: tuple[str, ...] = ()
 
 
 def can_edit_report(actor: Actor, report: Report) -> Decision:
@@ -102,15 +110,21 @@ def save_report(
             raise CycleRefused(why)
         lines = _lines(report)
         by_id = {line.pk: line for line in lines}
-        rebased_from = None
+        rebased_from: int | None = None
+        kept: tuple[str, ...] = ()
         if report.version != seen_version:
-            base = _snapshot_of(report, seen_version) if rebase else None
-            if base is None:
+            if not rebase:
                 raise VersionConflict(
                     f"这张表在您打开之后已被修改（现为第 {report.version} 版）。"
                     "您填写的内容仍在页面上：请复制保存后刷新页面，再重新填写。"
                 )
-            entries = _rebased(report, by_id, entries, base)
+            base = snapshot_of(report, seen_version)
+            if base is None:
+                raise VersionConflict(
+                    f"本表没有第 {seen_version} 版（现为第 {report.version} 版）："
+                    "这份表不是从本表下载的。"
+                )
+            entries, kept = _rebased(report, by_id, entries, base)
             rebased_from = seen_version
         changed = _apply(report, by_id, entries)
         result = refresh_figures(report, lines)
@@ -129,11 +143,12 @@ def save_report(
                 version=report.version,
                 snapshot=report_json(report, lines),
             )
-    return Saved(report, result, changed, rebased_from)
+    return Saved(report, result, changed, rebased_from, kept)
 
 
-def _snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
-    """What the report said at ``version`` (each event keeps its version's snapshot)."""
+def snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
+    """What the report said at ``version``, an earlier one (each event keeps its version's
+    snapshot); None for a version it never had."""
     if not 0 < version < report.version:
         return None
     found = (
@@ -146,22 +161,21 @@ def _snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", found)
 
 
-# The names of the entries, for a refusal that lists those changed on both sides.
-_REPORT_ENTRY_LABELS = {
-    "initial_budget": "年初预算数",
-    "annual_budget": "全年预算数",
-    "executed": "执行数",
-    "goal_actual": "年度总体目标实际完成情况",
-}
-_LINE_ENTRY_LABELS = {
-    "actual": "实际完成值",
-    "projected": "全年预计完成值",
-    "likelihood": "完成目标可能性",
-    "achieved": "达成情况",
-    "reason_kind": "偏差原因类型",
-    "reason": "偏差原因",
-    "measures": "纠偏措施",
-}
+def _entry_label(report: Report, key: str) -> str:
+    """An entry's name as the report's table prints it (``年度总体目标实际完成情况``, ``1—7月
+    实际完成值``, ``偏差原因分析及改进措施``…)."""
+    layout = report_table(report.kind).layout
+    if key == "achieved":  # a judgement, written in the 实际完成值 cell
+        return f"{_entry_label(report, 'actual')}（达成情况）"
+    try:
+        text = layout.text(key, year=report.fiscal_year, months=report.months)
+    except KeyError:  # not in this kind's table (a monitoring report's 年初预算数)
+        text = {"initial": "年初预算数", "goal.actual": "实际完成情况"}.get(key, key)
+    return "年度总体目标" + text if key == "goal.actual" else text
+
+
+# a report's amounts by the keys of their labels
+_AMOUNT_LABELS = {"initial_budget": "initial", "annual_budget": "annual", "executed": "executed"}
 
 
 def _amount(value: object) -> str | None:
@@ -173,16 +187,21 @@ def _amount(value: object) -> str | None:
 
 def _rebased(
     report: Report, lines: dict[int, ReportLine], entries: ReportInput, base: dict[str, Any]
-) -> ReportInput:
+) -> tuple[ReportInput, tuple[str, ...]]:
     """The entries of a sheet filled on an earlier version (``base``, its snapshot) over the
-    report as it is now, entry by entry: one the sheet left as it was keeps its later change;
-    one the sheet changed is taken, unless it was also changed since, to something else.
-    Those are refused together (``VersionConflict``), each named."""
+    report as it is now, entry by entry: one the sheet left as it was keeps its later change
+    (named in the second value, where the sheet shows something else: the person sees what
+    was kept); one the sheet changed is taken, unless it was also changed since, to something
+    else. Those are refused together (``SheetClash``), each named."""
     clashes: list[str] = []
+    kept: list[str] = []
 
     def pick(theirs: Any, current: Any, before: Any, what: str, key: Any = None) -> Any:
         key = key or (lambda value: value)
-        if key(theirs) == key(before) or key(theirs) == key(current):
+        if key(theirs) == key(current):
+            return current
+        if key(theirs) == key(before):
+            kept.append(what)
             return current
         if key(current) != key(before):
             clashes.append(what)
@@ -190,19 +209,19 @@ def _rebased(
         return theirs
 
     chosen: dict[str, Any] = {}
-    for name in ("initial_budget", "annual_budget", "executed"):
+    for name, label in _AMOUNT_LABELS.items():
         chosen[name] = pick(
             getattr(entries, name),
             getattr(report, name),
             base.get(name),
-            _REPORT_ENTRY_LABELS[name],
+            _entry_label(report, label),
             _amount,
         )
     chosen["goal_actual"] = pick(
         entries.goal_actual,
         report.goal_actual,
         base.get("goal_actual", ""),
-        _REPORT_ENTRY_LABELS["goal_actual"],
+        _entry_label(report, "goal.actual"),
     )
     funds: dict[str, dict[str, Decimal | None]] = {}
     for row, row_label in FUND_ROWS:
@@ -211,7 +230,7 @@ def _rebased(
                 entries.fund_rows.get(row, {}).get(column),
                 report.fund_rows.get(row, {}).get(column),
                 (base.get("fund_rows") or {}).get(row, {}).get(column),
-                f"{row_label}{column_label}",
+                row_label + column_label,
                 _amount,
             )
             funds.setdefault(row, {})[column] = None if value is None else Decimal(str(value))
@@ -222,7 +241,17 @@ def _rebased(
         if line is None:
             raise CycleRefused("提交的指标与这张表的指标不一致：请刷新页面后重新填写。")
         entry = _as_kept(report, line, entry)
-        before = before_lines.get(str(line.indicator_uid), {})
+        before = _as_kept(
+            report,
+            line,
+            LineInput(
+                line_id=line.pk,
+                **{
+                    name: (before_lines.get(str(line.indicator_uid)) or {}).get(name, "")
+                    for name in LINE_FIELDS
+                },
+            ),
+        )
         rebased_lines.append(
             replace(
                 entry,
@@ -230,8 +259,8 @@ def _rebased(
                     name: pick(
                         getattr(entry, name),
                         getattr(line, name),
-                        before.get(name, ""),
-                        f"“{line.name or '（不适用）'}”的{_LINE_ENTRY_LABELS[name]}",
+                        getattr(before, name),
+                        f"“{line.name or '（不适用）'}”的{_entry_label(report, name)}",
                     )
                     for name in LINE_FIELDS
                 },
@@ -239,8 +268,8 @@ def _rebased(
         )
     if clashes:
         shown = "、".join(clashes[:5]) + (f"等 {len(clashes)} 项" if len(clashes) > 5 else "")
-        raise VersionConflict(f"{shown}在下载之后已在本页改过，表中又填了不同的内容。")
-    return ReportInput(
+        raise SheetClash(f"{shown}在下载之后已有修改，表中又填了不同的内容。")
+    merged = ReportInput(
         initial_budget=chosen["initial_budget"],
         annual_budget=chosen["annual_budget"],
         executed=chosen["executed"],
@@ -248,6 +277,7 @@ def _rebased(
         goal_actual=chosen["goal_actual"],
         lines=tuple(rebased_lines),
     )
+    return merged, tuple(kept)
 
 
 def _as_kept(report: Report, line: ReportLine, entry: LineInput) -> LineInput:

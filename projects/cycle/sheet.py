@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from indicators.scoring import EvaluatedIndicator, Funds, is_qualitative
 from projects.cycle.build import CycleRefused
 from projects.cycle.inputs import FUND_ROWS, TEXT_LIMITS, LineInput, ReportInput
+from projects.cycle.services import snapshot_of
 from projects.cycle.tables import report_grid, report_lines
 from projects.filing.forms import read_amount
 from projects.importing.errors import SourceError
@@ -134,8 +135,33 @@ def read_report_sheet(report: Report, data: bytes, filename: str) -> SheetInput:
     _compare(cells, printed, lines)
     note = cells.text(len(printed.grid.rows) + SHEET_NOTE_ROWS, 1)
     found = SHEET_VERSION.search(note)
-    entries = _entries(cells, printed, report, lines)
-    return SheetInput(**vars(entries), version=int(found[1]) if found else None)
+    version = int(found[1]) if found else None
+    entries = _entries(cells, printed, report, lines, _as_printed(report, lines, version))
+    return SheetInput(**vars(entries), version=version)
+
+
+def _as_printed(
+    report: Report, lines: Sequence[ReportLine], version: int | None
+) -> list[tuple[str, str]]:
+    """Each line's 实际完成值 and 达成情况 as the sheet was printed with them: the report's
+    own, or, for a sheet printed at an earlier version, that version's (a cell left as it was
+    printed reads back as it was)."""
+    now = [(line.actual, line.achieved) for line in lines]
+    if version is None or version >= report.version:
+        return now
+    base = snapshot_of(report, version)
+    if base is None:
+        return now
+    then = {line["uid"]: line for line in base.get("lines", [])}
+    return [
+        (
+            then[uid].get("actual", ""),
+            then[uid].get("achieved", ""),
+        )
+        if (uid := str(line.indicator_uid)) in then
+        else current
+        for line, current in zip(lines, now, strict=True)
+    ]
 
 
 def _the_sheet(sheets: Sequence[Sheet], name: str, filename: str) -> Sheet:
@@ -197,7 +223,11 @@ def _column(printed: ReportGrid, c: int) -> str:
 
 
 def _entries(
-    cells: _Cells, printed: ReportGrid, report: Report, lines: Sequence[ReportLine]
+    cells: _Cells,
+    printed: ReportGrid,
+    report: Report,
+    lines: Sequence[ReportLine],
+    as_printed: Sequence[tuple[str, str]],
 ) -> ReportInput:
     funds: dict[str, dict[str, Decimal | None]] = {}
     goal_actual = report.goal_actual
@@ -217,7 +247,9 @@ def _entries(
             if entry.kind == "choice":
                 values[entry.attribute] = _choice(cells, row, col, entry, text)
             elif entry.kind == "judgement":
-                actual, achieved = _judgement(cells, row, col, entry, text, lines[index])
+                actual, achieved = _judgement(
+                    cells, row, col, entry, text, lines[index], as_printed[index]
+                )
                 values["actual"] = _within_limit(cells, row, col, entry, "actual", actual)
                 values["achieved"] = achieved
             else:
@@ -303,15 +335,23 @@ def _split_judgement(text: str) -> tuple[str, str] | None:
 
 
 def _judgement(
-    cells: _Cells, row: int, col: int, entry: Entry, text: str, line: ReportLine
+    cells: _Cells,
+    row: int,
+    col: int,
+    entry: Entry,
+    text: str,
+    line: ReportLine,
+    as_printed: tuple[str, str],
 ) -> tuple[str, str]:
     """A qualitative target's 实际完成值: a judgement (``达成``), or what was reached and the
-    judgement (``运行良好（达成）``); what the sheet was printed with reads back as it was."""
+    judgement (``运行良好（达成）``); what the sheet was printed with (``as_printed``: the
+    actual and the judgement) reads back as it was."""
     split = _split_judgement(text)
     if split is not None:
         return split
-    if not line.achieved and _same(line.actual, text):
-        return line.actual, ""  # as printed: nothing judged yet
+    actual, achieved = as_printed
+    if not achieved and _same(actual, text):
+        return actual, ""  # as printed: nothing judged yet
     raise cells.refuse(
         row,
         col,

@@ -31,6 +31,7 @@ from projects.cycle.inputs import FUND_COLUMNS, FUND_ROWS
 from projects.cycle.queries import waiting_for
 from projects.cycle.services import (
     REPORT_STEPS,
+    SheetClash,
     VersionConflict,
     add_comment,
     available_steps,
@@ -405,22 +406,41 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             entries=entries,
             rebase=True,
         )
+    except SheetClash as clash:
+        report.refresh_from_db()
+        return refuse(
+            f"{name}：这份表是从第 {entries.version} 版下载的，本表之后已被修改（现为第 "
+            f"{report.version} 版）。{clash.message}文件中的内容没有保存：请在本页改好这几项，"
+            "或重新下载本表，把填写的内容抄过去后再上传。"
+        )
     except VersionConflict as conflict:
         report.refresh_from_db()
-        whence = f"第 {entries.version} 版" if entries.version is not None else "较早的版本"
-        return refuse(
-            f"{name}：这份表是从{whence}下载的，本表之后已被修改（现为第 "
-            f"{report.version} 版）。{conflict.message if entries.version else ''}"
-            "文件中的内容没有保存。请在本页重新下载，把填写的内容抄过去后再上传。"
+        detail = (
+            conflict.message
+            if entries.version is not None
+            else f"本表在读入时已被修改（现为第 {report.version} 版）。"
         )
+        return refuse(f"{name}：{detail}文件中的内容没有保存：请在本页重新下载后再填写上传。")
     except CycleRefused as refused_sheet:
         return refuse(refused_sheet.message)
-    if saved.changed and saved.rebased_from is not None:
-        messages.success(
+    if saved.rebased_from is not None and (saved.changed or saved.kept):
+        kept = (
+            f"表中这几项与本表现有的内容不同，但在下载后没有改动，已按本表保留："
+            f"{'、'.join(saved.kept[:5])}{f'等 {len(saved.kept)} 项' if len(saved.kept) > 5 else ''}。"
+            "如需改动，请在本页修改。"
+            if saved.kept
+            else ""
+        )
+        done = (
+            f"已从 {name} 读入并保存（第 {saved.report.version} 版）"
+            if saved.changed
+            else f"{name} 中改过的内容与本表现有内容相同，没有变化"
+        )
+        tell = messages.info if saved.kept or not saved.changed else messages.success
+        tell(
             request,
-            f"已从 {name} 读入并保存（第 {saved.report.version} 版）。这份表是从第 "
-            f"{saved.rebased_from} 版下载的：表中改过的内容已写入，之后在本页所做、"
-            "表中没有改动的修改都已保留。",
+            f"{done}。这份表是从第 {saved.rebased_from} 版下载的：表中改过的内容已写入，"
+            f"下载之后的其他修改都已保留。{kept}",
         )
     elif saved.changed:
         messages.success(request, f"已从 {name} 读入并保存（第 {saved.report.version} 版）。")

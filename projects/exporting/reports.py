@@ -143,6 +143,8 @@ def _label_in_repeated_head(ws: Worksheet, head: int, starts: Sequence[int]) -> 
     alignment.vertical = "top"
     cell.alignment = alignment
     for start in starts:  # the first row of each later page
+        if start + 1 <= head:
+            continue  # a page that begins at the header (or above it) prints the label itself
         copied = ws.cell(row=start + 1, column=1)
         if copied.value == cell.value:
             copied.value = None
