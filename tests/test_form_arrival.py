@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -112,3 +113,27 @@ def test_the_workflow_steps_move_the_arrival_to_each_steps_time(seeded) -> None:
     assert again.pk != submitted.pk
     assert FormArrival.objects.get(form=form).arrived_at == again.created_at
     assert_kept()
+
+
+def test_the_triggers_are_in_place_after_every_migration() -> None:
+    """On SQLite, a later migration that rebuilds the forms' or the events' table drops its
+    triggers with it (0017's and 0020's docstrings say how to keep them): this says so."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        names = {row[0] for row in cursor.fetchall()}
+    expected = (
+        {f"form_arrival_{n}" for n in ("insert", "status", "delete")}
+        | {f"form_arrival_event_{n}" for n in ("insert", "update", "delete")}
+        | {f"form_counts_{n}" for n in ("insert", "delete", "update", "project_moves")}
+        if connection.vendor == "sqlite"
+        else {
+            "form_arrival_follow_form",
+            "form_arrival_follow_event",
+            "form_counts_follow",
+            "form_counts_project_moves",
+        }
+    )
+    assert expected <= names, expected - names

@@ -63,6 +63,7 @@ from projects.models import (
     MAX_YEAR,
     MIN_YEAR,
     Deadline,
+    FormArrival,
     FormEvent,
     Indicator,
     Membership,
@@ -1149,7 +1150,14 @@ class Command(BaseCommand):
             # statistics for the planner, and the visibility map for index-only scans (what
             # autovacuum would do later, if it runs at all)
             with connection.cursor() as cursor:
-                for model in (Organization, Project, PerformanceForm, Indicator, FormEvent):
+                for model in (
+                    Organization,
+                    Project,
+                    PerformanceForm,
+                    Indicator,
+                    FormEvent,
+                    FormArrival,  # kept by the triggers as the forms and events went in
+                ):
                     table = connection.ops.quote_name(model._meta.db_table)
                     # (VACUUM cannot run in a transaction: a caller's, e.g. a test's)
                     vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
