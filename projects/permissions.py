@@ -459,6 +459,17 @@ def counted_departments(actor: Actor) -> Q | None:
     return Q(department_id__in=sorted(seen))
 
 
+def sees_own_units_only(actor: Actor) -> bool:
+    """The actor sees the forms of the units they file for and none other (``form_scope``):
+    a filer with no review role."""
+    return (
+        bool(actor.filer_units)
+        and not actor.sees_everything
+        and not actor.reviewed_departments
+        and not actor.finance_departments
+    )
+
+
 def get_form_for_actor(
     actor: Actor, pk: int, *, check: Callable[[Actor, PerformanceForm], Decision] | None = None
 ) -> PerformanceForm:

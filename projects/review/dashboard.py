@@ -33,7 +33,8 @@ from projects.models import (
     in_force_status,
     pinyin,
 )
-from projects.permissions import Actor, counted_departments, visible_forms
+from projects.models.fields import pinyin_key
+from projects.permissions import Actor, counted_departments, sees_own_units_only, visible_forms
 from projects.review.queue import in_status_since
 from projects.workflow import TRANSITIONS, at_stage, review_stage
 
@@ -136,6 +137,7 @@ def status_counts(
     *,
     deadlines: Sequence[Deadline] | None = None,
     today: datetime.date | None = None,
+    own: Sequence[UnitRow] | None = None,
 ) -> list[DepartmentRow]:
     """For each department among the year's forms the actor may see, the number of forms in
     each status, in all, being adjusted and overdue; by department name. One query (two
@@ -143,7 +145,11 @@ def status_counts(
 
     Whoever sees whole departments (the finance bureau, a department's reviewer, a finance
     reviewer given departments) reads the counts the database keeps (``FormCount``: a few rows
-    a department, not its forms); a filer's forms are counted."""
+    a department, not its forms); a filer's forms are counted: from ``own`` (``unit_overview``
+    of the same year and day, the page has them) when those are every form the filer sees,
+    with no query."""
+    if own is not None and sees_own_units_only(actor):
+        return _own_counts(own)
     if deadlines is None:
         deadlines = year_deadlines(fiscal_year)
     today = today or timezone.localdate()
@@ -167,6 +173,28 @@ def status_counts(
         .order_by(pinyin("department_name"), "project__department_id")
     )
     return [_department_row(row) for row in rows]
+
+
+def _own_counts(rows: Sequence[UnitRow]) -> list[DepartmentRow]:
+    """``status_counts`` of a filer's forms as ``unit_overview`` listed them: by the status in
+    force (``PerformanceForm.status_in_force``, the rule ``in_force_status`` filters by)."""
+    counted: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        form = row.form
+        counts = counted.setdefault(
+            form.project.department_id,
+            {"name": form.project.department.name, **dict.fromkeys(COUNTED, 0)},
+        )
+        counts[form.status_in_force] += 1
+        counts["total"] += 1
+        counts["adjusting"] += form.is_adjusting
+        counts["overdue"] += row.overdue
+    return [
+        DepartmentRow(department_id=pk, **counts)
+        for pk, counts in sorted(
+            counted.items(), key=lambda item: (pinyin_key(item[1]["name"]), item[0])
+        )
+    ]
 
 
 def _kept_counts(

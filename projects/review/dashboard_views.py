@@ -148,10 +148,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     deadlines = year_deadlines(year)
-    rows = status_counts(actor, year, deadlines=deadlines, today=today)
+    mine = unit_overview(actor, year, deadlines=deadlines, now=now)
+    # a filer's counts are of the forms just listed (no query for them)
+    rows = status_counts(actor, year, deadlines=deadlines, today=today, own=mine)
     shows_loads = actor.is_finance_reviewer and actor.finance_departments is None
     names = {row.department_id: row.name for row in rows if row.department_id is not None}
-    mine = unit_overview(actor, year, deadlines=deadlines, now=now)
     many_units = len(actor.filer_units) > 1
     cycle = cycle_summary(actor, year, names)
     return render(
