@@ -437,12 +437,20 @@ def serve_and_load(
         log.close()
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command's name (the state first); None if
+    the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _process_cpu(pid: int, children_too: bool = False) -> float:
     """CPU seconds of the process (with ``children_too``: and of its children it has waited
     for, such as gunicorn's recycled workers or PostgreSQL's closed sessions); 0 if gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])
     if children_too:
@@ -450,48 +458,40 @@ def _process_cpu(pid: int, children_too: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """Every process now: its parent and its program."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _postmaster() -> int | None:
-    """The local PostgreSQL server's main process, if this machine runs it (Linux): the
-    ``postgres`` process whose parent is not one."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+            fields = _stat(entry.name)
             try:
                 command = (entry / "cmdline").read_bytes().split(b"\0")[0]
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
+            except OSError:
                 continue
-            if command.endswith(b"/postgres"):
-                parents[int(entry.name)] = ppid
-    return next((pid for pid, ppid in parents.items() if ppid not in parents), None)
+            if fields is not None:
+                found[int(entry.name)] = (int(fields[1]), command)
+    return found
 
 
 def cpu_seconds(server: int) -> dict[str, float]:
     """CPU seconds so far of gunicorn (master and workers), of PostgreSQL (all its processes,
-    when it runs here) and of this load generator: where a request's CPU goes (Linux)."""
+    when it runs here: the ``postgres`` process whose parent is not one, and its children)
+    and of this load generator: where a request's CPU goes (Linux)."""
     if not Path("/proc/self/stat").exists():
         return {}
-    spent = {
-        "gunicorn": _process_cpu(server, True) + sum(map(_process_cpu, _children(server))),
+    processes = _processes()
+
+    def tree(parent: int) -> float:
+        children = [pid for pid, (ppid, _command) in processes.items() if ppid == parent]
+        return _process_cpu(parent, True) + sum(map(_process_cpu, children))
+
+    spent = {"gunicorn": tree(server)}
+    postgres = {
+        pid for pid, (_ppid, command) in processes.items() if command.endswith(b"/postgres")
     }
-    postmaster = _postmaster()
+    postmaster = next((pid for pid in postgres if processes[pid][0] not in postgres), None)
     if postmaster is not None:
-        spent["PostgreSQL"] = _process_cpu(postmaster, True) + sum(
-            map(_process_cpu, _children(postmaster))
-        )
+        spent["PostgreSQL"] = tree(postmaster)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     spent["load generator"] = usage.ru_utime + usage.ru_stime
     return spent
