@@ -432,16 +432,14 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             else ""
         )
         done = (
-            f"已从 {name} 读入并保存（第 {saved.report.version} 版）"
+            f"已从 {name} 读入并保存（第 {saved.report.version} 版）。这份表是从第 "
+            f"{saved.rebased_from} 版下载的：表中改过的内容已写入，下载之后的其他修改都已保留。"
             if saved.changed
-            else f"{name} 中改过的内容与本表现有内容相同，没有变化"
+            else f"{name} 中改过的内容与本表现有内容相同，没有变化（这份表是从第 "
+            f"{saved.rebased_from} 版下载的，下载之后的修改都已保留）。"
         )
         tell = messages.info if saved.kept or not saved.changed else messages.success
-        tell(
-            request,
-            f"{done}。这份表是从第 {saved.rebased_from} 版下载的：表中改过的内容已写入，"
-            f"下载之后的其他修改都已保留。{kept}",
-        )
+        tell(request, done + kept)
     elif saved.changed:
         messages.success(request, f"已从 {name} 读入并保存（第 {saved.report.version} 版）。")
     else:
