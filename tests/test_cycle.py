@@ -586,6 +586,46 @@ def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, 
     assert report.version == 3 and report.executed == Decimal("650000.00")
 
 
+def test_the_same_sheet_uploaded_after_the_page_changed_its_entry_keeps_the_page(approved, client):
+    """The file was uploaded once; the page then changed the entry it wrote. Uploading the
+    file again is not refused: the page's change stays, and the message says so."""
+    import io
+
+    import openpyxl
+
+    form, users, _forms = approved
+    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
+    client.force_login(users["filer"])
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("cycle:export", args=[report.pk, "xlsx"])).content)
+    )
+    sheet = book.active
+    label = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "实际完成情况")
+    sheet.cell(row=label.row + 1, column=label.column).value = "表里写的"
+    filled = io.BytesIO()
+    book.save(filled)
+    assert _upload(client, report, filled.getvalue()).status_code == 302  # version 2
+    report.refresh_from_db()
+    save_report(  # then, on the page, the same entry
+        actor=actor(users["filer"]),
+        report_id=report.pk,
+        seen_version=report.version,
+        entries=ReportInput(
+            initial_budget=report.initial_budget,
+            annual_budget=report.annual_budget,
+            executed=report.executed,
+            goal_actual="页面上改的",
+        ),
+    )
+    response = _upload(client, report, filled.getvalue())  # printed at version 1
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已保留之后的修改：年度总体目标实际完成情况。" in page
+    assert "没有变化" in page
+    report.refresh_from_db()
+    assert report.version == 3 and report.goal_actual == "页面上改的"
+
+
 def test_a_file_that_is_not_the_sheet_is_refused_with_its_name(approved, client):
     form, users, _forms = approved
     report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)

@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from projects.cycle.build import CycleRefused, fill_round, open_round, start_self_evaluation
 from projects.cycle.inputs import LineInput, ReportInput
-from projects.cycle.services import VersionConflict, save_report
+from projects.cycle.services import SheetClash, VersionConflict, save_report
 from projects.cycle.sheet import read_report_sheet
 from projects.exporting.reports import report_filename, report_pdf, report_xlsx
 from projects.layouts.reports import REPORT_TABLES
@@ -526,6 +526,45 @@ def test_a_sheet_filled_on_an_earlier_version_keeps_the_later_changes_it_does_no
         actor=filer, report_id=report.pk, seen_version=printed_at, entries=entries, rebase=True
     )
     assert not again_saved.changed and _fresh(report).version == report.version
+
+
+def test_a_sheet_uploaded_again_after_the_page_changed_what_it_wrote_keeps_the_page(
+    self_evaluation, approved
+) -> None:
+    """The unit uploads the filled sheet (a new version); the page then changes an entry the
+    sheet wrote; the same file, filled further, is uploaded again. Its old value of that entry
+    was written before and changed since: the page's change stays, the file's new entries are
+    taken, and the entry is named. A value the report never held is still refused."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    first = _edited(report_xlsx(self_evaluation), F5="66万")  # 全年执行数
+    entries = read_report_sheet(self_evaluation, first, "自评.xlsx")
+    save_report(actor=filer, report_id=self_evaluation.pk, seen_version=printed_at, entries=entries)
+    report = _fresh(self_evaluation)
+    on_page = replace(
+        read_report_sheet(report, report_xlsx(report), "自评.xlsx"), executed=Decimal("650000")
+    )
+    save_report(actor=filer, report_id=report.pk, seen_version=report.version, entries=on_page)
+    again = _edited(first, F16="基本联通（达成）")
+    entries = read_report_sheet(_fresh(self_evaluation), again, "自评.xlsx")
+    assert entries.version == printed_at and entries.executed == Decimal("660000")
+    saved = save_report(
+        actor=filer, report_id=report.pk, seen_version=printed_at, entries=entries, rebase=True
+    )
+    assert saved.changed and saved.superseded == ("全年执行数",) and saved.kept == ()
+    report = _fresh(self_evaluation)
+    assert report.executed == Decimal("650000.00")  # the page's later change
+    line = report.lines.get(name="财税库联网")
+    assert (line.actual, line.achieved) == ("基本联通", "达成")  # the file's new entry
+    # a value of the file's that no version held: changed on both sides, refused
+    other = read_report_sheet(report, _edited(again, F5="67万"), "自评.xlsx")
+    with pytest.raises(SheetClash) as refused:
+        save_report(
+            actor=filer, report_id=report.pk, seen_version=printed_at, entries=other, rebase=True
+        )
+    assert "全年执行数在下载之后已有修改" in refused.value.message
+    assert _fresh(self_evaluation).executed == Decimal("650000.00")
 
 
 def test_a_sheet_and_the_page_that_changed_the_same_entry_differently_refuse_the_sheet(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from django.db import transaction
@@ -66,6 +67,9 @@ class Saved:
     rebased_from: int | None = None
     # the entries whose later change was kept where the sheet still shows the earlier value
     kept: tuple[str, ...] = ()
+    # the entries whose later change was kept where the sheet shows a value written since
+    # and then changed again (the sheet uploaded before, the entry changed on the page after)
+    superseded: tuple[str, ...] = ()
 
 
 def can_edit_report(actor: Actor, report: Report) -> Decision:
@@ -112,6 +116,7 @@ def save_report(
         by_id = {line.pk: line for line in lines}
         rebased_from: int | None = None
         kept: tuple[str, ...] = ()
+        superseded: tuple[str, ...] = ()
         if report.version != seen_version:
             if not rebase:
                 raise VersionConflict(
@@ -124,7 +129,7 @@ def save_report(
                     f"本表没有第 {seen_version} 版（现为第 {report.version} 版）："
                     "这份表不是从本表下载的。"
                 )
-            entries, kept = _rebased(report, by_id, entries, base)
+            entries, kept, superseded = _rebased(report, by_id, entries, base, seen_version)
             rebased_from = seen_version
         changed = _apply(report, by_id, entries)
         result = refresh_figures(report, lines)
@@ -143,7 +148,7 @@ def save_report(
                 version=report.version,
                 snapshot=report_json(report, lines),
             )
-    return Saved(report, result, changed, rebased_from, kept)
+    return Saved(report, result, changed, rebased_from, kept, superseded)
 
 
 def snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
@@ -159,6 +164,15 @@ def snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
         .first()
     )
     return cast("dict[str, Any] | None", found)
+
+
+def snapshots_between(report: Report, version: int) -> list[dict[str, Any]]:
+    """What the report said at each version after ``version`` and before its current one."""
+    return list(
+        report.events.filter(version__gt=version, version__lt=report.version)
+        .exclude(snapshot={})
+        .values_list("snapshot", flat=True)
+    )
 
 
 def _entry_label(report: Report, key: str) -> str:
@@ -186,25 +200,41 @@ def _amount(value: object) -> str | None:
 
 
 def _rebased(
-    report: Report, lines: dict[int, ReportLine], entries: ReportInput, base: dict[str, Any]
-) -> tuple[ReportInput, tuple[str, ...]]:
-    """The entries of a sheet filled on an earlier version (``base``, its snapshot) over the
-    report as it is now, entry by entry: one the sheet left as it was keeps its later change
-    (named in the second value, where the sheet shows something else: the person sees what
-    was kept); one the sheet changed is taken, unless it was also changed since, to something
-    else. Those are refused together (``SheetClash``), each named."""
-    clashes: list[str] = []
+    report: Report,
+    lines: dict[int, ReportLine],
+    entries: ReportInput,
+    base: dict[str, Any],
+    printed_at: int,
+) -> tuple[ReportInput, tuple[str, ...], tuple[str, ...]]:
+    """The entries of a sheet filled on an earlier version (``base``, its snapshot at
+    ``printed_at``) over the report as it is now, entry by entry: one the sheet left as it was
+    keeps its later change (named in the second value, where the sheet shows something else:
+    the person sees what was kept); one the sheet changed is taken, unless it was also changed
+    since, to something else. Where the sheet's value was written at a version since (the
+    same file uploaded before) and then changed again, the later change stays (named in the
+    third value). The others changed on both sides are refused together (``SheetClash``),
+    each named."""
+    clashes: list[tuple[str, Any, Callable[[dict[str, Any]], Any], Callable[[Any], Any]]] = []
     kept: list[str] = []
 
-    def pick(theirs: Any, current: Any, before: Any, what: str, key: Any = None) -> Any:
-        key = key or (lambda value: value)
+    def same(value: Any) -> Any:
+        return value
+
+    def pick(
+        theirs: Any,
+        current: Any,
+        before: Any,
+        what: str,
+        past: Callable[[dict[str, Any]], Any],
+        key: Callable[[Any], Any] = same,
+    ) -> Any:
         if key(theirs) == key(current):
             return current
         if key(theirs) == key(before):
             kept.append(what)
             return current
         if key(current) != key(before):
-            clashes.append(what)
+            clashes.append((what, key(theirs), past, key))
             return current
         return theirs
 
@@ -215,6 +245,7 @@ def _rebased(
             getattr(report, name),
             base.get(name),
             _entry_label(report, label),
+            partial(_field, name=name),
             _amount,
         )
     chosen["goal_actual"] = pick(
@@ -222,6 +253,7 @@ def _rebased(
         report.goal_actual,
         base.get("goal_actual", ""),
         _entry_label(report, "goal.actual"),
+        lambda snapshot: snapshot.get("goal_actual", ""),
     )
     funds: dict[str, dict[str, Decimal | None]] = {}
     for row, row_label in FUND_ROWS:
@@ -229,27 +261,25 @@ def _rebased(
             value = pick(
                 entries.fund_rows.get(row, {}).get(column),
                 report.fund_rows.get(row, {}).get(column),
-                (base.get("fund_rows") or {}).get(row, {}).get(column),
+                _fund(base, row, column),
                 row_label + column_label,
+                partial(_fund, row=row, column=column),
                 _amount,
             )
             funds.setdefault(row, {})[column] = None if value is None else Decimal(str(value))
-    before_lines = {line["uid"]: line for line in base.get("lines", [])}
     rebased_lines = []
     for entry in entries.lines:
         line = lines.get(entry.line_id)
         if line is None:
             raise CycleRefused("提交的指标与这张表的指标不一致：请刷新页面后重新填写。")
         entry = _as_kept(report, line, entry)
+        uid = str(line.indicator_uid)
         before = _as_kept(
             report,
             line,
             LineInput(
                 line_id=line.pk,
-                **{
-                    name: (before_lines.get(str(line.indicator_uid)) or {}).get(name, "")
-                    for name in LINE_FIELDS
-                },
+                **{name: _line_field(base, uid, name) for name in LINE_FIELDS},
             ),
         )
         rebased_lines.append(
@@ -261,14 +291,26 @@ def _rebased(
                         getattr(line, name),
                         getattr(before, name),
                         f"“{line.name or '（不适用）'}”的{_entry_label(report, name)}",
+                        partial(_line_field, uid=uid, name=name),
                     )
                     for name in LINE_FIELDS
                 },
             )
         )
+    superseded: list[str] = []
     if clashes:
-        shown = "、".join(clashes[:5]) + (f"等 {len(clashes)} 项" if len(clashes) > 5 else "")
-        raise SheetClash(f"{shown}在下载之后已有修改，表中又填了不同的内容。")
+        # the versions since the sheet was printed: a value of the sheet's that one of them
+        # held was written then and changed again after (the same file uploaded once more)
+        since = snapshots_between(report, printed_at)
+        refused = []
+        for what, theirs, past, key in clashes:
+            if any(key(past(snapshot)) == theirs for snapshot in since):
+                superseded.append(what)
+            else:
+                refused.append(what)
+        if refused:
+            shown = "、".join(refused[:5]) + (f"等 {len(refused)} 项" if len(refused) > 5 else "")
+            raise SheetClash(f"{shown}在下载之后已有修改，表中又填了不同的内容。")
     merged = ReportInput(
         initial_budget=chosen["initial_budget"],
         annual_budget=chosen["annual_budget"],
@@ -277,7 +319,25 @@ def _rebased(
         goal_actual=chosen["goal_actual"],
         lines=tuple(rebased_lines),
     )
-    return merged, tuple(kept)
+    return merged, tuple(kept), tuple(superseded)
+
+
+def _field(snapshot: dict[str, Any], name: str) -> Any:
+    """A field of the report in a snapshot."""
+    return snapshot.get(name)
+
+
+def _fund(snapshot: dict[str, Any], row: str, column: str) -> Any:
+    """A cell of the funds table in a snapshot."""
+    return (snapshot.get("fund_rows") or {}).get(row, {}).get(column)
+
+
+def _line_field(snapshot: dict[str, Any], uid: str, name: str) -> Any:
+    """An indicator's entry in a snapshot (its line found by the indicator's uid)."""
+    for line in snapshot.get("lines", ()):
+        if line.get("uid") == uid:
+            return line.get(name, "")
+    return ""
 
 
 def _as_kept(report: Report, line: ReportLine, entry: LineInput) -> LineInput:

@@ -423,12 +423,16 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return refuse(f"{name}：{detail}文件中的内容没有保存：请在本页重新下载后再填写上传。")
     except CycleRefused as refused_sheet:
         return refuse(refused_sheet.message)
-    if saved.rebased_from is not None and (saved.changed or saved.kept):
+    if saved.rebased_from is not None and (saved.changed or saved.kept or saved.superseded):
         kept = (
             f"表中这几项与本表现有的内容不同，但在下载后没有改动，已按本表保留："
-            f"{'、'.join(saved.kept[:5])}{f'等 {len(saved.kept)} 项' if len(saved.kept) > 5 else ''}。"
-            "如需改动，请在本页修改。"
+            f"{_some(saved.kept)}。如需改动，请在本页修改。"
             if saved.kept
+            else ""
+        ) + (
+            f"表中这几项的内容之前已经写入过，之后又在本页改过，已保留之后的修改："
+            f"{_some(saved.superseded)}。如需改回，请在本页修改。"
+            if saved.superseded
             else ""
         )
         done = (
@@ -438,13 +442,18 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             else f"{name} 中改过的内容与本表现有内容相同，没有变化（这份表是从第 "
             f"{saved.rebased_from} 版下载的，下载之后的修改都已保留）。"
         )
-        tell = messages.info if saved.kept or not saved.changed else messages.success
+        tell = messages.info if kept or not saved.changed else messages.success
         tell(request, done + kept)
     elif saved.changed:
         messages.success(request, f"已从 {name} 读入并保存（第 {saved.report.version} 版）。")
     else:
         messages.info(request, f"{name} 与本表现有内容相同，没有变化。")
     return redirect("cycle:report", pk=report.pk)
+
+
+def _some(names: tuple[str, ...]) -> str:
+    """The first five of some entries' names, and how many there are when more."""
+    return "、".join(names[:5]) + (f"等 {len(names)} 项" if len(names) > 5 else "")
 
 
 def _step_and_tell(
