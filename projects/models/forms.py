@@ -57,6 +57,17 @@ AMOUNT_FIELD_NAMES = (
 )
 
 
+# the form's long texts (``PerformanceFormQuerySet.for_rows`` leaves them out)
+LONG_TEXTS = (
+    "content",
+    "policy_basis",
+    "calculation_basis",
+    "period_goal",
+    "annual_goal",
+    "indicator_text",
+)
+
+
 class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
     def visible_to(self, actor: Scoped) -> PerformanceFormQuerySet:
         """The forms the actor may read (the one rule is ``Actor.form_scope``)."""
@@ -96,6 +107,13 @@ class PerformanceFormQuerySet(models.QuerySet["PerformanceForm"]):
 
     def with_related(self) -> PerformanceFormQuerySet:
         return self.select_related("project__department", "project__unit", "framework")
+
+    def for_rows(self) -> PerformanceFormQuerySet:
+        """As a list shows its forms, a row each: with the project and its organisations,
+        without the form's long texts (its content, goals, bases, the indicators' original
+        text), which no row shows and which are most of a form's bytes. (What an import left
+        unread is kept: a row marks the forms that have some.)"""
+        return self.select_related("project__department", "project__unit").defer(*LONG_TEXTS)
 
     def with_content(self) -> PerformanceFormQuerySet:
         """With everything ``projects.content.load_content`` reads: the project and its

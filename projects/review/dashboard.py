@@ -318,7 +318,7 @@ def unit_overview(
         visible_forms(actor)
         .for_year(fiscal_year)
         .filter(project__unit_id__in=actor.filer_units)
-        .with_related()
+        .for_rows()
         .annotate(
             since=in_status_since(),
             is_overdue=Case(When(late, then=Value(True)), default=Value(False)),

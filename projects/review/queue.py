@@ -26,7 +26,7 @@ def review_queue(actor: Actor) -> PerformanceFormQuerySet:
     return (
         PerformanceForm.objects.visible_to(actor)
         .filter(actor.queue_scope())
-        .with_related()
+        .for_rows()
         .annotate(waiting_since=in_status_since())
         .order_by("waiting_since", "id")
     )

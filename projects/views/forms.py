@@ -94,7 +94,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
     )
     if opened_plain and "year" not in params and filter_form.years:
         params["year"] = str(season or filter_form.years[0])
-    forms = filter_form.apply(visible).with_related()
+    forms = filter_form.apply(visible).for_rows()
     page = NarrowPaginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     approved = approved_contents(page.object_list)  # a query only when some are adjusting
