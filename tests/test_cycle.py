@@ -580,7 +580,10 @@ def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, 
     response = _upload(client, report, filled.getvalue())  # printed at version 1
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "没有变化（这份表是从第 1 版下载的，下载之后的修改都已保留）" in page
+    assert (
+        "没有需要写入的新内容，本表没有变化（这份表是从第 1 版下载的，下载之后的修改都已保留）"
+        in page
+    )
     assert "已按本表保留：全年执行数。" in page
     report.refresh_from_db()
     assert report.version == 3 and report.executed == Decimal("650000.00")
@@ -621,7 +624,7 @@ def test_the_same_sheet_uploaded_after_the_page_changed_its_entry_keeps_the_page
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "已保留之后的修改：年度总体目标实际完成情况。" in page
-    assert "没有变化" in page
+    assert "没有需要写入的新内容" in page
     report.refresh_from_db()
     assert report.version == 3 and report.goal_actual == "页面上改的"
 

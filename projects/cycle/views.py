@@ -439,7 +439,7 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             f"已从 {name} 读入并保存（第 {saved.report.version} 版）。这份表是从第 "
             f"{saved.rebased_from} 版下载的：表中改过的内容已写入，下载之后的其他修改都已保留。"
             if saved.changed
-            else f"{name} 中改过的内容与本表现有内容相同，没有变化（这份表是从第 "
+            else f"{name} 中没有需要写入的新内容，本表没有变化（这份表是从第 "
             f"{saved.rebased_from} 版下载的，下载之后的修改都已保留）。"
         )
         tell = messages.info if kept or not saved.changed else messages.success
