@@ -540,7 +540,8 @@ def test_a_sheet_uploaded_again_after_the_page_changed_what_it_wrote_keeps_the_p
     printed_at = self_evaluation.version
     first = _edited(report_xlsx(self_evaluation), F5="66万")  # 全年执行数
     entries = read_report_sheet(self_evaluation, first, "自评.xlsx")
-    save_report(actor=filer, report_id=self_evaluation.pk, seen_version=printed_at, entries=entries)
+    upload = {"actor": filer, "report_id": self_evaluation.pk, "rebase": True}
+    save_report(seen_version=printed_at, entries=entries, **upload)  # the file uploaded
     report = _fresh(self_evaluation)
     on_page = replace(
         read_report_sheet(report, report_xlsx(report), "自评.xlsx"), executed=Decimal("650000")
@@ -565,6 +566,51 @@ def test_a_sheet_uploaded_again_after_the_page_changed_what_it_wrote_keeps_the_p
         )
     assert "全年执行数在下载之后已有修改" in refused.value.message
     assert _fresh(self_evaluation).executed == Decimal("650000.00")
+
+
+def test_a_sheet_uploaded_again_after_the_page_set_back_what_it_wrote_keeps_the_page(
+    self_evaluation, approved
+) -> None:
+    """The page set an entry the sheet wrote back to what the sheet was printed with: the same
+    file uploaded again does not write its value over that later change."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    printed = self_evaluation.executed
+    first = _edited(report_xlsx(self_evaluation), F5="66万")
+    entries = read_report_sheet(self_evaluation, first, "自评.xlsx")
+    upload = {"actor": filer, "report_id": self_evaluation.pk, "rebase": True}
+    save_report(seen_version=printed_at, entries=entries, **upload)
+    report = _fresh(self_evaluation)
+    back = replace(read_report_sheet(report, report_xlsx(report), "自评.xlsx"), executed=printed)
+    save_report(actor=filer, report_id=report.pk, seen_version=report.version, entries=back)
+    assert _fresh(self_evaluation).executed == printed
+    saved = save_report(seen_version=printed_at, entries=entries, **upload)
+    assert saved.superseded == ("全年执行数",) and not saved.changed
+    assert _fresh(self_evaluation).executed == printed
+
+
+def test_a_sheet_value_that_only_the_page_held_before_is_still_a_clash(
+    self_evaluation, approved
+) -> None:
+    """A value typed in a sheet that the page held for a while, not one this sheet wrote, is
+    no earlier upload of it: changed on both sides, refused."""
+    _forms, users = approved
+    filer = Actor.for_user(users["filer"])
+    printed_at = self_evaluation.version
+    content = report_xlsx(self_evaluation)
+    for goal in ("甲", "乙"):  # on the page, twice
+        report = _fresh(self_evaluation)
+        on_page = replace(
+            read_report_sheet(report, report_xlsx(report), "自评.xlsx"), goal_actual=goal
+        )
+        save_report(actor=filer, report_id=report.pk, seen_version=report.version, entries=on_page)
+    sheet = replace(read_report_sheet(self_evaluation, content, "自评.xlsx"), goal_actual="甲")
+    with pytest.raises(SheetClash):
+        save_report(
+            actor=filer, report_id=report.pk, seen_version=printed_at, entries=sheet, rebase=True
+        )
+    assert _fresh(self_evaluation).goal_actual == "乙"
 
 
 def test_a_sheet_and_the_page_that_changed_the_same_entry_differently_refuse_the_sheet(

@@ -147,6 +147,7 @@ def save_report(
                 to_status=report.status,
                 version=report.version,
                 snapshot=report_json(report, lines),
+                sheet_version=seen_version if rebase else None,
             )
     return Saved(report, result, changed, rebased_from, kept, superseded)
 
@@ -166,10 +167,11 @@ def snapshot_of(report: Report, version: int) -> dict[str, Any] | None:
     return cast("dict[str, Any] | None", found)
 
 
-def snapshots_between(report: Report, version: int) -> list[dict[str, Any]]:
-    """What the report said at each version after ``version`` and before its current one."""
+def written_from_sheet(report: Report, printed_at: int) -> list[dict[str, Any]]:
+    """What the report said at each version since ``printed_at`` that an upload of a sheet
+    printed at ``printed_at`` wrote (the same file, uploaded before)."""
     return list(
-        report.events.filter(version__gt=version, version__lt=report.version)
+        report.events.filter(version__gt=printed_at, sheet_version=printed_at)
         .exclude(snapshot={})
         .values_list("snapshot", flat=True)
     )
@@ -210,12 +212,22 @@ def _rebased(
     ``printed_at``) over the report as it is now, entry by entry: one the sheet left as it was
     keeps its later change (named in the second value, where the sheet shows something else:
     the person sees what was kept); one the sheet changed is taken, unless it was also changed
-    since, to something else. Where the sheet's value was written at a version since (the
-    same file uploaded before) and then changed again, the later change stays (named in the
-    third value). The others changed on both sides are refused together (``SheetClash``),
-    each named."""
-    clashes: list[tuple[str, Any, Callable[[dict[str, Any]], Any], Callable[[Any], Any]]] = []
+    since, to something else. Where the sheet's value is one an upload of the same sheet
+    (printed at the same version) wrote before and that was changed again since (to anything,
+    the printed value too), the later change stays (named in the third value). The others
+    changed on both sides are refused together (``SheetClash``), each named."""
+    clashes: list[str] = []
     kept: list[str] = []
+    superseded: list[str] = []
+    earlier: list[list[dict[str, Any]]] = []  # what the same sheet wrote: read once, if needed
+
+    def written(
+        value: Any, past: Callable[[dict[str, Any]], Any], key: Callable[[Any], Any]
+    ) -> bool:
+        """Whether an upload of this sheet wrote ``value`` (a key) before."""
+        if not earlier:
+            earlier.append(written_from_sheet(report, printed_at))
+        return any(key(past(snapshot)) == value for snapshot in earlier[0])
 
     def same(value: Any) -> Any:
         return value
@@ -233,8 +245,11 @@ def _rebased(
         if key(theirs) == key(before):
             kept.append(what)
             return current
+        if written(key(theirs), past, key):  # changed again since this sheet wrote it
+            superseded.append(what)
+            return current
         if key(current) != key(before):
-            clashes.append((what, key(theirs), past, key))
+            clashes.append(what)
             return current
         return theirs
 
@@ -297,20 +312,9 @@ def _rebased(
                 },
             )
         )
-    superseded: list[str] = []
     if clashes:
-        # the versions since the sheet was printed: a value of the sheet's that one of them
-        # held was written then and changed again after (the same file uploaded once more)
-        since = snapshots_between(report, printed_at)
-        refused = []
-        for what, theirs, past, key in clashes:
-            if any(key(past(snapshot)) == theirs for snapshot in since):
-                superseded.append(what)
-            else:
-                refused.append(what)
-        if refused:
-            shown = "、".join(refused[:5]) + (f"等 {len(refused)} 项" if len(refused) > 5 else "")
-            raise SheetClash(f"{shown}在下载之后已有修改，表中又填了不同的内容。")
+        shown = "、".join(clashes[:5]) + (f"等 {len(clashes)} 项" if len(clashes) > 5 else "")
+        raise SheetClash(f"{shown}在下载之后已有修改，表中又填了不同的内容。")
     merged = ReportInput(
         initial_budget=chosen["initial_budget"],
         annual_budget=chosen["annual_budget"],

@@ -430,14 +430,15 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
             if saved.kept
             else ""
         ) + (
-            f"表中这几项的内容之前已经写入过，之后又在本页改过，已保留之后的修改："
+            f"表中这几项的内容之前已从这份表写入过，之后又被改过，已保留之后的修改："
             f"{_some(saved.superseded)}。如需改回，请在本页修改。"
             if saved.superseded
             else ""
         )
         done = (
             f"已从 {name} 读入并保存（第 {saved.report.version} 版）。这份表是从第 "
-            f"{saved.rebased_from} 版下载的：表中改过的内容已写入，下载之后的其他修改都已保留。"
+            f"{saved.rebased_from} 版下载的：表中{'其余' if saved.superseded else ''}改过的内容已写入，"
+            "下载之后的其他修改都已保留。"
             if saved.changed
             else f"{name} 中没有需要写入的新内容，本表没有变化（这份表是从第 "
             f"{saved.rebased_from} 版下载的，下载之后的修改都已保留）。"

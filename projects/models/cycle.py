@@ -349,6 +349,9 @@ class ReportEvent(models.Model):
     version = models.PositiveIntegerField("版本")
     comment = models.TextField("说明", blank=True)
     snapshot: models.JSONField[Any] = models.JSONField("内容快照", default=dict)
+    # an uploaded sheet's save: the version the sheet was printed at (the same file uploaded
+    # again is merged against what it wrote: ``projects.cycle.services._rebased``)
+    sheet_version = models.PositiveIntegerField("上传表的下载版本", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
