@@ -548,7 +548,9 @@ def test_a_sheet_filled_offline_is_read_and_saved_and_a_stale_one_refused(approv
     assert report.version == 3 and report.goal_actual == "页面上写的"
 
 
-def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, client):
+def _uploaded_goal_sheet(approved, client) -> tuple[Report, bytes]:
+    """A self-evaluation started by the filer, its sheet downloaded, its goal's 实际完成情况
+    filled in (``表里写的``) and uploaded (version 2): the report and the file."""
     import io
 
     import openpyxl
@@ -566,6 +568,12 @@ def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, 
     book.save(filled)
     assert _upload(client, report, filled.getvalue()).status_code == 302  # version 2
     report.refresh_from_db()
+    return report, filled.getvalue()
+
+
+def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, client):
+    users = approved[1]
+    report, filled = _uploaded_goal_sheet(approved, client)
     save_report(  # then, on the page, the 全年执行数
         actor=actor(users["filer"]),
         report_id=report.pk,
@@ -577,7 +585,7 @@ def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, 
             goal_actual="表里写的",
         ),
     )
-    response = _upload(client, report, filled.getvalue())  # printed at version 1
+    response = _upload(client, report, filled)  # printed at version 1
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert (
@@ -592,23 +600,8 @@ def test_a_sheet_uploaded_again_after_other_changes_says_what_it_kept(approved, 
 def test_the_same_sheet_uploaded_after_the_page_changed_its_entry_keeps_the_page(approved, client):
     """The file was uploaded once; the page then changed the entry it wrote. Uploading the
     file again is not refused: the page's change stays, and the message says so."""
-    import io
-
-    import openpyxl
-
-    form, users, _forms = approved
-    report = start_self_evaluation(actor=actor(users["filer"]), form_id=form.pk)
-    client.force_login(users["filer"])
-    book = openpyxl.load_workbook(
-        io.BytesIO(client.get(reverse("cycle:export", args=[report.pk, "xlsx"])).content)
-    )
-    sheet = book.active
-    label = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "实际完成情况")
-    sheet.cell(row=label.row + 1, column=label.column).value = "表里写的"
-    filled = io.BytesIO()
-    book.save(filled)
-    assert _upload(client, report, filled.getvalue()).status_code == 302  # version 2
-    report.refresh_from_db()
+    users = approved[1]
+    report, filled = _uploaded_goal_sheet(approved, client)
     save_report(  # then, on the page, the same entry
         actor=actor(users["filer"]),
         report_id=report.pk,
@@ -620,7 +613,7 @@ def test_the_same_sheet_uploaded_after_the_page_changed_its_entry_keeps_the_page
             goal_actual="页面上改的",
         ),
     )
-    response = _upload(client, report, filled.getvalue())  # printed at version 1
+    response = _upload(client, report, filled)  # printed at version 1
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "已保留之后的修改：年度总体目标实际完成情况。" in page

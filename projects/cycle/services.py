@@ -282,6 +282,7 @@ def _rebased(
                 _amount,
             )
             funds.setdefault(row, {})[column] = None if value is None else Decimal(str(value))
+    printed = snapshot_lines(base)
     rebased_lines = []
     for entry in entries.lines:
         line = lines.get(entry.line_id)
@@ -294,7 +295,7 @@ def _rebased(
             line,
             LineInput(
                 line_id=line.pk,
-                **{name: _line_field(base, uid, name) for name in LINE_FIELDS},
+                **{name: printed.get(uid, {}).get(name, "") for name in LINE_FIELDS},
             ),
         )
         rebased_lines.append(
@@ -336,12 +337,14 @@ def _fund(snapshot: dict[str, Any], row: str, column: str) -> Any:
     return (snapshot.get("fund_rows") or {}).get(row, {}).get(column)
 
 
+def snapshot_lines(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A snapshot's indicator lines by their indicator's uid."""
+    return {line["uid"]: line for line in snapshot.get("lines", ())}
+
+
 def _line_field(snapshot: dict[str, Any], uid: str, name: str) -> Any:
-    """An indicator's entry in a snapshot (its line found by the indicator's uid)."""
-    for line in snapshot.get("lines", ()):
-        if line.get("uid") == uid:
-            return line.get(name, "")
-    return ""
+    """An indicator's entry in a snapshot."""
+    return snapshot_lines(snapshot).get(uid, {}).get(name, "")
 
 
 def _as_kept(report: Report, line: ReportLine, entry: LineInput) -> LineInput:

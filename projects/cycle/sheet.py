@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from indicators.scoring import EvaluatedIndicator, Funds, is_qualitative
 from projects.cycle.build import CycleRefused
 from projects.cycle.inputs import FUND_ROWS, TEXT_LIMITS, LineInput, ReportInput
-from projects.cycle.services import snapshot_of
+from projects.cycle.services import snapshot_lines, snapshot_of
 from projects.cycle.tables import report_grid, report_lines
 from projects.filing.forms import read_amount
 from projects.importing.errors import SourceError
@@ -152,7 +152,7 @@ def _as_printed(
     base = snapshot_of(report, version)
     if base is None:
         return now
-    then = {line["uid"]: line for line in base.get("lines", [])}
+    then = snapshot_lines(base)
     return [
         (
             then[uid].get("actual", ""),
