@@ -39,7 +39,7 @@ from projects.content.fields import (
     verbose_name,
 )
 from projects.content.pairing import pair_indicators
-from projects.content.serialize import ContentError, from_json, to_json
+from projects.content.serialize import ContentError, amount_from_json, from_json, to_json
 from projects.content.types import FormContent, IndicatorContent, ProjectContent
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "IndicatorContent",
     "IndicatorFieldSpec",
     "ProjectContent",
+    "amount_from_json",
     "apply_indicators",
     "diff_content",
     "field_label",

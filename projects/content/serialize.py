@@ -133,14 +133,19 @@ def _int(value: Any, where: str) -> int | None:
         raise ContentError(f"“{where}”应是整数。") from None
 
 
+def amount_from_json(value: Any, key: str) -> Decimal | None:
+    """An amount of the import JSON (``key``: the field it is, for the error)."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ContentError(f"“{key}”应是金额。") from None
+
+
 def _typed(spec: FieldSpec, value: Any) -> Any:
     if spec.kind == "amount":
-        if value in (None, ""):
-            return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            raise ContentError(f"“{spec.key}”应是金额。") from None
+        return amount_from_json(value, spec.key)
     if spec.kind == "bool":
         return value if value in (None, True, False) else bool(value)
     if spec.kind == "int":

@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from projects.history import approved_contents
+from projects.history import annual_amounts_in_force
 from projects.models import (
     ADJUSTING,
     Deadline,
@@ -326,18 +326,14 @@ def unit_overview(
         .order_by(pinyin("project__unit__name"), pinyin("project__name"), "id")
     )
     loaded = list(forms)
-    approved = approved_contents(loaded)
+    amounts = annual_amounts_in_force(loaded)
     return [
         UnitRow(
             form=form,
             holder=holder(form),
             days=(now - form.since).days,  # type: ignore[attr-defined]
             overdue=bool(form.is_overdue),  # type: ignore[attr-defined]
-            annual_amount=(
-                approved[form.pk].amounts.get("annual")
-                if form.pk in approved
-                else form.annual_amount
-            ),
+            annual_amount=amounts[form.pk],
         )
         for form in loaded
     ]

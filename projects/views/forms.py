@@ -12,10 +12,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
-from projects.content import FormContent
 from projects.errors import as_int
 from projects.forms import ListFilterForm
-from projects.history import approved_contents
+from projects.history import annual_amounts_in_force
 from projects.models import NarrowPaginator, PerformanceForm, Season
 from projects.permissions import actor_of, can_view, get_form_for_actor, visible_forms
 from projects.review.badges import badge_html
@@ -32,12 +31,6 @@ class ListedForm:
 
     form: PerformanceForm
     annual_amount: Decimal | None
-
-    @classmethod
-    def of(cls, form: PerformanceForm, approved: FormContent | None) -> ListedForm:
-        if approved is None:
-            return cls(form, form.annual_amount)
-        return cls(form, approved.amounts.get("annual"))
 
 
 # A row of the list, drawn by ``list_rows`` (the template draws the rest of the page: 25 rows
@@ -97,10 +90,10 @@ def form_list(request: HttpRequest) -> HttpResponse:
     forms = filter_form.apply(visible).for_rows()
     page = NarrowPaginator(forms.in_list_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    approved = approved_contents(page.object_list)  # a query only when some are adjusting
+    amounts = annual_amounts_in_force(page.object_list)  # a query only when some are adjusting
     query = request.GET.copy()
     query.pop("page", None)
-    rows = [ListedForm.of(form, approved.get(form.pk)) for form in page.object_list]
+    rows = [ListedForm(form, amounts[form.pk]) for form in page.object_list]
     return render(
         request,
         "projects/form_list.html",
