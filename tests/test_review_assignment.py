@@ -4,8 +4,11 @@ and a reviewer never reviews their own unit's or department's form."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Assignment, PerformanceForm
 from projects.permissions import Actor
@@ -74,6 +77,31 @@ def test_lena_assigns_departments_and_forms_and_the_queue_opens_on_mine(
     client.force_login(lena)
     html = client.get(reverse("projects:dashboard")).content.decode()
     assert "财政审核分工" in html and "分配审核…" in html
+
+
+def test_each_load_averages_the_days_its_waiting_forms_have_waited(
+    lena, fiona, unit_a, unit_c
+) -> None:
+    """The forms of A's department go to fiona but one, assigned to lena itself; C's are
+    nobody's. Each load counts its forms and averages their days (the database sums them by
+    pair of assignments, the page divides)."""
+    waited = {"甲一": 3, "甲二": 1, "甲三": 2, "丙一": 5, "丙二": 6}
+    forms = {
+        name: waiting_for_finance(unit_a if name.startswith("甲") else unit_c, name)
+        for name in waited
+    }
+    now = timezone.now()
+    for name, days in waited.items():  # no event: a form waits since its last change
+        PerformanceForm.objects.filter(pk=forms[name].pk).update(
+            updated_at=now - datetime.timedelta(days=days)
+        )
+    lead = Actor.for_user(lena)
+    assign_departments(actor=lead, department_ids=[unit_a.parent_id], reviewer_id=fiona.pk)
+    assign_forms(actor=lead, form_ids=[forms["甲一"].pk], reviewer_id=lena.pk)
+    loads = {load.name: (load.waiting, load.average_days) for load in reviewer_loads()}
+    assert loads["fiona"] == (2, 1.5)
+    assert loads["lena"] == (1, 3.0)
+    assert loads["未分配"] == (2, 5.5)
 
 
 def test_only_a_reviewer_who_may_assign_assigns(client, fiona, lena, unit_a) -> None:
