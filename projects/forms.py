@@ -146,9 +146,7 @@ class ListFilterForm(forms.Form):
         if sees_everything:
             departments_qs = Organization.objects.filter(kind=Organization.Kind.DEPARTMENT)
         else:
-            departments_qs = Organization.objects.filter(
-                id__in=visible.values("project__department")
-            )
+            departments_qs = Organization.objects.filter(id__in=visible.values("department"))
         departments: list[tuple[object, str]] = [("", "全部部门")]
         departments += departments_qs.order_by(pinyin("name")).values_list("id", "name")
         self.fields["department"].choices = departments  # type: ignore[attr-defined]

@@ -159,31 +159,36 @@ class Actor:
             return Q(pk__in=[])
         return (
             Q(project__unit_id__in=self.filer_units)
-            | Q(project__department_id__in=self.reviewed_departments)
-            | Q(project__department_id__in=self.finance_departments or ())
+            | Q(department_id__in=self.reviewed_departments)
+            | Q(department_id__in=self.finance_departments or ())
         )
 
     def queue_scope(self, project: str = "project") -> Q:
         """The forms waiting for this actor's review: at a stage at which the actor reviews
         their department's forms (``project``: the path to the project from another model
-        with a ``status``, such as a report's ``form__project``)."""
-        department = f"{project}__department"
+        with a ``status`` and its own ``department``, such as a report's ``form__project``)."""
         waiting = Q(pk__in=[])
         for stage in Stage:
             departments = self.departments_at(stage)
-            here = at_stage(stage, department=department) & ~self.conflicts_at(stage, project)
+            here = at_stage(stage)
+            if conflicts := self.conflicts_at(stage, project):
+                here &= ~conflicts
             if departments is None:
                 waiting |= here
             elif departments:
-                waiting |= here & Q(**{f"{department}_id__in": departments})
+                waiting |= here & Q(department_id__in=departments)
         return waiting
 
     def conflicts_at(self, stage: Stage, project: str = "project") -> Q:
         """The forms this actor may not review at the stage for a conflict of interest
-        (``conflict_of_interest``), as a filter."""
-        own = Q(**{f"{project}__unit_id__in": self.filer_units})
-        if stage == Stage.FINANCE:
-            own |= Q(**{f"{project}__department_id__in": self.reviewed_departments})
+        (``conflict_of_interest``), as a filter (over forms, or another model with its own
+        ``department`` and the path ``project`` to its project). Empty (``Q()``, false) for
+        an actor with no conflict at the stage: the queue then joins no project for it."""
+        own = Q()
+        if self.filer_units:
+            own |= Q(**{f"{project}__unit_id__in": self.filer_units})
+        if stage == Stage.FINANCE and self.reviewed_departments:
+            own |= Q(department_id__in=self.reviewed_departments)
         return own
 
     def conflict_of_interest(self, form: Reviewable, stage: Stage) -> str:

@@ -56,15 +56,16 @@ def review_stage(form: Reviewable) -> Stage | None:
     return None
 
 
-def at_stage(stage: Stage, *, department: str = "project__department") -> Q:
-    """The forms at the stage, as a filter over forms (or, with ``department``, the path to
-    the department from another model with a ``status``: the counts of forms)."""
+def at_stage(stage: Stage) -> Q:
+    """The forms at the stage, as a filter over forms, or over another model with a
+    ``status`` and its own ``department`` (the counts of forms, the cycle's reports): each
+    keeps its project's department, which says whether it reviews its units' forms."""
     found = Q(pk__in=[])
     for status, department_review in STAGES[stage]:
         if department_review is None:
             found |= Q(status=status)
         else:
-            found |= Q(status=status, **{f"{department}__department_review": department_review})
+            found |= Q(status=status, department__department_review=department_review)
     return found
 
 

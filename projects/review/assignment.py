@@ -61,7 +61,7 @@ def finance_reviewers() -> list[tuple[int, str]]:
 
 
 # a form's department's reviewer, from the form (the department's assignment, joined)
-DEPARTMENT_REVIEWER = "project__department__review_assignments__reviewer_id"
+DEPARTMENT_REVIEWER = "department__review_assignments__reviewer_id"
 
 
 def assigned_to(user_id: int | None) -> Q:
@@ -70,7 +70,7 @@ def assigned_to(user_id: int | None) -> Q:
     mine = Q(pk__in=forms.filter(reviewer_id=user_id).values("form_id"))
     departments = Assignment.objects.filter(department__isnull=False, reviewer_id=user_id)
     return mine | (
-        Q(project__department_id__in=departments.values("department_id"))
+        Q(department_id__in=departments.values("department_id"))
         & ~Q(pk__in=forms.values("form_id"))
     )
 

@@ -63,9 +63,7 @@ def is_past(deadline: Deadline, today: datetime.date) -> bool:
     return deadline.due < today
 
 
-def overdue_q(
-    deadlines: Iterable[Deadline], today: datetime.date, *, department: str = "project__department"
-) -> Q:
+def overdue_q(deadlines: Iterable[Deadline], today: datetime.date) -> Q:
     """The forms late against the deadlines that have passed by ``today``, as a filter:
 
     * 草稿 or 已退回 once the ``submit`` deadline has passed;
@@ -73,15 +71,15 @@ def overdue_q(
     * waiting for finance (部门已审, or 已提交 where the department does not review) once the
       ``finance`` deadline has passed.
 
-    A stage with no deadline is never late; with no deadline passed, no form is.
-    ``department``: as for ``at_stage`` (the counts of forms filter on their own department)."""
+    A stage with no deadline is never late; with no deadline passed, no form is. Over the
+    forms or their counts (``at_stage``)."""
     passed = {deadline.stage for deadline in deadlines if is_past(deadline, today)}
     late = Q(pk__in=[])
     if Deadline.Stage.SUBMIT in passed:
         late |= Q(status__in=sorted(TRANSITIONS["submit"].sources))
     for stage in Stage:
         if stage in passed:
-            late |= at_stage(stage, department=department)
+            late |= at_stage(stage)
     return late
 
 
@@ -162,15 +160,15 @@ def status_counts(
     rows = (
         visible_forms(actor)
         .for_year(fiscal_year)
-        .values("project__department_id")  # grouped by the id alone: no sort of every form
+        .values("department_id")  # grouped by the id alone: no sort of every form
         .annotate(
-            department_name=Max("project__department__name"),
+            department_name=Max("department__name"),
             **counts,
             total=Count("pk"),
             adjusting=Count("pk", filter=ADJUSTING),
             overdue=Count("pk", filter=late),
         )
-        .order_by(pinyin("department_name"), "project__department_id")
+        .order_by(pinyin("department_name"), "department_id")
     )
     return [_department_row(row) for row in rows]
 
@@ -219,19 +217,17 @@ def _kept_counts(
             **counts,
             total=forms(),
             adjusting=forms(Q(adjusting=True)),
-            overdue=forms(overdue_q(deadlines, today, department="department")),
+            overdue=forms(overdue_q(deadlines, today)),
         )
         .filter(total__gt=0)  # not a department whose forms have all moved away
         .order_by(pinyin("department_name"), "department_id")
     )
-    return [_department_row(row, key="department_id") for row in rows]
+    return [_department_row(row) for row in rows]
 
 
-def _department_row(
-    values: Mapping[str, Any], *, key: str = "project__department_id"
-) -> DepartmentRow:
+def _department_row(values: Mapping[str, Any]) -> DepartmentRow:
     return DepartmentRow(
-        department_id=values[key],
+        department_id=values["department_id"],
         name=values["department_name"],
         **{name: values[name] for name in COUNTED},
     )

@@ -421,7 +421,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     choices = set(
         review_queue(actor)
         .order_by()
-        .values_list("project__department_id", "project__department__name", "project_type")
+        .values_list("department_id", "department__name", "project_type")
         .distinct()
     )
     departments = sorted({(pk, name) for pk, name, _type in choices}, key=lambda pair: pair[1])

@@ -1,0 +1,87 @@
+"""A form's 主管部门 (``PerformanceForm.department``) is kept by the database's triggers, on SQLite
+and PostgreSQL, whatever writes the forms or moves their projects: it always equals its
+project's department, the oracle here. The code never writes it, and a form saved from an
+instance that holds None (or another department) still gets its project's."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from projects.models import Organization, PerformanceForm, Project
+from projects.permissions import Actor
+from projects.review.queue import review_queue
+from tests.factories import DepartmentFactory, FormFactory, ProjectFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_kept() -> None:
+    rows = PerformanceForm.objects.values_list("pk", "department_id", "project__department_id")
+    assert rows, "no forms"
+    for pk, kept, project_department in rows:
+        assert kept == project_department, pk
+
+
+def test_every_write_of_a_form_or_a_project_keeps_the_forms_department() -> None:
+    a, b = DepartmentFactory(), DepartmentFactory()
+    unit = UnitFactory(parent=a)
+    form = FormFactory(project=ProjectFactory(unit=unit, department=a))
+    assert form.department_id is None  # the instance as written: the database set it
+    assert_kept()
+    # saved again from the instance, which holds None: the trigger puts it right
+    form.save()
+    assert_kept()
+    # a stale instance that names another department: the project's wins
+    form.department_id = b.pk
+    form.save()
+    form.refresh_from_db()
+    assert form.department_id == a.pk
+    # many at once, as an import or generate_city writes them
+    projects = [ProjectFactory(unit=unit, department=a) for _ in range(3)]
+    PerformanceForm.objects.bulk_create(
+        PerformanceForm(project=project, fiscal_year=form.fiscal_year, framework=form.framework)
+        for project in projects
+    )
+    assert_kept()
+    # the unit moves to department B: its projects move (0002) and their forms follow
+    Organization.objects.filter(pk=unit.pk).update(parent=b)
+    assert set(PerformanceForm.objects.values_list("department_id", flat=True)) == {b.pk}
+    assert_kept()
+    # a form given to another project (of another department)
+    other = ProjectFactory(unit=UnitFactory(parent=a), department=a)
+    PerformanceForm.objects.filter(pk=form.pk).update(project=other)
+    assert PerformanceForm.objects.get(pk=form.pk).department_id == a.pk
+    assert_kept()
+    # a project deleted takes its forms with it; the others stay as they were
+    Project.objects.filter(pk=other.pk).delete()
+    assert_kept()
+
+
+def test_the_queue_finds_the_forms_of_a_project_that_moved(fiona) -> None:
+    """The finance queue reads the form's own department (whether it reviews its units'
+    forms): a submitted form of a unit that moves from a department that reviews to one that
+    does not goes straight to finance."""
+    reviewing = DepartmentFactory(department_review=True)
+    not_reviewing = DepartmentFactory(department_review=False)
+    unit = UnitFactory(parent=reviewing)
+    form = FormFactory(project=ProjectFactory(unit=unit, department=reviewing))
+    PerformanceForm.objects.filter(pk=form.pk).update(status=PerformanceForm.Status.SUBMITTED)
+    finance = Actor.for_user(fiona)
+    assert form.pk not in review_queue(finance).values_list("pk", flat=True)
+    Organization.objects.filter(pk=unit.pk).update(parent=not_reviewing)
+    assert form.pk in review_queue(finance).values_list("pk", flat=True)
+
+
+def test_the_triggers_are_in_place_after_every_migration() -> None:
+    """On SQLite, a later migration that rebuilds the forms' or the projects' table drops its
+    triggers with it (0024's docstring says how to keep them): this says so."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {f"form_department_{n}" for n in ("insert", "update", "project_moves")}
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = {"form_department_from_project", "form_department_project_moves"}
+        names = {row[0] for row in cursor.fetchall()}
+    assert expected <= names, expected - names
