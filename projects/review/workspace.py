@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, RowRange, Window
 from django.db.models.functions import FirstValue, Lag, Lead, RowNumber
 from django.http import QueryDict
 
@@ -262,8 +262,9 @@ def queue_place(actor: Actor, form: PerformanceForm, params: QueryDict) -> Queue
             after=Window(Lead("id"), order_by=order),
             total=Window(Count("id")),
             # the form's own id as a window value: a filter on it is applied after the
-            # numbering (a filter on ``id`` itself would number the one row alone)
-            this=Window(FirstValue("id"), partition_by=[F("id")]),
+            # numbering (a filter on ``id`` itself would number the one row alone); over a
+            # frame of the row alone, in the same order as the others (no sort of its own)
+            this=Window(FirstValue("id"), order_by=order, frame=RowRange(start=0, end=0)),
         )
         .filter(this=form.pk)
         .values("place", "before", "after", "total")
