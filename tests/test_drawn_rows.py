@@ -51,3 +51,11 @@ def test_an_empty_list_and_an_empty_queue_say_so(client, alice, bob):
     )
     client.force_login(bob)
     assert "没有等待您审核的表。" in client.get(reverse("projects:queue")).content.decode()
+
+
+def test_the_rows_link_each_form_as_its_own_url_does(alice_form):
+    """The rows build the forms' links from one ``reverse`` (``url_maker``): the same as
+    each form's own ``get_absolute_url``."""
+    url_of = PerformanceForm.url_maker()
+    assert url_of(alice_form.pk) == alice_form.get_absolute_url()
+    assert url_of(7) == reverse("projects:form_detail", args=[7])

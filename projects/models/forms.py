@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -326,6 +327,14 @@ class PerformanceForm(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:form_detail", kwargs={"pk": self.pk})
+
+    @staticmethod
+    def url_maker() -> Callable[[int], str]:
+        """``get_absolute_url`` of any form by its id, from one ``reverse``: the lists draw
+        dozens of rows, and a reverse each was some percent of their pages."""
+        marker = "987654321"
+        head, _, tail = reverse("projects:form_detail", kwargs={"pk": marker}).partition(marker)
+        return lambda pk: f"{head}{pk:d}{tail}"
 
     @classmethod
     def layout_keys(cls) -> list[str]:

@@ -112,6 +112,7 @@ ON_TIME_HTML = '<span class="text-muted">否</span>'
 def unit_rows(rows: Sequence[UnitRow], *, many_units: bool) -> SafeString:
     """The unit's forms: each linked, with its unit (when the filer files for several), its
     amount in force, state, who has it, days there and whether it is late."""
+    url_of = PerformanceForm.url_maker()
     drawn = []
     for row in rows:
         form = row.form
@@ -121,7 +122,7 @@ def unit_rows(rows: Sequence[UnitRow], *, many_units: bool) -> SafeString:
         drawn.append(
             UNIT_ROW_HTML.format(
                 late_class=' class="table-danger"' if row.overdue else "",
-                url=escape(form.get_absolute_url()),
+                url=escape(url_of(form.pk)),
                 name=escape(form.project.name),
                 unit=unit,
                 amount=format_thousands(row.annual_amount),

@@ -384,6 +384,7 @@ def check_cell(errors: int | None, warnings: int | None) -> str:
 def queue_rows(rows: list[tuple[PerformanceForm, int]]) -> SafeString:
     """The queue's rows: a box to tick (with the version and state the decision is taken
     on), days waiting, the form, its department, unit, type, amount, state and checks."""
+    url_of = PerformanceForm.url_maker()
     drawn = []
     for form, days in rows:
         project = form.project
@@ -395,7 +396,7 @@ def queue_rows(rows: list[tuple[PerformanceForm, int]]) -> SafeString:
                 status=escape(form.status),
                 days=days,
                 overdue=OVERDUE_HTML if getattr(form, "overdue", False) else "",
-                url=escape(form.get_absolute_url()),
+                url=escape(url_of(form.pk)),
                 year=form.fiscal_year,
                 department=escape(project.department.name),
                 unit=escape(project.unit.name),

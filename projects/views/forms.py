@@ -50,6 +50,7 @@ LEFTOVER_HTML = ' <span class="badge text-bg-warning">待修正</span>'
 def list_rows(rows: list[ListedForm]) -> SafeString:
     """The list's rows: each form's year, project (linked to the form), code, department,
     unit, type, amount in force and state."""
+    url_of = PerformanceForm.url_maker()
     drawn = []
     for row in rows:
         form = row.form
@@ -57,7 +58,7 @@ def list_rows(rows: list[ListedForm]) -> SafeString:
         drawn.append(
             ROW_HTML.format(
                 year=form.fiscal_year,
-                url=escape(form.get_absolute_url()),
+                url=escape(url_of(form.pk)),
                 name=escape(project.name),
                 code=escape(project.code),
                 department=escape(project.department.name),
