@@ -150,8 +150,9 @@ def fold_single_lines(content: FormContent) -> None:
 
 def service_written(model: type[models.Model]) -> tuple[str, ...]:
     """The attributes of a project or a form that only the services write (the content fields
-    of ``FIELDS``, a form's ``WORKFLOW_FIELDS`` and its time stamps): a change to one needs a
-    new version and an event, so the Django admin shows them read-only."""
+    of ``FIELDS``, a form's ``WORKFLOW_FIELDS`` and its time stamps) or the database keeps (a
+    form's ``department``, its project's): a change to one needs a new version and an event,
+    so the Django admin shows them read-only."""
     if model is Project:
         return tuple(spec.attr for spec in FIELDS if spec.model == "project")
     if model is PerformanceForm:
@@ -160,6 +161,7 @@ def service_written(model: type[models.Model]) -> tuple[str, ...]:
             *PerformanceForm.WORKFLOW_FIELDS,
             "created_at",
             "updated_at",
+            "department",
         )
     raise ValueError(f"no service-written fields for {model.__name__}")
 
