@@ -231,9 +231,12 @@ def annual_amounts_in_force(forms: Iterable[PerformanceForm]) -> dict[int, Decim
             .order_by("form_id", "created_at", "id")
             .values_list("form_id", KT("snapshot__amounts__annual"))
         )
-        # the last event of the version wins: it left that content
+        # the last event of the version wins: it left that content (a JSON null reads as the
+        # text "null" on SQLite, as None on PostgreSQL)
         for form_id, amount in dict(events).items():
-            amounts[form_id] = amount_from_json(amount, "amounts.annual")
+            amounts[form_id] = (
+                None if amount == "null" else amount_from_json(amount, "amounts.annual")
+            )
     return amounts
 
 

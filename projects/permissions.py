@@ -24,8 +24,10 @@ administrator reads every form, imports and rolls over. The Django ``is_staff`` 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -171,7 +173,7 @@ class Actor:
         for stage in Stage:
             departments = self.departments_at(stage)
             here = at_stage(stage)
-            if conflicts := self.conflicts_at(stage, project):
+            if (conflicts := self.conflicts_at(stage, project)) is not None:
                 here &= ~conflicts
             if departments is None:
                 waiting |= here
@@ -179,17 +181,17 @@ class Actor:
                 waiting |= here & Q(department_id__in=departments)
         return waiting
 
-    def conflicts_at(self, stage: Stage, project: str = "project") -> Q:
+    def conflicts_at(self, stage: Stage, project: str = "project") -> Q | None:
         """The forms this actor may not review at the stage for a conflict of interest
         (``conflict_of_interest``), as a filter (over forms, or another model with its own
-        ``department`` and the path ``project`` to its project). Empty (``Q()``, false) for
-        an actor with no conflict at the stage: the queue then joins no project for it."""
-        own = Q()
+        ``department`` and the path ``project`` to its project); ``None`` for an actor with
+        no conflict at the stage (the queue then joins no project for it)."""
+        conflicts = []
         if self.filer_units:
-            own |= Q(**{f"{project}__unit_id__in": self.filer_units})
+            conflicts.append(Q(**{f"{project}__unit_id__in": self.filer_units}))
         if stage == Stage.FINANCE and self.reviewed_departments:
-            own |= Q(department_id__in=self.reviewed_departments)
-        return own
+            conflicts.append(Q(department_id__in=self.reviewed_departments))
+        return reduce(operator.or_, conflicts) if conflicts else None
 
     def conflict_of_interest(self, form: Reviewable, stage: Stage) -> str:
         """Why this actor may not review the form at the stage, or ``""``: they are a member

@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 from projects.content import IndicatorContent, load_content
 from projects.exporting.batch import Selection, export_batch, export_form
 from projects.filing.services import save_draft
+from projects.history import annual_amounts_in_force
 from projects.layouts import yuan_to_wan
-from projects.models import PerformanceForm
+from projects.models import FormEvent, PerformanceForm
 from projects.permissions import Actor
 from tests.export_helpers import pdf_text
 from tests.review_helpers import act
@@ -175,6 +176,23 @@ def test_the_list_shows_the_approved_amount_marked_adjusting(client, adjusted) -
     assert "已通过" in row and "调整中 · 调整稿草稿" in row
     listed = client.get(reverse("projects:form_list"), {"status": "adjusting"})
     assert [row.form.pk for row in listed.context["rows"]] == [form.pk]
+
+
+def test_the_amount_in_force_is_read_from_the_approved_snapshot(adjusted) -> None:
+    """``annual_amounts_in_force`` reads the one amount from the approved version's snapshot:
+    the approved amount, none when the snapshot has none (no key, or a JSON null: SQLite and
+    PostgreSQL read it differently), and a form not being adjusted its own."""
+    form, approved, _users = adjusted
+    assert annual_amounts_in_force([form]) == {form.pk: approved}
+    events = FormEvent.objects.filter(form=form, version=form.approved_version)
+    for amounts in ({"annual": None}, {}):
+        for event in events:
+            event.snapshot = {**event.snapshot, "amounts": amounts}
+            event.save(update_fields=["snapshot"])
+        assert annual_amounts_in_force([form]) == {form.pk: None}
+    PerformanceForm.objects.filter(pk=form.pk).update(approved_version=None)
+    form.refresh_from_db()
+    assert annual_amounts_in_force([form]) == {form.pk: form.annual_amount}
 
 
 def test_the_list_loads_the_approved_snapshots_in_one_query(

@@ -5,13 +5,22 @@ instance that holds None (or another department) still gets its project's."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from projects.models import Organization, PerformanceForm, Project
 from projects.permissions import Actor
 from projects.review.queue import review_queue
-from tests.factories import DepartmentFactory, FormFactory, ProjectFactory, UnitFactory
+from tests.factories import (
+    DepartmentFactory,
+    FormFactory,
+    ProjectFactory,
+    UnitFactory,
+    default_framework,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +94,48 @@ def test_the_triggers_are_in_place_after_every_migration() -> None:
             expected = {"form_department_from_project", "form_department_project_moves"}
         names = {row[0] for row in cursor.fetchall()}
     assert expected <= names, expected - names
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a race needs two connections to one database (SQLite serializes writers)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_form_made_while_its_unit_moves_gets_the_department_it_moves_to() -> None:
+    """The move of a unit updates its projects' forms, but cannot see a form another
+    transaction is inserting: the new form reads its project's row under a lock, so it waits
+    for the move and takes its department (without the lock it kept the old one for good)."""
+    a, b = DepartmentFactory(), DepartmentFactory()
+    unit = UnitFactory(parent=a)
+    project = ProjectFactory(unit=unit, department=a)
+    framework = default_framework()
+    made: list[object] = []  # the new form's id, or what its insert raised
+
+    def make() -> None:
+        try:
+            made.append(FormFactory(project=project, framework=framework).pk)
+        except Exception as error:
+            made.append(error)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():  # the move, not yet committed
+        Organization.objects.filter(pk=unit.pk).update(parent=b)
+        maker = threading.Thread(target=make)
+        maker.start()
+        deadline = time.monotonic() + 10
+        waiting = False
+        while not waiting and time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                # the activity as it is now, not as this transaction first read it
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                waiting = cursor.fetchone()[0] > 0
+            time.sleep(0.05)
+        assert waiting, f"the new form did not wait for the move of its project: {made}"
+    maker.join(timeout=30)
+    assert made and PerformanceForm.objects.get(pk=made[0]).department_id == b.pk
+    assert_kept()

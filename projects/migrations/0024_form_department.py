@@ -22,11 +22,12 @@ statements below.)
 
 from django.db import migrations, models
 
-PROJECT_DEPARTMENT = "(SELECT p.department_id FROM projects_project p WHERE p.id = {form}.project_id)"
+PROJECT_DEPARTMENT = (
+    "(SELECT p.department_id FROM projects_project p WHERE p.id = {form}.project_id)"
+)
 
-FILL = (
-    "UPDATE projects_performanceform SET department_id = "
-    + PROJECT_DEPARTMENT.format(form="projects_performanceform")
+FILL = "UPDATE projects_performanceform SET department_id = " + PROJECT_DEPARTMENT.format(
+    form="projects_performanceform"
 )
 
 _SQLITE_SET = (
@@ -54,10 +55,21 @@ SQLITE_BACKWARD = [
 ]
 
 POSTGRES_FORWARD = [
-    f"""
+    # A new form locks its project's row while reading it (FOR SHARE): a move of the project
+    # under way in another transaction is waited for and its department read, since the
+    # move's own update of the forms cannot see a form not yet committed. An existing form
+    # needs no lock: the move's update waits for the form's row and writes after it.
+    """
     CREATE FUNCTION form_department_from_project() RETURNS trigger AS $$
     BEGIN
-        NEW.department_id := {PROJECT_DEPARTMENT.format(form="NEW")};
+        IF TG_OP = 'INSERT' THEN
+            SELECT p.department_id INTO NEW.department_id
+            FROM projects_project p WHERE p.id = NEW.project_id FOR SHARE;
+        ELSE
+            NEW.department_id := (
+                SELECT p.department_id FROM projects_project p WHERE p.id = NEW.project_id
+            );
+        END IF;
         RETURN NEW;
     END $$ LANGUAGE plpgsql
     """,
@@ -89,6 +101,21 @@ POSTGRES_BACKWARD = [
 ]
 
 
+# The column and its index, written by hand (the state is Django's AddField): undone, Django
+# would rebuild the forms' table on SQLite to drop an indexed column, which the triggers on
+# the table and on the indicators (0002) do not survive; SQLite drops a column in place once
+# its index is gone.
+COLUMN = "ALTER TABLE projects_performanceform ADD COLUMN department_id bigint NULL"
+COLUMN_INDEX = (
+    "CREATE INDEX projects_performanceform_department_id_53f8aad7"
+    " ON projects_performanceform (department_id)"
+)
+NO_COLUMN = [
+    "DROP INDEX IF EXISTS projects_performanceform_department_id_53f8aad7",
+    "ALTER TABLE projects_performanceform DROP COLUMN department_id",
+]
+
+
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         statements = statements_by_vendor.get(schema_editor.connection.vendor)
@@ -106,20 +133,25 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # nullable, no default, no constraint: an ALTER TABLE ADD COLUMN on SQLite too (a
+        # nullable, no default, no constraint: added and dropped in place on SQLite too (a
         # rebuild of the table would drop the triggers of 0017 and 0020)
-        migrations.AddField(
-            model_name="performanceform",
-            name="department",
-            field=models.ForeignKey(
-                db_constraint=False,
-                editable=False,
-                null=True,
-                on_delete=models.deletion.DO_NOTHING,
-                related_name="+",
-                to="projects.organization",
-                verbose_name="主管部门",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="performanceform",
+                    name="department",
+                    field=models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="projects.organization",
+                        verbose_name="主管部门",
+                    ),
+                ),
+            ],
+            database_operations=[migrations.RunSQL([COLUMN, COLUMN_INDEX], NO_COLUMN)],
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         migrations.RunPython(

@@ -65,7 +65,7 @@ def count_rows(rows: Sequence[DepartmentRow], year: int) -> SafeString:
     linked = {
         status: (
             f'<td data-label="{labels[status]}" class="text-end"><a href="',
-            f'&amp;status={status.value}">',
+            f'&amp;status={status}">',
         )
         for status in STATUSES
     }
