@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from projects.models import Organization, PerformanceForm, Project
 from projects.permissions import Actor
@@ -82,18 +83,42 @@ def test_the_queue_finds_the_forms_of_a_project_that_moved(fiona) -> None:
     assert form.pk in review_queue(finance).values_list("pk", flat=True)
 
 
-def test_the_triggers_are_in_place_after_every_migration() -> None:
-    """On SQLite, a later migration that rebuilds the forms' or the projects' table drops its
-    triggers with it (0024's docstring says how to keep them): this says so."""
+@pytest.mark.django_db(transaction=True)
+def test_the_column_is_taken_back_and_made_again_with_every_trigger_in_place() -> None:
+    """0024 undone and done again (on SQLite without a rebuild of the forms' table, which
+    would drop the triggers of 0002, 0017 and 0020): the forms get their department again."""
+    form = FormFactory()
+    triggers = trigger_names()
+    assert "form_arrival_insert" in triggers or "form_arrival_follow_form" in triggers
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("projects")
+    try:
+        executor.migrate([("projects", "0023_report_event_sheet_version")])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert PerformanceForm.objects.get(pk=form.pk).department_id == form.project.department_id
+    assert_kept()
+    assert trigger_names() == triggers
+
+
+def trigger_names() -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = {f"form_department_{n}" for n in ("insert", "update", "project_moves")}
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-            expected = {"form_department_from_project", "form_department_project_moves"}
-        names = {row[0] for row in cursor.fetchall()}
-    assert expected <= names, expected - names
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_triggers_are_in_place_after_every_migration() -> None:
+    """On SQLite, a later migration that rebuilds the forms' or the projects' table drops its
+    triggers with it (0024's docstring says how to keep them): this says so."""
+    if connection.vendor == "sqlite":
+        expected = {f"form_department_{n}" for n in ("insert", "update", "project_moves")}
+    else:
+        expected = {"form_department_from_project", "form_department_project_moves"}
+    assert expected <= trigger_names(), expected - trigger_names()
 
 
 @pytest.mark.skipif(
