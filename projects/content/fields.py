@@ -159,9 +159,9 @@ def service_written(model: type[models.Model]) -> tuple[str, ...]:
         return (
             *(spec.attr for spec in FIELDS if spec.model == "form"),
             *PerformanceForm.WORKFLOW_FIELDS,
+            "department",
             "created_at",
             "updated_at",
-            "department",
         )
     raise ValueError(f"no service-written fields for {model.__name__}")
 
