@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
 from django.db.models.fields.json import KT
@@ -200,20 +200,26 @@ def content_at(form: PerformanceForm, version: int) -> FormContent:
     return from_json(event.snapshot)
 
 
+def _approved_snapshots(forms: Iterable[PerformanceForm], read: Any) -> dict[int, Any]:
+    """``read`` (a field or an expression of the snapshot) of the version each form being
+    adjusted among ``forms`` was approved at, by form id: one query, none when no form is
+    being adjusted. The last event of the version wins: it left that content."""
+    adjusting = [form.pk for form in forms if form.is_adjusting]
+    if not adjusting:
+        return {}
+    return dict(
+        FormEvent.objects.filter(form_id__in=adjusting, version=F("form__approved_version"))
+        .order_by("form_id", "created_at", "id")
+        .values_list("form_id", read)
+    )
+
+
 def approved_contents(forms: Iterable[PerformanceForm]) -> dict[int, FormContent]:
     """The content in force of each form being adjusted among ``forms`` (the version it was
     approved at, from that version's snapshot), by form id: what lists and exports show
     while the adjustment is drafted and reviewed. One query for all of them, none when no
     form is being adjusted."""
-    adjusting = [form.pk for form in forms if form.is_adjusting]
-    if not adjusting:
-        return {}
-    events = (
-        FormEvent.objects.filter(form_id__in=adjusting, version=F("form__approved_version"))
-        .order_by("form_id", "created_at", "id")
-        .values_list("form_id", "snapshot")
-    )
-    snapshots = dict(events)  # the last event of the version wins: it left that content
+    snapshots = _approved_snapshots(forms, "snapshot")
     return {form_id: from_json(snapshot) for form_id, snapshot in snapshots.items()}
 
 
@@ -224,19 +230,10 @@ def annual_amounts_in_force(forms: Iterable[PerformanceForm]) -> dict[int, Decim
     adjusted)."""
     forms = list(forms)
     amounts = {form.pk: form.annual_amount for form in forms}
-    adjusting = [form.pk for form in forms if form.is_adjusting]
-    if adjusting:
-        events = (
-            FormEvent.objects.filter(form_id__in=adjusting, version=F("form__approved_version"))
-            .order_by("form_id", "created_at", "id")
-            .values_list("form_id", KT("snapshot__amounts__annual"))
-        )
-        # the last event of the version wins: it left that content (a JSON null reads as the
-        # text "null" on SQLite, as None on PostgreSQL)
-        for form_id, amount in dict(events).items():
-            amounts[form_id] = (
-                None if amount == "null" else amount_from_json(amount, "amounts.annual")
-            )
+    approved = _approved_snapshots(forms, KT("snapshot__amounts__annual"))
+    for form_id, amount in approved.items():
+        # a JSON null reads as the text "null" on SQLite, as None on PostgreSQL
+        amounts[form_id] = None if amount == "null" else amount_from_json(amount, "amounts.annual")
     return amounts
 
 
