@@ -147,3 +147,62 @@ def test_submit_return_answer_resubmit_and_approve(
     assert comment.answer == "已按上年实际完成情况调高" and comment.resolved_at is not None
     kinds = list(form.events.exclude(kind=FormEvent.Kind.IMPORT).values_list("kind", flat=True))
     assert kinds == ["submit", "pass_on", "return", "edit", "submit", "pass_on", "approve"]
+
+
+@pytest.mark.parametrize("size", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}])
+def test_a_note_typed_on_the_review_page_asks_before_it_is_left(
+    page, live_server, transactional_db, seeded, size
+) -> None:
+    """A return's reason, a comment or a grade's note typed and not sent: the page asks
+    before it is left (and keeps it when the person stays); sent by htmx, or taken back, it
+    no longer asks; a refused return shows its reason again and asks at once."""
+    forms, _users = seeded
+    form = forms[0]
+    PerformanceForm.objects.filter(pk=form.pk).update(status="department_approved")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.set_viewport_size(size)
+    page.on("dialog", answer)
+    sign_in_as(page, live_server, "finance")
+    url = f"{live_server.url}{form.get_absolute_url()}"
+    page.goto(url)
+    leave = "nav[aria-label=breadcrumb] >> text=绩效目标表"
+    # the return's reason, typed behind its confirmation
+    page.locator("[data-decide=return]").click()
+    page.fill("#comment-return", "请补充测算依据")
+    page.click(leave)
+    assert asked == ["beforeunload"]
+    assert page.url == url and page.input_value("#comment-return") == "请补充测算依据"
+    page.fill("#comment-return", "")  # taken back: leaves without asking
+    page.click(leave)
+    page.wait_for_url(f"{live_server.url}/forms/")
+    assert asked == ["beforeunload"]
+    # a comment typed in the box, then sent by htmx: asks, then no longer
+    page.goto(url)
+    page.click("[data-comment-whole]")
+    page.fill("#comment-text", "请细化年度目标")
+    page.click(leave)
+    assert asked == ["beforeunload", "beforeunload"]
+    page.click("#comment-form button[type=submit]:text-is('提出')")
+    page.wait_for_function("() => document.querySelector('#comment-text').value === ''")
+    assert Comment.objects.filter(form=form, text="请细化年度目标").exists()
+    page.click(leave)
+    page.wait_for_url(f"{live_server.url}/forms/")
+    assert len(asked) == 2
+    # a return refused for want of a reason that the server refuses (only spaces): shown again
+    page.goto(url)
+    page.locator("[data-decide=return]").click()
+    page.fill("#comment-return", "   ")
+    page.locator("#confirm-return button.confirm-decision").click()
+    page.wait_for_load_state()
+    assert page.locator("#confirm-return").is_visible()
+    page.fill("#comment-return", "理由写了一半")
+    page.click(leave)
+    assert asked == ["beforeunload"] * 3
+    assert page.input_value("#comment-return") == "理由写了一半"
+    form.refresh_from_db()
+    assert form.status == "department_approved"

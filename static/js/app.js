@@ -705,15 +705,16 @@ document.addEventListener("change", function (event) {
   markCurrent();
 })();
 
-// A form filled in on its page without saving as it goes (a report of the performance cycle:
-// form[data-unsaved-guard]): once something is typed, the page asks before it is left
-// unsaved (at once on a page shown again after a refused save); sending the form itself is
-// no leaving.
+// Typing not yet sent asks before the page is left: a form filled in on its page without
+// saving as it goes (a report of the performance cycle: form[data-unsaved-guard]), once
+// something is typed (at once on a page shown again after a refused save); and a note typed
+// on the review pages ([data-keep-typed]: a decision's note, a grade's, a comment, an
+// answer, a batch's reason), while its text differs from what the page came with (or, with
+// data-keep-typed="refused", a refused note shown again, while it is not empty). Read when
+// the page is left, so a part swapped by htmx after a save counts as it now is. Sending a
+// form that leaves the page is no leaving; a form htmx sends does not leave it.
 (function () {
   var guarded = document.querySelectorAll("form[data-unsaved-guard]");
-  if (!guarded.length) {
-    return;
-  }
   var dirty = false;
   var sending = false;
   guarded.forEach(function (form) {
@@ -725,12 +726,26 @@ document.addEventListener("change", function (event) {
     form.addEventListener("change", function () {
       dirty = true;
     });
-    form.addEventListener("submit", function () {
-      sending = true;
-    });
   });
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) {
+      sending = true; // htmx cancels the submit of a form it sends itself
+    }
+  });
+  function typedNote() {
+    return Array.prototype.some.call(
+      document.querySelectorAll("[data-keep-typed]"),
+      function (field) {
+        var text = field.value.trim();
+        if (!text) {
+          return false;
+        }
+        return field.dataset.keepTyped === "refused" || field.value !== field.defaultValue;
+      }
+    );
+  }
   window.addEventListener("beforeunload", function (event) {
-    if (dirty && !sending) {
+    if (!sending && (dirty || typedNote())) {
       event.preventDefault();
       event.returnValue = "";
     }
